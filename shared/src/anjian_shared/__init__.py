@@ -1,0 +1,18 @@
+"""Anjian platform library shared by every service.
+
+One module per concern; look here before writing a helper in a service:
+
+- ``settings``   ServiceSettings loaded from the environment (pydantic-settings)
+- ``logging``    structlog JSON logs carrying request id, tenant and trace id
+- ``problems``   RFC 9457 problem responses (``ProblemError`` and its handlers)
+- ``types``      shared constrained types (``TenantCode``, ``Id``) and ``new_id``
+- ``events``     CloudEvents envelope and the pydantic payload of every event
+- ``mongo``      tenant-scoped repositories and the unit of work (state + outbox)
+- ``outbox``     the relay publishing outbox rows with publisher confirms
+- ``bus``        aio-pika topology, publisher and idempotent consumers (inbox)
+- ``auth``       JWT verification against identity's JWKS, ``CurrentPrincipal``
+- ``storage``    S3 media through the minio SDK, type/size checks, presigned URLs
+- ``pagination`` cursor pages
+- ``idempotency`` replay of retried writes carrying ``Idempotency-Key``
+- ``app``        ``create_service_app``: the FastAPI factory every service uses
+"""

@@ -1,0 +1,135 @@
+"""``create_service_app``: the FastAPI factory behind every service.
+
+It wires logging, problem handlers, request context, idempotency, health, the
+MongoDB handle, S3 storage, the token verifier, the bus, the outbox relay and the
+service's consumers. Dependencies may be down when the process starts: a startup
+task keeps trying (MongoDB indexes and seeds, the bucket, the broker and its
+queues) and ``/readyz`` reports 503 until all of it succeeded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI
+
+from .auth import TokenVerifier, http_key_source
+from .bus import Bus, Subscription
+from .health import health_router
+from .idempotency import IdempotencyMiddleware
+from .logging import RequestContextMiddleware, configure_logging
+from .mongo import Mongo
+from .outbox import OutboxRelay
+from .problems import PROBLEM_RESPONSES, install_problem_handlers
+from .settings import ServiceSettings
+from .storage import Storage
+
+log = structlog.get_logger("anjian.app")
+
+StartupHook = Callable[[FastAPI], Awaitable[None]]
+
+
+@dataclass
+class ServiceSpec:
+    """What a service brings to the factory."""
+
+    name: str
+    title: str
+    description: str
+    routers: Sequence[APIRouter] = ()
+    subscriptions: Sequence[Subscription] = ()
+    startup: Sequence[StartupHook] = ()
+    """Run (and retried until they succeed) once MongoDB answers: indexes, reference data."""
+    background: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
+    """Long-running tasks started after startup succeeded (sweeps, schedulers)."""
+    key_source: Callable[[FastAPI], Any] | None = None
+    """identity verifies with its own keys instead of fetching its JWKS over HTTP."""
+    openapi_tags: list[dict[str, str]] = field(default_factory=list)
+
+
+def api_prefix(service: str) -> str:
+    return f"/api/{service}/v1"
+
+
+def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
+    """Build the service's FastAPI app; routes mount under ``/api/<service>/v1``."""
+    configure_logging(settings.log_level, settings.log_json)
+    prefix = api_prefix(spec.name)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.started = False
+        tasks: list[asyncio.Task[Any]] = []
+
+        async def start() -> None:
+            delay = 0.5
+            while True:
+                try:
+                    await app.state.mongo.ensure_platform_indexes()
+                    for hook in spec.startup:
+                        await hook(app)
+                    await app.state.storage.ensure_bucket()
+                    if not app.state.bus.connected:
+                        await app.state.bus.connect()
+                    for sub in spec.subscriptions:
+                        await app.state.bus.consume(sub, app.state.mongo)
+                    break
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - a dependency is not up yet
+                    log.warning("startup waiting for dependencies", error=repr(exc)[:300])
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5)
+            tasks.append(asyncio.create_task(app.state.relay.run(), name=f"{spec.name}-outbox-relay"))
+            for job in spec.background:
+                tasks.append(asyncio.create_task(job(app), name=f"{spec.name}-{job.__name__}"))
+            app.state.started = True
+            log.info("service ready", service=spec.name)
+
+        starter = asyncio.create_task(start(), name=f"{spec.name}-startup")
+        try:
+            yield
+        finally:
+            starter.cancel()
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(starter, *tasks, return_exceptions=True)
+            await app.state.bus.close()
+            await app.state.mongo.close()
+
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version="1.0.0",
+        lifespan=lifespan,
+        openapi_url=f"{prefix}/openapi.json",
+        docs_url=f"{prefix}/docs",
+        redoc_url=None,
+        openapi_tags=spec.openapi_tags or None,
+    )
+    app.state.settings = settings
+    app.state.mongo = Mongo(settings.mongo_url, settings.mongo_db, spec.name)
+    app.state.storage = Storage(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key,
+                                bucket=settings.s3_bucket, region=settings.s3_region, secure=settings.s3_secure,
+                                public_endpoint=settings.s3_public_endpoint)
+    app.state.bus = Bus(settings.amqp_url, settings.amqp_exchange, spec.name, prefetch=settings.amqp_prefetch,
+                        delivery_limit=settings.amqp_delivery_limit)
+    app.state.relay = OutboxRelay(app.state.mongo, app.state.bus, poll_seconds=settings.outbox_poll_seconds)
+    app.state.mongo.on_commit = app.state.relay.wake
+    key_source = spec.key_source(app) if spec.key_source else http_key_source(settings.identity_url)
+    app.state.verifier = TokenVerifier(key_source, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+
+    install_problem_handlers(app)
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RequestContextMiddleware)
+    health = health_router()
+    app.include_router(health)
+    app.include_router(health, prefix=prefix)
+    for router in spec.routers:
+        app.include_router(router, prefix=prefix, responses=PROBLEM_RESPONSES)
+    return app

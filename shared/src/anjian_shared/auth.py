@@ -1,0 +1,153 @@
+"""Access tokens: verification against identity's JWKS and the request principal.
+
+identity signs RS256 JWT access tokens (``kid`` in the header; keys published at
+``/api/identity/v1/.well-known/jwks.json``). Every service verifies locally with the
+cached key set (refetched on an unknown ``kid``, at most every 30 s). Only RS256 is
+accepted; ``iss``, ``aud``, ``exp``, ``iat``, ``sub``, ``tenant`` are required (RFC 8725).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from typing import Annotated, Any
+
+import httpx
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from .logging import bind_context
+from .problems import Forbidden, Unauthorized
+
+ALGORITHMS = ["RS256"]
+
+
+class Role(StrEnum):
+    """Platform roles carried in the ``roles`` claim."""
+
+    PLATFORM_ADMIN = "platform_admin"
+    PROVINCE_ADMIN = "province_admin"      # 省级管理员: manages the tenant's organisations and users
+    STATION_LEADER = "station_leader"      # 站长/分管领导
+    SUPERVISOR = "supervisor"              # 监督员
+    COMPANY_ADMIN = "company_admin"        # a company's administrator
+    PROJECT_MANAGER = "project_manager"    # 项目经理 of the contractor's project department
+    COMPANY_STAFF = "company_staff"        # other staff of a participating company
+
+
+class Principal(BaseModel):
+    """Who is calling: from a verified access token."""
+
+    user_id: str
+    tenant: str
+    org_id: str
+    roles: list[str]
+    name: str = ""
+    org_kind: str = ""
+    """``authority`` | ``station`` | ``company`` | ``agency`` (claim ``org_kind``)."""
+
+    def has(self, *roles: str) -> bool:
+        return any(r in self.roles for r in roles)
+
+
+KeySource = Callable[[], Awaitable[dict[str, Any]]]
+
+
+def http_key_source(identity_url: str) -> KeySource:
+    """Fetch identity's JWKS over HTTP."""
+
+    async def fetch() -> dict[str, Any]:
+        async with httpx.AsyncClient(timeout=5.0) as client:
+            resp = await client.get(f"{identity_url.rstrip('/')}/api/identity/v1/.well-known/jwks.json")
+            resp.raise_for_status()
+            return resp.json()
+
+    return fetch
+
+
+class TokenVerifier:
+    """Verifies access tokens with a cached JWKS from ``key_source``."""
+
+    def __init__(self, key_source: KeySource, *, issuer: str, audience: str, ttl_seconds: float = 300) -> None:
+        self.key_source = key_source
+        self.issuer = issuer
+        self.audience = audience
+        self.ttl = ttl_seconds
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _refresh(self, force: bool) -> None:
+        async with self._lock:
+            age = time.monotonic() - self._fetched_at
+            if self._keys and ((not force and age < self.ttl) or (force and age < 30)):
+                return
+            jwks = await self.key_source()
+            keys = {}
+            for k in jwks.get("keys", []):
+                if k.get("kty") == "RSA" and k.get("kid"):
+                    keys[k["kid"]] = jwt.PyJWK(k, algorithm="RS256").key
+            self._keys = keys
+            self._fetched_at = time.monotonic()
+
+    async def verify(self, token: str) -> Principal:
+        """Return the principal of a valid token; raise ``Unauthorized`` otherwise."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("malformed token") from exc
+        if header.get("alg") not in ALGORITHMS:
+            raise Unauthorized("token algorithm not accepted")
+        kid = header.get("kid")
+        if not kid:
+            raise Unauthorized("token has no key id")
+        try:
+            await self._refresh(force=False)
+            if kid not in self._keys:
+                await self._refresh(force=True)
+        except httpx.HTTPError as exc:
+            from .problems import ServiceUnavailable
+
+            raise ServiceUnavailable("identity keys unavailable", headers={"Retry-After": "2"}) from exc
+        key = self._keys.get(kid)
+        if key is None:
+            raise Unauthorized("unknown signing key")
+        try:
+            claims = jwt.decode(token, key, algorithms=ALGORITHMS, audience=self.audience, issuer=self.issuer,
+                                options={"require": ["exp", "iat", "iss", "aud", "sub"]})
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("token expired") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"invalid token: {exc}") from exc
+        if claims.get("typ") != "access" or not claims.get("tenant") or not claims.get("org"):
+            raise Unauthorized("not an access token")
+        return Principal(user_id=claims["sub"], tenant=claims["tenant"], org_id=claims["org"],
+                         roles=list(claims.get("roles", [])), name=claims.get("name", ""),
+                         org_kind=claims.get("org_kind", ""))
+
+
+bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/identity/v1/sessions")
+
+
+async def get_principal(request: Request,
+                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+    """FastAPI dependency: the verified caller, or 401 problem."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("Bearer access token required", headers={"WWW-Authenticate": "Bearer"})
+    verifier: TokenVerifier = request.app.state.verifier
+    principal = await verifier.verify(credentials.credentials)
+    bind_context(tenant=principal.tenant, user_id=principal.user_id)
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require_role(principal: Principal, *roles: str) -> None:
+    """Raise 403 unless the principal holds one of ``roles``."""
+    if not principal.has(*roles):
+        raise Forbidden(f"requires one of the roles: {', '.join(roles)}")

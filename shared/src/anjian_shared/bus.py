@@ -1,0 +1,197 @@
+"""RabbitMQ through aio-pika: topology, confirmed publishing, idempotent consumers.
+
+Topology (architecture.md "Events"):
+
+- one durable topic exchange (``amqp_exchange``, default ``anjian.events``); routing key = event ``type``;
+- each consumer group has a quorum queue ``<service>.<purpose>`` with an explicit
+  ``x-delivery-limit`` and at-least-once dead-lettering into ``<queue>.dead`` through
+  the direct exchange ``anjian.dead-letter``;
+- a handler runs in a MongoDB transaction together with the insert of the event id
+  into the ``inbox`` collection (unique ``_id``), so a redelivered event has no
+  second effect; a failing handler is nacked with back-off and retried until the
+  delivery limit parks it in the dead-letter queue. Nothing is acked on error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aio_pika
+import structlog
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
+from pydantic import BaseModel, ValidationError
+from pymongo.errors import DuplicateKeyError
+
+from .events import EVENT_TYPES, CloudEvent
+from .logging import bind_context
+from .mongo import INBOX, Mongo, UnitOfWork, with_transaction
+from .types import utcnow
+
+log = structlog.get_logger("anjian.bus")
+
+DEAD_LETTER_EXCHANGE = "anjian.dead-letter"
+
+Handler = Callable[[UnitOfWork, CloudEvent, BaseModel], Awaitable[None]]
+
+
+@dataclass
+class Subscription:
+    """A consumer group: queue ``<service>.<purpose>`` bound to ``event_types``; ``handlers``
+    maps each type to ``async def handle(uow, event, payload)`` run inside a transaction."""
+
+    purpose: str
+    handlers: dict[str, Handler] = field(default_factory=dict)
+
+    def on(self, event_type: str) -> Callable[[Handler], Handler]:
+        if event_type not in EVENT_TYPES:
+            raise KeyError(f"unknown event type {event_type}")
+
+        def register(fn: Handler) -> Handler:
+            self.handlers[event_type] = fn
+            return fn
+
+        return register
+
+
+class _AlreadyProcessed(Exception):
+    pass
+
+
+def queue_arguments(queue_name: str, delivery_limit: int) -> dict[str, Any]:
+    """Arguments of every consumer queue (see README "Queues")."""
+    return {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": delivery_limit,
+        "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+        "x-dead-letter-routing-key": queue_name,
+        "x-dead-letter-strategy": "at-least-once",
+        "x-overflow": "reject-publish",
+    }
+
+
+class Bus:
+    """One robust connection per service process: a confirming publisher channel and consumers."""
+
+    def __init__(self, url: str, exchange: str, service: str, *, prefetch: int = 32,
+                 delivery_limit: int = 5) -> None:
+        self.url = url
+        self.exchange_name = exchange
+        self.service = service
+        self.prefetch = prefetch
+        self.delivery_limit = delivery_limit
+        self.connection: AbstractRobustConnection | None = None
+        self._publish_channel: AbstractRobustChannel | None = None
+        self._exchange: aio_pika.abc.AbstractExchange | None = None
+        self._consumer_channels: list[AbstractRobustChannel] = []
+
+    @property
+    def connected(self) -> bool:
+        return self.connection is not None and not self.connection.is_closed
+
+    async def connect(self) -> None:
+        self.connection = await aio_pika.connect_robust(self.url, client_properties={
+            "connection_name": f"anjian-{self.service}"})
+        self._publish_channel = await self.connection.channel(publisher_confirms=True)
+        self._exchange = await self._publish_channel.declare_exchange(
+            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
+        await self._publish_channel.declare_exchange(DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.DIRECT,
+                                                     durable=True)
+
+    async def publish(self, event: dict[str, Any]) -> None:
+        """Publish one CloudEvent (dict) persistently; returns once the broker confirmed it."""
+        if self._exchange is None:
+            raise RuntimeError("bus not connected")
+        message = aio_pika.Message(
+            body=json.dumps(event, ensure_ascii=False).encode(),
+            content_type="application/cloudevents+json",
+            message_id=event["id"],
+            type=event["type"],
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            headers={"tenant": event.get("tenant", ""), "traceparent": event.get("traceparent") or ""},
+        )
+        await self._exchange.publish(message, routing_key=event["type"], mandatory=False)
+
+    async def declare_queue(self, purpose: str, event_types: Iterable[str]) -> str:
+        """Declare ``<service>.<purpose>`` and its dead-letter queue, bound to ``event_types``."""
+        assert self.connection is not None and self._publish_channel is not None
+        name = f"{self.service}.{purpose}"
+        ch = self._publish_channel
+        dead = await ch.declare_queue(f"{name}.dead", durable=True, arguments={"x-queue-type": "quorum"})
+        await dead.bind(DEAD_LETTER_EXCHANGE, routing_key=name)
+        queue = await ch.declare_queue(name, durable=True, arguments=queue_arguments(name, self.delivery_limit))
+        for t in event_types:
+            await queue.bind(self.exchange_name, routing_key=t)
+        return name
+
+    async def consume(self, subscription: Subscription, mongo: Mongo) -> None:
+        """Start consuming ``subscription`` with the inbox pattern (see module doc)."""
+        assert self.connection is not None
+        name = await self.declare_queue(subscription.purpose, subscription.handlers)
+        channel = await self.connection.channel()
+        await channel.set_qos(prefetch_count=self.prefetch)
+        self._consumer_channels.append(channel)
+        queue = await channel.get_queue(name, ensure=False)
+        consumer_name = name
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            await handle_message(message, subscription, mongo, consumer_name)
+
+        await queue.consume(on_message)
+
+    async def close(self) -> None:
+        if self.connection is not None:
+            await self.connection.close()
+            self.connection = None
+
+
+def _backoff_seconds(delivery_count: int) -> float:
+    return min(0.2 * (2 ** max(delivery_count - 1, 0)), 5.0)
+
+
+async def handle_message(message: AbstractIncomingMessage, subscription: Subscription, mongo: Mongo,
+                         consumer_name: str) -> None:
+    """Decode, dedupe through the inbox, run the handler in a transaction, then ack.
+
+    Undecodable messages are rejected without requeue (straight to the dead-letter
+    queue); a failing handler is nacked and retried until the delivery limit.
+    """
+    try:
+        event = CloudEvent.model_validate_json(message.body)
+        model = EVENT_TYPES[event.type]
+        payload = model.model_validate(event.data)
+        handler = subscription.handlers[event.type]
+    except (ValidationError, KeyError, ValueError) as exc:
+        log.error("undecodable event, dead-lettering", consumer=consumer_name, error=str(exc)[:500])
+        await message.reject(requeue=False)
+        return
+    structlog.contextvars.clear_contextvars()
+    bind_context(event_id=event.id, event_type=event.type, tenant=event.tenant,
+                 traceparent=event.traceparent, consumer=consumer_name)
+
+    async def apply(uow: UnitOfWork) -> None:
+        try:
+            await uow.db[INBOX].insert_one(
+                {"_id": f"{consumer_name}:{event.id}", "tenant_id": event.tenant, "type": event.type,
+                 "received_at": utcnow()}, session=uow.session)
+        except DuplicateKeyError as exc:
+            raise _AlreadyProcessed from exc
+        await handler(uow, event, payload)
+
+    try:
+        await with_transaction(mongo, event.tenant, apply)
+    except _AlreadyProcessed:
+        log.info("duplicate delivery ignored")
+        await message.ack()
+        return
+    except Exception as exc:  # noqa: BLE001 - any failure is retried, then dead-lettered
+        count = int((message.headers or {}).get("x-delivery-count", 0) or 0)
+        log.warning("handler failed, will retry", error=repr(exc)[:500], delivery_count=count)
+        await asyncio.sleep(_backoff_seconds(count + 1))
+        await message.nack(requeue=True)
+        return
+    log.info("event handled")
+    await message.ack()

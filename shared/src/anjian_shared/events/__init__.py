@@ -1,0 +1,18 @@
+"""Event contracts: the CloudEvents envelope and one payload module per producer and version.
+
+``EVENT_TYPES`` maps every CloudEvents ``type`` to its pydantic payload model; the
+AsyncAPI document and every consumer use it. A breaking change is a new ``vN``.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from . import identity_v1, inspections_v1, notices_v1, projects_v1
+from .envelope import CloudEvent, make_event
+
+EVENT_TYPES: dict[str, type[BaseModel]] = {}
+for _module in (identity_v1, projects_v1, inspections_v1, notices_v1):
+    EVENT_TYPES.update(_module.EVENTS)
+
+__all__ = ["EVENT_TYPES", "CloudEvent", "make_event"]

@@ -1,0 +1,181 @@
+"""RFC 9457 problem details (``application/problem+json``).
+
+Raise a ``ProblemError`` subclass anywhere in a request; the handlers installed by
+``install_problem_handlers`` turn it, FastAPI's validation errors and any unexpected
+exception into a problem response with a stable ``type`` and, where one field was
+wrong, ``field`` plus an ``errors`` list. Never a stack trace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_BASE = "https://anjian.dev/problems/"
+log = structlog.get_logger("anjian.problems")
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """The body of every error response."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    field: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class ProblemError(Exception):
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        field: str | None = None,
+        slug: str | None = None,
+        headers: dict[str, str] | None = None,
+        errors: list[FieldError] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.field = field
+        self.headers = headers or {}
+        self.errors = errors
+        if slug:
+            self.slug = slug
+
+    def to_problem(self, instance: str | None = None) -> Problem:
+        errors = self.errors
+        if errors is None and self.field:
+            errors = [FieldError(field=self.field, message=self.detail or self.title)]
+        return Problem(
+            type=PROBLEM_BASE + self.slug,
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            instance=instance,
+            field=self.field,
+            errors=errors,
+        )
+
+
+class Unauthorized(ProblemError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(ProblemError):
+    status, slug, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(ProblemError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(ProblemError):
+    """The request is well formed but the aggregate's state refuses it (e.g. plan submitted)."""
+
+    status, slug, title = 409, "conflict", "Conflicts with the current state"
+
+
+class PayloadTooLarge(ProblemError):
+    status, slug, title = 413, "payload-too-large", "Payload too large"
+
+
+class UnsupportedMedia(ProblemError):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class Unprocessable(ProblemError):
+    status, slug, title = 422, "validation-error", "Invalid request"
+
+
+class TooManyRequests(ProblemError):
+    status, slug, title = 429, "too-many-requests", "Too many requests"
+
+
+class ServiceUnavailable(ProblemError):
+    status, slug, title = 503, "service-unavailable", "Temporarily unavailable"
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=problem.status,
+        media_type="application/problem+json",
+        headers=headers,
+    )
+
+
+def _loc_to_field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    return ".".join(parts) or "body"
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Register the handlers that turn every error into a problem response."""
+
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(exc.to_problem(str(request.url.path)), exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [FieldError(field=_loc_to_field(e.get("loc", ())), message=e.get("msg", "invalid"))
+                  for e in exc.errors()]
+        first = errors[0].field if errors else None
+        problem = Problem(
+            type=PROBLEM_BASE + "validation-error",
+            title="Invalid request",
+            status=422,
+            detail="; ".join(f"{e.field}: {e.message}" for e in errors),
+            instance=str(request.url.path),
+            field=first,
+            errors=errors,
+        )
+        return problem_response(problem)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}.get(
+            exc.status_code, "http-error"
+        )
+        problem = Problem(type=PROBLEM_BASE + slug, title=str(exc.detail), status=exc.status_code,
+                          instance=str(request.url.path))
+        return problem_response(problem, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
+
+        if isinstance(exc, (ConnectionFailure, ServerSelectionTimeoutError)):
+            log.warning("database unavailable", error=str(exc))
+            problem = Problem(type=PROBLEM_BASE + "service-unavailable", title="Database unavailable",
+                              status=503, instance=str(request.url.path))
+            return problem_response(problem, {"Retry-After": "2"})
+        log.exception("unhandled error", path=str(request.url.path))
+        problem = Problem(type=PROBLEM_BASE + "internal-error", title="Internal error", status=500,
+                          instance=str(request.url.path))
+        return problem_response(problem)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "content": {"application/problem+json": {}}}
+    for code in (400, 401, 403, 404, 409, 413, 415, 422)
+}
+"""Use as ``responses=PROBLEM_RESPONSES`` on routers so the OpenAPI document names them."""
