@@ -1,0 +1,1 @@
+"""pytest fixtures for Anjian (loaded with ``-p anjian_local.testing.fixtures``)."""

@@ -1,0 +1,7 @@
+"""equipment settings (env prefix ``ANJIAN_``)."""
+
+from anjian_shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service_name: str = "equipment"

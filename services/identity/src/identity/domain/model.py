@@ -1,0 +1,38 @@
+"""Identity rules: which roles fit which kind of organisation, who may create whom."""
+
+from __future__ import annotations
+
+from anjian_shared.auth import Principal, Role
+
+ROLES_BY_ORG_KIND: dict[str, set[str]] = {
+    "authority": {Role.PROVINCE_ADMIN, Role.STATION_LEADER, Role.SUPERVISOR},
+    "station": {Role.STATION_LEADER, Role.SUPERVISOR},
+    "agency": {Role.STATION_LEADER, Role.SUPERVISOR},
+    "company": {Role.COMPANY_ADMIN, Role.PROJECT_MANAGER, Role.COMPANY_STAFF},
+}
+"""监督站 staff are supervisors and leaders; company staff hold company roles only."""
+
+
+def roles_allowed(org_kind: str, roles: list[str]) -> list[str]:
+    """The roles in ``roles`` that an organisation of ``org_kind`` may not hold."""
+    allowed = ROLES_BY_ORG_KIND.get(org_kind, set())
+    return [r for r in roles if r not in allowed]
+
+
+def may_create_user(actor: Principal, *, org_id: str, org_kind: str) -> bool:
+    """Province admins create anyone in their tenant; station leaders their station's
+    staff; company admins their company's staff."""
+    if actor.has(Role.PROVINCE_ADMIN, Role.PLATFORM_ADMIN):
+        return True
+    if actor.org_id != org_id:
+        return False
+    if org_kind in ("station", "agency"):
+        return actor.has(Role.STATION_LEADER)
+    if org_kind == "company":
+        return actor.has(Role.COMPANY_ADMIN)
+    return False
+
+
+def may_create_org(actor: Principal) -> bool:
+    """Only the province administration registers organisations (stations, companies)."""
+    return actor.has(Role.PROVINCE_ADMIN, Role.PLATFORM_ADMIN)

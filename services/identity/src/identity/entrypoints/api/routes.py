@@ -1,0 +1,179 @@
+"""identity HTTP API under ``/api/identity/v1`` (HB-01, PLAT-01)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from anjian_shared.auth import CurrentPrincipal
+from anjian_shared.mongo import Mongo
+from anjian_shared.pagination import Cursor, Limit, paginate
+from anjian_shared.problems import NotFound
+from anjian_shared.types import TENANTS
+
+from ...adapters import keys
+from ...service_layer import use_cases
+from .schemas import (
+    MeRead,
+    OrganizationCreate,
+    OrganizationPage,
+    OrganizationRead,
+    RefreshRequest,
+    SessionCreate,
+    TenantRead,
+    TokenPair,
+    UserCreate,
+    UserPage,
+    UserRead,
+    UserUpdate,
+)
+
+router = APIRouter()
+
+
+def _mongo(request: Request) -> Mongo:
+    return request.app.state.mongo
+
+
+def org_read(doc: dict[str, Any]) -> OrganizationRead:
+    return OrganizationRead(id=doc["_id"], tenant=doc["tenant_id"], name=doc["name"], kind=doc["kind"],
+                            company_roles=doc.get("company_roles", []), parent_org_id=doc.get("parent_org_id"),
+                            region=doc.get("region"), created_at=doc["created_at"])
+
+
+def user_read(doc: dict[str, Any]) -> UserRead:
+    return UserRead(id=doc["_id"], tenant=doc["tenant_id"], org_id=doc["org_id"], username=doc["username"],
+                    display_name=doc["display_name"], roles=doc["roles"], mobile=doc.get("mobile"),
+                    enabled=doc.get("enabled", True), created_at=doc["created_at"])
+
+
+@router.get("/.well-known/jwks.json", tags=["tokens"])
+async def get_jwks(request: Request) -> dict[str, Any]:
+    """The public signing keys (RFC 7517 JWK Set) every service verifies access tokens with."""
+    return await keys.jwks(_mongo(request).db)
+
+
+@router.get("/tenants", response_model=list[TenantRead], tags=["tenants"])
+async def list_tenants() -> list[TenantRead]:
+    """The provinces served by this deployment (PLAT-01); no sign-in needed."""
+    return [TenantRead(code=c, name=n) for c, n in TENANTS.items()]
+
+
+@router.post("/sessions", response_model=TokenPair, tags=["tokens"],
+             responses={429: {"description": "too many failed attempts"}})
+async def create_session(body: SessionCreate, request: Request) -> dict[str, Any]:
+    """Sign in with user name and password (HB-01).
+
+    Returns an RS256 access token (``expires_in`` seconds, default 900) and a rotating
+    refresh token. 401 for wrong credentials; 429 with ``Retry-After`` after repeated failures.
+    """
+    return await use_cases.sign_in(mongo=_mongo(request), settings=request.app.state.settings,
+                                   tenant=body.tenant, username=body.username, password=body.password)
+
+
+@router.post("/sessions/refresh", response_model=TokenPair, tags=["tokens"])
+async def refresh_session(body: RefreshRequest, request: Request) -> dict[str, Any]:
+    """Exchange a refresh token for a new pair; the old one is spent. Reuse → 401 and the
+    whole token family is revoked."""
+    return await use_cases.refresh(mongo=_mongo(request), settings=request.app.state.settings,
+                                   refresh_token=body.refresh_token)
+
+
+@router.post("/sessions/revoke", status_code=204, tags=["tokens"])
+async def revoke_session(body: RefreshRequest, request: Request) -> Response:
+    """Sign out: revoke the refresh token (and its family). Always 204."""
+    await use_cases.revoke(mongo=_mongo(request), refresh_token=body.refresh_token)
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=MeRead, tags=["users"])
+async def me(principal: CurrentPrincipal, request: Request) -> MeRead:
+    """The signed-in user with their organisation."""
+    mongo = _mongo(request)
+    user = await mongo.repo("users", principal.tenant).get(principal.user_id)
+    org = await mongo.repo("organizations", principal.tenant).get(principal.org_id)
+    if user is None or org is None:
+        raise NotFound("user not found")
+    return MeRead(**user_read(user).model_dump(), organization=org_read(org))
+
+
+@router.post("/organizations", response_model=OrganizationRead, status_code=201, tags=["organizations"])
+async def create_organization(body: OrganizationCreate, principal: CurrentPrincipal,
+                              request: Request) -> OrganizationRead:
+    """Register a supervision station (监督站), company (with its roles: owner 建设单位,
+    contractor 施工单位, supervision 监理单位, leasing, installer), agency or authority.
+    Province administrators only (403)."""
+    doc = await use_cases.create_organization(mongo=_mongo(request), actor=principal,
+                                              data=body.model_dump())
+    return org_read(doc)
+
+
+@router.get("/organizations", response_model=OrganizationPage, tags=["organizations"])
+async def list_organizations(principal: CurrentPrincipal, request: Request, limit: Limit = 20,
+                             cursor: Cursor = None,
+                             kind: Annotated[str | None, Query(max_length=20)] = None,
+                             q: Annotated[str | None, Query(max_length=100, description="name contains")] = None,
+                             ) -> OrganizationPage:
+    """The tenant's organisations (a public directory within the province), newest first."""
+    flt: dict[str, Any] = {}
+    if kind:
+        flt["kind"] = kind
+    if q:
+        import re
+
+        flt["name"] = {"$regex": re.escape(q)}
+    docs, nxt = await paginate(_mongo(request).repo("organizations", principal.tenant), flt, limit=limit,
+                               cursor=cursor)
+    return OrganizationPage(items=[org_read(d) for d in docs], next_cursor=nxt)
+
+
+@router.get("/organizations/{org_id}", response_model=OrganizationRead, tags=["organizations"])
+async def get_organization(org_id: str, principal: CurrentPrincipal, request: Request) -> OrganizationRead:
+    """One organisation of the caller's tenant; 404 otherwise."""
+    doc = await _mongo(request).repo("organizations", principal.tenant).get(org_id)
+    if doc is None:
+        raise NotFound("organisation not found")
+    return org_read(doc)
+
+
+@router.post("/users", response_model=UserRead, status_code=201, tags=["users"])
+async def create_user(body: UserCreate, principal: CurrentPrincipal, request: Request) -> UserRead:
+    """Create a user (province admin: anyone; station leader: own station; company admin:
+    own company). 422 names ``org_id``/``roles``; 409 when the user name is taken."""
+    doc = await use_cases.create_user(mongo=_mongo(request), actor=principal, data=body.model_dump())
+    return user_read(doc)
+
+
+@router.get("/users", response_model=UserPage, tags=["users"])
+async def list_users(principal: CurrentPrincipal, request: Request, limit: Limit = 20, cursor: Cursor = None,
+                     org_id: Annotated[str | None, Query(max_length=64)] = None,
+                     role: Annotated[str | None, Query(max_length=40)] = None) -> UserPage:
+    """Users the caller may see (government staff: the province; companies: their own)."""
+    flt = use_cases.visible_user_filter(principal)
+    if org_id:
+        if flt.get("org_id") and flt["org_id"] != org_id:
+            return UserPage(items=[])
+        flt["org_id"] = org_id
+    if role:
+        flt["roles"] = role
+    docs, nxt = await paginate(_mongo(request).repo("users", principal.tenant), flt, limit=limit, cursor=cursor)
+    return UserPage(items=[user_read(d) for d in docs], next_cursor=nxt)
+
+
+@router.get("/users/{user_id}", response_model=UserRead, tags=["users"])
+async def get_user(user_id: str, principal: CurrentPrincipal, request: Request) -> UserRead:
+    """One visible user; 404 otherwise (also for other tenants)."""
+    flt = {**use_cases.visible_user_filter(principal), "_id": user_id}
+    doc = await _mongo(request).repo("users", principal.tenant).find_one(flt)
+    if doc is None:
+        raise NotFound("user not found")
+    return user_read(doc)
+
+
+@router.patch("/users/{user_id}", response_model=UserRead, tags=["users"])
+async def update_user(user_id: str, body: UserUpdate, principal: CurrentPrincipal, request: Request) -> UserRead:
+    """Change name, roles, mobile, or enable/disable sign-in (HUN-19)."""
+    doc = await use_cases.update_user(mongo=_mongo(request), actor=principal, user_id=user_id,
+                                      changes=body.model_dump(exclude_unset=True))
+    return user_read(doc)

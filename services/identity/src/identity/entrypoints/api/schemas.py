@@ -1,0 +1,110 @@
+"""identity request and response bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from anjian_shared.pagination import Page
+from anjian_shared.types import ShortStr, TenantCode
+
+Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{3,64}$")]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+Mobile = Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SessionCreate(_Strict):
+    tenant: TenantCode
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"tenant": "hubei", "username": "zhang.wei", "password": "••••••••"}]})
+
+
+class RefreshRequest(_Strict):
+    refresh_token: Annotated[str, StringConstraints(min_length=10, max_length=200)]
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int = Field(description="seconds until the access token expires")
+
+
+class TenantRead(BaseModel):
+    code: str
+    name: str
+
+
+class OrganizationCreate(_Strict):
+    name: ShortStr
+    kind: Literal["authority", "station", "company", "agency"]
+    company_roles: list[Literal["owner", "contractor", "supervision", "leasing", "installer"]] = []
+    parent_org_id: str | None = None
+    region: ShortStr | None = None
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"name": "武汉市建设工程安全监督站", "kind": "station", "region": "武汉市"}]})
+
+
+class OrganizationRead(BaseModel):
+    id: str
+    tenant: str
+    name: str
+    kind: str
+    company_roles: list[str]
+    parent_org_id: str | None
+    region: str | None
+    created_at: datetime
+
+
+class OrganizationPage(Page[OrganizationRead]):
+    pass
+
+
+class UserCreate(_Strict):
+    org_id: str
+    username: Username
+    display_name: ShortStr
+    password: Password
+    roles: Annotated[list[str], Field(min_length=1)]
+    mobile: Mobile | None = None
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "org_id": "6f1c0e0a9b2d4c7e8f10a1b2c3d4e5f6", "username": "zhang.wei", "display_name": "张伟",
+        "password": "a-long-secret", "roles": ["supervisor"], "mobile": "13800000000"}]})
+
+
+class UserUpdate(_Strict):
+    display_name: ShortStr | None = None
+    roles: list[str] | None = None
+    enabled: bool | None = None
+    mobile: Mobile | None = None
+
+
+class UserRead(BaseModel):
+    id: str
+    tenant: str
+    org_id: str
+    username: str
+    display_name: str
+    roles: list[str]
+    mobile: str | None
+    enabled: bool
+    created_at: datetime
+
+
+class UserPage(Page[UserRead]):
+    pass
+
+
+class MeRead(UserRead):
+    organization: OrganizationRead

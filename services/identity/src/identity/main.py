@@ -1,0 +1,38 @@
+"""identity service: ``create_app()`` for uvicorn (``uvicorn --factory identity.main:create_app``)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from anjian_shared.app import ServiceSpec, create_service_app
+
+from .adapters import keys
+from .entrypoints.api.routes import router
+from .service_layer import use_cases
+from .settings import Settings
+
+
+async def _startup(app: FastAPI) -> None:
+    await use_cases.ensure_indexes(app.state.mongo)
+    await use_cases.seed_tenants(mongo=app.state.mongo, settings=app.state.settings)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The identity app: tenants, organisations, users, sign-in, tokens, JWKS."""
+    settings = settings or Settings()
+
+    def key_source(app: FastAPI):  # type: ignore[no-untyped-def]
+        async def fetch() -> dict:  # type: ignore[type-arg]
+            return await keys.jwks(app.state.mongo.db)
+        return fetch
+
+    spec = ServiceSpec(
+        name="identity",
+        title="Anjian identity",
+        description="Tenants (provinces), organisations, users and roles; sign-in, access and refresh tokens, "
+                    "JWKS (HB-01, PLAT-01).",
+        routers=[router],
+        startup=[_startup],
+        key_source=key_source,
+    )
+    return create_service_app(spec, settings)

@@ -1,0 +1,19 @@
+"""personnel service: ``create_app()`` for uvicorn."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from anjian_shared.app import ServiceSpec, create_service_app
+
+from .entrypoints.consumers import directory
+from .settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Health, readiness and the staff-directory consumer (certificates and training come with Hunan)."""
+    spec = ServiceSpec(name="personnel", title="Anjian personnel",
+                       description="Agency staff, certificates, training and assessments (HUN-04..18, HEB-11). "
+                                   "This release: health and the staff directory.",
+                       subscriptions=[directory])
+    return create_service_app(spec, settings or Settings())

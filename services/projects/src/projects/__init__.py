@@ -1,0 +1,1 @@
+"""projects: projects and their parties, supervisors and participants (HB-02, HN-01)."""

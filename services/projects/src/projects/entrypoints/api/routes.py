@@ -1,0 +1,89 @@
+"""projects HTTP API under ``/api/projects/v1``."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from anjian_shared.auth import CurrentPrincipal
+from anjian_shared.mongo import Mongo
+from anjian_shared.pagination import Cursor, Limit, paginate
+
+from ...domain.model import PROJECT_ROLES, visibility_filter
+from ...service_layer import use_cases
+from .schemas import ParticipantIn, ParticipantRead, ProjectCreate, ProjectPage, ProjectRead, SupervisorsUpdate
+
+router = APIRouter(tags=["projects"])
+
+
+def _mongo(request: Request) -> Mongo:
+    return request.app.state.mongo
+
+
+def project_read(doc: dict[str, Any]) -> ProjectRead:
+    return ProjectRead(
+        id=doc["_id"], tenant=doc["tenant_id"], code=doc["code"], name=doc["name"], address=doc["address"],
+        station_org_id=doc["station_org_id"], owner_org_id=doc["owner_org_id"],
+        contractor_org_id=doc["contractor_org_id"], supervision_org_id=doc["supervision_org_id"],
+        supervisor_user_ids=doc["supervisor_user_ids"],
+        participants=[ParticipantRead(**p, project_role_label=PROJECT_ROLES.get(p["project_role"], ""))
+                      for p in doc["participants"]],
+        status=doc.get("status", "active"), created_at=doc["created_at"])
+
+
+@router.post("/projects", response_model=ProjectRead, status_code=201)
+async def register_project(body: ProjectCreate, principal: CurrentPrincipal, request: Request) -> ProjectRead:
+    """Register a project supervised by the caller's station, with its owner (建设单位),
+    contractor (施工单位) and supervision company (监理单位), its supervisors and
+    participants. 403 for non-station callers; 422 names the wrong field. Emits
+    ``projects.project.registered.v1``."""
+    doc = await use_cases.register_project(mongo=_mongo(request), actor=principal, data=body.model_dump())
+    return project_read(doc)
+
+
+@router.get("/projects", response_model=ProjectPage)
+async def list_projects(principal: CurrentPrincipal, request: Request, limit: Limit = 20, cursor: Cursor = None,
+                        q: Annotated[str | None, Query(max_length=100, description="name contains")] = None,
+                        ) -> ProjectPage:
+    """The caller's projects only (participants see their own), newest first."""
+    flt: dict[str, Any] = dict(visibility_filter(principal))
+    if q:
+        flt = {"$and": [flt, {"name": {"$regex": re.escape(q)}}]} if flt else {"name": {"$regex": re.escape(q)}}
+    docs, nxt = await paginate(_mongo(request).repo("projects", principal.tenant), flt, limit=limit, cursor=cursor)
+    return ProjectPage(items=[project_read(d) for d in docs], next_cursor=nxt)
+
+
+@router.get("/projects/{project_id}", response_model=ProjectRead)
+async def get_project(project_id: str, principal: CurrentPrincipal, request: Request) -> ProjectRead:
+    """One project the caller takes part in; 404 otherwise."""
+    return project_read(await use_cases.get_visible(mongo=_mongo(request), actor=principal, project_id=project_id))
+
+
+@router.put("/projects/{project_id}/supervisors", response_model=ProjectRead)
+async def set_supervisors(project_id: str, body: SupervisorsUpdate, principal: CurrentPrincipal,
+                          request: Request) -> ProjectRead:
+    """Assign the project's supervisors (station staff only; 403 for others)."""
+    doc = await use_cases.set_supervisors(mongo=_mongo(request), actor=principal, project_id=project_id,
+                                          user_ids=body.supervisor_user_ids)
+    return project_read(doc)
+
+
+@router.post("/projects/{project_id}/participants", response_model=ProjectRead)
+async def add_participant(project_id: str, body: ParticipantIn, principal: CurrentPrincipal,
+                          request: Request) -> ProjectRead:
+    """Name a person of one of the parties on the project (e.g. the contractor's
+    ``project_manager``, who replies to notices)."""
+    doc = await use_cases.add_participant(mongo=_mongo(request), actor=principal, project_id=project_id,
+                                          participant=body.model_dump())
+    return project_read(doc)
+
+
+@router.delete("/projects/{project_id}/participants/{user_id}", response_model=ProjectRead)
+async def remove_participant(project_id: str, user_id: str, principal: CurrentPrincipal,
+                             request: Request) -> ProjectRead:
+    """Take a person off the project."""
+    doc = await use_cases.remove_participant(mongo=_mongo(request), actor=principal, project_id=project_id,
+                                             user_id=user_id)
+    return project_read(doc)

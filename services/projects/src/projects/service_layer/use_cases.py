@@ -1,0 +1,164 @@
+"""projects use cases: register a project, change its supervisors and participants.
+
+Organisations and users are known from identity's events (read models
+``organizations`` and ``users``), so a project can only name parties of its own tenant.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from anjian_shared.auth import Principal
+from anjian_shared.events.projects_v1 import Participant, ProjectRegistered, ProjectUpdated
+from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
+from anjian_shared.problems import Forbidden, NotFound, Unprocessable
+from anjian_shared.types import new_id, utcnow
+
+from ..domain.model import PARTY_FIELDS, PROJECT_ROLES, may_manage, may_register, visibility_filter
+
+
+async def ensure_indexes(mongo: Mongo) -> None:
+    await mongo.db.projects.create_index([("tenant_id", 1), ("created_at", -1)])
+    await mongo.db.projects.create_index([("tenant_id", 1), ("code", 1)], unique=True)
+
+
+def snapshot(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "project_id": doc["_id"], "code": doc["code"], "name": doc["name"], "address": doc["address"],
+        "station_org_id": doc["station_org_id"], "owner_org_id": doc["owner_org_id"],
+        "contractor_org_id": doc["contractor_org_id"], "supervision_org_id": doc["supervision_org_id"],
+        "supervisor_user_ids": doc["supervisor_user_ids"],
+        "participants": [{k: p[k] for k in ("user_id", "org_id", "name", "project_role")} for p in doc["participants"]],
+        "status": doc.get("status", "active"),
+    }
+
+
+async def _check_supervisors(uow: UnitOfWork, station_org_id: str, user_ids: list[str]) -> None:
+    users = uow.repo("users")
+    for uid in user_ids:
+        u = await users.get(uid)
+        if u is None or u["org_id"] != station_org_id or not {"supervisor", "station_leader"} & set(u["roles"]):
+            raise Unprocessable(f"{uid} is not a supervisor of this station", field="supervisor_user_ids")
+
+
+async def _resolve_participants(uow: UnitOfWork, parties: set[str], items: list[dict[str, Any]]
+                                ) -> list[dict[str, Any]]:
+    users = uow.repo("users")
+    out = []
+    for i, p in enumerate(items):
+        if p["project_role"] not in PROJECT_ROLES:
+            raise Unprocessable(f"unknown project role {p['project_role']}", field=f"participants.{i}.project_role")
+        u = await users.get(p["user_id"])
+        if u is None or u["org_id"] not in parties:
+            raise Unprocessable("participant must be a user of one of the project's companies",
+                                field=f"participants.{i}.user_id")
+        out.append({"user_id": u["_id"], "org_id": u["org_id"], "name": u["display_name"],
+                    "project_role": p["project_role"]})
+    return out
+
+
+async def register_project(*, mongo: Mongo, actor: Principal, data: dict[str, Any]) -> dict[str, Any]:
+    """A station registers a project with its owner, contractor and supervision company
+    and assigns supervisors (HB-02 prerequisite, HN-01).
+
+    403 unless a station supervisor/leader; 422 naming the field when a party is not a
+    company of the right role in this tenant, a supervisor is not on the station's staff
+    or a participant is not staff of a party.
+    """
+    if not may_register(actor):
+        raise Forbidden("only a supervision station registers projects")
+
+    async def fn(uow: UnitOfWork) -> dict[str, Any]:
+        orgs = uow.repo("organizations")
+        for field, role in PARTY_FIELDS.items():
+            org = await orgs.get(data[field])
+            if org is None or org.get("kind") != "company" or role not in org.get("company_roles", []):
+                raise Unprocessable(f"not a registered {role} company", field=field)
+        await _check_supervisors(uow, actor.org_id, data["supervisor_user_ids"])
+        parties = {data[f] for f in PARTY_FIELDS}
+        participants = await _resolve_participants(uow, parties, data.get("participants", []))
+        counter = await uow.db["counters"].find_one_and_update(
+            {"_id": f"{actor.tenant}:project:{utcnow().year}", "tenant_id": actor.tenant},
+            {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER, session=uow.session)
+        code = f"{utcnow().astimezone(UTC).year}{counter['seq']:05d}"
+        doc = await uow.repo("projects").insert({
+            "_id": new_id(), "code": code, "name": data["name"], "address": data["address"],
+            "station_org_id": actor.org_id, "owner_org_id": data["owner_org_id"],
+            "contractor_org_id": data["contractor_org_id"], "supervision_org_id": data["supervision_org_id"],
+            "supervisor_user_ids": list(dict.fromkeys(data["supervisor_user_ids"])), "participants": participants,
+            "status": "active", "created_at": utcnow(), "created_by": actor.user_id,
+            "history": [{"at": utcnow(), "by": actor.user_id, "action": "registered"}]})
+        uow.emit("projects.project.registered.v1", subject=doc["_id"],
+                 data=ProjectRegistered(**snapshot(doc)))
+        return doc
+
+    return await with_transaction(mongo, actor.tenant, fn)
+
+
+async def get_visible(*, mongo: Mongo, actor: Principal, project_id: str) -> dict[str, Any]:
+    """The project if the actor may see it; 404 otherwise (also for other tenants)."""
+    doc = await mongo.repo("projects", actor.tenant).find_one({"_id": project_id, **visibility_filter(actor)})
+    if doc is None:
+        raise NotFound("project not found")
+    return doc
+
+
+async def _change(*, mongo: Mongo, actor: Principal, project_id: str, action: str,
+                  mutate: Any) -> dict[str, Any]:
+    await get_visible(mongo=mongo, actor=actor, project_id=project_id)
+
+    async def fn(uow: UnitOfWork) -> dict[str, Any]:
+        projects = uow.repo("projects")
+        doc = await projects.get(project_id)
+        assert doc is not None
+        if not may_manage(actor, doc):
+            raise Forbidden("only the supervising station changes the project")
+        changes = await mutate(uow, doc)
+        updated = await projects.update({"_id": project_id}, {
+            "$set": {**changes, "updated_at": utcnow()},
+            "$push": {"history": {"at": utcnow(), "by": actor.user_id, "action": action}}})
+        assert updated is not None
+        uow.emit("projects.project.updated.v1", subject=project_id, data=ProjectUpdated(**snapshot(updated)))
+        return updated
+
+    return await with_transaction(mongo, actor.tenant, fn)
+
+
+async def set_supervisors(*, mongo: Mongo, actor: Principal, project_id: str, user_ids: list[str]) -> dict[str, Any]:
+    """Assign the project's supervisors (监督员) from the station's staff."""
+    async def mutate(uow: UnitOfWork, doc: dict[str, Any]) -> dict[str, Any]:
+        await _check_supervisors(uow, doc["station_org_id"], user_ids)
+        return {"supervisor_user_ids": list(dict.fromkeys(user_ids))}
+
+    return await _change(mongo=mongo, actor=actor, project_id=project_id, action="supervisors_set", mutate=mutate)
+
+
+async def add_participant(*, mongo: Mongo, actor: Principal, project_id: str,
+                          participant: dict[str, Any]) -> dict[str, Any]:
+    """Name a person of one of the parties on the project with a project role."""
+    async def mutate(uow: UnitOfWork, doc: dict[str, Any]) -> dict[str, Any]:
+        parties = {doc[f] for f in PARTY_FIELDS}
+        [p] = await _resolve_participants(uow, parties, [participant])
+        kept = [x for x in doc["participants"]
+                if not (x["user_id"] == p["user_id"] and x["project_role"] == p["project_role"])]
+        return {"participants": [*kept, p]}
+
+    return await _change(mongo=mongo, actor=actor, project_id=project_id, action="participant_added", mutate=mutate)
+
+
+async def remove_participant(*, mongo: Mongo, actor: Principal, project_id: str, user_id: str) -> dict[str, Any]:
+    """Take a person off the project (all their project roles)."""
+    async def mutate(uow: UnitOfWork, doc: dict[str, Any]) -> dict[str, Any]:
+        if not any(p["user_id"] == user_id for p in doc["participants"]):
+            raise NotFound("participant not found")
+        return {"participants": [p for p in doc["participants"] if p["user_id"] != user_id]}
+
+    return await _change(mongo=mongo, actor=actor, project_id=project_id, action="participant_removed",
+                         mutate=mutate)
+
+
+def participant_model(p: dict[str, Any]) -> Participant:
+    return Participant(**p)
