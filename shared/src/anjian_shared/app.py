@@ -74,10 +74,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                     for hook in spec.startup:
                         await hook(app)
                     await app.state.storage.ensure_bucket()
-                    if not app.state.bus.connected:
-                        await app.state.bus.connect()
-                    for sub in spec.subscriptions:
-                        await app.state.bus.consume(sub, app.state.mongo)
+                    await app.state.bus.ensure_connected()
                     break
                 except asyncio.CancelledError:
                     raise
@@ -85,6 +82,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                     log.warning("startup waiting for dependencies", error=repr(exc)[:300])
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 5)
+            tasks.append(asyncio.create_task(app.state.bus.supervise(), name=f"{spec.name}-bus-supervisor"))
             tasks.append(asyncio.create_task(app.state.relay.run(), name=f"{spec.name}-outbox-relay"))
             for job in spec.background:
                 tasks.append(asyncio.create_task(job(app), name=f"{spec.name}-{job.__name__}"))
@@ -119,6 +117,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                                 public_endpoint=settings.s3_public_endpoint)
     app.state.bus = Bus(settings.amqp_url, settings.amqp_exchange, spec.name, prefetch=settings.amqp_prefetch,
                         delivery_limit=settings.amqp_delivery_limit)
+    for sub in spec.subscriptions:
+        app.state.bus.add_subscription(sub, app.state.mongo)
     app.state.relay = OutboxRelay(app.state.mongo, app.state.bus, poll_seconds=settings.outbox_poll_seconds)
     app.state.mongo.on_commit = app.state.relay.wake
     key_source = spec.key_source(app) if spec.key_source else http_key_source(settings.identity_url)

@@ -22,7 +22,7 @@ from typing import Any
 
 import aio_pika
 import structlog
-from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
+from aio_pika.abc import AbstractIncomingMessage
 from pydantic import BaseModel, ValidationError
 from pymongo.errors import DuplicateKeyError
 
@@ -74,37 +74,76 @@ def queue_arguments(queue_name: str, delivery_limit: int) -> dict[str, Any]:
 
 
 class Bus:
-    """One robust connection per service process: a confirming publisher channel and consumers."""
+    """One connection per service process: a confirming publisher channel and the consumers.
+
+    ``ensure_connected`` (re)builds everything: connection, exchanges, queues, consumers.
+    ``supervise`` runs for the life of the service and rebuilds it whenever the broker
+    went away (restart, network cut) — explicit, so recovery does not depend on a
+    client library's automatic restoration.
+    """
 
     def __init__(self, url: str, exchange: str, service: str, *, prefetch: int = 32,
-                 delivery_limit: int = 5) -> None:
+                 delivery_limit: int = 5, publish_timeout: float = 10.0) -> None:
         self.url = url
+        self.publish_timeout = publish_timeout
         self.exchange_name = exchange
         self.service = service
         self.prefetch = prefetch
         self.delivery_limit = delivery_limit
-        self.connection: AbstractRobustConnection | None = None
-        self._publish_channel: AbstractRobustChannel | None = None
+        self.connection: aio_pika.abc.AbstractConnection | None = None
+        self._publish_channel: aio_pika.abc.AbstractChannel | None = None
         self._exchange: aio_pika.abc.AbstractExchange | None = None
-        self._consumer_channels: list[AbstractRobustChannel] = []
+        self._subscriptions: list[tuple[Subscription, Mongo]] = []
+        self._lock = asyncio.Lock()
 
     @property
     def connected(self) -> bool:
-        return self.connection is not None and not self.connection.is_closed
+        return (self.connection is not None and not self.connection.is_closed
+                and self._publish_channel is not None and not self._publish_channel.is_closed)
 
-    async def connect(self) -> None:
-        self.connection = await aio_pika.connect_robust(self.url, client_properties={
-            "connection_name": f"anjian-{self.service}"})
-        self._publish_channel = await self.connection.channel(publisher_confirms=True)
-        self._exchange = await self._publish_channel.declare_exchange(
-            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
-        await self._publish_channel.declare_exchange(DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.DIRECT,
-                                                     durable=True)
+    def add_subscription(self, subscription: Subscription, mongo: Mongo) -> None:
+        """Consume ``subscription`` on every (re)connection."""
+        self._subscriptions.append((subscription, mongo))
+
+    async def ensure_connected(self) -> None:
+        """Connect and declare the topology and consumers unless already connected."""
+        async with self._lock:
+            if self.connected:
+                return
+            await self._drop()
+            self.connection = await aio_pika.connect(self.url, timeout=10, client_properties={
+                "connection_name": f"anjian-{self.service}"})
+            self._publish_channel = await self.connection.channel(publisher_confirms=True)
+            self._exchange = await self._publish_channel.declare_exchange(
+                self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
+            await self._publish_channel.declare_exchange(DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.DIRECT,
+                                                         durable=True)
+            for subscription, mongo in self._subscriptions:
+                await self._consume(subscription, mongo)
+            log.info("broker connected", consumers=len(self._subscriptions))
+
+    async def supervise(self, interval: float = 1.0) -> None:
+        """Reconnect whenever the connection or a channel is gone; runs until cancelled."""
+        delay = interval
+        while True:
+            await asyncio.sleep(delay)
+            if self.connected:
+                delay = interval
+                continue
+            try:
+                log.warning("broker connection lost, reconnecting")
+                await self.ensure_connected()
+                delay = interval
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - broker still away
+                log.warning("broker reconnect failed", error=repr(exc)[:200])
+                delay = min(delay * 2, 10)
 
     async def publish(self, event: dict[str, Any]) -> None:
         """Publish one CloudEvent (dict) persistently; returns once the broker confirmed it."""
-        if self._exchange is None:
-            raise RuntimeError("bus not connected")
+        if self._exchange is None or not self.connected:
+            raise ConnectionError("bus not connected")
         message = aio_pika.Message(
             body=json.dumps(event, ensure_ascii=False).encode(),
             content_type="application/cloudevents+json",
@@ -113,11 +152,12 @@ class Bus:
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             headers={"tenant": event.get("tenant", ""), "traceparent": event.get("traceparent") or ""},
         )
-        await self._exchange.publish(message, routing_key=event["type"], mandatory=False)
+        await asyncio.wait_for(self._exchange.publish(message, routing_key=event["type"], mandatory=False),
+                               timeout=self.publish_timeout)
 
     async def declare_queue(self, purpose: str, event_types: Iterable[str]) -> str:
         """Declare ``<service>.<purpose>`` and its dead-letter queue, bound to ``event_types``."""
-        assert self.connection is not None and self._publish_channel is not None
+        assert self._publish_channel is not None
         name = f"{self.service}.{purpose}"
         ch = self._publish_channel
         dead = await ch.declare_queue(f"{name}.dead", durable=True, arguments={"x-queue-type": "quorum"})
@@ -127,25 +167,31 @@ class Bus:
             await queue.bind(self.exchange_name, routing_key=t)
         return name
 
-    async def consume(self, subscription: Subscription, mongo: Mongo) -> None:
-        """Start consuming ``subscription`` with the inbox pattern (see module doc)."""
+    async def _consume(self, subscription: Subscription, mongo: Mongo) -> None:
         assert self.connection is not None
         name = await self.declare_queue(subscription.purpose, subscription.handlers)
         channel = await self.connection.channel()
         await channel.set_qos(prefetch_count=self.prefetch)
-        self._consumer_channels.append(channel)
         queue = await channel.get_queue(name, ensure=False)
-        consumer_name = name
 
         async def on_message(message: AbstractIncomingMessage) -> None:
-            await handle_message(message, subscription, mongo, consumer_name)
+            await handle_message(message, subscription, mongo, name)
 
         await queue.consume(on_message)
 
-    async def close(self) -> None:
+    async def _drop(self) -> None:
         if self.connection is not None:
-            await self.connection.close()
-            self.connection = None
+            try:
+                await self.connection.close()
+            except Exception:  # noqa: BLE001 - already broken
+                pass
+        self.connection = None
+        self._publish_channel = None
+        self._exchange = None
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._drop()
 
 
 def _backoff_seconds(delivery_count: int) -> float:

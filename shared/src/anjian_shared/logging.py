@@ -103,6 +103,8 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             path = scope.get("path", "")
+            if "/shared/" in path:  # share-link tokens are credentials: never log them
+                path = path.split("/shared/")[0] + "/shared/<token>"
             if not path.endswith(("/healthz", "/readyz")):
                 self.log.info("request", method=scope.get("method"), path=path,
                               status=status_holder.get("status"))
