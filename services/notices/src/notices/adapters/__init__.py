@@ -1,0 +1,1 @@
+"""Repositories (tenant-scoped MongoDB) and tenant configuration."""

@@ -1,0 +1,1 @@
+"""The notice aggregate and its rules (no I/O)."""

@@ -1,0 +1,1 @@
+"""HTTP API (``entrypoints.api``) and event consumers (``entrypoints.consumers``)."""

@@ -1,0 +1,168 @@
+"""Request and response schemas of the notices API, and the notice → response mapping.
+
+Media (signature, seal, result photos, reply photos) are returned with a presigned
+GET URL valid for ``Settings.presign_minutes``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timedelta
+
+from pydantic import BaseModel, Field
+
+from anjian_shared.events.common import MediaRef, PersonRef
+from anjian_shared.events.inspections_v1 import Disposition, HazardRef, ResultSnapshot
+from anjian_shared.storage import Storage
+
+from ...domain.model import MAX_TEXT_CHARS, Notice, NoticeStatus, Reply, ReviewStatus
+
+
+class MediaRead(BaseModel):
+    """A stored image with a presigned URL (``url`` expires; fetch a fresh one by GET)."""
+
+    content_type: str
+    size: int = Field(description="bytes")
+    filename: str | None = None
+    sha256: str | None = None
+    url: str
+
+
+class ResultRead(BaseModel):
+    """A result (检查结果) of the plan on this notice's project, frozen at submission."""
+
+    result_id: str
+    building_name: str
+    hazards: list[HazardRef]
+    finding: str
+    photos: list[MediaRead]
+    major_hazard: bool
+    recorded_by: PersonRef
+    recorded_at: datetime
+
+
+class ReviewRead(BaseModel):
+    passed: bool
+    comment: str
+    reviewed_by: PersonRef
+    reviewed_at: datetime
+
+
+class ReplyRead(BaseModel):
+    """One reply round (整改回复) and its review (审核), if done."""
+
+    id: str
+    round: int = Field(description="1 for the first reply, +1 per failed review")
+    text: str
+    photos: list[MediaRead]
+    replied_by: PersonRef
+    submitted_at: datetime
+    review_status: ReviewStatus
+    review_status_label: str = Field(examples=["待审核"])
+    review: ReviewRead | None = None
+
+
+class NoticeSummary(BaseModel):
+    """A notice in a list (no results, replies or media)."""
+
+    id: str
+    number: str = Field(examples=["鄂安监告〔2026〕0001号"])
+    plan_id: str
+    plan_title: str
+    project_id: str
+    project_name: str
+    station_org_id: str
+    addressee_org_id: str
+    disposition: Disposition
+    title: str
+    rectification_date: date
+    status: NoticeStatus
+    status_label: str = Field(examples=["待整改回复"])
+    rounds: int = Field(description="reply rounds so far")
+    issued_at: datetime
+    closed_at: datetime | None = None
+
+
+class NoticeRead(NoticeSummary):
+    """A notice (告知书) with its plan data, results, signature/seal and every reply round."""
+
+    planned_date: date
+    project_address: str
+    owner_org_id: str
+    supervision_org_id: str
+    construction_stage: str
+    issued_by: PersonRef = Field(description="the responsible supervisor (责任监督员)")
+    reviewer_user_id: str
+    supervisors: list[PersonRef]
+    replier_user_ids: list[str]
+    signature: MediaRead
+    seal: MediaRead | None = None
+    results: list[ResultRead]
+    replies: list[ReplyRead]
+
+
+class NoticePage(BaseModel):
+    items: list[NoticeSummary]
+    next_cursor: str | None = None
+
+
+class ReviewCreate(BaseModel):
+    """Review of a reply: ``passed``; ``comment`` required when failing (1..2000 chars)."""
+
+    passed: bool
+    comment: str | None = Field(default=None, max_length=MAX_TEXT_CHARS,
+                                examples=["临边防护仍未封闭，请重新整改"])
+
+
+# ---------------------------------------------------------------- mapping
+
+def to_summary(notice: Notice) -> NoticeSummary:
+    """The list view of a notice."""
+    return NoticeSummary(
+        id=notice.id, number=notice.number, plan_id=notice.plan_id, plan_title=notice.plan_title,
+        project_id=notice.project_id, project_name=notice.project_name, station_org_id=notice.station_org_id,
+        addressee_org_id=notice.addressee_org_id, disposition=notice.disposition, title=notice.title,
+        rectification_date=notice.rectification_date, status=notice.status, status_label=notice.status.label,
+        rounds=len(notice.replies), issued_at=notice.issued_at, closed_at=notice.closed_at)
+
+
+async def to_read(notice: Notice, storage: Storage, *, presign_minutes: int = 15) -> NoticeRead:
+    """The detail view; presigns every media reference (concurrently)."""
+    expires = timedelta(minutes=presign_minutes)
+
+    async def media(ref: MediaRef) -> MediaRead:
+        url = await storage.presigned_get(ref, expires=expires)
+        return MediaRead(content_type=ref.content_type, size=ref.size, filename=ref.filename, sha256=ref.sha256,
+                         url=url)
+
+    async def media_list(refs: list[MediaRef]) -> list[MediaRead]:
+        return list(await asyncio.gather(*(media(r) for r in refs)))
+
+    async def reply(r: Reply) -> ReplyRead:
+        review = None
+        if r.review is not None:
+            review = ReviewRead(passed=r.review.passed, comment=r.review.comment,
+                                reviewed_by=r.review.reviewed_by, reviewed_at=r.review.reviewed_at)
+        return ReplyRead(id=r.reply_id, round=r.round, text=r.text, photos=await media_list(r.photos),
+                         replied_by=r.replied_by, submitted_at=r.submitted_at, review_status=r.review_status,
+                         review_status_label=r.review_status.label, review=review)
+
+    async def result(res: ResultSnapshot) -> ResultRead:
+        return ResultRead(result_id=res.result_id, building_name=res.building_name, hazards=res.hazards,
+                          finding=res.finding, photos=await media_list(res.photos), major_hazard=res.major_hazard,
+                          recorded_by=res.recorded_by, recorded_at=res.recorded_at)
+
+    signature, seal, results, replies = await asyncio.gather(
+        media(notice.signature),
+        media(notice.seal) if notice.seal else asyncio.sleep(0, result=None),
+        asyncio.gather(*(result(r) for r in notice.results)),
+        asyncio.gather(*(reply(r) for r in notice.replies)),
+    )
+    return NoticeRead(
+        **to_summary(notice).model_dump(),
+        planned_date=notice.planned_date, project_address=notice.project_address,
+        owner_org_id=notice.owner_org_id, supervision_org_id=notice.supervision_org_id,
+        construction_stage=notice.construction_stage, issued_by=notice.issued_by,
+        reviewer_user_id=notice.reviewer_user_id, supervisors=notice.supervisors,
+        replier_user_ids=notice.replier_user_ids, signature=signature, seal=seal, results=list(results),
+        replies=list(replies))

@@ -1,0 +1,1 @@
+"""Use cases of notices (see ``service_layer.notices``)."""
