@@ -1,0 +1,9 @@
+"""reporting's HTTP API (mounted under ``/api/reporting/v1``)."""
+
+from .documents import router as documents_router
+from .notifications import router as notifications_router
+from .share_links import router as share_links_router
+
+ROUTERS = [notifications_router, documents_router, share_links_router]
+
+__all__ = ["ROUTERS"]

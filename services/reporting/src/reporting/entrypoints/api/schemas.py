@@ -1,0 +1,109 @@
+"""Request and response bodies of reporting's API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from anjian_shared.pagination import Page
+
+from ...domain.share_links import MAX_MINUTES, MIN_MINUTES
+
+
+class NotificationRead(BaseModel):
+    """A 站内通知 (HB-03, HB-08). Link fields name what it is about (plan, notice, reply round)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "6f1c0e0a9b2d4c7e8f10a1b2c3d4e5f6", "kind": "notice_to_reply", "title": "告知书待整改回复",
+        "body": "武汉光谷科技园二期收到告知书鄂安监告〔2026〕0001号（安全隐患整改告知书），处置情况：限期整改，"
+                "请于2026年3月20日前完成整改并提交整改回复。",
+        "plan_id": "0b7d2c5e9a1f4e3d8c6b5a4f3e2d1c0b", "notice_id": "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b",
+        "reply_id": None, "round": None, "passed": None,
+        "created_at": "2026-03-05T08:00:00Z", "read_at": None}]})
+
+    id: str
+    kind: Literal["plan_confirmed", "notice_to_reply", "reply_to_review", "reply_reviewed"]
+    title: str
+    body: str
+    plan_id: str | None = None
+    notice_id: str | None = None
+    reply_id: str | None = None
+    round: int | None = None
+    passed: bool | None = None
+    """For ``reply_reviewed``: whether the reply passed review."""
+    created_at: datetime
+    read_at: datetime | None = None
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> "NotificationRead":
+        return cls(id=doc["_id"], **{k: doc.get(k) for k in (
+            "kind", "title", "body", "plan_id", "notice_id", "reply_id", "round", "passed", "created_at", "read_at")})
+
+
+class NotificationPage(Page[NotificationRead]):
+    pass
+
+
+class UnreadCount(BaseModel):
+    unread: int = Field(examples=[3])
+
+
+class MarkedRead(BaseModel):
+    updated: int = Field(description="notifications marked read by this call", examples=[3])
+
+
+class TodoRead(BaseModel):
+    """A to-do (待办) of the rectification loop (HB-08): ``reply_due`` for the project department,
+    ``review_due`` for the reviewing supervisor. ``done_at`` is set once it no longer applies."""
+
+    id: str
+    kind: Literal["reply_due", "review_due"]
+    title: str
+    body: str
+    notice_id: str
+    number: str
+    plan_id: str | None = None
+    reply_id: str | None = None
+    round: int
+    created_at: datetime
+    done_at: datetime | None = None
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> "TodoRead":
+        return cls(id=doc["_id"], **{k: doc.get(k) for k in (
+            "kind", "title", "body", "notice_id", "number", "plan_id", "reply_id", "round", "created_at",
+            "done_at")})
+
+
+class TodoPage(Page[TodoRead]):
+    pass
+
+
+class ShareLinkCreate(BaseModel):
+    """How long the link works, in minutes (1 minute .. 7 days; default 1 day)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    expires_in_minutes: int = Field(default=1440, ge=MIN_MINUTES, le=MAX_MINUTES, examples=[1440])
+
+
+class ShareLinkRead(BaseModel):
+    """A new share link (HB-09). ``token`` is shown only now: the service keeps its hash only."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "2c4e6a8b0d1f3e5a7c9b1d3f5e7a9c0b", "document": "notice",
+        "target_id": "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b",
+        "token": "hubei.Xq3...43 characters...",
+        "url": "https://anjian.example.cn/api/reporting/v1/shared/hubei.Xq3...",
+        "qr_url": "https://anjian.example.cn/api/reporting/v1/shared/hubei.Xq3.../qr.png",
+        "expires_at": "2026-03-06T08:00:00Z"}]})
+
+    id: str
+    document: Literal["notice", "plan"]
+    target_id: str
+    token: str
+    url: str
+    qr_url: str
+    expires_at: datetime

@@ -1,0 +1,62 @@
+"""reporting's event consumers (queue ``reporting.read-models``).
+
+Every handler runs in a MongoDB transaction together with the inbox insert of the
+event id (shared ``Subscription``), so a redelivered event has no second effect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from anjian_shared.bus import Subscription
+from anjian_shared.events import CloudEvent
+from anjian_shared.mongo import UnitOfWork
+
+from ..service_layer import read_models as rm
+
+read_models = Subscription("read-models")
+
+
+@read_models.on("identity.organization.created.v1")
+async def on_organization_created(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """Organisation names for documents (施工单位, 监督机构)."""
+    await rm.record_organization(uow, payload=payload)
+
+
+@read_models.on("inspections.plan.confirmed.v1")
+async def on_plan_confirmed(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """HB-03: notify the plan's other supervisors (``plan_confirmed``)."""
+    await rm.record_plan_confirmed(uow, event_id=event.id, payload=payload)
+
+
+@read_models.on("inspections.plan.submitted.v1")
+async def on_plan_submitted(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """HB-06/HB-09: store the plan's results, signature, seal, disposition and notice data."""
+    await rm.record_plan_submitted(uow, payload=payload)
+
+
+@read_models.on("notices.notice.issued.v1")
+async def on_notice_issued(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """HB-08: store the notice; ``notice_to_reply`` to each replier; open their to-dos."""
+    await rm.record_notice_issued(uow, event_id=event.id, payload=payload)
+
+
+@read_models.on("notices.reply.submitted.v1")
+async def on_reply_submitted(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """HB-08: store the round; ``reply_to_review`` to the reviewer."""
+    await rm.record_reply_submitted(uow, event_id=event.id, payload=payload)
+
+
+@read_models.on("notices.reply.reviewed.v1")
+async def on_reply_reviewed(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """HB-08: store the outcome; ``reply_reviewed`` to the repliers (passed or failed, with comment)."""
+    await rm.record_reply_reviewed(uow, event_id=event.id, payload=payload)
+
+
+@read_models.on("notices.notice.closed.v1")
+async def on_notice_closed(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """HB-08: mark the notice closed; its to-dos are done."""
+    await rm.record_notice_closed(uow, payload=payload)
+
+
+SUBSCRIPTIONS = [read_models]

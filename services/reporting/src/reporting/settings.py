@@ -1,0 +1,42 @@
+"""Settings of the reporting service (environment variables prefixed ``ANJIAN_``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from anjian_shared.settings import ServiceSettings
+
+DEFAULT_CJK_FONTS: list[str] = [
+    # Debian/Ubuntu package ``fonts-wqy-zenhei``: a TTC with TrueType outlines (subfont 0 = WenQuanYi Zen Hei).
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    # ``fonts-wqy-microhei``
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    # ``fonts-arphic-uming`` / ``fonts-arphic-ukai``
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "/usr/share/fonts/truetype/arphic/ukai.ttc",
+    # ``fonts-droid-fallback``
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    # Alpine (font-wqy-zenhei) and Fedora/RHEL (wqy-zenhei-fonts) locations
+    "/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc",
+    "/usr/share/fonts/wenquanyi/wqy-zenhei/wqy-zenhei.ttc",
+]
+"""Fallback search list for a CJK font with TrueType outlines (ReportLab cannot embed CFF/OTF
+fonts such as Noto Sans CJK)."""
+
+
+class Settings(ServiceSettings):
+    """reporting's settings; see ``ServiceSettings`` for the common ones."""
+
+    service_name: str = "reporting"
+
+    cjk_font_path: str | None = Field(
+        default=None,
+        description="TrueType/TTC font with CJK glyphs used in PDFs (ANJIAN_CJK_FONT_PATH); "
+                    "when unset the first existing entry of cjk_font_candidates is used",
+    )
+    cjk_font_subfont_index: int = Field(default=0, ge=0, description="face index inside a .ttc collection")
+    cjk_font_candidates: list[str] = Field(default_factory=lambda: list(DEFAULT_CJK_FONTS))
+
+    share_link_default_minutes: int = Field(default=1440, ge=1, le=10080)
+    pdf_photo_max_px: int = Field(default=1400, ge=200, description="longest side of a photo embedded in a PDF")
+    pdf_media_concurrency: int = Field(default=8, ge=1, description="parallel S3 reads while building a PDF")
