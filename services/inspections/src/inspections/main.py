@@ -1,0 +1,52 @@
+"""The inspections service: hazard catalog, spot-check plans, results, submission (HB-02..HB-07).
+
+Run with ``uvicorn inspections.main:create_app --factory``; routes under ``/api/inspections/v1``.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from anjian_shared.app import ServiceSpec, create_service_app
+
+from .adapters.repositories import ensure_indexes
+from .adapters.seed import seed_all_tenants
+from .entrypoints.api.catalog import projects_router
+from .entrypoints.api.catalog import router as catalog_router
+from .entrypoints.api.plans import router as plans_router
+from .entrypoints.api.results import router as results_router
+from .entrypoints.consumers import SUBSCRIPTIONS
+from .settings import Settings
+
+
+async def _indexes(app: FastAPI) -> None:
+    await ensure_indexes(app.state.mongo)
+
+
+async def _seed_catalog(app: FastAPI) -> None:
+    await seed_all_tenants(app.state.mongo)
+
+
+SPEC = ServiceSpec(
+    name="inspections",
+    title="Anjian inspections",
+    description=(
+        "Hazard catalog (隐患库: JGJ 59-2011 check tables and the 2024 major-hazard standard), "
+        "spot-check plans (抽查计划), on-site inspection results (检查结果), signature, seal and "
+        "submission (提交). Publishes inspections.plan.confirmed.v1 and inspections.plan.submitted.v1."
+    ),
+    routers=(catalog_router, projects_router, plans_router, results_router),
+    subscriptions=SUBSCRIPTIONS,
+    startup=(_indexes, _seed_catalog),
+    openapi_tags=[
+        {"name": "catalog", "description": "隐患库: hazard catalog (read)"},
+        {"name": "projects", "description": "Projects known to this service (read model)"},
+        {"name": "plans", "description": "抽查计划: plans, confirmation, signature, seal, submission (HB-02/03/06)"},
+        {"name": "results", "description": "检查结果: on-site inspection results (HB-04/05/07)"},
+    ],
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The inspections FastAPI app (settings from the environment unless given)."""
+    return create_service_app(SPEC, settings or Settings())
