@@ -1,0 +1,188 @@
+"""``make demo``: the Hubei spot-check flow (HB-01..HB-09) over HTTP, as real users would.
+
+Two supervisors of a Wuhan station (张伟, responsible; 李娜) and the contractor's
+project manager (刘洋): plan → confirm → on-site results with JPEG photos →
+signature (PNG) and seal → submit (限期整改) → notice → reply → review fails →
+new reply → review passes → the notice PDF is downloaded and shared by link.
+
+``play_hubei`` is also what the end-to-end test runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from anjian_shared.settings import DEV_ADMIN_PASSWORD, SERVICE_PORTS
+
+from .gatewayclient import RoutingTransport
+from .media import seal_png, signature_png, site_photo
+from .scenario import ApiFactory, World, build_world, expect
+
+Say = Callable[[str], None]
+
+
+async def poll(fn: Callable[[], Awaitable[Any]], *, what: str, timeout: float = 30) -> Any:
+    """Retry ``fn`` until it returns something truthy (events travel asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await fn()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.2)
+
+
+async def play_hubei(api: ApiFactory, *, admin_password: str, out_dir: Path, say: Say = print) -> dict[str, Any]:
+    """Play the whole HB flow; returns what happened (ids, number, PDF path, share URL)."""
+    say("① 湖北省管理员登记监督站、参建单位和人员；张伟登记项目 (HB-01, projects)")
+    world: World = await build_world(api, admin_password=admin_password)
+    zhang, li, liu = world.people["zhang"], world.people["li"], world.people["liu"]
+    say(f"   项目 {world.project['name']} ({world.project['code']})，监督员 {zhang.name}、{li.name}，项目经理 {liu.name}")
+
+    async with api(zhang.token) as zc, api(li.token) as lc, api(liu.token) as pc:
+        say("② 张伟制定抽查计划 (HB-02)")
+
+        async def create_plan() -> dict[str, Any] | None:
+            r = await zc.post("/api/inspections/v1/plans", json={
+                "title": "2026年11月光谷片区日常抽查", "project_ids": [world.project_id],
+                "planned_date": time.strftime("%Y-%m-%d"),
+                "supervisor_user_ids": [zhang.user_id, li.user_id], "responsible_supervisor_id": zhang.user_id})
+            return r.json() if r.status_code == 201 else None
+
+        plan = await poll(create_plan, what="inspections to learn the project")
+        plan_id = plan["id"]
+        say(f"   计划 {plan_id} 状态 {plan['status']}")
+
+        say("③ 确认计划：李娜收到站内通知 (HB-03)")
+        expect(await zc.post(f"/api/inspections/v1/plans/{plan_id}/confirm"), 200)
+
+        async def li_notified() -> Any:
+            items = expect(await lc.get("/api/reporting/v1/notifications"), 200)["items"]
+            return [n for n in items if n.get("plan_id") == plan_id]
+
+        note = (await poll(li_notified, what="李娜's notification"))[0]
+        say(f"   李娜的通知：{note['title']}")
+
+        say("④ 现场检查：两位监督员各加入检查清单，附现场照片 (HB-04)")
+        catalog = expect(await zc.get("/api/inspections/v1/catalog/items", params={"q": "临边"}), 200)["items"]
+        major = expect(await zc.get("/api/inspections/v1/catalog/items", params={"source": "major2024", "q": "防坠"}),
+                       200)["items"]
+        hazard_a = catalog[0]["code"] if catalog else "JGJ59-A.0.1-01"
+        hazard_b = major[0]["code"] if major else "ZD2024-4.1"
+        r1 = expect(await zc.post(f"/api/inspections/v1/plans/{plan_id}/results", data={
+            "project_id": world.project_id, "building_name": "3#楼", "hazard_codes": [hazard_a],
+            "finding": "3#楼第12层东侧临边防护栏杆缺失，未设置挡脚板。"},
+            files=[("photos", ("site-1.jpg", site_photo(1), "image/jpeg")),
+                   ("photos", ("site-2.jpg", site_photo(2), "image/jpeg"))]), 201)
+        r2 = expect(await lc.post(f"/api/inspections/v1/plans/{plan_id}/results", data={
+            "project_id": world.project_id, "building_name": "1#塔吊", "hazard_codes": [hazard_b],
+            "finding": "1#塔式起重机起重力矩限制器失灵，仍在吊装作业。"},
+            files=[("photos", ("crane.jpg", site_photo(3), "image/jpeg"))]), 201)
+        say(f"   结果 {r1['building_name']}（{hazard_a}），{r2['building_name']}（{hazard_b}，"
+            f"重大事故隐患={r2.get('major_hazard')}）")
+        listed = expect(await lc.get(f"/api/inspections/v1/plans/{plan_id}/results"), 200)
+        say(f"   清单共 {len(listed['items'])} 条 (HB-05/07)")
+
+        say("⑤ 张伟签名、盖章并提交：处置情况 限期整改 (HB-06)")
+        expect(await zc.put(f"/api/inspections/v1/plans/{plan_id}/signature",
+                            files={"file": ("signature.png", signature_png(), "image/png")}), 200)
+        expect(await zc.put(f"/api/inspections/v1/plans/{plan_id}/seal",
+                            files={"file": ("seal.png", seal_png(), "image/png")}), 200)
+        deadline_day = time.strftime("%Y-%m-%d", time.localtime(time.time() + 7 * 86400))
+        submitted = expect(await zc.post(f"/api/inspections/v1/plans/{plan_id}/submit", json={
+            "disposition": "限期整改", "seal_required": True,
+            "notice": {"title": "建设工程安全隐患整改告知书", "construction_stage": "主体结构施工",
+                       "rectification_date": deadline_day}}), 200)
+        say(f"   计划状态 {submitted['status']}")
+
+        say("⑥ 项目部收到告知书 (HB-08)")
+
+        async def notice_for_liu() -> Any:
+            items = expect(await pc.get("/api/notices/v1/notices"), 200)["items"]
+            return next((n for n in items if n["plan_id"] == plan_id), None)
+
+        notice = await poll(notice_for_liu, what="the notice")
+        notice_id = notice["id"]
+        say(f"   告知书 {notice['number']}，状态 {notice['status']}")
+
+        async def reply(text: str, seed: int) -> dict[str, Any]:
+            """Returns the new reply round (the answer is the whole notice)."""
+            updated = expect(await pc.post(f"/api/notices/v1/notices/{notice_id}/replies", data={"text": text},
+                                           files=[("photos", ("fixed.jpg", site_photo(seed), "image/jpeg"))]), 201)
+            return updated["replies"][-1]
+
+        async def review(reply_id: str, passed: bool, comment: str) -> dict[str, Any]:
+            return expect(await zc.post(f"/api/notices/v1/notices/{notice_id}/replies/{reply_id}/review",
+                                        json={"passed": passed, "comment": comment}), 200)
+
+        first = await reply("已对3#楼12层临边补设防护栏杆。", 10)
+        say("   第1轮整改回复已提交")
+        await review(first["id"], False, "塔吊力矩限制器未见整改，请补充维修记录和照片。")
+        say("   第1轮审核：不通过")
+        second = await reply("已补设临边防护；1#塔吊力矩限制器已更换并经检测合格，附检测报告照片。", 11)
+        await review(second["id"], True, "整改到位，同意闭环。")
+        final = expect(await zc.get(f"/api/notices/v1/notices/{notice_id}"), 200)
+        say(f"   第2轮审核：通过；告知书状态 {final['status']}，共 {len(final.get('replies', []))} 轮")
+
+        say("⑦ 下载并分享告知书 PDF (HB-09)")
+
+        async def pdf() -> bytes | None:
+            r = await pc.get(f"/api/reporting/v1/notices/{notice_id}/document.pdf")
+            return r.content if r.status_code == 200 else None
+
+        content = await poll(pdf, what="the notice PDF")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        pdf_path = out_dir / f"notice-{notice_id}.pdf"
+        pdf_path.write_bytes(content)
+        link = expect(await zc.post(f"/api/reporting/v1/notices/{notice_id}/share-links",
+                                    json={"expires_in_minutes": 60}), 201)
+        async with api() as anon:
+            shared = await anon.get(httpx.URL(link["url"]).path)
+            assert shared.status_code == 200 and shared.content.startswith(b"%PDF"), shared.text[:200]
+        say(f"   PDF 已写入 {pdf_path}（{len(content)} 字节）")
+        say(f"   分享链接（免登录，{link['expires_at']} 前有效）：{link['url']}")
+    return {"world": world, "plan_id": plan_id, "notice_id": notice_id, "number": notice["number"],
+            "pdf_path": pdf_path, "share_url": link["url"], "final_status": final["status"]}
+
+
+def _api_factory(base: str | None) -> ApiFactory:
+    def api(token: str | None = None) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if base:
+            return httpx.AsyncClient(base_url=base, headers=headers, timeout=60)
+        urls = {n: f"http://127.0.0.1:{p}" for n, p in SERVICE_PORTS.items()}
+        return httpx.AsyncClient(base_url="http://127.0.0.1", headers=headers, timeout=60,
+                                 transport=RoutingTransport(urls))
+    return api
+
+
+def main() -> None:
+    base = os.environ.get("ANJIAN_BASE_URL", "http://127.0.0.1:8100")
+    try:
+        httpx.get(f"{base}/api/identity/v1/tenants", timeout=3).raise_for_status()
+    except httpx.HTTPError:
+        try:
+            httpx.get(f"http://127.0.0.1:{SERVICE_PORTS['identity']}/readyz", timeout=3).raise_for_status()
+        except httpx.HTTPError:
+            sys.exit("The platform is not running: start it with `make run` in another terminal.")
+        base = None  # no gateway: talk to each service's port
+    out_dir = Path(os.environ.get("ANJIAN_DEMO_OUT", "demo-output")).resolve()
+    password = os.environ.get("ANJIAN_BOOTSTRAP_ADMIN_PASSWORD", DEV_ADMIN_PASSWORD)
+    result = asyncio.run(play_hubei(_api_factory(base), admin_password=password, out_dir=out_dir,
+                                    say=lambda s: print(s, flush=True)))
+    print(json.dumps({"notice": result["number"], "status": result["final_status"],
+                      "pdf": str(result["pdf_path"]), "share_url": result["share_url"]}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
