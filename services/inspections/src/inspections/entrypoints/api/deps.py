@@ -5,31 +5,17 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
+from anjian_shared.deps import MongoDep, StorageDep, app_settings  # noqa: F401 - re-exported
 from anjian_shared.events.common import MediaRef, PersonRef
-from anjian_shared.mongo import Mongo
 from anjian_shared.storage import Storage
 
 from ...settings import Settings
 from .schemas import MediaRead, PlanRead, ResultRead
 
 
-def _mongo(request: Request) -> Mongo:
-    return request.app.state.mongo
-
-
-def _storage(request: Request) -> Storage:
-    return request.app.state.storage
-
-
-def _settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-MongoDep = Annotated[Mongo, Depends(_mongo)]
-StorageDep = Annotated[Storage, Depends(_storage)]
-SettingsDep = Annotated[Settings, Depends(_settings)]
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
 async def media_read(storage: Storage, ref: dict[str, Any] | None) -> MediaRead | None:

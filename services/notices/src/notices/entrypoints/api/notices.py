@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 
+from anjian_shared.deps import MongoDep, StorageDep, app_settings
 from anjian_shared.auth import CurrentPrincipal
-from anjian_shared.mongo import Mongo
 from anjian_shared.pagination import Cursor, Limit
-from anjian_shared.storage import Storage
 
 from ...domain.model import MAX_REPLY_PHOTOS, MAX_TEXT_CHARS, NoticeStatus
 from ...service_layer import notices as service
@@ -25,21 +24,7 @@ from .schemas import NoticePage, NoticeRead, ReviewCreate, to_read, to_summary
 router = APIRouter(prefix="/notices", tags=["notices"])
 
 
-def _mongo(request: Request) -> Mongo:
-    return request.app.state.mongo
-
-
-def _storage(request: Request) -> Storage:
-    return request.app.state.storage
-
-
-def _settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-MongoDep = Annotated[Mongo, Depends(_mongo)]
-StorageDep = Annotated[Storage, Depends(_storage)]
-SettingsDep = Annotated[Settings, Depends(_settings)]
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 NoticeId = Annotated[str, Path(min_length=1, max_length=64, description="id of the notice")]
 ReplyId = Annotated[str, Path(min_length=1, max_length=64, description="id of the reply round")]
 

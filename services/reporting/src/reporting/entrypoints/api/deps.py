@@ -6,24 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from anjian_shared.mongo import Mongo
+from anjian_shared.deps import MongoDep, StorageDep, app_settings  # noqa: F401 - re-exported
 from anjian_shared.problems import ServiceUnavailable
-from anjian_shared.storage import Storage
 
 from ...adapters.pdf import PdfRenderer
 from ...settings import Settings
-
-
-def get_mongo(request: Request) -> Mongo:
-    return request.app.state.mongo
-
-
-def get_storage(request: Request) -> Storage:
-    return request.app.state.storage
-
-
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
 
 
 def get_renderer(request: Request) -> PdfRenderer:
@@ -35,7 +22,5 @@ def get_renderer(request: Request) -> PdfRenderer:
     return renderer
 
 
-MongoDep = Annotated[Mongo, Depends(get_mongo)]
-StorageDep = Annotated[Storage, Depends(get_storage)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 RendererDep = Annotated[PdfRenderer, Depends(get_renderer)]
