@@ -28,6 +28,7 @@ async def test_event_written_while_broker_down_is_delivered_after_restart(platfo
         assert pending >= 1
     finally:
         await restart_process(infra, "rabbitmq")
+        await platform.wait_ready()
 
     async def delivered() -> bool:
         doc = await platform.app("equipment").state.mongo.db["projects"].find_one(

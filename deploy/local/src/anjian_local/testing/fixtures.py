@@ -229,6 +229,18 @@ class Platform:
     async def admin_token(self, tenant: str = "hubei") -> str:
         return await self.sign_in(tenant, "admin", self.admin_password)
 
+    async def wait_ready(self, timeout: float = 90) -> None:
+        """Wait until every service's /readyz answers 200 again (after a fault)."""
+        async with httpx.AsyncClient(timeout=5) as c:
+            for svc in self.services.values():
+                async def ready(url: str = svc.url) -> bool:
+                    try:
+                        return (await c.get(f"{url}/readyz")).status_code == 200
+                    except httpx.HTTPError:
+                        return False
+
+                await eventually(ready, timeout=timeout, interval=0.2)
+
     async def publish(self, event: dict[str, Any]) -> None:
         """Publish a CloudEvent dict on the real broker (through a running service's bus)."""
         await self.app("identity").state.bus.publish(event)
