@@ -36,6 +36,7 @@ class Role(StrEnum):
     COMPANY_ADMIN = "company_admin"        # a company's administrator
     PROJECT_MANAGER = "project_manager"    # 项目经理 of the contractor's project department
     COMPANY_STAFF = "company_staff"        # other staff of a participating company
+    PARTNER = "partner"                    # a partner system (client credentials, PLAT-03): follows events
 
 
 class Principal(BaseModel):
@@ -47,7 +48,9 @@ class Principal(BaseModel):
     roles: list[str]
     name: str = ""
     org_kind: str = ""
-    """``authority`` | ``station`` | ``company`` | ``agency`` (claim ``org_kind``)."""
+    """``authority`` | ``station`` | ``company`` | ``agency`` | ``partner`` (claim ``org_kind``)."""
+    scopes: list[str] = []
+    """OAuth scopes (claim ``scope``, space-separated); partner clients carry e.g. ``events:read``."""
 
     def has(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)
@@ -126,7 +129,8 @@ class TokenVerifier:
             raise Unauthorized("not an access token")
         return Principal(user_id=claims["sub"], tenant=claims["tenant"], org_id=claims["org"],
                          roles=list(claims.get("roles", [])), name=claims.get("name", ""),
-                         org_kind=claims.get("org_kind", ""))
+                         org_kind=claims.get("org_kind", ""),
+                         scopes=str(claims.get("scope") or "").split())
 
 
 bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/identity/v1/sessions")

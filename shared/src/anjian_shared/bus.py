@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 from pymongo.errors import DuplicateKeyError
 
 from .events import EVENT_TYPES, CloudEvent
-from .logging import bind_context
+from .logging import bind_context, trace_id_of
 from .mongo import INBOX, Mongo, UnitOfWork, with_transaction
 from .types import utcnow
 
@@ -216,7 +216,7 @@ async def handle_message(message: AbstractIncomingMessage, subscription: Subscri
         return
     structlog.contextvars.clear_contextvars()
     bind_context(event_id=event.id, event_type=event.type, tenant=event.tenant,
-                 traceparent=event.traceparent, consumer=consumer_name)
+                 traceparent=event.traceparent, trace_id=trace_id_of(event.traceparent), consumer=consumer_name)
 
     async def apply(uow: UnitOfWork) -> None:
         try:

@@ -65,6 +65,10 @@ class ServiceSettings(BaseSettings):
 
     outbox_poll_seconds: float = 1.0
     max_upload_bytes: int = 10 * 1024 * 1024
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024,
+                                description="largest JSON (or other non-multipart) request body; 413 above")
+    max_multipart_bytes: int = Field(default=50 * 1024 * 1024, ge=1024,
+                                     description="largest multipart/form-data request (photos); 413 above")
 
     @property
     def mongo_db(self) -> str:

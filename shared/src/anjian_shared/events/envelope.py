@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..logging import current_traceparent
+from ..logging import current_traceparent, new_traceparent, trace_id_of
 from ..types import utcnow
 
 
@@ -48,6 +48,6 @@ def make_event(*, type: str, tenant: str, service: str, subject: str, data: Base
         source=f"/{tenant}/{service}",
         subject=subject,
         tenant=tenant,
-        traceparent=current_traceparent(),
+        traceparent=new_traceparent(trace_id_of(current_traceparent())),  # same trace, new span
         data=data.model_dump(mode="json"),
     )

@@ -1,0 +1,99 @@
+"""Request body size limits, enforced before anything reads the body.
+
+``BodySizeLimitMiddleware`` answers 413 (problem ``payload-too-large``, ``field`` =
+``body``) as soon as it knows a request body is too large:
+
+- at once when ``Content-Length`` announces more than the limit — nothing of the body
+  is read, the connection is closed after the answer;
+- while streaming a body without ``Content-Length`` (chunked) once the bytes received
+  pass the limit — the rest is never read.
+
+Two limits (settings ``ANJIAN_MAX_BODY_BYTES``, ``ANJIAN_MAX_MULTIPART_BYTES``):
+JSON and every other body (1 MiB by default), and ``multipart/form-data`` uploads
+(50 MiB by default: a request carries a few photos; each photo also has its own,
+per-tenant limit checked by ``storage.read_limited``).
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .problems import PayloadTooLarge, problem_response
+
+
+class BodySizeLimitMiddleware:
+    """Pure ASGI middleware; place it outside anything that reads the body (idempotency)."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_multipart_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.max_multipart_bytes = max_multipart_bytes
+
+    def limit_for(self, content_type: str) -> int:
+        """The byte limit of a body of ``content_type``."""
+        if content_type.lower().startswith("multipart/"):
+            return self.max_multipart_bytes
+        return self.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        content_type, length = "", None
+        for key, value in scope.get("headers", []):
+            if key == b"content-type":
+                content_type = value.decode("latin-1")
+            elif key == b"content-length":
+                length = value.decode("latin-1")
+        limit = self.limit_for(content_type)
+        if length is not None:
+            try:
+                announced = int(length)
+            except ValueError:
+                announced = limit + 1
+            if announced > limit:
+                await self._send_refusal(scope, send, limit)
+                return
+
+        received = 0
+        refused = False
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    refused = True
+                    if not response_started:
+                        await self._send_refusal(scope, send, limit)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal response_started
+            if refused:
+                return  # the 413 went out already; the app's own answer is dropped
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
+            # the app saw the client "disconnect" after the refusal: nothing left to do
+
+    @staticmethod
+    async def _send_refusal(scope: Scope, send: Send, limit: int) -> None:
+        exc = PayloadTooLarge(f"the request body exceeds {limit} bytes", field="body")
+        response = problem_response(exc.to_problem(scope.get("path")), {"Connection": "close"})
+
+        async def no_body() -> Message:
+            return {"type": "http.disconnect"}
+
+        await response(scope, no_body, send)
