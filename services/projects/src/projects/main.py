@@ -6,20 +6,27 @@ from fastapi import FastAPI
 
 from anjian_shared.app import ServiceSpec, create_service_app
 
+from .entrypoints.api.attendance import router as attendance_router
+from .entrypoints.api.positioning import router as positioning_router
 from .entrypoints.api.routes import router
 from .entrypoints.consumers import directory
-from .service_layer import use_cases
+from .service_layer import attendance, positioning, use_cases
 from .settings import Settings
 
 
 async def _startup(app: FastAPI) -> None:
     await use_cases.ensure_indexes(app.state.mongo)
+    await positioning.ensure_indexes(app.state.mongo)
+    await attendance.ensure_indexes(app.state.mongo)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Projects with their parties, supervisors and participants."""
     spec = ServiceSpec(name="projects", title="Anjian projects",
                        description="Projects, their participating parties (建设/施工/监理单位), supervisors and "
-                                   "participants; participants see only their own projects (HB-02, HN-01).",
-                       routers=[router], subscriptions=[directory], startup=[_startup])
+                                   "participants; participants see only their own projects (HB-02, HN-01). "
+                                   "Hainan flows, switched on per tenant: project positioning (工程定位, HN-03) "
+                                   "and key-personnel attendance (关键岗位人员到岗监督, HN-11).",
+                       routers=[router, positioning_router, attendance_router], subscriptions=[directory],
+                       startup=[_startup])
     return create_service_app(spec, settings or Settings())

@@ -1,7 +1,43 @@
-"""projects settings (env prefix ``ANJIAN_``)."""
+"""projects settings (env prefix ``ANJIAN_``).
+
+Hainan flows (HN-03 project positioning, HN-11 key-personnel attendance) are switched
+on per tenant. Both are on for all five provinces by default; a deployment narrows
+them with a JSON list, e.g. ``ANJIAN_POSITIONING_TENANTS='["hainan","hubei"]'`` or
+``ANJIAN_ATTENDANCE_TENANTS='["hainan"]'``. A tenant without the feature gets 403
+(problem type ``feature-disabled``) on its endpoints.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
 
 from anjian_shared.settings import ServiceSettings
+from anjian_shared.types import TENANTS
 
 
 class Settings(ServiceSettings):
+    """projects' settings; everything else comes from ``ServiceSettings``.
+
+    - ``positioning_tenants`` / ``attendance_tenants``: tenants with HN-03 / HN-11 on.
+    - ``positioning_photo_max_bytes`` (bytes, default 10 MB; per tenant in
+      ``positioning_photo_max_bytes_per_tenant``, e.g. ``'{"hainan": 5242880}'``):
+      the largest cover photo (413 above).
+    - ``positioning_future_skew_minutes``: how far (minutes) ``captured_at`` may lie
+      after the server's clock (device clocks drift); 422 beyond.
+    - ``presign_minutes``: how long photo URLs in responses stay valid.
+    """
+
     service_name: str = "projects"
+    positioning_tenants: list[str] = Field(default_factory=lambda: list(TENANTS),
+                                           description="tenants with project positioning (HN-03) switched on")
+    attendance_tenants: list[str] = Field(default_factory=lambda: list(TENANTS),
+                                          description="tenants with key-personnel attendance (HN-11) switched on")
+    positioning_photo_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, description="bytes per cover photo")
+    positioning_photo_max_bytes_per_tenant: dict[str, int] = Field(default_factory=dict)
+    positioning_future_skew_minutes: int = Field(default=5, ge=0, le=24 * 60)
+    presign_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60)
+
+    def positioning_photo_limit(self, tenant: str) -> int:
+        """Largest accepted cover photo of ``tenant``, in bytes (never above ``max_upload_bytes``)."""
+        return min(self.positioning_photo_max_bytes_per_tenant.get(tenant, self.positioning_photo_max_bytes),
+                   self.max_upload_bytes)

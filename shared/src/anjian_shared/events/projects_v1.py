@@ -1,8 +1,13 @@
-"""Events published by projects, version 1 (HB-02, HN-01)."""
+"""Events published by projects, version 1 (HB-02, HN-01, HN-03, HN-11)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from .common import MediaRef, PersonRef
 
 
 class Participant(BaseModel):
@@ -39,7 +44,57 @@ class ProjectUpdated(ProjectSnapshot):
     """``projects.project.updated.v1``: supervisors, participants or details changed."""
 
 
+class ProjectPositioned(BaseModel):
+    """``projects.project.positioned.v1``: a supervisor of the project's station positioned
+    the project on site (工程定位, HN-03): one cover photo of the site, where and when.
+    Submitting again emits a new event; the latest one is the project's position."""
+
+    project_id: str
+    positioning_id: str = Field(description="id of this positioning in the project's history")
+    longitude: float = Field(ge=-180, le=180, description="WGS-84 longitude, decimal degrees (east positive)")
+    latitude: float = Field(ge=-90, le=90, description="WGS-84 latitude, decimal degrees (north positive)")
+    address: str
+    captured_at: datetime = Field(description="when the device captured the position (with offset)")
+    positioned_at: datetime = Field(description="when the server recorded it (UTC)")
+    cover_photo: MediaRef
+    positioned_by: PersonRef
+
+
+AttendanceStatus = Literal["present", "late", "absent"]
+
+
+class AttendanceEntry(BaseModel):
+    """One key person's outcome in an attendance check (HN-11)."""
+
+    user_id: str
+    name: str
+    project_roles: list[str] = Field(description="their key roles on the project, e.g. project_manager")
+    status: AttendanceStatus
+    clocked_in_at: datetime | None = Field(default=None, description="the clock-in (打卡) that counted, if any")
+    distance_m: float | None = Field(
+        default=None, description="metres between that clock-in and the project's position, if both are known")
+
+
+class AttendanceChecked(BaseModel):
+    """``projects.attendance.checked.v1``: a supervisor ran an attendance check (查岗) over
+    a set of the project's key personnel (关键岗位人员到岗监督, HN-11)."""
+
+    check_id: str
+    project_id: str
+    checked_by: PersonRef
+    checked_at: datetime
+    window_minutes: int = Field(description="clock-ins this many minutes before checked_at count")
+    on_time_before: str | None = Field(
+        default=None, description="HH:MM, Asia/Shanghai: a later clock-in on the check's day is late")
+    results: list[AttendanceEntry]
+    present: int
+    late: int
+    absent: int
+
+
 EVENTS: dict[str, type[BaseModel]] = {
     "projects.project.registered.v1": ProjectRegistered,
     "projects.project.updated.v1": ProjectUpdated,
+    "projects.project.positioned.v1": ProjectPositioned,
+    "projects.attendance.checked.v1": AttendanceChecked,
 }

@@ -13,7 +13,15 @@ from anjian_shared.pagination import Cursor, Limit, paginate
 
 from ...domain.model import PROJECT_ROLES, visibility_filter
 from ...service_layer import use_cases
-from .schemas import ParticipantIn, ParticipantRead, ProjectCreate, ProjectPage, ProjectRead, SupervisorsUpdate
+from .schemas import (
+    ParticipantIn,
+    ParticipantRead,
+    PositioningSummary,
+    ProjectCreate,
+    ProjectPage,
+    ProjectRead,
+    SupervisorsUpdate,
+)
 
 router = APIRouter(tags=["projects"])
 
@@ -30,7 +38,8 @@ def project_read(doc: dict[str, Any]) -> ProjectRead:
         supervisor_user_ids=doc["supervisor_user_ids"],
         participants=[ParticipantRead(**p, project_role_label=PROJECT_ROLES.get(p["project_role"], ""))
                       for p in doc["participants"]],
-        status=doc.get("status", "active"), created_at=doc["created_at"])
+        status=doc.get("status", "active"), created_at=doc["created_at"],
+        positioning=PositioningSummary(**doc["positioning"]) if doc.get("positioning") else None)
 
 
 @router.post("/projects", response_model=ProjectRead, status_code=201)
@@ -46,11 +55,22 @@ async def register_project(body: ProjectCreate, principal: CurrentPrincipal, req
 @router.get("/projects", response_model=ProjectPage)
 async def list_projects(principal: CurrentPrincipal, request: Request, limit: Limit = 20, cursor: Cursor = None,
                         q: Annotated[str | None, Query(max_length=100, description="name contains")] = None,
+                        positioned: Annotated[bool | None, Query(
+                            description="HN-03: true = only projects with a position (工程定位), "
+                                        "false = only those still without one")] = None,
                         ) -> ProjectPage:
-    """The caller's projects only (participants see their own), newest first."""
-    flt: dict[str, Any] = dict(visibility_filter(principal))
+    """The caller's projects only (participants see their own), newest first; ``q`` searches
+    the name (keyword query of the 工程列表, HN-03), ``positioned`` filters by whether the
+    project has been positioned (HN-03). Paginated (``limit`` 1..100, ``cursor``)."""
+    conditions: list[dict[str, Any]] = []
+    visible = visibility_filter(principal)
+    if visible:
+        conditions.append(visible)
     if q:
-        flt = {"$and": [flt, {"name": {"$regex": re.escape(q)}}]} if flt else {"name": {"$regex": re.escape(q)}}
+        conditions.append({"name": {"$regex": re.escape(q)}})
+    if positioned is not None:
+        conditions.append({"positioning": {"$exists": True}} if positioned else {"positioning": {"$exists": False}})
+    flt: dict[str, Any] = {"$and": conditions} if len(conditions) > 1 else (conditions[0] if conditions else {})
     docs, nxt = await paginate(_mongo(request).repo("projects", principal.tenant), flt, limit=limit, cursor=cursor)
     return ProjectPage(items=[project_read(d) for d in docs], next_cursor=nxt)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,6 +47,23 @@ class ParticipantRead(BaseModel):
     project_role_label: str
 
 
+class PersonRead(BaseModel):
+    user_id: str
+    name: str
+
+
+class PositioningSummary(BaseModel):
+    """The project's current position (HN-03), on every project read."""
+
+    positioning_id: str
+    longitude: float = Field(description="WGS-84 decimal degrees")
+    latitude: float = Field(description="WGS-84 decimal degrees")
+    address: str
+    captured_at: datetime
+    positioned_at: datetime
+    positioned_by: PersonRead
+
+
 class ProjectRead(BaseModel):
     id: str
     tenant: str
@@ -61,7 +78,120 @@ class ProjectRead(BaseModel):
     participants: list[ParticipantRead]
     status: str
     created_at: datetime
+    positioning: PositioningSummary | None = Field(
+        default=None, description="current position (工程定位, HN-03); null until first positioned")
 
 
 class ProjectPage(Page[ProjectRead]):
+    pass
+
+
+# --- Hainan: project positioning (HN-03) and key-personnel attendance (HN-11) ---
+
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False,
+                                   description="WGS-84 longitude, decimal degrees (east positive), -180..180",
+                                   examples=[110.3312])]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False,
+                                  description="WGS-84 latitude, decimal degrees (north positive), -90..90",
+                                  examples=[20.0311])]
+
+
+class PhotoRead(BaseModel):
+    """A stored photo: ``url`` is presigned (readable without credentials for
+    ``presign_minutes``, 15 by default)."""
+
+    url: str
+    content_type: str
+    size: int = Field(description="bytes")
+    sha256: str | None = None
+
+
+class PositioningRead(BaseModel):
+    """One positioning of a project (工程定位, HN-03): who, when, where, the cover photo."""
+
+    id: str
+    project_id: str
+    longitude: float = Field(description="WGS-84 decimal degrees")
+    latitude: float = Field(description="WGS-84 decimal degrees")
+    address: str
+    captured_at: datetime = Field(description="when the device captured the position")
+    positioned_at: datetime = Field(description="when it was submitted (server time, UTC)")
+    positioned_by: PersonRead
+    cover_photo: PhotoRead
+
+
+class PositioningView(BaseModel):
+    """The current positioning (null before the first) and the history, newest first
+    (the current one included), paginated by ``limit``/``cursor``."""
+
+    project_id: str
+    current: PositioningRead | None
+    history: list[PositioningRead]
+    next_cursor: str | None = None
+
+
+class ClockInCreate(BaseModel):
+    """HN-11 打卡: where the key person is; the time is the server's."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"longitude": 110.3312, "latitude": 20.0312, "address": "海口市美兰区国兴大道 5 号"}]})
+
+    longitude: Longitude
+    latitude: Latitude
+    address: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+
+
+class ClockInRead(BaseModel):
+    id: str
+    project_id: str
+    user_id: str
+    name: str
+    project_roles: list[str]
+    longitude: float = Field(description="WGS-84 decimal degrees")
+    latitude: float = Field(description="WGS-84 decimal degrees")
+    address: str | None = None
+    clocked_at: datetime = Field(description="server time (UTC)")
+    distance_m: float | None = Field(description="metres from the project's position; null if not positioned")
+
+
+class AttendanceCheckCreate(BaseModel):
+    """HN-11 查岗 over some of the project's key personnel."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"user_ids": ["…"], "window_minutes": 120, "on_time_before": "08:30"}]})
+
+    user_ids: Annotated[list[str], Field(min_length=1, max_length=200,
+                                         description="key personnel of the project (项目经理, 技术负责人, "
+                                                     "专职安全员, 总监理工程师)")]
+    window_minutes: Annotated[int, Field(ge=1, le=1440, description="clock-ins this many minutes before the "
+                                                                    "check count (minutes, 1..1440)")] = 120
+    on_time_before: Annotated[str | None, Field(
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="HH:MM, Asia/Shanghai local time: a clock-in after it on the check's day is late")] = None
+
+
+class AttendanceResultRead(BaseModel):
+    user_id: str
+    name: str
+    project_roles: list[str]
+    status: Literal["present", "late", "absent"]
+    clocked_in_at: datetime | None = Field(description="the earliest clock-in in the window, if any")
+    distance_m: float | None = Field(description="metres between that clock-in and the project's position")
+
+
+class AttendanceCheckRead(BaseModel):
+    id: str
+    project_id: str
+    checked_by: PersonRead
+    checked_at: datetime
+    window_minutes: int = Field(description="minutes")
+    on_time_before: str | None
+    position_known: bool = Field(description="the project had a position (HN-03), so distances are given")
+    results: list[AttendanceResultRead]
+    present: int
+    late: int
+    absent: int
+
+
+class AttendanceCheckPage(Page[AttendanceCheckRead]):
     pass
