@@ -1,4 +1,5 @@
-"""The inspections service: hazard catalog, spot-check plans, results, submission (HB-02..HB-07).
+"""The inspections service: hazard catalog, spot-check plans, results, submission (HB-02..HB-07);
+supervision records with review routing and their libraries (HN-04..HN-06).
 
 Run with ``uvicorn inspections.main:create_app --factory``; routes under ``/api/inspections/v1``.
 """
@@ -9,11 +10,14 @@ from fastapi import FastAPI
 
 from anjian_shared.app import ServiceSpec, create_service_app
 
+from .adapters.records_store import ensure_record_indexes, seed_all_tenant_libraries
 from .adapters.repositories import ensure_indexes
 from .adapters.seed import seed_all_tenants
 from .entrypoints.api.catalog import projects_router
 from .entrypoints.api.catalog import router as catalog_router
+from .entrypoints.api.libraries import router as libraries_router
 from .entrypoints.api.plans import router as plans_router
+from .entrypoints.api.records import router as records_router
 from .entrypoints.api.results import router as results_router
 from .entrypoints.consumers import SUBSCRIPTIONS
 from .settings import Settings
@@ -21,10 +25,12 @@ from .settings import Settings
 
 async def _indexes(app: FastAPI) -> None:
     await ensure_indexes(app.state.mongo)
+    await ensure_record_indexes(app.state.mongo)
 
 
 async def _seed_catalog(app: FastAPI) -> None:
     await seed_all_tenants(app.state.mongo)
+    await seed_all_tenant_libraries(app.state.mongo)
 
 
 SPEC = ServiceSpec(
@@ -33,9 +39,12 @@ SPEC = ServiceSpec(
     description=(
         "Hazard catalog (隐患库: JGJ 59-2011 check tables and the 2024 major-hazard standard), "
         "spot-check plans (抽查计划), on-site inspection results (检查结果), signature, seal and "
-        "submission (提交). Publishes inspections.plan.confirmed.v1 and inspections.plan.submitted.v1."
+        "submission (提交). Publishes inspections.plan.confirmed.v1 and inspections.plan.submitted.v1. "
+        "Supervision records (监督上报) with review routing (我发送的/我接收的, HN-04..HN-06) and their "
+        "libraries (标准规范术语, 违法违规行为); publishes inspections.record.submitted.v1, "
+        "inspections.record.reviewed.v1 and inspections.record.released.v1."
     ),
-    routers=(catalog_router, projects_router, plans_router, results_router),
+    routers=(catalog_router, projects_router, plans_router, results_router, records_router, libraries_router),
     subscriptions=SUBSCRIPTIONS,
     startup=(_indexes, _seed_catalog),
     openapi_tags=[
@@ -43,6 +52,8 @@ SPEC = ServiceSpec(
         {"name": "projects", "description": "Projects known to this service (read model)"},
         {"name": "plans", "description": "抽查计划: plans, confirmation, signature, seal, submission (HB-02/03/06)"},
         {"name": "results", "description": "检查结果: on-site inspection results (HB-04/05/07)"},
+        {"name": "records", "description": "监督上报: supervision records, review routing, 我发送的/我接收的 (HN-04/05/06)"},
+        {"name": "record libraries", "description": "标准规范术语 and 违法违规行为 libraries, per tenant (HN-04)"},
     ],
 )
 

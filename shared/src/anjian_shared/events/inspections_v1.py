@@ -1,4 +1,4 @@
-"""Events published by inspections, version 1 (HB-02..HB-07)."""
+"""Events published by inspections, version 1 (HB-02..HB-07; supervision records HN-04..HN-06)."""
 
 from __future__ import annotations
 
@@ -88,7 +88,111 @@ class PlanSubmitted(BaseModel):
     submitted_at: datetime
 
 
+# --- supervision records (监督上报) and their review routing, HN-04..HN-06 ------------------------
+
+CheckType = Literal["quality", "safety", "combined"]
+"""抽查类型 (HN-04): 质量 quality, 安全 safety, 综合 combined (quality and safety)."""
+
+RecordStatus = Literal["pending_review", "issued", "internal", "rejected"]
+"""A supervision record's routing state (HN-04/05/06): ``pending_review`` 待审核 (report
+recipients must review), ``issued`` 已下达 (released to the issue recipients), ``internal``
+监督内档 (nobody to issue it to), ``rejected`` 审核未通过 (returned to the sender)."""
+
+
+class LibraryEntryRef(BaseModel):
+    """A phrase cited from a tenant library (标准规范术语 or 违法违规行为): code and the text
+    as it read when the record was submitted (the library may change later; the record not)."""
+
+    code: str
+    text: str
+
+
+class PhotoAnnotation(BaseModel):
+    """A shape drawn over a photo (HN-04 照片标注), in pixels of the stored image, origin top
+    left: ``rect`` [x1, y1, x2, y2]; ``arrow`` [x_from, y_from, x_to, y_to]; ``circle``
+    [cx, cy, r]; ``text`` [x, y] with ``text``."""
+
+    type: Literal["rect", "arrow", "circle", "text"]
+    coords: list[float]
+    text: str | None = None
+
+
+class RecordPhoto(MediaRef):
+    """A photo of a supervision record with the shapes drawn over it (may be empty: the
+    photo itself may already be a drawn-over image)."""
+
+    annotations: list[PhotoAnnotation] = []
+
+
+class RecordSubmitted(BaseModel):
+    """``inspections.record.submitted.v1``: a supervisor submitted a supervision record
+    (监督上报, HN-04). The record never changes afterwards; reviews follow as
+    ``inspections.record.reviewed.v1``, the release to its issue recipients as
+    ``inspections.record.released.v1``. ``status`` is the routing right after submission:
+    ``pending_review`` (has report recipients), ``issued`` (issue recipients only) or
+    ``internal`` (neither, 监督内档). Enforcement documents (HN-07) cite exactly one record
+    of their project by ``record_id``."""
+
+    record_id: str
+    project_id: str
+    project_name: str
+    station_org_id: str
+    check_type: CheckType
+    part_checked: str
+    """抽查部位: building no., floor, progress, materials (free text)."""
+    terms: list[LibraryEntryRef] = []
+    """标准规范术语 cited (from the tenant's library of the record's check type)."""
+    violations: list[LibraryEntryRef] = []
+    """违法违规行为 cited (from the tenant's violations library)."""
+    supplement: str = ""
+    """问题补充说明: free text."""
+    photos: list[RecordPhoto] = []
+    videos: list[MediaRef] = []
+    audios: list[MediaRef] = []
+    submitted_by: PersonRef
+    report_recipient_ids: list[str] = []
+    """上报接收人: station leaders/supervisors who must review (all of them must approve)."""
+    issue_recipient_ids: list[str] = []
+    """下达接收人: people of the project's parties or the station who receive the record."""
+    status: RecordStatus
+    also_issue_notice: bool = False
+    """The sender asked for a 整改通知 to be prepared from this record (HN-04 同时下发整改通知)."""
+    submitted_at: datetime
+
+
+class RecordReviewed(BaseModel):
+    """``inspections.record.reviewed.v1``: a report recipient approved or rejected a
+    supervision record (HN-05/06). ``status`` is the record's status after this review:
+    ``pending_review`` while other reviewers have still to approve, ``issued``/``internal``
+    when this was the last approval, ``rejected`` after a rejection (back to the sender)."""
+
+    record_id: str
+    project_id: str
+    reviewer: PersonRef
+    decision: Literal["approve", "reject"]
+    comment: str = ""
+    status: RecordStatus
+    submitted_by_user_id: str
+    reviewed_at: datetime
+
+
+class RecordReleased(BaseModel):
+    """``inspections.record.released.v1``: a supervision record reached its issue recipients
+    (下达, HN-06 我接收的/下达接收) — at submission when it needs no review, or on its last
+    approval. Not published for records that stay internal (监督内档) or are rejected."""
+
+    record_id: str
+    project_id: str
+    station_org_id: str
+    issue_recipient_ids: list[str]
+    submitted_by_user_id: str
+    released_at: datetime
+
+
 EVENTS: dict[str, type[BaseModel]] = {
     "inspections.plan.confirmed.v1": PlanConfirmed,
     "inspections.plan.submitted.v1": PlanSubmitted,
+    "inspections.record.submitted.v1": RecordSubmitted,
+    "inspections.record.reviewed.v1": RecordReviewed,
+    "inspections.record.released.v1": RecordReleased,
 }

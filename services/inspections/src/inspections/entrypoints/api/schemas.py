@@ -47,7 +47,7 @@ class ProjectBrief(BaseModel):
 class PlanCreate(BaseModel):
     """HB-02 制定抽查计划."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "title": "3月第2周日常抽查", "project_ids": ["6f1c0e0a9b2d4c7e8f10a1b2c3d4e5f6"],
         "planned_date": "2026-03-12", "supervisor_user_ids": ["a1" * 16, "b2" * 16],
         "responsible_supervisor_id": "a1" * 16}]})
@@ -64,6 +64,8 @@ class PlanCreate(BaseModel):
 class PlanUpdate(BaseModel):
     """HB-03 修改: any subset of the plan's fields (draft, or confirmed without results)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     title: ShortStr | None = None
     project_ids: list[Id] | None = Field(default=None, min_length=1, max_length=50)
     planned_date: date | None = None
@@ -74,6 +76,8 @@ class PlanUpdate(BaseModel):
 class NoticeInput(BaseModel):
     """告知书 data (HB-06 7.2)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     title: ShortStr
     construction_stage: ShortStr = Field(description="施工阶段, e.g. 主体结构施工")
     rectification_date: date = Field(description="整改日期; not before the planned date for 限期/停工整改")
@@ -82,7 +86,7 @@ class NoticeInput(BaseModel):
 class PlanSubmit(BaseModel):
     """HB-06 提交: disposition, notice data and whether a seal is stamped."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "disposition": "限期整改",
         "notice": {"title": "安全隐患整改告知书", "construction_stage": "主体结构施工",
                    "rectification_date": "2026-03-20"},
@@ -147,6 +151,8 @@ ResultPage = Page[ResultRead]
 
 class ResultUpdate(BaseModel):
     """HB-05 修改 (author only, before submission); photos are added with POST .../photos."""
+
+    model_config = ConfigDict(extra="forbid")
 
     building_name: ShortStr | None = None
     hazard_codes: list[Annotated[str, StringConstraints(min_length=1, max_length=40)]] | None = Field(
