@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYPROJECTS := $(wildcard shared/pyproject.toml services/*/pyproject.toml deploy/local/pyproject.toml)
 
-.PHONY: install run demo test test-fast clean-data help
+.PHONY: install run demo test test-fast asyncapi clean-data help
 
 help:
-	@echo "make run    install what is missing, start infrastructure + 7 services + gateway"
+	@echo "make run    install what is missing, start infrastructure + 8 services + gateway"
 	@echo "make demo   play the Hubei spot-check flow against the running platform"
 	@echo "make test   run the whole test suite on real RabbitMQ, SecantusDB and S3"
+	@echo "make asyncapi  regenerate docs/asyncapi.yaml and the event schema snapshots from the models"
 
 install: $(VENV)/.installed
 	@deploy/local/bin/install-system-deps
@@ -27,6 +28,11 @@ demo: $(VENV)/.installed
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The event catalog (PLAT-03): docs/asyncapi.yaml and one JSON-schema snapshot per event version,
+# generated from shared/src/anjian_shared/events/. Refuses (exit 1) a change that breaks a published version.
+asyncapi: $(VENV)/.installed
+	$(BIN)/python -m anjian_shared.asyncapi --snapshots shared/src/anjian_shared/events/schemas --out docs/asyncapi.yaml
 
 clean-data:
 	rm -rf .anjian

@@ -40,6 +40,7 @@ DEFAULT_UPSTREAMS: dict[str, int] = {
     "equipment": 8105,
     "personnel": 8106,
     "reporting": 8107,
+    "partners": 8108,
 }
 """Ports of the services in the embedded run (same as ``anjian_shared.settings.SERVICE_PORTS``)."""
 
@@ -120,7 +121,7 @@ def _check_port(what: str, value: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """CLI: render the template with the default service ports (8101..8107)."""
+    """CLI: render the template with the default service ports (8101..8108)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--prefix-dir", required=True, help="absolute data folder of the gateway")

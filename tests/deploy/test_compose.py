@@ -2,7 +2,7 @@
 
 * ``docker-compose.yml`` is valid against the Compose Specification JSON schema
   (``tests/deploy/compose-spec.json``, provenance in ``tests/deploy/README.md``) and follows
-  the platform's rules: the seven services built from the one Dockerfile, healthy
+  the platform's rules: the eight services built from the one Dockerfile, healthy
   infrastructure first, MongoDB as a replica set, MinIO pinned, the common ``ANJIAN_*``
   environment, one gateway routing every API.
 * ``deploy/docker/Dockerfile`` builds any service by ``SERVICE``.
@@ -32,7 +32,8 @@ DOCKERFILE = ROOT / "deploy" / "docker" / "Dockerfile"
 GATEWAY = ROOT / "deploy" / "gateway"
 K8S = ROOT / "deploy" / "k8s"
 
-SERVICES = ["identity", "projects", "inspections", "notices", "equipment", "personnel", "reporting"]
+SERVICES = ["identity", "projects", "inspections", "notices", "equipment", "personnel", "reporting",
+            "partners"]
 INFRA = ["mongodb", "rabbitmq", "minio"]
 MINIO_IMAGE = "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z"
 SCALED = {"inspections", "notices"}
@@ -102,7 +103,7 @@ def test_schema_rejects_a_broken_compose_file(compose, schema, breakage) -> None
 # --------------------------------------------------------------------------- services
 
 
-def test_all_seven_services_infrastructure_and_gateway_are_defined(compose) -> None:
+def test_all_services_infrastructure_and_gateway_are_defined(compose) -> None:
     assert set(compose["services"]) == set(SERVICES) | set(INFRA) | {"gateway"}
 
 
@@ -183,10 +184,15 @@ def test_every_anjian_variable_is_a_known_setting(compose) -> None:
     """A typo in a variable name would silently leave a default in place."""
     from anjian_shared.settings import ServiceSettings
 
+    from partners.settings import Settings as PartnersSettings
+
     known = {f"ANJIAN_{name.upper()}" for name in ServiceSettings.model_fields}
     known.add("ANJIAN_BOOTSTRAP_ADMIN_PASSWORD")  # identity's Settings
     used = {k for name in SERVICES for k in _env(compose["services"][name]) if k.startswith("ANJIAN_")}
-    assert used <= known, f"unknown settings: {sorted(used - known)}"
+    assert used <= known | {f"ANJIAN_{n.upper()}" for n in PartnersSettings.model_fields}, \
+        f"unknown settings: {sorted(used - known)}"
+    partners_only = {k for k in _env(compose["services"]["partners"]) if k.startswith("ANJIAN_")} - known
+    assert partners_only <= {f"ANJIAN_{n.upper()}" for n in PartnersSettings.model_fields}
 
 
 def test_mongodb_runs_as_a_single_node_replica_set(compose) -> None:
@@ -219,10 +225,12 @@ def test_the_common_environment_is_shared_through_an_extension(compose) -> None:
     raw = COMPOSE_FILE.read_text(encoding="utf-8")
     assert "x-anjian-env: &anjian-env" in raw
     first = _env(compose["services"][SERVICES[0]])
+    common = {k: v for k, v in first.items() if k != "ANJIAN_BOOTSTRAP_ADMIN_PASSWORD"}
+    own = {"partners": {"ANJIAN_RABBITMQ_MANAGEMENT_URL", "ANJIAN_PARTNER_AMQP_URL"}}
     for name in SERVICES[1:]:
         env = _env(compose["services"][name])
-        for key, value in env.items():
-            assert first[key] == value
+        assert env.items() >= common.items(), name
+        assert set(env) - set(common) <= own.get(name, set()), name
 
 
 # --------------------------------------------------------------------------- gateway
@@ -438,6 +446,8 @@ def test_k8s_settings_cover_what_every_service_needs() -> None:
         refs = [e["valueFrom"]["secretKeyRef"] for e in container.get("env", []) if "valueFrom" in e]
         if name == "identity":
             assert {"name": "anjian-identity", "key": "ANJIAN_BOOTSTRAP_ADMIN_PASSWORD"} in refs
+        elif name == "partners":  # optional: the RabbitMQ management API for AMQP subscriptions
+            assert refs and all(r["name"] == "anjian-partners" and r.get("optional") is True for r in refs)
         else:
             assert not refs
 

@@ -34,7 +34,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 GATEWAY = ROOT / "deploy" / "gateway"
-SERVICES = ["identity", "projects", "inspections", "notices", "equipment", "personnel", "reporting"]
+SERVICES = ["identity", "projects", "inspections", "notices", "equipment", "personnel", "reporting",
+            "partners"]
 
 
 def _load_render():

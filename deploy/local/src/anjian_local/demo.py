@@ -5,27 +5,36 @@ project manager (刘洋): plan → confirm → on-site results with JPEG photos 
 signature (PNG) and seal → submit (限期整改) → notice → reply → review fails →
 new reply → review passes → the notice PDF is downloaded and shared by link.
 
+Around it a partner system follows the province's events (PLAT-03): the Hubei admin
+registers a partner client, the partner (client credentials) subscribes a small local
+webhook receiver to ``#``; the receiver verifies every delivery's Standard Webhooks
+signature and acknowledges it; at the end the demo prints how many events arrived
+and verified, then unsubscribes and disables the client (``partner_stream``).
+
 ``play_hubei`` is also what the end-to-end test runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-
 from anjian_shared.settings import DEV_ADMIN_PASSWORD, SERVICE_PORTS
 
 from .gatewayclient import RoutingTransport
 from .media import seal_png, signature_png, site_photo
-from .scenario import ApiFactory, World, build_world, expect
+from .scenario import ApiFactory, World, build_world, expect, sign_in
+from .webhooks import WebhookReceiver
 
 Say = Callable[[str], None]
 
@@ -155,6 +164,105 @@ async def play_hubei(api: ApiFactory, *, admin_password: str, out_dir: Path, say
             "pdf_path": pdf_path, "share_url": link["url"], "final_status": final["status"]}
 
 
+@dataclass
+class PartnerStream:
+    """What the demo's partner got: the receiver and the subscription (PLAT-03)."""
+
+    receiver: WebhookReceiver
+    subscription: dict[str, Any]
+    token: str
+    expected: list[str] = field(default_factory=list)
+    """Ids of the events the subscription had to deliver (from the replay API)."""
+
+    @property
+    def verified(self) -> int:
+        return len(self.receiver.events)
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(e.type for e in self.receiver.events.values()))
+
+    async def wait_for(self, event_type: str, *, timeout: float = 60, **data: Any) -> None:
+        """Wait until an event of ``event_type`` whose data has ``data`` arrived and verified
+        (events reach the partner asynchronously, after the request that caused them)."""
+
+        async def arrived() -> bool:
+            return any(e.type == event_type and all(e.data.get(k) == v for k, v in data.items())
+                       for e in self.receiver.events.values())
+
+        await poll(arrived, what=f"the partner to receive {event_type}", timeout=timeout)
+
+
+async def _replayed_ids(api: ApiFactory, stream: PartnerStream) -> list[str]:
+    ids: list[str] = []
+    cursor = None
+    async with api(stream.token) as c:
+        while True:
+            params: dict[str, Any] = {"since": stream.subscription["created_at"], "limit": 100}
+            if cursor:
+                params["cursor"] = cursor
+            page = expect(await c.get(f"/api/partners/v1/subscriptions/{stream.subscription['id']}/events",
+                                      params=params), 200)
+            ids += [e["id"] for e in page["items"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                return ids
+
+
+@contextlib.asynccontextmanager
+async def partner_stream(api: ApiFactory, *, admin_password: str, tenant: str = "hubei", say: Say = print,
+                         timeout: float = 60) -> AsyncIterator[PartnerStream]:
+    """A partner system following ``tenant``'s events on a local webhook receiver (PLAT-03).
+
+    Before the body runs: the province admin registers a client, the partner gets a token
+    (client credentials) and subscribes the receiver to ``#``. After it: waits until
+    every event the replay API lists for the subscription was received and verified,
+    says how many, then deletes the subscription and disables the client.
+    """
+    admin = await sign_in(api, tenant, "admin", admin_password)
+    async with api(admin) as c:
+        client = expect(await c.post("/api/identity/v1/clients", json={
+            "name": "省住建大数据中心（演示合作方）", "scopes": ["events:read"]}), 201)
+    async with api() as c:
+        token = expect(await c.post("/api/identity/v1/oauth/token", data={
+            "grant_type": "client_credentials", "client_id": client["client_id"],
+            "client_secret": client["client_secret"]}), 200)["access_token"]
+    receiver = WebhookReceiver()
+    await receiver.start()
+    try:
+        async with api(token) as c:
+            sub = expect(await c.post("/api/partners/v1/subscriptions", json={
+                "kind": "webhook", "url": receiver.url, "event_types": ["#"]}), 201)
+        receiver.secret = sub["secret"]
+        say(f"⓪ 合作方 {client['client_id']} 以 Webhook 订阅本省全部事件 (PLAT-03)：{receiver.url}")
+        stream = PartnerStream(receiver, sub, token)
+        yield stream
+
+        async def caught_up() -> bool:
+            stream.expected = await _replayed_ids(api, stream)
+            return bool(stream.expected) and set(stream.expected) <= set(receiver.events)
+
+        await poll(caught_up, what="the partner to receive every event", timeout=timeout)
+        counts = ", ".join(f"{t} ×{n}" for t, n in sorted(stream.counts().items()))
+        say(f"⑧ 合作方收到并验证（Standard Webhooks 签名）{stream.verified} 个事件，"
+            f"应收 {len(stream.expected)} 个，拒收 {receiver.rejected} 个：{counts}")
+    finally:
+        await receiver.stop()
+        with contextlib.suppress(Exception):
+            async with api(token) as c:
+                await c.delete(f"/api/partners/v1/subscriptions/{sub['id']}")
+        with contextlib.suppress(Exception):
+            async with api(admin) as c:
+                await c.delete(f"/api/identity/v1/clients/{client['client_id']}")
+
+
+async def run_demo(api: ApiFactory, *, admin_password: str, out_dir: Path, say: Say = print) -> dict[str, Any]:
+    """``make demo``: the Hubei flow, followed by a partner over signed webhooks."""
+    async with partner_stream(api, admin_password=admin_password, say=say) as stream:
+        result = await play_hubei(api, admin_password=admin_password, out_dir=out_dir, say=say)
+        await stream.wait_for("notices.notice.closed.v1", notice_id=result["notice_id"])
+    return {**result, "partner_events_verified": stream.verified, "partner_events_expected": len(stream.expected)}
+
+
 def _api_factory(base: str | None) -> ApiFactory:
     def api(token: str | None = None) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -178,10 +286,11 @@ def main() -> None:
         base = None  # no gateway: talk to each service's port
     out_dir = Path(os.environ.get("ANJIAN_DEMO_OUT", "demo-output")).resolve()
     password = os.environ.get("ANJIAN_BOOTSTRAP_ADMIN_PASSWORD", DEV_ADMIN_PASSWORD)
-    result = asyncio.run(play_hubei(_api_factory(base), admin_password=password, out_dir=out_dir,
-                                    say=lambda s: print(s, flush=True)))
+    result = asyncio.run(run_demo(_api_factory(base), admin_password=password, out_dir=out_dir,
+                                  say=lambda s: print(s, flush=True)))
     print(json.dumps({"notice": result["number"], "status": result["final_status"],
-                      "pdf": str(result["pdf_path"]), "share_url": result["share_url"]}, ensure_ascii=False))
+                      "pdf": str(result["pdf_path"]), "share_url": result["share_url"],
+                      "partner_events_verified": result["partner_events_verified"]}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -137,7 +137,10 @@ def process_specs(cfg: InfraConfig) -> list[ProcessSpec]:
         ProcessSpec("epmd", ["epmd", "-address", "127.0.0.1", "-port", str(cfg.epmd_port)]),
         ProcessSpec("rabbitmq", [str(RABBIT_BIN / "rabbitmq-server")], rabbit_env),
         ProcessSpec("mongodb", [venv_bin("secantusd-py"), "--host", "127.0.0.1", "--port", str(cfg.mongo_port),
-                                "--storage-path", str(cfg.root / "mongodb"), "--log-level", "WARNING"]),
+                                "--storage-path", str(cfg.root / "mongodb"), "--log-level", "WARNING",
+                                # an acknowledged commit is on disk: without it a killed server
+                                # forgets the last acknowledged writes (fault test F4)
+                                "--sync-on-commit"]),
         ProcessSpec("s3", [venv_bin("rclone"), "serve", "s3", "--addr", cfg.s3_endpoint,
                            "--auth-key", f"{cfg.s3_access_key},{cfg.s3_secret_key}",
                            "--config", str(cfg.root / "rclone.conf"), str(cfg.root / "s3")]),

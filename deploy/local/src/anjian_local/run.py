@@ -1,6 +1,6 @@
 """``make run``: the whole platform on this machine, no Docker.
 
-Starts the embedded infrastructure (RabbitMQ, SecantusDB, rclone S3), the seven
+Starts the embedded infrastructure (RabbitMQ, SecantusDB, rclone S3), the eight
 services and, when nginx is installed, the gateway that serves every API under one
 origin — all as children of one honcho process manager. It waits until every
 service answers ``/readyz`` (each seeds its reference data on first start), then
@@ -44,6 +44,9 @@ def service_env(cfg: InfraConfig) -> dict[str, str]:
         "ANJIAN_ENVIRONMENT": os.environ.get("ANJIAN_ENVIRONMENT", "development"),
         "ANJIAN_IDENTITY_URL": f"http://127.0.0.1:{SERVICE_PORTS['identity']}",
         "ANJIAN_PUBLIC_BASE_URL": os.environ.get("ANJIAN_PUBLIC_BASE_URL", gateway),
+        # partners: a broker user per AMQP subscription, through the management API (PLAT-03)
+        **({"ANJIAN_RABBITMQ_MANAGEMENT_URL": f"http://127.0.0.1:{cfg.management_port}"}
+           if cfg.management_port else {}),
         "PYTHONUNBUFFERED": "1",
     }
 

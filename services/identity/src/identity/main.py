@@ -7,13 +7,15 @@ from fastapi import FastAPI
 from anjian_shared.app import ServiceSpec, create_service_app
 
 from .adapters import keys
+from .entrypoints.api.clients import router as clients_router
 from .entrypoints.api.routes import router
-from .service_layer import use_cases
+from .service_layer import clients, use_cases
 from .settings import Settings
 
 
 async def _startup(app: FastAPI) -> None:
     await use_cases.ensure_indexes(app.state.mongo)
+    await clients.ensure_indexes(app.state.mongo)
     await use_cases.seed_tenants(mongo=app.state.mongo, settings=app.state.settings)
 
 
@@ -31,7 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Anjian identity",
         description="Tenants (provinces), organisations, users and roles; sign-in, access and refresh tokens, "
                     "JWKS (HB-01, PLAT-01).",
-        routers=[router],
+        routers=[router, clients_router],
         startup=[_startup],
         key_source=key_source,
     )

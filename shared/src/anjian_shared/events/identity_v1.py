@@ -44,8 +44,30 @@ class UserUpdated(BaseModel):
     enabled: bool = True
 
 
+class ClientRegistered(BaseModel):
+    """``identity.client.registered.v1``: a province administrator registered a partner
+    system's OAuth client (client credentials, PLAT-03). Never carries the secret."""
+
+    client_id: str
+    name: str
+    scopes: list[str]
+    org_id: str
+    """The organisation the partner acts for (the registering administrator's authority)."""
+    registered_by: str
+
+
+class ClientDisabled(BaseModel):
+    """``identity.client.disabled.v1``: a partner client was disabled; it gets no new tokens
+    and the partners service pauses its subscriptions (PLAT-03)."""
+
+    client_id: str
+    disabled_by: str
+
+
 EVENTS: dict[str, type[BaseModel]] = {
     "identity.organization.created.v1": OrganizationCreated,
     "identity.user.created.v1": UserCreated,
     "identity.user.updated.v1": UserUpdated,
+    "identity.client.registered.v1": ClientRegistered,
+    "identity.client.disabled.v1": ClientDisabled,
 }

@@ -1,4 +1,4 @@
-"""Session fixtures: real infrastructure and all seven services on real HTTP ports.
+"""Session fixtures: real infrastructure and all eight services on real HTTP ports.
 
 ``ANJIAN_TEST_INFRA`` chooses the infrastructure:
 
@@ -10,7 +10,7 @@
   (e.g. a running ``make run``).
 
 ``ANJIAN_TEST_SERVICES=identity,projects`` starts only those services (quick local
-runs of one service's tests); the default is all seven.
+runs of one service's tests); the default is all eight.
 
 Each run is isolated: its own RabbitMQ vhost, database prefix and bucket prefix.
 The services run in this process (uvicorn servers on free ports); ``platform.api()``
@@ -41,9 +41,17 @@ from anjian_shared.settings import DEV_ADMIN_PASSWORD
 from ..gatewayclient import RoutingTransport
 from ..infra import EmbeddedInfra, InfraConfig, free_port, rabbitmqctl
 
-SERVICES = ["identity", "projects", "inspections", "notices", "equipment", "personnel", "reporting"]
+SERVICES = ["identity", "projects", "inspections", "notices", "equipment", "personnel", "reporting", "partners"]
 GATEWAY = "http://gateway.test"
 T = TypeVar("T")
+
+SERVICE_TEST_SETTINGS: dict[str, dict[str, Any]] = {
+    # Webhook retries in seconds instead of minutes and hours (the 24-hour window stays:
+    # tests that need it move a delivery's first attempt back instead of waiting).
+    "partners": {"webhook_retry_schedule": [0.2, 0.5, 1.0], "delivery_poll_seconds": 0.25,
+                 "webhook_timeout_seconds": 5.0},
+}
+"""Per-service settings of the test run, on top of ``InfraHandle.settings_overrides``."""
 
 
 @dataclass
@@ -78,6 +86,7 @@ class InfraHandle:
 
 def _embedded(tmp: Path, run_id: str) -> Iterator[InfraHandle]:
     cfg = InfraConfig.ephemeral(tmp)
+    cfg.management_port = free_port()  # the partners service creates broker users through the HTTP API
     infra = EmbeddedInfra(cfg)
     try:
         infra.start()
@@ -88,7 +97,8 @@ def _embedded(tmp: Path, run_id: str) -> Iterator[InfraHandle]:
         assert res.returncode == 0, res.stderr
         cfg.vhost = vhost
         yield InfraHandle(cfg.mongo_url, cfg.amqp_url, cfg.s3_endpoint, cfg.s3_access_key, cfg.s3_secret_key,
-                          run_id, embedded=infra)
+                          run_id, embedded=infra,
+                          extra={"rabbitmq_management_url": f"http://127.0.0.1:{cfg.management_port}"})
     finally:
         infra.stop()
 
@@ -115,9 +125,11 @@ def _docker(run_id: str) -> Iterator[InfraHandle]:  # pragma: no cover - needs a
 
 
 def _external(run_id: str) -> Iterator[InfraHandle]:
+    management = os.environ.get("ANJIAN_RABBITMQ_MANAGEMENT_URL")
     yield InfraHandle(os.environ["ANJIAN_MONGO_URL"], os.environ["ANJIAN_AMQP_URL"],
                       os.environ["ANJIAN_S3_ENDPOINT"], os.environ["ANJIAN_S3_ACCESS_KEY"],
-                      os.environ["ANJIAN_S3_SECRET_KEY"], run_id)
+                      os.environ["ANJIAN_S3_SECRET_KEY"], run_id,
+                      extra={"rabbitmq_management_url": management} if management else {})
 
 
 @pytest.fixture(scope="session")
@@ -198,7 +210,7 @@ async def eventually(fn: Callable[[], Awaitable[T]], *, timeout: float = 15, int
 
 
 class Platform:
-    """All seven services running on the run's infrastructure."""
+    """All the services running on the run's infrastructure."""
 
     def __init__(self, infra: InfraHandle, services: dict[str, RunningService]) -> None:
         self.infra = infra
@@ -259,6 +271,9 @@ async def start_services(infra: InfraHandle, names: list[str] | None = None,
         o = dict(overrides)
         if identity_url:
             o["identity_url"] = identity_url
+        o.update(SERVICE_TEST_SETTINGS.get(name, {}))
+        if name == "partners" and infra.extra.get("rabbitmq_management_url"):
+            o["rabbitmq_management_url"] = infra.extra["rabbitmq_management_url"]
         o.update((extra or {}).get(name, {}))
         running[name] = RunningService(name, build_app(name, o), ports[name])
     for svc in running.values():
@@ -282,7 +297,7 @@ async def start_services(infra: InfraHandle, names: list[str] | None = None,
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def platform(infra: InfraHandle) -> AsyncIterator[Platform]:
-    """All seven services, ready, on this run's infrastructure."""
+    """All the services, ready, on this run's infrastructure."""
     running = await start_services(infra)
     try:
         yield Platform(infra, running)

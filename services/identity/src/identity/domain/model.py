@@ -36,3 +36,14 @@ def may_create_user(actor: Principal, *, org_id: str, org_kind: str) -> bool:
 def may_create_org(actor: Principal) -> bool:
     """Only the province administration registers organisations (stations, companies)."""
     return actor.has(Role.PROVINCE_ADMIN, Role.PLATFORM_ADMIN)
+
+
+KNOWN_SCOPES: dict[str, str] = {
+    "events:read": "follow the province's events: subscribe (webhook or AMQP queue), receive, replay (PLAT-03)",
+}
+"""Scopes a partner client (OAuth client credentials) may be given."""
+
+
+def may_manage_clients(actor: Principal) -> bool:
+    """Only the province administration registers and disables partner clients (PLAT-03)."""
+    return actor.has(Role.PROVINCE_ADMIN, Role.PLATFORM_ADMIN)

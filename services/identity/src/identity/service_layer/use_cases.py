@@ -111,17 +111,24 @@ async def sign_in(*, mongo: Mongo, settings: Settings, tenant: str, username: st
     name within the window.
     """
     failures = mongo.repo("signin_failures", tenant)
-    window_start = utcnow() - timedelta(seconds=settings.signin_window_seconds)
+    # Record the attempt BEFORE checking the password, then count: of a burst of concurrent
+    # attempts at most ``signin_max_failures`` get to verify a password (counting first and
+    # recording after let every request of a parallel burst through the throttle).
+    attempt_id = new_id()
+    now = utcnow()
+    await failures.insert({"_id": attempt_id, "username": username, "at": now,
+                           "expires_at": now + timedelta(seconds=settings.signin_window_seconds)})
+    window_start = now - timedelta(seconds=settings.signin_window_seconds)
     recent = await failures.count({"username": username, "at": {"$gte": window_start}})
-    if recent >= settings.signin_max_failures:
+    if recent > settings.signin_max_failures:
+        await failures.delete({"_id": attempt_id})  # refused attempts don't extend the window
         raise TooManyRequests("too many failed sign-ins for this user; try again later",
                               headers={"Retry-After": str(settings.signin_window_seconds)})
     user = await mongo.repo("users", tenant).find_one({"username": username}) if tenant in TENANTS else None
     ok = await verify_password(user["password_hash"] if user else None, password)
     if not ok or not user or not user.get("enabled", True):
-        await failures.insert({"_id": new_id(), "username": username, "at": utcnow(),
-                               "expires_at": utcnow() + timedelta(seconds=settings.signin_window_seconds)})
         raise Unauthorized("user name or password is wrong, or the account is disabled")
+    await failures.delete({"_id": attempt_id})  # a successful sign-in is not a failure
     org = await mongo.repo("organizations", tenant).get(user["org_id"])
     return await _issue_tokens(mongo=mongo, settings=settings, user=user, org=org or {"kind": ""})
 

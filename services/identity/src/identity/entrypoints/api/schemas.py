@@ -108,3 +108,43 @@ class UserPage(Page[UserRead]):
 
 class MeRead(UserRead):
     organization: OrganizationRead
+
+
+# --------------------------------------------------------------------------- partner clients (PLAT-03)
+
+Scope = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$")]
+
+
+class ClientCreate(_Strict):
+    name: ShortStr
+    scopes: Annotated[list[Scope], Field(min_length=1, max_length=10)]
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"name": "湖北省住建大数据中心", "scopes": ["events:read"]}]})
+
+
+class ClientRead(BaseModel):
+    client_id: str
+    tenant: str
+    name: str
+    scopes: list[str]
+    org_id: str
+    enabled: bool
+    created_at: datetime
+    created_by: str
+    disabled_at: datetime | None = None
+
+
+class ClientCreated(ClientRead):
+    client_secret: str = Field(description="shown once; identity keeps only its Argon2 hash")
+
+
+class ClientPage(Page[ClientRead]):
+    pass
+
+
+class ClientToken(BaseModel):
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int = Field(description="seconds until the access token expires")
+    scope: str

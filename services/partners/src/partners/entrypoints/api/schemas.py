@@ -1,0 +1,116 @@
+"""partners request and response bodies (PLAT-03)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from anjian_shared.pagination import Page
+from anjian_shared.types import ShortStr
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Pattern = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+EventTypes = Annotated[list[Pattern], Field(min_length=1, max_length=50, description=(
+    "event type patterns, AMQP topic style: `*` one word, `#` zero or more words"))]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SubscriptionCreate(_Strict):
+    kind: Literal["webhook", "amqp"]
+    url: Url | None = Field(default=None, description="webhook only: http(s) URL the events are POSTed to")
+    event_types: EventTypes
+    description: ShortStr | None = None
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"kind": "webhook", "url": "https://bigdata.hubei.example/anjian/events",
+         "event_types": ["notices.*.*.v1", "inspections.plan.submitted.v1"]},
+        {"kind": "amqp", "event_types": ["#"]}]})
+
+
+class SubscriptionUpdate(_Strict):
+    event_types: EventTypes | None = None
+    url: Url | None = None
+    description: ShortStr | None = None
+    status: Literal["active", "paused"] | None = Field(
+        default=None, description="`paused` stops deliveries; `active` resumes (missed events follow)")
+
+
+class SecretRotate(_Strict):
+    grace_seconds: float | None = Field(default=None, ge=0, le=7 * 86400, description=(
+        "how long the previous webhook secret keeps signing (default 86400)"))
+
+
+class AmqpEndpoint(BaseModel):
+    url: str = Field(description="broker to connect to (add the user name and password)")
+    queue: str
+    username: str
+    password: str | None = Field(default=None, description="only in the answer that created or rotated it")
+
+
+class SubscriptionRead(BaseModel):
+    id: str
+    tenant: str
+    client_id: str
+    client_name: str
+    kind: Literal["webhook", "amqp"]
+    url: str | None
+    event_types: list[str]
+    matching_event_types: list[str] = Field(description="the catalog's event types the patterns match today")
+    description: str | None = None
+    status: Literal["active", "paused"]
+    paused_reason: str | None = Field(default=None, description="delivery_failed | client_disabled | by_partner")
+    paused_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+    last_delivered_at: datetime | None = None
+    secret_rotated_at: datetime | None = None
+    amqp: AmqpEndpoint | None = None
+
+
+class SubscriptionCreated(SubscriptionRead):
+    secret: str | None = Field(default=None, description="webhook signing secret (whsec_…), shown only here")
+
+
+class SecretRotated(SubscriptionRead):
+    secret: str | None = Field(default=None, description="the new webhook signing secret, shown only here")
+    previous_secret_expires_at: datetime | None = None
+
+
+class SubscriptionPage(Page[SubscriptionRead]):
+    pass
+
+
+class AttemptRead(BaseModel):
+    at: datetime
+    response_code: int | None = None
+    error: str | None = None
+    duration_ms: int
+
+
+class DeliveryRead(BaseModel):
+    id: str
+    event_id: str
+    event_type: str
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    last_response_code: int | None = None
+    last_error: str | None = None
+    first_attempt_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    next_attempt_at: datetime | None = Field(default=None, description="pending only")
+    delivered_at: datetime | None = None
+    created_at: datetime
+    history: list[AttemptRead] = Field(default_factory=list, description="the last 10 attempts")
+
+
+class DeliveryPage(Page[DeliveryRead]):
+    pass
+
+
+class EventPage(BaseModel):
+    items: list[dict[str, Any]] = Field(description="CloudEvents 1.0 (structured JSON), in delivery order")
+    next_cursor: str | None = None

@@ -1,0 +1,439 @@
+"""The event catalog as an AsyncAPI 3.0 document, generated from ``events.EVENT_TYPES``.
+
+Nothing in the document is written by hand per event: every channel, message and
+payload schema comes from the pydantic payload models (``model_json_schema``) and
+their docstrings, so the catalog cannot drift from what the services publish.
+``docs/asyncapi.yaml`` is this module's output (``make asyncapi``); a test fails when
+it is stale. The partners service serves the same document over HTTP
+(``GET /api/partners/v1/asyncapi.yaml`` and ``.json``).
+
+It also keeps one JSON-schema snapshot per event version in
+``anjian_shared/events/schemas/<type>.json``: ``make asyncapi`` refreshes them, but
+refuses (exit status 1, naming the fields) when a model changed in a way that breaks
+consumers of that version (``events.compat``): such a change needs a new version.
+
+CLI::
+
+    python -m anjian_shared.asyncapi --out docs/asyncapi.yaml \\
+        --snapshots shared/src/anjian_shared/events/schemas
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from .events import EVENT_TYPES, CloudEvent
+from .events.compat import breaking_changes
+
+ASYNCAPI_VERSION = "3.0.0"
+DOCUMENT_VERSION = "1.0.0"
+EXCHANGE = "anjian.events"
+SNAPSHOT_DIR = Path(__file__).resolve().parent / "events" / "schemas"
+CONTENT_TYPE = "application/cloudevents+json"
+
+DESCRIPTION = """\
+Everything that happens in Anjian (安监) is published as an event: a **CloudEvents 1.0**
+event in structured JSON mode (`application/cloudevents+json`). The payload (`data`) of
+each event type is described below; the types are versioned (`…v1`) and a version only
+ever gains optional fields. A breaking change is published as a new version.
+
+## Envelope
+
+| attribute | meaning |
+| --- | --- |
+| `specversion` | `1.0` |
+| `id` | unique event id (a UUID). Deduplicate on it: delivery is at least once |
+| `type` | `<service>.<aggregate>.<past-tense verb>.v<N>`, e.g. `notices.notice.issued.v1` |
+| `source` | `/<tenant>/<service>`, e.g. `/hubei/notices` |
+| `subject` | id of the aggregate the event is about (plan, notice, user …) |
+| `time` | when it happened (RFC 3339, UTC) |
+| `datacontenttype` | `application/json` |
+| `tenant` | extension attribute: the province (`hubei`, `hainan`, `fujian`, `hunan`, `hebei`) |
+| `traceparent` | extension attribute: W3C trace context of the request that caused it |
+| `data` | the payload, see each message |
+
+Inside the platform the events travel on the topic exchange `anjian.events`, routing key =
+`type`. Partner systems never connect to that exchange: they follow **their own province's**
+events through the partners service, in one of two ways.
+
+## Partners: subscribe
+
+1. The province administrator registers the partner: `POST /api/identity/v1/clients`
+   `{"name": "…", "scopes": ["events:read"]}` → `client_id`, `client_secret` (shown once).
+2. The partner gets an access token (OAuth 2.0 client credentials, RFC 6749 §4.4):
+   `POST /api/identity/v1/oauth/token` with `grant_type=client_credentials`, `client_id`,
+   `client_secret` (form or JSON, or HTTP Basic) → `access_token` (RS256 JWT, 15 minutes).
+3. It subscribes: `POST /api/partners/v1/subscriptions` with `Authorization: Bearer <token>` and
+   `{"kind": "webhook", "url": "https://partner.example/anjian", "event_types": ["notices.*.*.v1",
+   "inspections.plan.submitted.v1"]}`. Patterns match the event `type` word by word like AMQP
+   topic bindings: `*` is exactly one word, `#` zero or more (`#` alone: everything;
+   `notices.#` every notices event). A pattern that matches no type of this catalog is refused.
+   The answer carries the webhook signing secret (`whsec_…`) once.
+
+Only events of the partner's own tenant are ever delivered or replayed.
+
+## Webhook delivery (channel `partnerWebhook`)
+
+Each event is `POST`ed to the subscription's `url`, body = the CloudEvent (structured JSON),
+signed per the **Standard Webhooks** specification (https://www.standardwebhooks.com):
+
+- `webhook-id`: the CloudEvent `id` (same on every retry: deduplicate on it);
+- `webhook-timestamp`: Unix seconds of this attempt (reject if more than 5 minutes off);
+- `webhook-signature`: `v1,<base64 HMAC-SHA256(key, "<webhook-id>.<webhook-timestamp>.<body>")>`
+  where `key` is the base64-decoded part of the secret after `whsec_`. After
+  `POST /api/partners/v1/subscriptions/{id}/secret/rotate` the header carries two
+  space-separated signatures (new and old secret) for the grace period (24 hours by default);
+  accept the delivery if any one verifies. The official `standardwebhooks` libraries do this.
+
+Any `2xx` answer (within 10 seconds) acknowledges the event. Anything else (error status,
+timeout, refused connection, redirect) is retried with exponential back-off: after 5 s,
+5 min, 30 min, 2 h, 5 h, 10 h, 10 h … for at least 24 hours. Events of one subscription are
+delivered **in order**: while an event is being retried the later ones wait behind it, then
+follow. A subscription whose event still fails after the retry window is **paused**
+(`status: paused`); the platform publishes `partners.subscription.paused.v1` and keeps the
+undelivered events. `PATCH /api/partners/v1/subscriptions/{id}` `{"status": "active"}`
+resumes it: everything it missed is delivered again. Attempts are listed at
+`GET /api/partners/v1/subscriptions/{id}/deliveries` (status, response code, attempts,
+next attempt).
+
+## AMQP delivery (channel `partnerQueue`)
+
+A subscription of `kind: "amqp"` gets a durable queue `partner.<subscription id>` on the
+platform's RabbitMQ, into which the partners service republishes the matching events of the
+tenant (with publisher confirms, in order), and a broker user of its own that may only read
+(consume, get, ack) that queue. The answer to the `POST` carries `amqp.url`, `amqp.queue`,
+`amqp.username` and `amqp.password` (shown once). Messages are the same CloudEvents
+(`content_type: application/cloudevents+json`, `message_id` = event id, `type` = event type).
+
+## Replay
+
+`GET /api/partners/v1/subscriptions/{id}/events?since=<RFC 3339 time>` or `?after_id=<event id>`
+returns the subscription's events from the event log in delivery order, cursor-paginated
+(`limit` ≤ 100, pass `next_cursor` as `cursor`). The log keeps every event for at least 30
+days. Use it to recover after an outage longer than the retry window, or to reconcile with
+the list APIs.
+"""
+
+ENVELOPE_DESCRIPTIONS = {
+    "specversion": "CloudEvents specification version: always `1.0`.",
+    "id": "Unique id of the event (UUID); the same on every redelivery. Deduplicate on it.",
+    "type": "Event type, `<service>.<aggregate>.<verb>.v<N>`; the AMQP routing key.",
+    "source": "`/<tenant>/<service>` that produced the event.",
+    "subject": "Id of the aggregate the event is about.",
+    "time": "When it happened (RFC 3339, UTC).",
+    "datacontenttype": "Media type of `data`: `application/json`.",
+    "tenant": "Extension attribute: the province the event belongs to.",
+    "traceparent": "Extension attribute: W3C trace context (https://www.w3.org/TR/trace-context/).",
+    "data": "The payload; its schema depends on `type`.",
+}
+
+WEBHOOK_HEADERS: dict[str, Any] = {
+    "type": "object",
+    "description": "Headers of every webhook delivery (Standard Webhooks).",
+    "required": ["webhook-id", "webhook-timestamp", "webhook-signature", "content-type"],
+    "properties": {
+        "webhook-id": {"type": "string", "description": "The CloudEvent `id`; identical on retries."},
+        "webhook-timestamp": {"type": "string", "pattern": "^[0-9]+$",
+                              "description": "Unix time (seconds) of this attempt."},
+        "webhook-signature": {
+            "type": "string", "pattern": "^v1,[A-Za-z0-9+/=]+( v1,[A-Za-z0-9+/=]+)*$",
+            "description": "Space-separated `v1,<base64 HMAC-SHA256>` signatures of "
+                           "`<webhook-id>.<webhook-timestamp>.<body>`; two during a secret rotation.",
+        },
+        "content-type": {"type": "string", "const": CONTENT_TYPE},
+    },
+}
+
+
+def channel_id(event_type: str) -> str:
+    """AsyncAPI ids allow no dots: ``notices.notice.issued.v1`` → ``notices_notice_issued_v1``."""
+    return event_type.replace(".", "_")
+
+
+def _doc_lines(event_type: str, model: type[BaseModel]) -> tuple[str, str]:
+    """(summary, description) from the model's docstring, in Markdown: the leading
+    ``type``: is dropped (the message is named by it) and double backticks become single."""
+    doc = inspect.cleandoc(model.__doc__ or "").replace("``", "`")
+    doc = doc.removeprefix(f"`{event_type}`:").strip()
+    doc = doc[:1].upper() + doc[1:]
+    summary = doc.split("\n\n", 1)[0].replace("\n", " ")
+    return summary, doc
+
+
+def snapshot_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The self-contained JSON schema of one payload model (what the snapshots keep)."""
+    return model.model_json_schema(mode="serialization")
+
+
+def envelope_schema() -> dict[str, Any]:
+    schema = CloudEvent.model_json_schema(mode="serialization")
+    schema.pop("additionalProperties", None)
+    schema["title"] = "CloudEvent"
+    schema["description"] = ("A CloudEvents 1.0 event in structured JSON mode (`application/cloudevents+json`) "
+                             "with the extension attributes `tenant` and `traceparent`.")
+    schema["required"] = ["specversion", "id", "type", "source", "time", "datacontenttype", "tenant", "data"]
+    for name, prop in schema["properties"].items():
+        prop.pop("default", None)
+        prop.pop("title", None)
+        if name in ENVELOPE_DESCRIPTIONS:
+            prop["description"] = ENVELOPE_DESCRIPTIONS[name]
+        # null attributes are left out of the JSON, never sent as null
+        alts = prop.pop("anyOf", None)
+        if alts:
+            prop.update(next(a for a in alts if a.get("type") != "null"))
+    schema["properties"]["specversion"]["const"] = "1.0"
+    schema["properties"]["datacontenttype"]["const"] = "application/json"
+    schema["properties"]["tenant"]["examples"] = ["hubei"]
+    return schema
+
+
+def build_document() -> dict[str, Any]:
+    """The AsyncAPI 3.0 document of every event type (deterministic: same models, same document)."""
+    types = sorted(EVENT_TYPES)
+    key_map, defs = models_json_schema([(EVENT_TYPES[t], "serialization") for t in types],
+                                       ref_template="#/components/schemas/{model}")
+    schemas: dict[str, Any] = {"CloudEvent": envelope_schema(), "WebhookHeaders": WEBHOOK_HEADERS}
+    for name, schema in sorted(defs.get("$defs", {}).items()):
+        if name in schemas:
+            raise ValueError(f"schema name {name} is used twice")
+        schemas[name] = schema
+
+    messages: dict[str, Any] = {}
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    all_refs: dict[str, Any] = {}
+    for t in types:
+        model = EVENT_TYPES[t]
+        summary, doc = _doc_lines(t, model)
+        data_ref = key_map[(model, "serialization")]
+        cid = channel_id(t)
+        messages[cid] = {
+            "name": t,
+            "title": t,
+            "summary": summary,
+            "description": doc,
+            "contentType": CONTENT_TYPE,
+            "payload": {"allOf": [
+                {"$ref": "#/components/schemas/CloudEvent"},
+                {"type": "object", "required": ["type", "data"],
+                 "properties": {"type": {"type": "string", "const": t}, "data": data_ref}},
+            ]},
+            "bindings": {
+                "amqp": {"contentEncoding": "utf-8", "messageType": t, "bindingVersion": "0.3.0"},
+                "http": {"headers": {"$ref": "#/components/schemas/WebhookHeaders"}, "bindingVersion": "0.3.0"},
+            },
+        }
+        ref = {"$ref": f"#/components/messages/{cid}"}
+        all_refs[cid] = ref
+        channels[cid] = {
+            "address": t,
+            "title": t,
+            "summary": summary,
+            "description": f"Routing key `{t}` on the topic exchange `{EXCHANGE}` (inside the platform).",
+            "servers": [{"$ref": "#/servers/platformBroker"}],
+            "messages": {cid: ref},
+            "bindings": {"amqp": {
+                "is": "routingKey",
+                "exchange": {"name": EXCHANGE, "type": "topic", "durable": True, "autoDelete": False, "vhost": "/"},
+                "bindingVersion": "0.3.0",
+            }},
+        }
+        operations[f"publish_{cid}"] = {
+            "action": "send",
+            "title": f"The platform publishes {t}",
+            "summary": summary,
+            "channel": {"$ref": f"#/channels/{cid}"},
+            "messages": [{"$ref": f"#/channels/{cid}/messages/{cid}"}],
+        }
+
+    channels["partnerWebhook"] = {
+        "address": None,
+        "title": "Webhook of a partner subscription",
+        "description": "The `url` of a `kind: webhook` subscription; every event is POSTed to it, signed "
+                       "(Standard Webhooks). See the document description for retries and ordering.",
+        "servers": [{"$ref": "#/servers/partnerWebhook"}],
+        "messages": dict(all_refs),
+    }
+    channels["partnerQueue"] = {
+        "address": "partner.{subscriptionId}",
+        "title": "AMQP queue of a partner subscription",
+        "description": "Durable queue `partner.<subscription id>` that only the subscription's broker user may read; "
+                       "the partners service republishes the tenant's matching events into it (default exchange).",
+        "servers": [{"$ref": "#/servers/partnerBroker"}],
+        "parameters": {"subscriptionId": {"description": "The `id` of the `kind: amqp` subscription."}},
+        "messages": dict(all_refs),
+        "bindings": {"amqp": {
+            "is": "queue",
+            "queue": {"name": "partner.{subscriptionId}", "durable": True, "exclusive": False, "autoDelete": False,
+                      "vhost": "/"},
+            "bindingVersion": "0.3.0",
+        }},
+    }
+    every_message = [{"$ref": f"#/channels/partnerWebhook/messages/{cid}"} for cid in all_refs]
+    operations["deliverWebhook"] = {
+        "action": "send",
+        "title": "The partners service POSTs each subscribed event to the partner's webhook",
+        "description": "At least once, in order per subscription, signed; retried with back-off for 24 hours.",
+        "channel": {"$ref": "#/channels/partnerWebhook"},
+        "messages": every_message,
+        "bindings": {"http": {"method": "POST", "bindingVersion": "0.3.0"}},
+    }
+    operations["deliverToPartnerQueue"] = {
+        "action": "send",
+        "title": "The partners service republishes each subscribed event into the subscription's queue",
+        "channel": {"$ref": "#/channels/partnerQueue"},
+        "messages": [{"$ref": f"#/channels/partnerQueue/messages/{cid}"} for cid in all_refs],
+        "bindings": {"amqp": {"deliveryMode": 2, "ack": True, "bindingVersion": "0.3.0"}},
+    }
+
+    return {
+        "asyncapi": ASYNCAPI_VERSION,
+        "id": "urn:anjian:events",
+        "info": {
+            "title": "Anjian events",
+            "version": DOCUMENT_VERSION,
+            "description": DESCRIPTION,
+            "license": {"name": "Apache-2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0"},
+            "tags": [{"name": "PLAT-03", "description": "Partner event stream"}],
+        },
+        "defaultContentType": CONTENT_TYPE,
+        "servers": {
+            "platformBroker": {
+                "host": "{host}",
+                "protocol": "amqp",
+                "protocolVersion": "0-9-1",
+                "description": "The platform's RabbitMQ (services only).",
+                "variables": {"host": {"default": "rabbitmq:5672"}},
+            },
+            "partnerBroker": {
+                "host": "{host}",
+                "protocol": "amqps",
+                "protocolVersion": "0-9-1",
+                "description": "The broker address a `kind: amqp` subscription names in `amqp.url`; the "
+                               "subscription's own user name and password.",
+                "variables": {"host": {"default": "broker.anjian.example.com:5671"}},
+                "security": [{"$ref": "#/components/securitySchemes/partnerBrokerUser"}],
+            },
+            "partnerWebhook": {
+                "host": "{host}",
+                "protocol": "https",
+                "description": "The partner's own HTTPS endpoint (the subscription's `url`).",
+                "variables": {"host": {"default": "partner.example.com"}},
+            },
+        },
+        "channels": channels,
+        "operations": operations,
+        "components": {
+            "schemas": schemas,
+            "messages": messages,
+            "securitySchemes": {
+                "partnerBrokerUser": {
+                    "type": "userPassword",
+                    "description": "Per-subscription RabbitMQ user: read permission on its queue only.",
+                },
+            },
+        },
+    }
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings as literal blocks, so the descriptions read as written; no aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def to_yaml(document: dict[str, Any]) -> str:
+    header = ("# GENERATED by `make asyncapi` (python -m anjian_shared.asyncapi) from the event payload\n"
+              "# models in shared/src/anjian_shared/events/. Do not edit by hand.\n")
+    return header + yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def to_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def snapshot_text(event_type: str) -> str:
+    return json.dumps(snapshot_schema(EVENT_TYPES[event_type]), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def check_snapshots(directory: Path = SNAPSHOT_DIR) -> dict[str, list[str]]:
+    """Per event type, the breaking changes of the current model against its snapshot
+    (also: a snapshot whose event type is gone). Types without a snapshot are not listed."""
+    problems: dict[str, list[str]] = {}
+    for path in sorted(directory.glob("*.json")):
+        event_type = path.name.removesuffix(".json")
+        if event_type not in EVENT_TYPES:
+            problems[event_type] = ["event type removed from the catalog (publish a new version instead)"]
+            continue
+        old = json.loads(path.read_text(encoding="utf-8"))
+        found = breaking_changes(old, snapshot_schema(EVENT_TYPES[event_type]))
+        if found:
+            problems[event_type] = found
+    return problems
+
+
+def write_snapshots(directory: Path = SNAPSHOT_DIR) -> list[str]:
+    """Write the snapshot of every type whose model changed compatibly or is new; returns
+    the types written. Raises ``ValueError`` listing breaking changes (nothing written)."""
+    problems = check_snapshots(directory)
+    if problems:
+        lines = [f"{t}: {p}" for t, ps in problems.items() for p in ps]
+        raise ValueError("breaking changes to published event versions (add a new version instead):\n  "
+                         + "\n  ".join(lines))
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for t in sorted(EVENT_TYPES):
+        path = directory / f"{t}.json"
+        text = snapshot_text(t)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            written.append(t)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Generate the AsyncAPI 3.0 event catalog.")
+    parser.add_argument("--out", type=Path, help="write the YAML document here (default: stdout)")
+    parser.add_argument("--json", action="store_true", help="JSON instead of YAML")
+    parser.add_argument("--snapshots", type=Path, help="refresh the per-version schema snapshots in this folder")
+    args = parser.parse_args(argv)
+    if args.snapshots:
+        try:
+            written = write_snapshots(args.snapshots)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        for t in written:
+            print(f"snapshot {t}", file=sys.stderr)
+    document = build_document()
+    text = to_json(document) if args.json else to_yaml(document)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
