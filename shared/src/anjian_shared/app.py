@@ -120,7 +120,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                         delivery_limit=settings.amqp_delivery_limit)
     for sub in spec.subscriptions:
         app.state.bus.add_subscription(sub, app.state.mongo)
-    app.state.relay = OutboxRelay(app.state.mongo, app.state.bus, poll_seconds=settings.outbox_poll_seconds)
+    app.state.relay = OutboxRelay(app.state.mongo, app.state.bus, poll_seconds=settings.outbox_poll_seconds,
+                                  lease_seconds=settings.outbox_lease_seconds)
     app.state.mongo.on_commit = app.state.relay.wake
     key_source = spec.key_source(app) if spec.key_source else http_key_source(settings.identity_url)
     app.state.verifier = TokenVerifier(key_source, issuer=settings.jwt_issuer, audience=settings.jwt_audience)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,9 +27,11 @@ from aio_pika.abc import AbstractIncomingMessage
 from pydantic import BaseModel, ValidationError
 from pymongo.errors import DuplicateKeyError
 
+from . import failpoints
 from .events import EVENT_TYPES, CloudEvent
 from .logging import bind_context, trace_id_of
 from .mongo import INBOX, Mongo, UnitOfWork, with_transaction
+from .problems import dependency_unavailable
 from .types import utcnow
 
 log = structlog.get_logger("anjian.bus")
@@ -198,13 +201,31 @@ def _backoff_seconds(delivery_count: int) -> float:
     return min(0.2 * (2 ** max(delivery_count - 1, 0)), 5.0)
 
 
+DELIVERY_STATS: dict[str, Counter[str]] = defaultdict(Counter)
+"""Per consumer queue, what this process saw: ``delivered``, ``handled``, ``duplicate``
+(redelivery of an event already applied: no second effect), ``failed`` (nacked for a
+retry), ``undecodable`` (rejected to the dead-letter queue), ``waited_for_dependency``
+(the database was unreachable: retried in place, not counted against the delivery limit)."""
+
+
+def _channel_open(message: AbstractIncomingMessage) -> bool:
+    channel = getattr(message, "channel", None)
+    return channel is None or not getattr(channel, "is_closed", False)
+
+
 async def handle_message(message: AbstractIncomingMessage, subscription: Subscription, mongo: Mongo,
                          consumer_name: str) -> None:
     """Decode, dedupe through the inbox, run the handler in a transaction, then ack.
 
     Undecodable messages are rejected without requeue (straight to the dead-letter
-    queue); a failing handler is nacked and retried until the delivery limit.
+    queue); a failing handler is nacked and retried until the delivery limit. When the
+    database is unreachable (restarting, failing over) the message is NOT nacked: the
+    transaction is retried in place with back-off while the channel is open, so an
+    outage does not use up the delivery limit and park good events in the dead-letter
+    queue (``problems.dependency_unavailable`` tells the two apart).
     """
+    stats = DELIVERY_STATS[consumer_name]
+    stats["delivered"] += 1
     try:
         event = CloudEvent.model_validate_json(message.body)
         model = EVENT_TYPES[event.type]
@@ -212,6 +233,7 @@ async def handle_message(message: AbstractIncomingMessage, subscription: Subscri
         handler = subscription.handlers[event.type]
     except (ValidationError, KeyError, ValueError) as exc:
         log.error("undecodable event, dead-lettering", consumer=consumer_name, error=str(exc)[:500])
+        stats["undecodable"] += 1
         await message.reject(requeue=False)
         return
     structlog.contextvars.clear_contextvars()
@@ -225,19 +247,34 @@ async def handle_message(message: AbstractIncomingMessage, subscription: Subscri
                  "received_at": utcnow()}, session=uow.session)
         except DuplicateKeyError as exc:
             raise _AlreadyProcessed from exc
+        failpoints.hit(f"bus.handler.{consumer_name}")
+        failpoints.hit(f"bus.handler.{consumer_name}.{event.subject}")
         await handler(uow, event, payload)
 
-    try:
-        await with_transaction(mongo, event.tenant, apply)
-    except _AlreadyProcessed:
-        log.info("duplicate delivery ignored")
-        await message.ack()
-        return
-    except Exception as exc:  # noqa: BLE001 - any failure is retried, then dead-lettered
-        count = int((message.headers or {}).get("x-delivery-count", 0) or 0)
-        log.warning("handler failed, will retry", error=repr(exc)[:500], delivery_count=count)
-        await asyncio.sleep(_backoff_seconds(count + 1))
-        await message.nack(requeue=True)
-        return
+    wait = 0.2
+    while True:
+        try:
+            await with_transaction(mongo, event.tenant, apply)
+        except _AlreadyProcessed:
+            log.info("duplicate delivery ignored")
+            stats["duplicate"] += 1
+            await message.ack()
+            return
+        except Exception as exc:  # noqa: BLE001 - any failure is retried, then dead-lettered
+            if dependency_unavailable(exc) and _channel_open(message):
+                log.warning("database unavailable, retrying in place", error=repr(exc)[:300])
+                stats["waited_for_dependency"] += 1
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, 5.0)
+                continue
+            count = int((message.headers or {}).get("x-delivery-count", 0) or 0)
+            log.warning("handler failed, will retry", error=repr(exc)[:500], delivery_count=count)
+            stats["failed"] += 1
+            await asyncio.sleep(_backoff_seconds(count + 1))
+            await message.nack(requeue=True)
+            return
+        break
+    failpoints.hit("bus.before_ack")
     log.info("event handled")
+    stats["handled"] += 1
     await message.ack()

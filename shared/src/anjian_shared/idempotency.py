@@ -27,6 +27,27 @@ TTL = timedelta(hours=24)
 IN_PROGRESS_TTL = timedelta(seconds=60)
 
 
+async def _while_database_unavailable(op, patience: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    """Run ``op()``; while the database is unreachable retry it (up to ``patience`` seconds)."""
+    import asyncio
+
+    from .problems import dependency_unavailable
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    wait = 0.2
+    while True:
+        try:
+            await op()
+            return
+        except Exception as exc:
+            if not dependency_unavailable(exc) or loop.time() > deadline:
+                raise
+            log.warning("idempotency record not saved yet, database unavailable", error=repr(exc)[:200])
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, 2.0)
+
+
 class IdempotencyMiddleware:
     """Pure ASGI middleware; needs ``app.state.mongo`` and ``app.state.verifier``."""
 
@@ -120,8 +141,10 @@ class IdempotencyMiddleware:
         finally:
             status = captured.get("status", 500)
             if 200 <= status < 300:
-                await col.update_one({"_id": ident}, {"$set": {
-                    "status": "done", "status_code": status, "headers": captured.get("headers", []),
-                    "body": captured["body"], "expires_at": utcnow() + TTL}})
+                update = {"$set": {"status": "done", "status_code": status, "headers": captured.get("headers", []),
+                                   "body": captured["body"], "expires_at": utcnow() + TTL}}
+                # The write happened: its answer MUST be kept, else a retry after the in-progress
+                # lease would run it a second time. Wait for a restarting database.
+                await _while_database_unavailable(lambda: col.update_one({"_id": ident}, update))
             else:
-                await col.delete_one({"_id": ident})
+                await _while_database_unavailable(lambda: col.delete_one({"_id": ident}))

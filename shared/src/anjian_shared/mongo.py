@@ -10,8 +10,11 @@ the outbox relay is woken so the events go out at once.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
 from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 import structlog
 from pydantic import BaseModel
@@ -29,16 +32,33 @@ T = TypeVar("T")
 
 OUTBOX = "outbox"
 INBOX = "inbox"
+COMMITS = "commits"
+"""One marker per committed unit of work (kept a day): tells whether a commit whose answer
+was lost did happen."""
 
 
 def connect(url: str, *, timeout_ms: int = 5000) -> AsyncMongoClient:
-    """An AsyncMongoClient (lazy: connects on first use) with short, explicit timeouts."""
+    """An AsyncMongoClient (lazy: connects on first use) with short, explicit timeouts.
+
+    Writes are acknowledged only once they are journaled on a majority (``w="majority"``,
+    ``j=True``): inspection findings and notices are legal records, and a write the
+    server merely holds in memory is lost when its process dies (found by the fault
+    test F4: a SIGKILLed database forgot acknowledged plans and notices). A ``w``/
+    ``journal`` in the URL overrides this.
+    """
+    options = {k.lower() for k in parse_qs(urlsplit(url).query)}
+    durability: dict[str, Any] = {}
+    if "w" not in options:
+        durability["w"] = "majority"
+    if "journal" not in options:
+        durability["journal"] = True
     return AsyncMongoClient(
         url,
         tz_aware=True,
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
         uuidRepresentation="standard",
+        **durability,
     )
 
 
@@ -100,6 +120,10 @@ class TenantRepository:
         return res.deleted_count
 
 
+COMMIT_PATIENCE_SECONDS = 30.0
+"""How long a commit whose outcome is unknown is retried before the request fails (503)."""
+
+
 class UnitOfWork:
     """State changes and their events in one MongoDB transaction.
 
@@ -125,6 +149,7 @@ class UnitOfWork:
         self._events: list[dict[str, Any]] = []
         self.session: AsyncClientSession | None = None
         self.committed = False
+        self.commit_id = uuid.uuid4().hex
 
     async def __aenter__(self) -> "UnitOfWork":
         self.session = self.client.start_session()
@@ -160,10 +185,61 @@ class UnitOfWork:
                 for e in self._events
             ]
             await self.db[OUTBOX].insert_many(rows, session=self.session)
-        await self.session.commit_transaction()
+        now = utcnow()
+        await self.db[COMMITS].insert_one({"_id": self.commit_id, "tenant_id": self.tenant_id, "at": now,
+                                           "expires_at": now + timedelta(days=1)}, session=self.session)
+        await self._commit_resolving_unknown_result()
         self.committed = True
         if self._events and self._on_commit:
             self._on_commit()
+
+
+    async def _commit_resolving_unknown_result(self, patience: float = COMMIT_PATIENCE_SECONDS) -> None:
+        """``commitTransaction``; when its outcome is unknown, find out instead of guessing.
+
+        If the connection drops during a commit the server may or may not have applied
+        it (label ``UnknownTransactionCommitResult``). Failing the request then lets the
+        client retry a write that perhaps happened — a second result, a second notice
+        (found by the fault test F4: a SIGKILLed database). So the commit is retried
+        while the database is unreachable (MongoDB allows repeating a commit); when the
+        database answers with an error (a restarted server has forgotten the transaction)
+        the unit's marker in ``commits`` — written in the same transaction — decides:
+        there, the unit committed and this returns normally; absent, it did not and the
+        error propagates (``with_transaction`` may then safely run the unit again).
+        """
+        from .problems import dependency_unavailable
+
+        assert self.session is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + patience
+        wait = 0.2
+        try:
+            await self.session.commit_transaction()
+            return
+        except PyMongoError as exc:
+            if not (exc.has_error_label("UnknownTransactionCommitResult") or dependency_unavailable(exc)):
+                raise
+            unknown = exc
+        log.warning("commit outcome unknown, resolving", commit_id=self.commit_id, error=repr(unknown)[:200])
+        while True:
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, 2.0)
+            try:
+                await self.session.commit_transaction()
+                return
+            except PyMongoError as exc:
+                if dependency_unavailable(exc) and loop.time() < deadline:
+                    continue  # still unreachable: the outcome is still unknown
+            try:
+                marker = await self.db[COMMITS].find_one({"_id": self.commit_id})
+            except PyMongoError as exc:
+                if dependency_unavailable(exc) and loop.time() < deadline:
+                    continue
+                raise unknown from exc
+            if marker is not None:
+                log.warning("commit had been applied; its answer was lost", commit_id=self.commit_id)
+                return
+            raise unknown
 
 
 class Mongo:
@@ -189,6 +265,7 @@ class Mongo:
         """Indexes every service needs: outbox scanning, inbox uniqueness, idempotency keys."""
         await self.db[OUTBOX].create_index([("status", 1), ("created_at", 1)])
         await self.db["idempotency"].create_index("expires_at", expireAfterSeconds=0)
+        await self.db[COMMITS].create_index("expires_at", expireAfterSeconds=0)
 
     async def close(self) -> None:
         await self.client.close()

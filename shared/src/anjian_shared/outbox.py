@@ -18,6 +18,7 @@ from typing import Any
 import structlog
 from pymongo import ReturnDocument
 
+from . import failpoints
 from .bus import Bus
 from .mongo import OUTBOX, Mongo
 from .types import utcnow
@@ -62,12 +63,14 @@ class OutboxRelay:
     async def _publish_row(self, row: dict[str, Any]) -> bool:
         col = self.mongo.db[OUTBOX]
         try:
+            failpoints.hit("outbox.before_publish")
             await self.bus.publish(row["event"])
         except Exception as exc:  # noqa: BLE001 - retried on the next pass
             log.warning("publish failed, will retry", event_id=row["_id"], error=repr(exc)[:300])
             await col.update_one({"_id": row["_id"], "claimed_by": self.relay_id},
                                  {"$set": {"claimed_until": None}, "$inc": {"attempts": 1}})
             return False
+        failpoints.hit("outbox.after_publish")
         await col.update_one({"_id": row["_id"]},
                              {"$set": {"status": "sent", "sent_at": utcnow(), "claimed_until": None}})
         return True

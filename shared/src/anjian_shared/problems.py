@@ -127,6 +127,58 @@ def _loc_to_field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+MONGO_UNAVAILABLE_CODES = frozenset({
+    6,      # HostUnreachable
+    7,      # HostNotFound
+    89,     # NetworkTimeout
+    91,     # ShutdownInProgress
+    189,    # PrimarySteppedDown
+    262,    # ExceededTimeLimit
+    9001,   # SocketException
+    10107,  # NotWritablePrimary
+    11600,  # InterruptedAtShutdown
+    11602,  # InterruptedDueToReplStateChange
+    13435,  # NotPrimaryNoSecondaryOk
+    13436,  # NotPrimaryOrSecondary
+})
+"""Server error codes meaning "the database is going away or not primary": retry later."""
+
+
+def dependency_unavailable(exc: BaseException) -> str | None:
+    """``"Database"`` / ``"Object storage"`` when ``exc`` says a dependency is unreachable or
+    restarting (the request may be retried: 503 + Retry-After), else None.
+
+    MongoDB: every ``ConnectionFailure`` (``AutoReconnect``, ``NotPrimaryError``,
+    ``NetworkTimeout``, ``ServerSelectionTimeoutError``), an ``OperationFailure`` with a
+    shutdown/step-down/network code or the ``TransientTransactionError`` /
+    ``RetryableWriteError`` label. S3: the minio SDK's connection errors (urllib3
+    ``MaxRetryError``/``ProtocolError``, ``ConnectionError``) and 5xx answers (``ServerError``).
+    """
+    from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:  # look through wrapped causes too
+        seen.add(id(current))
+        if isinstance(current, ConnectionFailure):
+            return "Database"
+        if isinstance(current, OperationFailure) and current.code in MONGO_UNAVAILABLE_CODES:
+            return "Database"
+        if isinstance(current, PyMongoError) and (
+                current.has_error_label("TransientTransactionError")
+                or current.has_error_label("RetryableWriteError")):
+            return "Database"
+        module = type(current).__module__
+        if module.startswith("urllib3") and type(current).__name__ in (
+                "MaxRetryError", "ProtocolError", "NewConnectionError", "ReadTimeoutError",
+                "ConnectTimeoutError"):
+            return "Object storage"
+        if module.startswith("minio") and type(current).__name__ == "ServerError":
+            return "Object storage"
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem response."""
 
@@ -161,12 +213,12 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
-
-        if isinstance(exc, (ConnectionFailure, ServerSelectionTimeoutError)):
-            log.warning("database unavailable", error=str(exc))
-            problem = Problem(type=PROBLEM_BASE + "service-unavailable", title="Database unavailable",
-                              status=503, instance=str(request.url.path))
+        unavailable = dependency_unavailable(exc)
+        if unavailable:
+            log.warning("dependency unavailable", dependency=unavailable, error=repr(exc)[:300])
+            problem = Problem(type=PROBLEM_BASE + "service-unavailable", title=f"{unavailable} unavailable",
+                              status=503, detail="a dependency is restarting or unreachable; retry shortly",
+                              instance=str(request.url.path))
             return problem_response(problem, {"Retry-After": "2"})
         log.exception("unhandled error", path=str(request.url.path))
         problem = Problem(type=PROBLEM_BASE + "internal-error", title="Internal error", status=500,
@@ -176,6 +228,6 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "content": {"application/problem+json": {}}}
-    for code in (400, 401, 403, 404, 409, 413, 415, 422)
+    for code in (400, 401, 403, 404, 409, 413, 415, 422, 503)
 }
 """Use as ``responses=PROBLEM_RESPONSES`` on routers so the OpenAPI document names them."""

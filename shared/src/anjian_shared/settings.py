@@ -22,6 +22,7 @@ SERVICE_PORTS: dict[str, int] = {
     "equipment": 8105,
     "personnel": 8106,
     "reporting": 8107,
+    "partners": 8108,
 }
 """Default HTTP port of each service in the embedded run; the gateway listens on 8100."""
 
@@ -46,7 +47,9 @@ class ServiceSettings(BaseSettings):
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     amqp_exchange: str = "anjian.events"
     amqp_prefetch: int = 32
-    amqp_delivery_limit: int = Field(default=5, ge=1, description="attempts before dead-lettering")
+    amqp_delivery_limit: int = Field(
+        default=5, ge=1, description="retries (x-delivery-limit: returns to the queue) before a message is "
+                                     "dead-lettered: it is tried at most delivery_limit + 1 times")
 
     s3_endpoint: str = "127.0.0.1:9000"
     s3_access_key: str = "anjian"
@@ -64,6 +67,9 @@ class ServiceSettings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8100"
 
     outbox_poll_seconds: float = 1.0
+    outbox_lease_seconds: float = Field(
+        default=30.0, gt=0, description="how long a relay owns a claimed outbox row; after a crash another "
+                                        "relay (or the restarted one) publishes it once the lease expired")
     max_upload_bytes: int = 10 * 1024 * 1024
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024,
                                 description="largest JSON (or other non-multipart) request body; 413 above")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime, timedelta
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from anjian_shared.events.common import MediaRef, PersonRef
 from anjian_shared.events.inspections_v1 import Disposition, HazardRef, ResultSnapshot
@@ -108,6 +108,8 @@ class NoticePage(BaseModel):
 
 class ReviewCreate(BaseModel):
     """Review of a reply: ``passed``; ``comment`` required when failing (1..2000 chars)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     passed: bool
     comment: str | None = Field(default=None, max_length=MAX_TEXT_CHARS,

@@ -1,0 +1,650 @@
+"""``make bench``: what this machine does with this stack, measured in one run.
+
+Starts the embedded infrastructure (RabbitMQ, SecantusDB, rclone S3 — the same as
+``make run`` and the tests) and identity, projects, inspections, notices and reporting as
+real processes (``python -m uvicorn --factory …``), builds a Hubei world over HTTP, then
+measures from separate processes — HTTP load with ``wrk`` (Debian package), the rest
+from this runner:
+
+- the machine: cores, memory, CPU model;
+- the limits of this machine for this stack: a bare FastAPI endpoint taking a pydantic
+  body (one uvicorn worker, like each service), a raw insert into the database (with
+  the services' write concern), a raw publish with confirms to a quorum queue;
+- the platform: requests/s and p50/p95/p99 of signing in, listing a plan's results,
+  adding an inspection result (multipart, one JPEG), submitting a plan (HB-06: the
+  record is frozen and ``inspections.plan.submitted.v1`` goes out); events/s through the
+  outbox relay; commit-to-consumer latency at a fixed request rate; seconds to render a
+  notice PDF; each figure as a ratio to its limit; the scaling factor of the results
+  listing from one to two worker processes.
+
+Prints a table and writes ``bench/results.json``. Nothing here is asserted: the
+figures depend on the machine. ``ANJIAN_BENCH_SECONDS`` (default 8) is the length of
+each wrk run, ``ANJIAN_BENCH_CONNECTIONS`` (default 16) its connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform as pyplatform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import httpx
+from anjian_local.gatewayclient import RoutingTransport
+from anjian_local.infra import EmbeddedInfra, InfraConfig, free_port
+from anjian_local.media import signature_png, site_photo
+from anjian_local.scenario import PASSWORD, build_world, expect
+from anjian_local.subprocess_service import ServiceProcess
+from anjian_shared.events import make_event
+from anjian_shared.events.notices_v1 import NoticeClosed
+from anjian_shared.mongo import connect
+from anjian_shared.settings import DEV_ADMIN_PASSWORD
+from anjian_shared.types import new_id, utcnow
+
+HERE = Path(__file__).resolve().parent
+SECONDS = int(os.environ.get("ANJIAN_BENCH_SECONDS", "8"))
+CONNECTIONS = int(os.environ.get("ANJIAN_BENCH_CONNECTIONS", "16"))
+SERVICES = ["identity", "projects", "inspections", "notices", "reporting"]
+
+LUA_DONE = r"""
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+statuses = {}
+response = function(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  local counts = {}
+  for _, t in ipairs(threads) do
+    for k, v in pairs(t:get("statuses")) do counts[k] = (counts[k] or 0) + v end
+  end
+  local parts = {}
+  for k, v in pairs(counts) do table.insert(parts, string.format("\"%d\":%d", k, v)) end
+  io.write(string.format(
+    "BENCH{\"requests\":%d,\"duration_us\":%d,\"non_2xx\":%d,\"socket_errors\":%d," ..
+    "\"p50_us\":%d,\"p95_us\":%d,\"p99_us\":%d,\"statuses\":{%s}}\n",
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), table.concat(parts, ",")))
+end
+"""
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+# --------------------------------------------------------------------------- machine
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        model = pyplatform.processor()
+    mem_kb = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    return {"cores": os.cpu_count(), "memory_gib": round(mem_kb / 1024 / 1024, 1), "cpu_model": model,
+            "kernel": pyplatform.release(), "python": pyplatform.python_version()}
+
+
+# --------------------------------------------------------------------------- wrk
+
+
+def wrk(url: str, lua: str, *, seconds: int = SECONDS, connections: int = CONNECTIONS, threads: int = 1,
+        workdir: Path) -> dict[str, Any]:
+    """Run wrk with ``lua`` (+ the reporting ``done``); requests/s of 2xx answers and latency."""
+    script = workdir / f"wrk-{time.monotonic_ns()}.lua"
+    script.write_text(lua + LUA_DONE)
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s",
+                          "-s", str(script), url], capture_output=True, text=True, timeout=seconds + 120,
+                         check=False)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH{")), None)
+    if line is None:
+        raise RuntimeError(f"wrk failed: {out.stdout[-500:]} {out.stderr[-500:]}")
+    r = json.loads(line[5:])
+    secs = r["duration_us"] / 1e6
+    ok = sum(v for k, v in r["statuses"].items() if 200 <= int(k) < 300)
+    return {"requests_per_s": round(ok / secs, 1), "p50_ms": round(r["p50_us"] / 1000, 1),
+            "p95_ms": round(r["p95_us"] / 1000, 1), "p99_ms": round(r["p99_us"] / 1000, 1),
+            "requests": r["requests"], "statuses": r["statuses"], "socket_errors": r["socket_errors"],
+            "seconds": round(secs, 1), "connections": connections}
+
+
+def lua_string(value: str) -> str:
+    return "[==[" + value + "]==]"
+
+
+def lua_request(method: str, path: str, *, token: str | None = None, json_body: Any = None,
+                body_file: Path | None = None, content_type: str | None = None) -> str:
+    lines = [f'wrk.method = "{method}"', f"wrk.path = {lua_string(path)}"]
+    if token:
+        lines.append(f'wrk.headers["Authorization"] = "Bearer {token}"')
+    if json_body is not None:
+        lines.append('wrk.headers["Content-Type"] = "application/json"')
+        lines.append(f"wrk.body = {lua_string(json.dumps(json_body, ensure_ascii=False))}")
+    if body_file is not None:
+        lines.append(f'wrk.headers["Content-Type"] = "{content_type}"')
+        lines.append(f'local f = io.open({lua_string(str(body_file))}, "rb"); wrk.body = f:read("*all"); f:close()')
+    return "\n".join(lines) + "\n"
+
+
+def multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes, str]]) -> tuple[bytes, str]:
+    boundary = "anjianbench" + new_id()
+    parts = []
+    for name, value in fields:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, filename, data, ctype in files:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                     f"Content-Type: {ctype}\r\n\r\n".encode() + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+# --------------------------------------------------------------------------- limits
+
+
+BARE_APP = '''
+from fastapi import FastAPI
+from pydantic import BaseModel, Field
+
+app = FastAPI()
+
+
+class Finding(BaseModel):
+    project_id: str = Field(min_length=1, max_length=64)
+    building_name: str = Field(min_length=1, max_length=200)
+    hazard_codes: list[str]
+    finding: str = Field(min_length=1, max_length=2000)
+
+
+@app.post("/echo")
+async def echo(body: Finding) -> Finding:
+    return body
+'''
+
+
+async def limit_bare_fastapi(workdir: Path) -> dict[str, Any]:
+    (workdir / "bare_app.py").write_text(BARE_APP)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port),  # noqa: ASYNC220
+                             "--no-access-log", "--log-level", "warning"], cwd=workdir, start_new_session=True)
+    try:
+        async with httpx.AsyncClient() as c:
+            for _ in range(100):
+                try:
+                    await c.get(f"http://127.0.0.1:{port}/docs")
+                    break
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.1)
+        body = {"project_id": new_id(), "building_name": "3#楼", "hazard_codes": ["JGJ59-A.0.6-01"],
+                "finding": "三层临边未设防护栏杆"}
+        return await asyncio.to_thread(wrk, f"http://127.0.0.1:{port}", lua_request("POST", "/echo", json_body=body),
+                                       workdir=workdir)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+async def limit_db_insert(mongo_url: str, seconds: float = 5, concurrency: int = 16) -> dict[str, Any]:
+    """Raw ``insert_one`` of a small document, with the services' write concern (majority, journaled)."""
+    client = connect(mongo_url)
+    col = client["bench_raw"]["inserts"]
+    done = 0
+    latencies: list[float] = []
+    deadline = time.monotonic() + seconds
+
+    async def worker() -> None:
+        nonlocal done
+        while time.monotonic() < deadline:
+            t = time.perf_counter()
+            await col.insert_one({"_id": new_id(), "tenant_id": "hubei", "at": utcnow(), "finding": "临边防护缺失"})
+            latencies.append(time.perf_counter() - t)
+            done += 1
+
+    started = time.monotonic()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.monotonic() - started
+    await client.drop_database("bench_raw")
+    await client.close()
+    return {"inserts_per_s": round(done / elapsed, 1), "p50_ms": round(statistics.median(latencies) * 1000, 1),
+            "write_concern": "w=majority, j=true", "concurrency": concurrency}
+
+
+async def limit_publish(amqp_url: str, seconds: float = 5, in_flight: int = 64) -> dict[str, Any]:
+    """Raw persistent publishes with confirms into a quorum queue."""
+    connection = await aio_pika.connect(amqp_url)
+    channel = await connection.channel(publisher_confirms=True)
+    exchange = await channel.declare_exchange("bench.raw", aio_pika.ExchangeType.TOPIC, durable=True)
+    queue = await channel.declare_queue("bench.raw", durable=True, arguments={"x-queue-type": "quorum"})
+    await queue.bind(exchange, routing_key="#")
+    body = json.dumps({"specversion": "1.0", "type": "bench.raw.v1", "data": {"finding": "临边防护缺失" * 10}},
+                      ensure_ascii=False).encode()
+    done = 0
+    deadline = time.monotonic() + seconds
+
+    async def worker() -> None:
+        nonlocal done
+        while time.monotonic() < deadline:
+            await exchange.publish(aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                                                    message_id=new_id()), routing_key="bench.raw.v1")
+            done += 1
+
+    started = time.monotonic()
+    await asyncio.gather(*(worker() for _ in range(in_flight)))
+    elapsed = time.monotonic() - started
+    await queue.delete(if_unused=False, if_empty=False)
+    await exchange.delete()
+    await connection.close()
+    return {"publishes_per_s": round(done / elapsed, 1), "in_flight": in_flight, "queue": "quorum, persistent"}
+
+
+# --------------------------------------------------------------------------- platform
+
+
+class Platform:
+    def __init__(self, infra: EmbeddedInfra, workdir: Path) -> None:
+        self.infra = infra
+        self.workdir = workdir
+        cfg = infra.cfg
+        self.ports = {name: free_port() for name in SERVICES}
+        self.settings = {
+            "environment": "development", "mongo_url": cfg.mongo_url, "mongo_db_prefix": "bench_",
+            "amqp_url": cfg.amqp_url, "s3_endpoint": cfg.s3_endpoint, "s3_access_key": cfg.s3_access_key,
+            "s3_secret_key": cfg.s3_secret_key, "s3_region": "us-east-1", "s3_bucket_prefix": "bench",
+            "identity_url": f"http://127.0.0.1:{self.ports['identity']}", "public_base_url": "http://127.0.0.1",
+            "log_json": True,
+        }
+        self.procs = {name: ServiceProcess(name, {**self.settings, "service_name": name}, log_dir=workdir,
+                                           port=self.ports[name]) for name in SERVICES}
+
+    def url(self, name: str) -> str:
+        return self.procs[name].url
+
+    def api(self, token: str | None = None) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.AsyncClient(base_url="http://bench.local", headers=headers, timeout=60,
+                                 transport=RoutingTransport({n: p.url for n, p in self.procs.items()}))
+
+    async def start(self) -> None:
+        await self.procs["identity"].start()
+        await asyncio.gather(*(p.start() for n, p in self.procs.items() if n != "identity"))
+
+    def stop(self) -> None:
+        for p in self.procs.values():
+            p.stop()
+
+
+async def make_plan(api: Any, world: Any, *, results: int, submit: bool = False, sign: bool = True) -> str:
+    zhang = world.people["zhang"]
+    async with api(zhang.token) as c:
+        plan = expect(await c.post("/api/inspections/v1/plans", json={
+            "title": "压测抽查", "project_ids": [world.project_id], "planned_date": date.today().isoformat(),
+            "supervisor_user_ids": [zhang.user_id]}), 201)
+        pid = plan["id"]
+        expect(await c.post(f"/api/inspections/v1/plans/{pid}/confirm"), 200)
+        for i in range(results):
+            expect(await c.post(f"/api/inspections/v1/plans/{pid}/results", data={
+                "project_id": world.project_id, "building_name": f"{i + 1}#楼", "hazard_codes": ["JGJ59-A.0.6-01"],
+                "finding": f"第{i + 1}处临边防护缺失"}, files=[("photos", ("p.jpg", site_photo(i), "image/jpeg"))]), 201)
+        if sign:
+            expect(await c.put(f"/api/inspections/v1/plans/{pid}/signature",
+                               files={"file": ("s.png", signature_png(), "image/png")}), 200)
+        if submit:
+            expect(await c.post(f"/api/inspections/v1/plans/{pid}/submit", json=submit_body()), 200)
+    return pid
+
+
+def submit_body() -> dict[str, Any]:
+    return {"disposition": "限期整改", "seal_required": False,
+            "notice": {"title": "建设工程安全隐患整改告知书", "construction_stage": "主体结构施工",
+                       "rectification_date": (date.today() + timedelta(days=7)).isoformat()}}
+
+
+async def gather_limited(coros: list[Any], limit: int = 8) -> list[Any]:
+    sem = asyncio.Semaphore(limit)
+
+    async def run(coro: Any) -> Any:
+        async with sem:
+            return await coro
+
+    return await asyncio.gather(*(run(c) for c in coros))
+
+
+async def relay_throughput(p: Platform, mongo: Any, events: int = 2000) -> dict[str, Any]:
+    """Commit ``events`` outbox rows at once (as one big unit of work would) in notices'
+    database; time until its relay published them all, and until reporting applied them."""
+    db = mongo["bench_notices"]
+    now = utcnow()
+    rows, ids = [], []
+    for _ in range(events):
+        notice_id = new_id()
+        event = make_event(type="notices.notice.closed.v1", tenant="hubei", service="notices", subject=notice_id,
+                           data=NoticeClosed(notice_id=notice_id, number="鄂安监告〔2026〕0001号", closed_at=now,
+                                             rounds=1)).model_dump(mode="json")
+        ids.append(event["id"])
+        rows.append({"_id": event["id"], "tenant_id": "hubei", "type": event["type"], "event": event,
+                     "status": "pending", "created_at": now, "attempts": 0, "claimed_until": None})
+    started = time.monotonic()
+    await db["outbox"].insert_many(rows)
+    published_at = applied_at = None
+    inbox = mongo["bench_reporting"]["inbox"]
+    inbox_ids = [f"reporting.read-models:{i}" for i in ids]
+    while time.monotonic() - started < 180:
+        if published_at is None and await db["outbox"].count_documents({"_id": {"$in": ids}, "status": "sent"}) == events:
+            published_at = time.monotonic() - started
+        if published_at is not None and await inbox.count_documents({"_id": {"$in": inbox_ids}}) >= events:
+            applied_at = time.monotonic() - started
+            break
+        await asyncio.sleep(0.1)
+    sent = await db["outbox"].count_documents({"_id": {"$in": ids}, "status": "sent"})
+    return {"events": events, "sent_within_timeout": sent,
+            "published_per_s": round(events / published_at, 1) if published_at else None,
+            "applied_by_consumer_per_s": round(events / applied_at, 1) if applied_at else None,
+            "note": "includes up to one relay poll interval (1 s) before the first claim"}
+
+
+async def commit_to_consumer_latency(p: Platform, world: Any, mongo: Any, *, rate: float = 10,
+                                     seconds: float = 10) -> dict[str, Any]:
+    """PUT a project's supervisors at ``rate``/s (each commits projects.project.updated.v1);
+    latency = the consumer's inbox ``received_at`` (inspections) − the outbox row's commit time."""
+    zhang, li = world.people["zhang"], world.people["li"]
+    t0 = utcnow()
+    sent = 0
+    async with p.api(zhang.token) as c:
+        start = time.monotonic()
+        tasks = []
+        while time.monotonic() - start < seconds:
+            team = [zhang.user_id, li.user_id] if sent % 2 else [zhang.user_id]
+            tasks.append(asyncio.create_task(c.put(f"/api/projects/v1/projects/{world.project_id}/supervisors",
+                                                   json={"supervisor_user_ids": team})))
+            sent += 1
+            await asyncio.sleep(max(0.0, start + sent / rate - time.monotonic()))
+        answers = await asyncio.gather(*tasks)
+    ok = sum(1 for r in answers if r.status_code == 200)
+    rows = await mongo["bench_projects"]["outbox"].find(
+        {"type": "projects.project.updated.v1", "created_at": {"$gte": t0}}, {"created_at": 1}).to_list()
+    inbox = mongo["bench_inspections"]["inbox"]
+    wanted = {f"inspections.project-directory:{r['_id']}": r["created_at"] for r in rows}
+    deadline = time.monotonic() + 60
+    got: dict[str, Any] = {}
+    while time.monotonic() < deadline and len(got) < len(wanted):
+        for d in await inbox.find({"_id": {"$in": list(wanted)}}, {"received_at": 1}).to_list():
+            got[d["_id"]] = d["received_at"]
+        await asyncio.sleep(0.2)
+    lat = sorted((got[k] - wanted[k]).total_seconds() * 1000 for k in got)
+    if not lat:
+        return {"rate_per_s": rate, "requests_ok": ok, "events": 0}
+    return {"rate_per_s": rate, "requests_ok": ok, "events": len(lat),
+            "p50_ms": round(lat[len(lat) // 2], 1), "p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 1),
+            "max_ms": round(lat[-1], 1)}
+
+
+async def pdf_seconds(p: Platform, world: Any, notice_id: str, runs: int = 5) -> dict[str, Any]:
+    times = []
+    async with p.api(world.people["zhang"].token) as c:
+        for _ in range(runs):
+            t = time.perf_counter()
+            r = await c.get(f"/api/reporting/v1/notices/{notice_id}/document.pdf")
+            assert r.status_code == 200 and r.content.startswith(b"%PDF"), r.text[:200]
+            times.append(time.perf_counter() - t)
+    return {"median_s": round(statistics.median(times), 3), "max_s": round(max(times), 3), "runs": runs,
+            "bytes": len(r.content)}
+
+
+# --------------------------------------------------------------------------- main
+
+
+async def quiesce(mongo: Any, amqp_url: str, timeout: float = 180) -> float:
+    """Wait until no outbox row is pending and no consumer queue holds a message: a measurement
+    must not pay for the backlog of the previous one. Returns the seconds waited."""
+    started = time.monotonic()
+    queues = ["projects.directory", "inspections.project-directory", "inspections.user-directory",
+              "notices.plan-submissions", "reporting.read-models"]
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        channel = await connection.channel()
+        while time.monotonic() - started < timeout:
+            pending = sum([await mongo[f"bench_{s}"]["outbox"].count_documents({"status": "pending"}) for s in SERVICES])
+            depth = 0
+            for q in queues:
+                try:
+                    depth += (await channel.declare_queue(q, passive=True)).declaration_result.message_count
+                except aio_pika.exceptions.ChannelClosed:
+                    channel = await connection.channel()
+            if pending == 0 and depth == 0:
+                break
+            await asyncio.sleep(0.5)
+    finally:
+        await connection.close()
+    await asyncio.sleep(1)
+    return round(time.monotonic() - started, 1)
+
+
+async def main_async() -> dict[str, Any]:
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: run `make install` (deploy/local/bin/install-system-deps)")
+    results: dict[str, Any] = {"machine": machine(), "settings": {"wrk_seconds": SECONDS,
+                                                                   "wrk_connections": CONNECTIONS}}
+    with tempfile.TemporaryDirectory(prefix="anjian-bench-") as tmp:
+        workdir = Path(tmp)
+        say(f"machine: {results['machine']}")
+        say("starting RabbitMQ, SecantusDB and S3 …")
+        infra = EmbeddedInfra(InfraConfig.ephemeral(workdir / "infra"))
+        infra.start()
+        p = Platform(infra, workdir)
+        mongo = connect(infra.cfg.mongo_url)
+        amqp = infra.cfg.amqp_url
+        waits: dict[str, float] = {}
+        try:
+            say("limits of this machine: bare FastAPI, raw database insert, raw confirmed publish …")
+            limits = {"bare_fastapi_pydantic_body": await limit_bare_fastapi(workdir),
+                      "database_insert": await limit_db_insert(infra.cfg.mongo_url),
+                      "rabbitmq_confirmed_publish": await limit_publish(amqp)}
+            results["limits"] = limits
+            say(f"starting {', '.join(SERVICES)} as processes …")
+            await p.start()
+            say("building the Hubei world, 20 more users and the plans to work on …")
+            world = await build_world(p.api, admin_password=DEV_ADMIN_PASSWORD)
+            async with p.api(world.people["zhang"].token) as c:
+                for _ in range(150):
+                    r = await c.get("/api/inspections/v1/projects", params={"limit": 100})
+                    if any(x["project_id"] == world.project_id for x in r.json().get("items", [])):
+                        break
+                    await asyncio.sleep(0.2)
+            admin = world.people["zhang"]
+            async with p.api() as c:
+                admin_token = expect(await c.post("/api/identity/v1/sessions", json={
+                    "tenant": "hubei", "username": "admin", "password": DEV_ADMIN_PASSWORD}), 200)["access_token"]
+            users = [f"bench.{i}.{new_id()[:6]}" for i in range(20)]
+            async with p.api(admin_token) as c:
+                await gather_limited([c.post("/api/identity/v1/users", json={
+                    "org_id": world.station_id, "username": u, "display_name": "压测用户", "password": PASSWORD,
+                    "roles": ["supervisor"]}) for u in users], limit=4)
+            listed_plan = await make_plan(p.api, world, results=10, sign=False)
+            targets = await gather_limited([make_plan(p.api, world, results=0, sign=False) for _ in range(16)])
+            notice_plan = await make_plan(p.api, world, results=3, submit=True)
+            to_submit = await gather_limited([make_plan(p.api, world, results=1) for _ in range(
+                int(os.environ.get("ANJIAN_BENCH_SUBMIT_PLANS", "240")))], limit=6)
+            zhang = world.people["zhang"]
+            del admin
+
+            figures: dict[str, Any] = {}
+            waits["before sign in"] = await quiesce(mongo, amqp)
+            say("signing in (20 users in turn) …")
+            bodies = ",".join(lua_string(json.dumps({"tenant": "hubei", "username": u, "password": PASSWORD}))
+                              for u in users)
+            sign_lua = (f"local bodies = {{{bodies}}}\nlocal n = 0\n"
+                        'wrk.headers["Content-Type"] = "application/json"\n'
+                        "request = function()\n  n = n + 1\n"
+                        '  return wrk.format("POST", "/api/identity/v1/sessions", nil, bodies[((n - 1) % #bodies) + 1])\n'
+                        "end\n")
+            figures["sign_in"] = await asyncio.to_thread(wrk, p.url("identity"), sign_lua, workdir=workdir)
+
+            say("listing a plan's results (10 results, 1 photo each, presigned URLs) …")
+            list_lua = lua_request("GET", f"/api/inspections/v1/plans/{listed_plan}/results", token=zhang.token)
+            figures["list_results"] = await asyncio.to_thread(wrk, p.url("inspections"), list_lua, workdir=workdir)
+            say("… and again with inspections on two worker processes")
+            p.procs["inspections"].stop()
+            p.procs["inspections"].workers = 2
+            await p.procs["inspections"].start()
+            two = await asyncio.to_thread(wrk, p.url("inspections"), list_lua, workdir=workdir)
+            p.procs["inspections"].stop()
+            p.procs["inspections"].workers = 1
+            await p.procs["inspections"].start()
+            one = figures["list_results"]
+            results["scaling_one_to_two_workers"] = {
+                "figure": "list_results", "one_worker_rps": one["requests_per_s"],
+                "two_workers_rps": two["requests_per_s"],
+                "factor": round(two["requests_per_s"] / one["requests_per_s"], 2) if one["requests_per_s"] else None,
+                "two_workers": two,
+                "note": "2 cores carry the workers, wrk, SecantusDB, RabbitMQ and S3 at the same time"}
+
+            waits["before add result"] = await quiesce(mongo, amqp)
+            say("adding inspection results (multipart, one JPEG photo; 16 plans in turn) …")
+            body, ctype = multipart([("project_id", world.project_id), ("building_name", "5#楼"),
+                                     ("hazard_codes", "JGJ59-A.0.6-01"), ("finding", "五层临边防护缺失")],
+                                    [("photos", "site.jpg", site_photo(9), "image/jpeg")])
+            (workdir / "result.bin").write_bytes(body)
+            add_lua = (f'local ids = {{{",".join(json.dumps(i) for i in targets)}}}\nlocal n = 0\n'
+                       f'local f = io.open({lua_string(str(workdir / "result.bin"))}, "rb"); '
+                       f'local body = f:read("*all"); f:close()\n'
+                       f'wrk.headers["Authorization"] = "Bearer {zhang.token}"\n'
+                       f'wrk.headers["Content-Type"] = "{ctype}"\n'
+                       "request = function()\n  n = n + 1\n  local id = ids[((n - 1) % #ids) + 1]\n"
+                       '  return wrk.format("POST", "/api/inspections/v1/plans/" .. id .. "/results", nil, body)\n'
+                       "end\n")
+            figures["add_result"] = await asyncio.to_thread(wrk, p.url("inspections"), add_lua, workdir=workdir)
+
+            waits["before submit"] = await quiesce(mongo, amqp)
+            say(f"submitting plans (each once; {len(to_submit)} prepared) …")
+            (workdir / "submit.json").write_text(json.dumps(submit_body(), ensure_ascii=False))
+            submit_lua = (f'local ids = {{{",".join(json.dumps(i) for i in to_submit)}}}\nlocal n = 0\n'
+                          f'local f = io.open({lua_string(str(workdir / "submit.json"))}, "rb"); '
+                          f'local body = f:read("*all"); f:close()\n'
+                          f'wrk.headers["Authorization"] = "Bearer {zhang.token}"\n'
+                          'wrk.headers["Content-Type"] = "application/json"\n'
+                          "request = function()\n  n = n + 1\n  local id = ids[((n - 1) % #ids) + 1]\n"
+                          '  return wrk.format("POST", "/api/inspections/v1/plans/" .. id .. "/submit", nil, body)\n'
+                          "end\n")
+            figures["submit_plan"] = await asyncio.to_thread(wrk, p.url("inspections"), submit_lua, workdir=workdir)
+            if figures["submit_plan"]["requests"] > len(to_submit):
+                figures["submit_plan"]["note"] = (
+                    f"only {len(to_submit)} plans were prepared: requests after those answered 409 and are not "
+                    "counted; raise ANJIAN_BENCH_SUBMIT_PLANS")
+
+            t = time.monotonic()
+            waits["notices and notifications for the submitted plans"] = await quiesce(mongo, amqp)
+            issued = await mongo["bench_notices"]["notices"].count_documents({"plan_id": {"$in": to_submit}})
+            figures["submissions_to_notices"] = {
+                "plans_submitted": figures["submit_plan"]["statuses"].get("200", 0), "notices_issued": issued,
+                "seconds_until_all_events_consumed": round(time.monotonic() - t, 1)}
+
+            say("events through the outbox relay …")
+            figures["outbox_relay"] = await relay_throughput(p, mongo)
+            waits["before latency"] = await quiesce(mongo, amqp)
+            say("commit-to-consumer latency at 10 requests/s …")
+            figures["commit_to_consumer"] = await commit_to_consumer_latency(p, world, mongo)
+            say("rendering the notice PDF …")
+            async with p.api(zhang.token) as c:
+                notice_id = None
+                for _ in range(300):
+                    items = expect(await c.get("/api/notices/v1/notices", params={"limit": 100}), 200)["items"]
+                    notice_id = next((n["id"] for n in items if n["plan_id"] == notice_plan), None)
+                    if notice_id and (await c.get(f"/api/reporting/v1/notices/{notice_id}/document.pdf")
+                                      ).status_code == 200:
+                        break
+                    await asyncio.sleep(0.2)
+            figures["notice_pdf"] = await pdf_seconds(p, world, notice_id)
+            results["platform"] = figures
+            results["waited_for_quiet_seconds"] = waits
+            bare = limits["bare_fastapi_pydantic_body"]["requests_per_s"]
+            publish = limits["rabbitmq_confirmed_publish"]["publishes_per_s"]
+            insert = limits["database_insert"]["inserts_per_s"]
+            results["ratios"] = {
+                "sign_in / bare FastAPI": _ratio(figures["sign_in"]["requests_per_s"], bare),
+                "list_results / bare FastAPI": _ratio(figures["list_results"]["requests_per_s"], bare),
+                "add_result / bare FastAPI": _ratio(figures["add_result"]["requests_per_s"], bare),
+                "add_result / raw database insert": _ratio(figures["add_result"]["requests_per_s"], insert),
+                "submit_plan / bare FastAPI": _ratio(figures["submit_plan"]["requests_per_s"], bare),
+                "submit_plan / raw database insert": _ratio(figures["submit_plan"]["requests_per_s"], insert),
+                "outbox relay / raw confirmed publish": _ratio(figures["outbox_relay"]["published_per_s"], publish),
+            }
+        finally:
+            p.stop()
+            await mongo.close()
+            infra.stop()
+    return results
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a and b else None
+
+
+def table(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [f"machine: {m['cores']} cores, {m['memory_gib']} GiB, {m['cpu_model']}", "",
+             f"{'figure':<44} {'per second':>11} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"]
+    lim = results["limits"]
+    b = lim["bare_fastapi_pydantic_body"]
+    lines.append(f"{'LIMIT bare FastAPI, pydantic body (1 worker)':<44} {b['requests_per_s']:>11} {b['p50_ms']:>8} "
+                 f"{b['p95_ms']:>8} {b['p99_ms']:>8}")
+    d = lim["database_insert"]
+    lines.append(f"{'LIMIT raw database insert (w=majority, j)':<44} {d['inserts_per_s']:>11} {d['p50_ms']:>8}")
+    q = lim["rabbitmq_confirmed_publish"]
+    lines.append(f"{'LIMIT raw publish, confirms, quorum queue':<44} {q['publishes_per_s']:>11}")
+    names = {"sign_in": "sign in (Argon2id)", "list_results": "list a plan's results (10, presigned)",
+             "add_result": "add an inspection result (1 JPEG)", "submit_plan": "submit a plan (HB-06)"}
+    for key, label in names.items():
+        f = results["platform"][key]
+        lines.append(f"{label:<44} {f['requests_per_s']:>11} {f['p50_ms']:>8} {f['p95_ms']:>8} {f['p99_ms']:>8}")
+    r = results["platform"]["outbox_relay"]
+    lines.append(f"{'events through the outbox relay':<44} {r['published_per_s']!s:>11}   "
+                 f"(applied by reporting: {r['applied_by_consumer_per_s']}/s)")
+    c = results["platform"]["commit_to_consumer"]
+    lines.append(f"{'commit→consumer latency @ ' + str(c['rate_per_s']) + ' req/s':<44} {'':>11} "
+                 f"{c.get('p50_ms', '-')!s:>8} {'':>8} {c.get('p99_ms', '-')!s:>8}")
+    pdf = results["platform"]["notice_pdf"]
+    lines.append(f"{'notice PDF render (seconds, median)':<44} {pdf['median_s']:>11}")
+    lines.append("")
+    lines.append("ratios to the limits:")
+    for k, v in results["ratios"].items():
+        lines.append(f"  {k:<42} {v}")
+    s = results["scaling_one_to_two_workers"]
+    lines.append(f"scaling list_results 1 → 2 worker processes: {s['one_worker_rps']} → {s['two_workers_rps']} "
+                 f"req/s (×{s['factor']})")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    started = time.monotonic()
+    results = asyncio.run(main_async())
+    results["took_seconds"] = round(time.monotonic() - started, 1)
+    out = HERE / "results.json"
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    say("")
+    say(table(results))
+    say(f"\nwritten to {out.relative_to(HERE.parent)} in {results['took_seconds']} s")
+
+
+if __name__ == "__main__":
+    main()

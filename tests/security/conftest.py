@@ -1,0 +1,136 @@
+"""Fixtures of the hostile-input tests: the whole Hubei flow played once through a client
+that records every response, and a second province (Hainan) whose people attack it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest_asyncio
+from anjian_local.demo import play_hubei
+from anjian_local.scenario import World, build_world, expect
+
+
+@dataclass
+class Recorded:
+    """One response seen by a recording client."""
+
+    caller_tenant: str
+    method: str
+    path: str
+    status: int
+    content_type: str
+    text: str
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+@dataclass
+class Recorder:
+    responses: list[Recorded] = field(default_factory=list)
+
+    def factory(self, platform: Any, tenant: str):  # type: ignore[no-untyped-def]
+        """An ``ApiFactory`` (like ``platform.api``) whose clients record every response."""
+
+        async def hook(response: httpx.Response) -> None:
+            await response.aread()
+            ctype = response.headers.get("content-type", "")
+            text = response.text if "json" in ctype else ""
+            self.responses.append(Recorded(tenant, response.request.method, response.request.url.path,
+                                           response.status_code, ctype, text))
+
+        def api(token: str | None = None, **kw: Any) -> httpx.AsyncClient:
+            return platform.api(token, event_hooks={"response": [hook]}, **kw)
+
+        return api
+
+
+@dataclass
+class Played:
+    """What ``play_hubei`` left behind, with the ids of every kind of object."""
+
+    hubei: World
+    hainan: World
+    ids: dict[str, str]
+    recorder: Recorder
+    admin_token: str = ""
+    hainan_admin_token: str = ""
+    partner_tokens: dict[str, str] = field(default_factory=dict)
+    """``partner`` (owns the subscription), ``other partner`` (Hubei), ``hainan partner``."""
+
+    def token(self, who: str) -> str:
+        """A Hubei person's token; ``admin`` is the province administrator, ``partner`` a partner system."""
+        if who == "admin":
+            return self.admin_token
+        if who in self.partner_tokens:
+            return self.partner_tokens[who]
+        return self.hubei.token(who)
+
+
+@pytest_asyncio.fixture(scope="package", loop_scope="session")
+async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyped-def]
+    recorder = Recorder()
+    hubei_api = recorder.factory(platform, "hubei")
+    result = await play_hubei(hubei_api, admin_password=platform.admin_password,
+                              out_dir=Path(tmp_path_factory.mktemp("played")), say=lambda _: None)
+    world: World = result["world"]
+    plan_id, notice_id = result["plan_id"], result["notice_id"]
+    async with hubei_api(world.token("zhang")) as c:
+        results = expect(await c.get(f"/api/inspections/v1/plans/{plan_id}/results"), 200)["items"]
+        notice = expect(await c.get(f"/api/notices/v1/notices/{notice_id}"), 200)
+        code = expect(await c.get("/api/inspections/v1/catalog/items", params={"limit": 1}), 200)["items"][0]["code"]
+    async with hubei_api(world.token("li")) as c:
+        notes = expect(await c.get("/api/reporting/v1/notifications"), 200)["items"]
+    ids = {
+        "plan_id": plan_id,
+        "notice_id": notice_id,
+        "result_id": results[0]["id"],
+        "reply_id": notice["replies"][-1]["id"],
+        "project_id": world.project_id,
+        "user_id": world.people["liu"].user_id,
+        "org_id": world.station_id,
+        "notification_id": notes[0]["id"],
+        "code": code,
+        "token": httpx.URL(result["share_url"]).path.rstrip("/").split("/")[-1],
+    }
+    async with hubei_api(world.token("zhang")) as c:  # HN-04 record awaiting 王强's review, HN-11 check
+        term = expect(await c.get("/api/inspections/v1/terms", params={"check_type": "safety", "limit": 1}),
+                      200)["items"][0]["code"]
+        record = expect(await c.post("/api/inspections/v1/records", data={
+            "project_id": world.project_id, "check_type": "safety", "part_checked": "3#楼12层",
+            "term_codes": [term], "supplement": "临边防护缺失",
+            "report_recipient_ids": [world.people["wang"].user_id],
+            "issue_recipient_ids": [world.people["liu"].user_id]}), 201)
+        check = expect(await c.post(f"/api/projects/v1/projects/{world.project_id}/attendance-checks",
+                                    json={"user_ids": [world.people["liu"].user_id]}), 201)
+    ids["record_id"] = record["id"]
+    ids["check_id"] = check["id"]
+    admin_token = await platform.admin_token("hubei")
+    hainan_admin_token = await platform.admin_token("hainan")
+    partner_tokens: dict[str, str] = {}
+    if "/api/identity/v1/clients" in platform.app("identity").openapi()["paths"]:  # partner clients (PLAT-03)
+        for key, tenant, admin in (("partner", "hubei", admin_token), ("other partner", "hubei", admin_token),
+                                   ("hainan partner", "hainan", hainan_admin_token)):
+            async with recorder.factory(platform, tenant)(admin) as c:
+                client = expect(await c.post("/api/identity/v1/clients",
+                                             json={"name": f"{key} 大数据中心", "scopes": ["events:read"]}), 201)
+                token = expect(await c.post("/api/identity/v1/oauth/token", data={
+                    "grant_type": "client_credentials", "client_id": client["client_id"],
+                    "client_secret": client["client_secret"]}), 200)
+            partner_tokens[key] = token["access_token"]
+            if key == "partner":
+                ids["client_id"] = client["client_id"]
+        if "partners" in platform.services:
+            async with hubei_api(partner_tokens["partner"]) as c:
+                sub = expect(await c.post("/api/partners/v1/subscriptions", json={
+                    "kind": "webhook", "url": "https://bigdata.hubei.example/anjian/events",
+                    "event_types": ["notices.notice.issued.v1"]}), 201)
+            ids["subscription_id"] = sub["id"]
+    hainan = await build_world(recorder.factory(platform, "hainan"), admin_password=platform.admin_password,
+                               tenant="hainan", register_project=False)
+    return Played(hubei=world, hainan=hainan, ids=ids, recorder=recorder, admin_token=admin_token,
+                  hainan_admin_token=hainan_admin_token, partner_tokens=partner_tokens)

@@ -1,0 +1,143 @@
+"""S1: every route with an id in its path refuses another tenant and another company.
+
+The routes come from each running service's OpenAPI document (``app.openapi()``); the
+objects are real (``play_hubei`` made them: plan, results, notice, replies, notification,
+share link…). For every route:
+
+- the rightful reader gets 2xx on GET (so the ids really name existing objects);
+- 海南's supervisor (another tenant, same role) gets 403 or 404;
+- 陈静 (project manager of another contractor in the same province) gets 403 or 404;
+
+with valid request bodies, so a 422 can't hide a missing check. The allow-list names
+the routes that are public or shared by design, each with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from anjian_local.media import signature_png, site_photo
+
+# (method, path, caller) → reason; caller "*" = both hostile callers
+ALLOWED: dict[tuple[str, str, str], str] = {
+    ("GET", "/api/reporting/v1/shared/{token}", "*"):
+        "share link = capability URL (HB-09): whoever holds the unguessable, expiring token reads without signing in",
+    ("GET", "/api/reporting/v1/shared/{token}/qr.png", "*"):
+        "QR code of the same capability URL (HB-09), public like the link itself",
+    ("GET", "/api/identity/v1/organizations/{org_id}", "other company"):
+        "organisations are the province's public directory (a station names a contractor); other tenants get 404",
+    ("GET", "/api/inspections/v1/catalog/items/{code}", "*"):
+        "reference catalog (national standards JGJ 59-2011 / 2024 major-hazard standard), seeded identically in "
+        "every tenant: the caller reads its own tenant's copy of public text",
+}
+
+# who may read a route (to prove the ids are real); default 张伟, the responsible supervisor
+READER = {"/api/reporting/v1/notifications/{notification_id}/read": "li",
+          "/api/identity/v1/clients/{client_id}": "admin"}
+PARTNER_ROUTES = "/api/partners/v1/subscriptions/{subscription_id}"
+"""Routes of a partner system (client credentials): read by their owner, attacked by the
+other tenant's partner and by another partner of the same province."""
+
+
+def route_table(platform: Any) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(service, METHOD, path template, operation) of every route with a path parameter."""
+    rows = []
+    for name, svc in platform.services.items():
+        for path, ops in svc.app.openapi()["paths"].items():
+            if "{" not in path:
+                continue
+            for method, op in ops.items():
+                if method in ("get", "post", "put", "patch", "delete"):
+                    rows.append((name, method.upper(), path, op))
+    return sorted(rows, key=lambda r: (r[0], r[2], r[1]))
+
+
+def request_kwargs(method: str, path: str, played: Any) -> dict[str, Any]:
+    """A VALID request body for the route (a hostile caller must be refused for who they
+    are, not for a malformed body)."""
+    ids, w = played.ids, played.hubei
+    photo = ("photo.jpg", site_photo(5), "image/jpeg")
+    bodies: dict[tuple[str, str], dict[str, Any]] = {
+        ("PATCH", "/api/identity/v1/users/{user_id}"): {"json": {"display_name": "改名"}},
+        ("PUT", "/api/projects/v1/projects/{project_id}/supervisors"):
+            {"json": {"supervisor_user_ids": [w.people["li"].user_id]}},
+        ("POST", "/api/projects/v1/projects/{project_id}/participants"):
+            {"json": {"user_id": w.people["chen"].user_id, "project_role": "project_manager"}},
+        ("PATCH", "/api/inspections/v1/plans/{plan_id}"): {"json": {"title": "被篡改的计划"}},
+        ("PUT", "/api/inspections/v1/plans/{plan_id}/signature"):
+            {"files": {"file": ("s.png", signature_png(), "image/png")}},
+        ("PUT", "/api/inspections/v1/plans/{plan_id}/seal"): {"files": {"file": ("s.png", signature_png(), "image/png")}},
+        ("POST", "/api/inspections/v1/plans/{plan_id}/submit"): {"json": {
+            "disposition": "停工整改", "seal_required": False,
+            "notice": {"title": "伪造告知书", "construction_stage": "主体", "rectification_date": "2030-01-01"}}},
+        ("POST", "/api/inspections/v1/plans/{plan_id}/results"): {
+            "data": {"project_id": ids["project_id"], "building_name": "1#", "hazard_codes": [ids["code"]],
+                     "finding": "伪造"}, "files": [("photos", photo)]},
+        ("PATCH", "/api/inspections/v1/plans/{plan_id}/results/{result_id}"): {"json": {"finding": "被篡改"}},
+        ("POST", "/api/inspections/v1/plans/{plan_id}/results/{result_id}/photos"): {"files": [("photos", photo)]},
+        ("POST", "/api/notices/v1/notices/{notice_id}/replies"): {"data": {"text": "伪造回复"}, "files": [("photos", photo)]},
+        ("POST", "/api/notices/v1/notices/{notice_id}/replies/{reply_id}/review"):
+            {"json": {"passed": True, "comment": "伪造审核"}},
+        ("POST", "/api/reporting/v1/notices/{notice_id}/share-links"): {"json": {"expires_in_minutes": 60}},
+        ("POST", "/api/reporting/v1/plans/{plan_id}/share-links"): {"json": {"expires_in_minutes": 60}},
+        ("PATCH", "/api/inspections/v1/terms/{code}"): {"json": {"text": "被篡改的术语"}},
+        ("PATCH", "/api/inspections/v1/violations/{code}"): {"json": {"text": "被篡改的违法行为"}},
+        ("POST", "/api/inspections/v1/records/{record_id}/reviews"): {"json": {"decision": "approve"}},
+        ("PATCH", "/api/partners/v1/subscriptions/{subscription_id}"): {"json": {"status": "paused"}},
+        ("POST", "/api/partners/v1/subscriptions/{subscription_id}/secret/rotate"): {"json": {"grace_seconds": 60}},
+    }
+    return bodies.get((method, path), {})
+
+
+def fill(path: str, ids: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], path)
+
+
+async def test_every_route_with_an_id_refuses_other_tenants_and_other_companies(platform, played, report):
+    attackers = {"other tenant": played.hainan.token("zhang"), "other company": played.hubei.token("chen")}
+    rows = route_table(platform)
+    lines = [f"{'service':<12} {'method':<6} {'route':<66} {'reader':>6} {'tenant':>6} {'company':>7}"]
+    failures: list[str] = []
+    covered = 0
+    allow_used: list[str] = []
+    for service, method, path, _op in rows:
+        try:
+            url = fill(path, played.ids)
+        except KeyError as exc:
+            failures.append(f"{method} {path}: no real object for path parameter {exc}")
+            lines.append(f"{service:<12} {method:<6} {path:<66} {'?':>6} {'—':>6} {'—':>7}  NOT COVERED")
+            continue
+        reader = "—"
+        if method == "GET" or (path in READER and method != "DELETE"):
+            who = READER.get(path, "partner" if path.startswith(PARTNER_ROUTES) else "zhang")
+            async with played.recorder.factory(platform, "hubei")(played.token(who)) as c:
+                r = await c.request(method, url)
+            reader = str(r.status_code)
+            if not 200 <= r.status_code < 300:
+                failures.append(f"{method} {path}: the rightful reader {who} got {r.status_code} {r.text[:200]}")
+        codes = {}
+        hostile = dict(attackers)
+        if READER.get(path) == "admin":  # attack an administrators' route as the other tenant's administrator
+            hostile = {**hostile, "other tenant": played.hainan_admin_token}
+        if path.startswith(PARTNER_ROUTES):
+            hostile = {"other tenant": played.token("hainan partner"), "other company": played.token("other partner")}
+        for caller, token in hostile.items():
+            tenant = "hainan" if caller == "other tenant" else "hubei"
+            async with played.recorder.factory(platform, tenant)(token) as c:
+                r = await c.request(method, url, **request_kwargs(method, path, played))
+            codes[caller] = r.status_code
+            allowed = ALLOWED.get((method, path, caller)) or ALLOWED.get((method, path, "*"))
+            if allowed:
+                allow_used.append(f"{method} {path} [{caller}]: {allowed}")
+            elif r.status_code not in (403, 404):
+                failures.append(f"{method} {path} as {caller}: {r.status_code} {r.text[:200]}")
+        covered += 1
+        lines.append(f"{service:<12} {method:<6} {path:<66} {reader:>6} {codes['other tenant']:>6} "
+                     f"{codes['other company']:>7}")
+    lines.append(f"covered {covered} of {len(rows)} routes with a path parameter "
+                 f"({2 * covered} hostile requests); allowed by design:")
+    lines += [f"  {a}" for a in sorted(set(allow_used))]
+    report("S1 object-level access (routes from the OpenAPI documents)", "\n".join(lines))
+    assert covered == len(rows)
+    assert not failures, "\n".join(failures)
