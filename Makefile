@@ -4,12 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYPROJECTS := $(wildcard shared/pyproject.toml services/*/pyproject.toml deploy/local/pyproject.toml)
 
-.PHONY: install run demo test test-fast asyncapi clean-data help
+.PHONY: install run demo test test-fast test-faults bench asyncapi clean-data help
 
 help:
 	@echo "make run    install what is missing, start infrastructure + 8 services + gateway"
 	@echo "make demo   play the Hubei spot-check flow against the running platform"
 	@echo "make test   run the whole test suite on real RabbitMQ, SecantusDB and S3"
+	@echo "make test-faults  only the fault and hostile-input tests (tests/faults, tests/security; part of make test)"
+	@echo "make bench  measure this machine and the platform under load; writes bench/results.json"
 	@echo "make asyncapi  regenerate docs/asyncapi.yaml and the event schema snapshots from the models"
 
 install: $(VENV)/.installed
@@ -28,6 +30,15 @@ demo: $(VENV)/.installed
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Faults (broker, database, S3 and service processes killed) and hostile input (forged tokens,
+# other tenants' ids, oversized bodies, schemathesis); `make test` runs them too.
+test-faults: install
+	$(BIN)/python -m pytest tests/faults tests/security $(PYTEST_ARGS)
+
+# Load: the embedded infrastructure and five services as processes, wrk from outside (≈8 min).
+bench: install
+	$(BIN)/python bench/run.py
 
 # The event catalog (PLAT-03): docs/asyncapi.yaml and one JSON-schema snapshot per event version,
 # generated from shared/src/anjian_shared/events/. Refuses (exit 1) a change that breaks a published version.

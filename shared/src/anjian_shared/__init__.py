@@ -14,5 +14,8 @@ One module per concern; look here before writing a helper in a service:
 - ``storage``    S3 media through the minio SDK, type/size checks, presigned URLs
 - ``pagination`` cursor pages
 - ``idempotency`` replay of retried writes carrying ``Idempotency-Key``
+- ``limits``     request body size limits (413 before a body is read)
+- ``failpoints`` named crash/failure points for fault tests (off unless switched on)
+- ``deadletters`` operator command: list and replay dead-lettered messages
 - ``app``        ``create_service_app``: the FastAPI factory every service uses
 """

@@ -48,6 +48,10 @@ class Subscription:
 
     purpose: str
     handlers: dict[str, Handler] = field(default_factory=dict)
+    prefetch: int | None = None
+    """Messages in flight at once in one process (default: the service's ``amqp_prefetch``).
+    1 runs the handlers one after the other: for handlers that all write one document (a
+    number counter), where concurrency only produces transaction conflicts and retries."""
 
     def on(self, event_type: str) -> Callable[[Handler], Handler]:
         if event_type not in EVENT_TYPES:
@@ -174,7 +178,7 @@ class Bus:
         assert self.connection is not None
         name = await self.declare_queue(subscription.purpose, subscription.handlers)
         channel = await self.connection.channel()
-        await channel.set_qos(prefetch_count=self.prefetch)
+        await channel.set_qos(prefetch_count=subscription.prefetch or self.prefetch)
         queue = await channel.get_queue(name, ensure=False)
 
         async def on_message(message: AbstractIncomingMessage) -> None:

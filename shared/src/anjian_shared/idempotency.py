@@ -124,9 +124,11 @@ class IdempotencyMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        captured: dict = {"body": b""}
+        captured: dict = {"body": b"", "messages": []}
 
         async def capture_send(message: Message) -> None:
+            # Held back until the answer is stored: a client that retries the moment it has the
+            # answer must find it (and never "still being processed", nor a second execution).
             if message["type"] == "http.response.start":
                 captured["status"] = message["status"]
                 captured["headers"] = [(k.decode("latin-1"), v.decode("latin-1"))
@@ -134,7 +136,7 @@ class IdempotencyMiddleware:
                                        if k.lower() in (b"content-type", b"location")]
             elif message["type"] == "http.response.body":
                 captured["body"] += message.get("body", b"")
-            await send(message)
+            captured["messages"].append(message)
 
         try:
             await self.app(scope, replay_receive, capture_send)
@@ -148,3 +150,5 @@ class IdempotencyMiddleware:
                 await _while_database_unavailable(lambda: col.update_one({"_id": ident}, update))
             else:
                 await _while_database_unavailable(lambda: col.delete_one({"_id": ident}))
+        for message in captured["messages"]:
+            await send(message)

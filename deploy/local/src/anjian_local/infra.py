@@ -29,6 +29,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_ports(n: int) -> list[int]:
+    """``n`` DIFFERENT free ports: each socket stays bound until all are chosen (calling
+    ``free_port`` n times may hand out one port twice — seen as RabbitMQ and SecantusDB
+    given the same port, and RabbitMQ failing to start)."""
+    sockets = []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
 def venv_bin(name: str) -> str:
     """A console script installed next to this interpreter (secantusd-py, rclone)."""
     candidate = Path(sys.executable).parent / name
@@ -59,9 +75,9 @@ class InfraConfig:
     @classmethod
     def ephemeral(cls, root: Path) -> "InfraConfig":
         """Free ports and a unique node name: for test runs beside anything else."""
-        return cls(root=root, mongo_port=free_port(), amqp_port=free_port(), amqp_dist_port=free_port(),
-                   epmd_port=free_port(), management_port=None, s3_port=free_port(),
-                   node_name=f"anjian-test-{os.getpid()}@localhost")
+        mongo, amqp, dist, epmd, s3 = free_ports(5)
+        return cls(root=root, mongo_port=mongo, amqp_port=amqp, amqp_dist_port=dist, epmd_port=epmd,
+                   management_port=None, s3_port=s3, node_name=f"anjian-test-{os.getpid()}@localhost")
 
     @property
     def mongo_url(self) -> str:
