@@ -1,5 +1,6 @@
 """The reporting service: 站内通知 and to-dos built from events, PDF documents of notices
-and plan results, share links (HB-03, HB-08, HB-09).
+and plan results, share links (HB-03, HB-08, HB-09); Hainan notifications of supervision
+records and enforcement documents and the leaders' station search with XLSX export (HN-10).
 
 Run: ``uvicorn reporting.main:create_app --factory``.
 """
@@ -46,7 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         name="reporting",
         title="Anjian reporting",
         description="站内通知 and to-dos built from events; the notice (告知书) and plan results (检查结果) as PDF; "
-                    "share links that open them without signing in (HB-03, HB-08, HB-09).",
+                    "share links that open them without signing in (HB-03, HB-08, HB-09); Hainan: notifications "
+                    "of supervision records and enforcement documents, the leaders' station search with XLSX "
+                    "export (HN-04..HN-10).",
         routers=ROUTERS,
         subscriptions=SUBSCRIPTIONS,
         startup=[_indexes],
@@ -55,6 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "todos", "description": "to-dos (待办) of the rectification loop (HB-08)"},
             {"name": "documents", "description": "PDF of a notice or of a plan's results (HB-09)"},
             {"name": "share links", "description": "links that open a document without signing in (HB-09)"},
+            {"name": "station search", "description": "leaders' search and XLSX export of the station's "
+                                                      "supervision records and enforcement documents (HN-10)"},
         ],
     )
     app = create_service_app(spec, settings)

@@ -39,4 +39,8 @@ class Settings(ServiceSettings):
 
     share_link_default_minutes: int = Field(default=1440, ge=1, le=10080)
     pdf_photo_max_px: int = Field(default=1400, ge=200, description="longest side of a photo embedded in a PDF")
+    station_search_max_export_rows: int = Field(
+        default=10_000, ge=1, le=100_000,
+        description="HN-10: most rows an XLSX export of the station search holds; more matches → 422 "
+                    "asking to narrow the filters (ANJIAN_STATION_SEARCH_MAX_EXPORT_ROWS)")
     pdf_media_concurrency: int = Field(default=8, ge=1, description="parallel S3 reads while building a PDF")

@@ -28,6 +28,9 @@ REPLIES = "replies"
 """Reply rounds: ``submitted`` (ReplySubmitted) and ``reviewed`` (ReplyReviewed) payloads."""
 ORGANIZATIONS = "organizations"
 """Organisation names for documents (from identity.organization.created.v1)."""
+STATION_ITEMS = "station_items"
+"""HN-10 search read model: one document per supervision record (``record:<id>``) and per
+enforcement document (``document:<id>``), from inspections.record.*.v1 and notices.document.*.v1."""
 SHARE_LINKS = "share_links"
 """Share links: SHA-256 of the token, what it opens, until when (HB-09)."""
 
@@ -57,4 +60,7 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     await db[TODOS].create_index([("tenant_id", ASCENDING), ("notice_id", ASCENDING)])
     await db[REPLIES].create_index([("tenant_id", ASCENDING), ("notice_id", ASCENDING)])
     await db[SHARE_LINKS].create_index([("tenant_id", ASCENDING), ("token_sha256", ASCENDING)], unique=True)
+    await db[STATION_ITEMS].create_index(
+        [("tenant_id", ASCENDING), ("station_org_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)])
+    await db[STATION_ITEMS].create_index([("tenant_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)])
     await db[SHARE_LINKS].create_index("expires_at", expireAfterSeconds=7 * 24 * 3600)

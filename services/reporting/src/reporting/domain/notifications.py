@@ -1,4 +1,5 @@
-"""站内通知 (in-app notifications): who is told what, for which event (HB-03, HB-08).
+"""站内通知 (in-app notifications): who is told what, for which event (HB-03, HB-08; Hainan
+supervision records HN-04..HN-06 and enforcement documents HN-07..HN-09).
 
 Pure functions from an event payload to ``NotificationDraft``s, one per recipient.
 Titles and bodies are in Chinese: they are shown as they are by the mini-programs.
@@ -9,8 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from anjian_shared.events.inspections_v1 import PlanConfirmed
-from anjian_shared.events.notices_v1 import NoticeIssued, ReplyReviewed, ReplySubmitted
+from anjian_shared.events.inspections_v1 import (
+    PlanConfirmed,
+    RecordReleased,
+    RecordReviewed,
+    RecordSubmitted,
+)
+from anjian_shared.events.notices_v1 import (
+    DocumentEscalated,
+    DocumentIssued,
+    DocumentReplied,
+    DocumentReplyReviewed,
+    DocumentSubmitted,
+    NoticeIssued,
+    ReplyReviewed,
+    ReplySubmitted,
+)
 
 from .formatting import cn_date
 
@@ -26,6 +41,24 @@ class NotificationKind(StrEnum):
     """HB-08: the project department replied (整改回复); you review it."""
     REPLY_REVIEWED = "reply_reviewed"
     """HB-08: your reply passed or failed review (审核), with the reviewer's comment."""
+    RECORD_TO_REVIEW = "record_to_review"
+    """HN-05/06: a supervision record names you as report recipient (上报接收人): review it."""
+    RECORD_REVIEWED = "record_reviewed"
+    """HN-05: a reviewer approved or rejected the record you sent."""
+    RECORD_RECEIVED = "record_received"
+    """HN-06: a supervision record was issued to you (下达接收)."""
+    DOCUMENT_TO_REVIEW = "document_to_review"
+    """HN-08 上报给我的: an enforcement document awaits your review."""
+    DOCUMENT_TO_REPLY = "document_to_reply"
+    """HN-08 需我回复的: a document was issued to you as replier; reply by the deadline."""
+    DOCUMENT_RECEIVED = "document_received"
+    """HN-08 下达给我的: a document was issued to you for reading (issue recipient)."""
+    DOCUMENT_REPLIED = "document_replied"
+    """HN-09: a replier replied to the document you issued; review the reply."""
+    DOCUMENT_REPLY_REVIEWED = "document_reply_reviewed"
+    """HN-09: the issuer accepted or rejected your reply."""
+    DOCUMENT_ESCALATED = "document_escalated"
+    """HN-07: a document's deadline passed; a 处罚建议书 or 不良行为记录 was produced."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +74,8 @@ class NotificationDraft:
     reply_id: str | None = None
     round: int | None = None
     passed: bool | None = None
+    record_id: str | None = None
+    document_id: str | None = None
 
 
 def _unique(ids: list[str], *, exclude: set[str] | None = None) -> list[str]:
@@ -100,3 +135,118 @@ def reply_reviewed(event: ReplyReviewed) -> list[NotificationDraft]:
                               notice_id=event.notice_id, reply_id=event.reply_id, round=event.round,
                               passed=event.passed)
             for u in _unique(event.replier_user_ids)]
+
+
+# ---- Hainan: supervision records (HN-04..HN-06) ----------------------------------------------------
+
+CHECK_TYPES_CN = {"quality": "质量", "safety": "安全", "combined": "综合"}
+DOCUMENT_TYPES_CN = {
+    "rectification": "整改通知", "stop_work": "停工通知", "resume_work": "复工通知",
+    "bad_conduct": "不良行为记录通知", "equipment_restriction": "工程设备使用限制通知",
+    "partial_stop_work": "局部停工通知",
+}
+
+
+def _project(project_name: str | None) -> str:
+    return f"（{project_name}）" if project_name else ""
+
+
+def record_submitted(event: RecordSubmitted) -> list[NotificationDraft]:
+    """HN-05/06: a record that needs review → each report recipient (上报接收人). Records
+    without report recipients are released at once (``record_released`` tells the receivers)."""
+    if event.status != "pending_review":
+        return []
+    kind = CHECK_TYPES_CN.get(event.check_type, event.check_type)
+    body = (f"{event.submitted_by.name}上报了{event.project_name}的{kind}监督检查记录（{event.part_checked}），"
+            f"请审核。")
+    return [NotificationDraft(user_id=u, kind=NotificationKind.RECORD_TO_REVIEW, title="监督检查记录待审核",
+                              body=body, record_id=event.record_id)
+            for u in _unique(event.report_recipient_ids, exclude={event.submitted_by.user_id})]
+
+
+def record_reviewed(event: RecordReviewed, *, project_name: str | None = None) -> list[NotificationDraft]:
+    """HN-05: every review → the sender: rejected (审核未通过, with the comment), approved and
+    released, or approved while other reviewers have still to approve."""
+    if event.decision == "reject":
+        title, outcome, passed = "监督检查记录审核未通过", "审核未通过，已退回", False
+    elif event.status == "pending_review":
+        title, outcome, passed = "监督检查记录已获一位审核人通过", "审核通过，仍待其他审核人审核", True
+    else:
+        title, outcome, passed = "监督检查记录审核通过", "审核通过" + ("，已下达" if event.status == "issued"
+                                                                 else "，存为监督内档"), True
+    comment = f"审核意见：{event.comment}" if event.comment.strip() else "审核意见：无"
+    body = f"您发送的监督检查记录{_project(project_name)}经{event.reviewer.name}{outcome}。{comment}"
+    return [NotificationDraft(user_id=u, kind=NotificationKind.RECORD_REVIEWED, title=title, body=body,
+                              record_id=event.record_id, passed=passed)
+            for u in _unique([event.submitted_by_user_id], exclude={event.reviewer.user_id})]
+
+
+def record_released(event: RecordReleased, *, project_name: str | None = None,
+                    sender_name: str | None = None) -> list[NotificationDraft]:
+    """HN-06 下达接收: the record reached its issue recipients → each of them."""
+    who = sender_name or "监督员"
+    body = f"{who}下达了一条监督检查记录{_project(project_name)}，请查阅。"
+    return [NotificationDraft(user_id=u, kind=NotificationKind.RECORD_RECEIVED, title="收到监督检查记录",
+                              body=body, record_id=event.record_id)
+            for u in _unique(event.issue_recipient_ids, exclude={event.submitted_by_user_id})]
+
+
+# ---- Hainan: enforcement documents (HN-07..HN-09) ------------------------------------------------
+
+def document_submitted(event: DocumentSubmitted) -> list[NotificationDraft]:
+    """HN-08 上报给我的: a document that needs review → each report recipient."""
+    if event.status != "pending_review":
+        return []
+    kind = DOCUMENT_TYPES_CN.get(event.document_type, event.document_type)
+    body = f"{event.submitted_by.name}上报了{event.project_name}的{kind}{event.number}，请审核。"
+    return [NotificationDraft(user_id=u, kind=NotificationKind.DOCUMENT_TO_REVIEW, title="处理文书待审核",
+                              body=body, document_id=event.document_id)
+            for u in _unique(event.report_recipient_ids, exclude={event.submitted_by.user_id})]
+
+
+def document_issued(event: DocumentIssued) -> list[NotificationDraft]:
+    """HN-08: the issued document → each replier (需我回复的, reply by the deadline) and each
+    issue recipient who is not a replier (下达给我的, for reading). One notification per person."""
+    kind = DOCUMENT_TYPES_CN.get(event.document_type, event.document_type)
+    repliers = _unique(event.replier_user_ids)
+    out = [NotificationDraft(user_id=u, kind=NotificationKind.DOCUMENT_TO_REPLY, title="处理文书待回复",
+                             body=f"{event.project_name}收到{kind}{event.number}，请于{cn_date(event.deadline)}前"
+                                  f"完成整改并回复。", document_id=event.document_id)
+           for u in repliers]
+    out += [NotificationDraft(user_id=u, kind=NotificationKind.DOCUMENT_RECEIVED, title="收到处理文书",
+                              body=f"{event.project_name}的{kind}{event.number}已下达给您，请查阅；"
+                                   f"回复期限{cn_date(event.deadline)}。", document_id=event.document_id)
+            for u in _unique(event.issue_recipient_ids, exclude=set(repliers))]
+    return out
+
+
+def document_replied(event: DocumentReplied) -> list[NotificationDraft]:
+    """HN-09: a reply → the issuer (who reviews every reply)."""
+    body = f"{event.replied_by.name}回复了处理文书{event.number}，请审核。"
+    return [NotificationDraft(user_id=u, kind=NotificationKind.DOCUMENT_REPLIED, title="处理文书回复待审核",
+                              body=body, document_id=event.document_id, reply_id=event.reply_id)
+            for u in _unique([event.reviewer_user_id], exclude={event.replied_by.user_id})]
+
+
+def document_reply_reviewed(event: DocumentReplyReviewed) -> list[NotificationDraft]:
+    """HN-09: the issuer's verdict → the replier (a rejected replier replies again)."""
+    if event.accepted:
+        title, outcome = "处理文书回复已通过", "审核通过"
+    else:
+        title, outcome = "处理文书回复未通过", "审核未通过，请重新整改并再次回复"
+    comment = f"审核意见：{event.comment}" if event.comment.strip() else "审核意见：无"
+    body = f"您对处理文书{event.number}的回复经{event.reviewed_by.name}{outcome}。{comment}"
+    return [NotificationDraft(user_id=u, kind=NotificationKind.DOCUMENT_REPLY_REVIEWED, title=title, body=body,
+                              document_id=event.document_id, reply_id=event.reply_id, passed=event.accepted)
+            for u in _unique([event.replier_user_id])]
+
+
+def document_escalated(event: DocumentEscalated) -> list[NotificationDraft]:
+    """HN-07: an overdue document was escalated → the issuer and the station leaders (once each)."""
+    kind = DOCUMENT_TYPES_CN.get(event.document_type, event.document_type)
+    produced = {"penalty_recommendation": "处罚建议书", "bad_conduct_record": "不良行为记录"}.get(event.kind, event.kind)
+    body = (f"{event.project_name}的{kind}{event.number}已超过回复期限{cn_date(event.deadline)}仍未全部回复通过，"
+            f"已生成{produced}{event.escalation_number}。")
+    return [NotificationDraft(user_id=u, kind=NotificationKind.DOCUMENT_ESCALATED, title=f"处理文书逾期，已生成{produced}",
+                              body=body, document_id=event.document_id)
+            for u in _unique([event.issuer_user_id, *event.station_leader_ids])]

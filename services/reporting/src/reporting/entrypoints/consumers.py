@@ -59,4 +59,67 @@ async def on_notice_closed(uow: UnitOfWork, event: CloudEvent, payload: Any) -> 
     await rm.record_notice_closed(uow, payload=payload)
 
 
+# ---- Hainan: supervision records (HN-04..HN-06) and enforcement documents (HN-07..HN-09) ----------
+# Into the HN-10 station search read model and the 站内通知; any order converges (see read_models).
+
+@read_models.on("inspections.record.submitted.v1")
+async def on_record_submitted(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """HN-04/HN-10: the record into the search; ``record_to_review`` to each report recipient."""
+    await rm.record_record_submitted(uow, event_id=event.id, payload=payload)
+
+
+@read_models.on("inspections.record.reviewed.v1")
+async def on_record_reviewed(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """HN-05: the status after the review; ``record_reviewed`` to the sender."""
+    await rm.record_record_reviewed(uow, event_id=event.id, payload=payload)
+
+
+@read_models.on("inspections.record.released.v1")
+async def on_record_released(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """HN-06: issued; ``record_received`` to each issue recipient."""
+    await rm.record_record_released(uow, event_id=event.id, payload=payload)
+
+
+@read_models.on("notices.document.submitted.v1")
+async def on_document_submitted(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """HN-07/HN-10: the document into the search; ``document_to_review`` to each report recipient."""
+    await rm.record_document_submitted(uow, event_id=event.id, payload=payload)
+
+
+@read_models.on("notices.document.reviewed.v1")
+async def on_document_reviewed(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """HN-08: the status after a pre-issue review."""
+    await rm.record_document_reviewed(uow, event_id=event.id, payload=payload)
+
+
+@read_models.on("notices.document.issued.v1")
+async def on_document_issued(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """HN-08: issued; ``document_to_reply`` to repliers, ``document_received`` to issue recipients."""
+    await rm.record_document_issued(uow, event_id=event.id, payload=payload)
+
+
+@read_models.on("notices.document.replied.v1")
+async def on_document_replied(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """HN-09: ``document_replied`` to the issuer."""
+    await rm.record_document_replied(uow, event_id=event.id, payload=payload)
+
+
+@read_models.on("notices.document.reply_reviewed.v1")
+async def on_document_reply_reviewed(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """HN-09: ``document_reply_reviewed`` to the replier."""
+    await rm.record_document_reply_reviewed(uow, event_id=event.id, payload=payload)
+
+
+@read_models.on("notices.document.closed.v1")
+async def on_document_closed(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """HN-09: 已办结."""
+    await rm.record_document_closed(uow, payload=payload)
+
+
+@read_models.on("notices.document.escalated.v1")
+async def on_document_escalated(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """HN-07: the escalation; ``document_escalated`` to the issuer and the station leaders."""
+    await rm.record_document_escalated(uow, event_id=event.id, payload=payload)
+
+
 SUBSCRIPTIONS = [read_models]

@@ -12,14 +12,42 @@ import uuid
 from typing import Any
 
 from anjian_shared.events.identity_v1 import OrganizationCreated
-from anjian_shared.events.inspections_v1 import PlanConfirmed, PlanSubmitted
-from anjian_shared.events.notices_v1 import NoticeClosed, NoticeIssued, ReplyReviewed, ReplySubmitted
+from anjian_shared.events.inspections_v1 import (
+    PlanConfirmed,
+    PlanSubmitted,
+    RecordReleased,
+    RecordReviewed,
+    RecordSubmitted,
+)
+from anjian_shared.events.notices_v1 import (
+    DocumentClosed,
+    DocumentEscalated,
+    DocumentIssued,
+    DocumentReplied,
+    DocumentReplyReviewed,
+    DocumentReviewed,
+    DocumentSubmitted,
+    NoticeClosed,
+    NoticeIssued,
+    ReplyReviewed,
+    ReplySubmitted,
+)
 from anjian_shared.mongo import UnitOfWork
 from anjian_shared.types import new_id, utcnow
 
-from ..adapters.repositories import NOTICES, NOTIFICATIONS, ORGANIZATIONS, PLANS, REPLIES, TODOS, upsert
+from ..adapters.repositories import (
+    NOTICES,
+    NOTIFICATIONS,
+    ORGANIZATIONS,
+    PLANS,
+    REPLIES,
+    STATION_ITEMS,
+    TODOS,
+    upsert,
+)
 from ..domain import notifications as rules
 from ..domain.notifications import NotificationDraft
+from ..domain.station_search import Kind, merge_status
 from ..domain.todos import NoticeState, ReplyState, open_todos
 
 _TODO_NS = uuid.UUID("8a0f7f52-3c1e-4a57-9e7a-2f4a1d6c9b31")
@@ -37,7 +65,8 @@ async def _notify(uow: UnitOfWork, *, event_id: str, drafts: list[NotificationDr
         await repo.insert({
             "_id": new_id(), "user_id": d.user_id, "kind": d.kind.value, "title": d.title, "body": d.body,
             "plan_id": d.plan_id, "notice_id": d.notice_id, "reply_id": d.reply_id, "round": d.round,
-            "passed": d.passed, "event_id": event_id, "created_at": now, "read_at": None,
+            "passed": d.passed, "record_id": d.record_id, "document_id": d.document_id,
+            "event_id": event_id, "created_at": now, "read_at": None,
         })
     return len(drafts)
 
@@ -158,3 +187,145 @@ async def sync_todos(uow: UnitOfWork, *, notice_id: str) -> None:
     for doc in await todos.find({"notice_id": notice_id, "done_at": None}, limit=1000):
         if doc["_id"] not in wanted_ids:
             await todos.update({"_id": doc["_id"], "done_at": None}, {"$set": {"done_at": now, "updated_at": now}})
+
+
+# ---- HN-04..HN-10: supervision records and enforcement documents --------------------------------------
+#
+# One ``station_items`` document per record / document, merged from its events. Order does
+# not matter: every event upserts its own fields; ``complete`` (the item is listed by the
+# search) is set by the ``submitted`` event, which carries the item's content; the status
+# only moves forward (``domain.station_search.merge_status``: higher rank, or same rank and
+# a later event time), so e.g. a ``reviewed`` that overtook its ``submitted`` is kept, and
+# the late ``submitted`` (status ``pending_review``) does not move it back. Redelivery is
+# dropped by the consumer's inbox (same transaction); the read-then-write of the status is
+# safe under concurrency because every write bumps ``version`` (concurrent handlers of one
+# item conflict and retry).
+
+
+async def _apply_item(uow: UnitOfWork, kind: Kind, item_id: str, *, fields: dict[str, Any] | None = None,
+                      status: str | None = None, status_at: Any = None,
+                      set_on_insert: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """Upsert ``fields`` of the item; take ``status`` if it moves the item forward. Returns the
+    item as it was before (None if new)."""
+    repo = uow.repo(STATION_ITEMS)
+    key = f"{kind}:{item_id}"
+    before = await repo.get(key)
+    now = utcnow()
+    update: dict[str, Any] = {"kind": kind, "item_id": item_id, "updated_at": now, **(fields or {})}
+    if status is not None and merge_status(kind, (before or {}).get("status"), (before or {}).get("status_at"),
+                                           status, status_at):
+        update["status"] = status
+        update["status_at"] = status_at
+    await upsert(repo, key, set=update, set_on_insert={"first_seen_at": now, **(set_on_insert or {})},
+                 inc={"version": 1})
+    return before
+
+
+async def _item(uow: UnitOfWork, kind: Kind, item_id: str) -> dict[str, Any]:
+    return await uow.repo(STATION_ITEMS).get(f"{kind}:{item_id}") or {}
+
+
+async def record_record_submitted(uow: UnitOfWork, *, event_id: str, payload: RecordSubmitted) -> int:
+    """HN-04/HN-10: the record's content into the search; its report recipients are told to review."""
+    summary = "；".join(x for x in [payload.part_checked, *(v.text for v in payload.violations),
+                                    payload.supplement] if x and x.strip())
+    await _apply_item(uow, "record", payload.record_id, status=payload.status, status_at=payload.submitted_at,
+                      fields={"complete": True, "number": "", "type": payload.check_type,
+                              "project_id": payload.project_id, "project_name": payload.project_name,
+                              "station_org_id": payload.station_org_id,
+                              "submitter_id": payload.submitted_by.user_id,
+                              "submitter_name": payload.submitted_by.name,
+                              "submitted_at": payload.submitted_at, "created_at": payload.submitted_at,
+                              "summary": summary[:500],
+                              "report_recipient_ids": list(payload.report_recipient_ids),
+                              "issue_recipient_ids": list(payload.issue_recipient_ids)})
+    return await _notify(uow, event_id=event_id, drafts=rules.record_submitted(payload))
+
+
+async def record_record_reviewed(uow: UnitOfWork, *, event_id: str, payload: RecordReviewed) -> int:
+    """HN-05: the status after the review; the sender is told (approved / rejected)."""
+    await _apply_item(uow, "record", payload.record_id, status=payload.status, status_at=payload.reviewed_at,
+                      fields={"project_id": payload.project_id, "submitter_id": payload.submitted_by_user_id,
+                              "last_review": {"reviewer": _json(payload.reviewer), "decision": payload.decision,
+                                              "comment": payload.comment, "reviewed_at": payload.reviewed_at}})
+    item = await _item(uow, "record", payload.record_id)
+    return await _notify(uow, event_id=event_id,
+                         drafts=rules.record_reviewed(payload, project_name=item.get("project_name")))
+
+
+async def record_record_released(uow: UnitOfWork, *, event_id: str, payload: RecordReleased) -> int:
+    """HN-06: the record is issued; its issue recipients are told."""
+    await _apply_item(uow, "record", payload.record_id, status="issued", status_at=payload.released_at,
+                      fields={"project_id": payload.project_id, "station_org_id": payload.station_org_id,
+                              "released_at": payload.released_at})
+    item = await _item(uow, "record", payload.record_id)
+    return await _notify(uow, event_id=event_id, drafts=rules.record_released(
+        payload, project_name=item.get("project_name"), sender_name=item.get("submitter_name")))
+
+
+async def record_document_submitted(uow: UnitOfWork, *, event_id: str, payload: DocumentSubmitted) -> int:
+    """HN-07/HN-10: the document's content into the search; report recipients are told to review."""
+    await _apply_item(uow, "document", payload.document_id, status=payload.status, status_at=payload.submitted_at,
+                      fields={"complete": True, "number": payload.number, "type": payload.document_type,
+                              "project_id": payload.project_id, "project_name": payload.project_name,
+                              "station_org_id": payload.station_org_id,
+                              "submitter_id": payload.submitted_by.user_id,
+                              "submitter_name": payload.submitted_by.name,
+                              "submitted_at": payload.submitted_at, "created_at": payload.submitted_at,
+                              "deadline": payload.deadline.isoformat(), "record_id": payload.record_id,
+                              "summary": payload.details[:500],
+                              "report_recipient_ids": list(payload.report_recipient_ids),
+                              "issue_recipient_ids": list(payload.issue_recipient_ids),
+                              "replier_user_ids": list(payload.replier_user_ids)})
+    return await _notify(uow, event_id=event_id, drafts=rules.document_submitted(payload))
+
+
+async def record_document_reviewed(uow: UnitOfWork, *, event_id: str, payload: DocumentReviewed) -> int:
+    """HN-08: the status after a pre-issue review. No notification here: a rejection reaches
+    the issuer through the notices views; the issue itself is told by ``document_issued``."""
+    await _apply_item(uow, "document", payload.document_id, status=payload.status, status_at=payload.reviewed_at,
+                      fields={"number": payload.number, "project_id": payload.project_id,
+                              "submitter_id": payload.submitted_by_user_id,
+                              "last_review": {"reviewer": _json(payload.reviewer), "decision": payload.decision,
+                                              "comment": payload.comment, "reviewed_at": payload.reviewed_at}})
+    return 0
+
+
+async def record_document_issued(uow: UnitOfWork, *, event_id: str, payload: DocumentIssued) -> int:
+    """HN-08: the document is issued; repliers and issue recipients are told."""
+    await _apply_item(uow, "document", payload.document_id, status="issued", status_at=payload.issued_at,
+                      fields={"number": payload.number, "type": payload.document_type,
+                              "project_id": payload.project_id, "project_name": payload.project_name,
+                              "station_org_id": payload.station_org_id, "deadline": payload.deadline.isoformat(),
+                              "issued_at": payload.issued_at, "submitter_id": payload.submitted_by_user_id})
+    return await _notify(uow, event_id=event_id, drafts=rules.document_issued(payload))
+
+
+async def record_document_replied(uow: UnitOfWork, *, event_id: str, payload: DocumentReplied) -> int:
+    """HN-09: a reply; the issuer is told."""
+    await _apply_item(uow, "document", payload.document_id,
+                      fields={"number": payload.number, "last_reply_at": payload.submitted_at})
+    return await _notify(uow, event_id=event_id, drafts=rules.document_replied(payload))
+
+
+async def record_document_reply_reviewed(uow: UnitOfWork, *, event_id: str, payload: DocumentReplyReviewed) -> int:
+    """HN-09: the issuer's verdict on a reply; the replier is told."""
+    await _apply_item(uow, "document", payload.document_id, fields={"number": payload.number})
+    return await _notify(uow, event_id=event_id, drafts=rules.document_reply_reviewed(payload))
+
+
+async def record_document_closed(uow: UnitOfWork, *, payload: DocumentClosed) -> None:
+    """HN-09: every reply accepted — 已办结."""
+    await _apply_item(uow, "document", payload.document_id, status="closed", status_at=payload.closed_at,
+                      fields={"number": payload.number, "project_id": payload.project_id,
+                              "closed_at": payload.closed_at})
+
+
+async def record_document_escalated(uow: UnitOfWork, *, event_id: str, payload: DocumentEscalated) -> int:
+    """HN-07: the overdue document's escalation; the issuer and the station leaders are told."""
+    await _apply_item(uow, "document", payload.document_id,
+                      fields={"number": payload.number, "escalation": {
+                          "escalation_id": payload.escalation_id, "kind": payload.kind,
+                          "number": payload.escalation_number, "escalated_at": payload.escalated_at,
+                          "missing_replier_ids": list(payload.missing_replier_ids)}})
+    return await _notify(uow, event_id=event_id, drafts=rules.document_escalated(payload))

@@ -3,7 +3,8 @@
 from .documents import router as documents_router
 from .notifications import router as notifications_router
 from .share_links import router as share_links_router
+from .station_search import router as station_search_router
 
-ROUTERS = [notifications_router, documents_router, share_links_router]
+ROUTERS = [notifications_router, documents_router, share_links_router, station_search_router]
 
 __all__ = ["ROUTERS"]

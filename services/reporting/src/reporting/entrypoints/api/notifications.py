@@ -24,7 +24,10 @@ async def list_notifications(principal: CurrentPrincipal, mongo: MongoDep,
                              = None, limit: Limit = 20, cursor: Cursor = None) -> NotificationPage:
     """HB-03/HB-08: the caller's own notifications, newest first, ``limit`` 1..100 per page
     (``next_cursor`` for the next). Kinds: ``plan_confirmed``, ``notice_to_reply``, ``reply_to_review``,
-    ``reply_reviewed``. 422 on a malformed cursor."""
+    ``reply_reviewed`` (Hubei); ``record_to_review``, ``record_reviewed``, ``record_received`` (Hainan
+    supervision records, HN-05/06; ``record_id``); ``document_to_review``, ``document_to_reply``,
+    ``document_received``, ``document_replied``, ``document_reply_reviewed``, ``document_escalated``
+    (Hainan enforcement documents, HN-07..HN-09; ``document_id``). 422 on a malformed cursor."""
     docs, nxt = await svc.list_notifications(mongo=mongo, principal=principal, unread=unread, limit=limit,
                                              cursor=cursor)
     return NotificationPage(items=[NotificationRead.from_doc(d) for d in docs], next_cursor=nxt)

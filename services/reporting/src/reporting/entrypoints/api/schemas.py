@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,7 +24,10 @@ class NotificationRead(BaseModel):
         "created_at": "2026-03-05T08:00:00Z", "read_at": None}]})
 
     id: str
-    kind: Literal["plan_confirmed", "notice_to_reply", "reply_to_review", "reply_reviewed"]
+    kind: Literal["plan_confirmed", "notice_to_reply", "reply_to_review", "reply_reviewed",
+                  "record_to_review", "record_reviewed", "record_received",
+                  "document_to_review", "document_to_reply", "document_received", "document_replied",
+                  "document_reply_reviewed", "document_escalated"]
     title: str
     body: str
     plan_id: str | None = None
@@ -32,14 +35,19 @@ class NotificationRead(BaseModel):
     reply_id: str | None = None
     round: int | None = None
     passed: bool | None = None
-    """For ``reply_reviewed``: whether the reply passed review."""
+    """For ``reply_reviewed``/``document_reply_reviewed``/``record_reviewed``: whether it passed review."""
+    record_id: str | None = None
+    """Hainan supervision record (HN-04) the notification is about."""
+    document_id: str | None = None
+    """Hainan enforcement document (HN-07) the notification is about."""
     created_at: datetime
     read_at: datetime | None = None
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> "NotificationRead":
         return cls(id=doc["_id"], **{k: doc.get(k) for k in (
-            "kind", "title", "body", "plan_id", "notice_id", "reply_id", "round", "passed", "created_at", "read_at")})
+            "kind", "title", "body", "plan_id", "notice_id", "reply_id", "round", "passed", "record_id",
+            "document_id", "created_at", "read_at")})
 
 
 class NotificationPage(Page[NotificationRead]):
@@ -107,3 +115,49 @@ class ShareLinkRead(BaseModel):
     url: str
     qr_url: str
     expires_at: datetime
+
+
+class EscalationRead(BaseModel):
+    """What an overdue document turned into (HN-07)."""
+
+    kind: Literal["penalty_recommendation", "bad_conduct_record"]
+    number: str
+    escalated_at: datetime
+
+
+class StationSearchItem(BaseModel):
+    """One supervision record (``kind=record``, HN-04) or enforcement document
+    (``kind=document``, HN-07) of a station (HN-10). ``type`` is the check type
+    (quality/safety/combined) of a record or the document type; ``number`` is empty for records
+    (they have none); ``deadline`` (reply deadline, a day in China time) only for documents."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "kind": "document", "id": "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b", "number": "琼安监整〔2026〕0012号",
+        "type": "rectification", "type_label": "整改通知", "project_id": "0b7d2c5e9a1f4e3d8c6b5a4f3e2d1c0b",
+        "project_name": "海口江东新区总部大楼", "submitter_id": "5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a0f",
+        "submitter_name": "张伟", "station_org_id": "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d",
+        "station_name": "海口市建设工程质量安全监督站", "submitted_at": "2026-11-20T02:30:00Z",
+        "status": "issued", "status_label": "已下达", "deadline": "2026-11-30", "escalation": None,
+        "summary": "3#楼5层临边防护缺失，限期整改"}]})
+
+    kind: Literal["record", "document"]
+    id: str
+    number: str = ""
+    type: str
+    type_label: str
+    project_id: str
+    project_name: str
+    submitter_id: str
+    submitter_name: str
+    station_org_id: str
+    station_name: str = ""
+    submitted_at: datetime
+    status: str
+    status_label: str
+    deadline: date | None = None
+    escalation: EscalationRead | None = None
+    summary: str = ""
+
+
+class StationSearchPage(Page[StationSearchItem]):
+    pass
