@@ -12,6 +12,7 @@ import httpx
 import pytest_asyncio
 from anjian_local.demo import play_hubei
 from anjian_local.scenario import World, build_world, expect
+from anjian_local.testing.fixtures import eventually
 
 
 @dataclass
@@ -109,6 +110,7 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
                                     json={"user_ids": [world.people["liu"].user_id]}), 201)
     ids["record_id"] = record["id"]
     ids["check_id"] = check["id"]
+    ids["document_id"] = await _escalated_document(platform, hubei_api, world, record["id"])
     admin_token = await platform.admin_token("hubei")
     hainan_admin_token = await platform.admin_token("hainan")
     partner_tokens: dict[str, str] = {}
@@ -134,3 +136,28 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
                                tenant="hainan", register_project=False)
     return Played(hubei=world, hainan=hainan, ids=ids, recorder=recorder, admin_token=admin_token,
                   hainan_admin_token=hainan_admin_token, partner_tokens=partner_tokens)
+
+
+async def _escalated_document(platform: Any, api: Any, world: World, record_id: str) -> str:
+    """HN-07: a backdated 整改通知 of 张伟 resting on the record, overdue and escalated (so
+    ``/documents/{document_id}`` and its ``/escalation`` name real objects)."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from notices.service_layer.escalation import escalate_document
+
+    db = platform.app("notices").state.mongo.db
+
+    async def known() -> bool:  # notices learns the record and the people from events
+        users = [world.people[p].user_id for p in ("zhang", "liu")]
+        return (await db["records"].find_one({"_id": record_id, "tenant_id": "hubei", "project_id": {"$exists": 1}})
+                is not None and await db["users"].count_documents({"_id": {"$in": users}}) == 2)
+
+    await eventually(known, timeout=30)
+    async with api(world.token("zhang")) as c:
+        doc = expect(await c.post("/api/notices/v1/documents", json={
+            "document_type": "rectification", "project_id": world.project_id,
+            "addressed_org_ids": [world.contractor_id], "record_id": record_id, "details": "临边防护缺失",
+            "deadline": (date.today() - timedelta(days=5)).isoformat(), "backdated": True,
+            "replier_user_ids": [world.people["liu"].user_id]}), 201)
+    await escalate_document(platform.app("notices").state.mongo, "hubei", doc["id"], now=datetime.now(UTC))
+    return doc["id"]

@@ -84,6 +84,13 @@ def request_kwargs(method: str, path: str, played: Any) -> dict[str, Any]:
         ("PATCH", "/api/inspections/v1/terms/{code}"): {"json": {"text": "被篡改的术语"}},
         ("PATCH", "/api/inspections/v1/violations/{code}"): {"json": {"text": "被篡改的违法行为"}},
         ("POST", "/api/inspections/v1/records/{record_id}/reviews"): {"json": {"decision": "approve"}},
+        ("PUT", "/api/notices/v1/documents/{document_id}"): {"json": {"details": "篡改的处理文书"}},
+        ("PATCH", "/api/notices/v1/documents/{document_id}"): {"json": {"details": "篡改的处理文书"}},
+        ("POST", "/api/notices/v1/documents/{document_id}/reviews"): {"json": {"decision": "approve"}},
+        ("POST", "/api/notices/v1/documents/{document_id}/replies"):
+            {"data": {"text": "伪造回复"}, "files": [("photos", photo)]},
+        ("POST", "/api/notices/v1/documents/{document_id}/replies/{reply_id}/reviews"):
+            {"json": {"accepted": True}},
         ("PATCH", "/api/partners/v1/subscriptions/{subscription_id}"): {"json": {"status": "paused"}},
         ("POST", "/api/partners/v1/subscriptions/{subscription_id}/secret/rotate"): {"json": {"grace_seconds": 60}},
     }

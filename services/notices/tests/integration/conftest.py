@@ -167,3 +167,18 @@ async def kit(platform: Platform) -> Kit:
                seal=await put(image_bytes("PNG", "red"), "image/png", "seal.png"),
                result_photo=await put(photo, "image/jpeg", "site.jpg"), result_photo_bytes=photo)
 
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def docs(platform: Platform):  # type: ignore[no-untyped-def]
+    """Enforcement documents (HN-07..09): a Hainan world with a project, a second Hainan station
+    with its own project, and a Hubei world — each known to notices' read models."""
+    from documents_testkit import DocKit
+
+    hn = await build_world(platform.api, admin_password=platform.admin_password, tenant="hainan")
+    other = await build_world(platform.api, admin_password=platform.admin_password, tenant="hainan")
+    hb = await build_world(platform.api, admin_password=platform.admin_password)
+    kit = DocKit(platform=platform, hn=hn, other=other, hb=hb)
+    for world in (hn, other, hb):
+        await kit.known(world)
+    return kit

@@ -1,5 +1,7 @@
-"""HTTP API of notices, mounted under ``/api/notices/v1``."""
+"""HTTP API of notices, mounted under ``/api/notices/v1``: Hubei 告知书 (``notices``) and
+Hainan enforcement documents (``documents``)."""
 
+from .documents import router as documents_router
 from .notices import router
 
-__all__ = ["router"]
+__all__ = ["documents_router", "router"]

@@ -1,0 +1,466 @@
+"""Enforcement documents (处理文书 / 通知书), their review, replies and reply reviews:
+HN-07..HN-09. Rules only, no I/O.
+
+A station's supervisor (or leader) submits a document about one project of the station,
+resting on exactly one supervision record of that project ("no record, no document"). It
+is **immutable from submission on**; only its routing ``status`` and the reply
+bookkeeping move:
+
+===========================  ==================  =========================================
+submitted with               status              then
+===========================  ==================  =========================================
+report recipients (上报)      ``pending_review``  ALL must approve → ``issued``; the first
+                                                 rejection → ``rejected`` (back to the issuer)
+none                         ``issued``          at once
+===========================  ==================  =========================================
+
+Once ``issued`` (下达) its repliers (回复人) reply with text, photos and attachments; the
+issuer reviews every reply (accept / reject with a comment); a rejected replier replies
+again. The document is ``closed`` (已办结) when EVERY replier's latest reply is accepted.
+While a replier has a reply awaiting review they cannot send another one.
+
+Who sees a document: its issuer; its report recipients (any state); its repliers and issue
+recipients once issued (or closed); the leaders (站长) of its station. Anybody else — also
+another station's staff or another tenant — gets 404, so ids don't leak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from anjian_shared.auth import Principal, Role
+from anjian_shared.problems import Conflict, Forbidden, Unprocessable
+
+TENANT_TZ = ZoneInfo("Asia/Shanghai")
+"""Every tenant's calendar: 'today' for deadlines, the numbering year, date filters."""
+
+ISSUER_ROLES: tuple[str, ...] = (Role.SUPERVISOR.value, Role.STATION_LEADER.value)
+"""Who submits documents: a station's supervisors (监督员) and leaders."""
+REVIEWER_ROLES: tuple[str, ...] = (Role.STATION_LEADER.value, Role.SUPERVISOR.value)
+"""Who can be a report recipient: the station's leaders (分管领导/站长) and supervisors."""
+
+MAX_TEXT_CHARS = 2000
+MAX_PEOPLE = 50
+"""At most this many addressed units, repliers, report or issue recipients per document."""
+MAX_REPLY_PHOTOS = 9
+MAX_REPLY_ATTACHMENTS = 5
+
+
+class DocumentStatus(StrEnum):
+    PENDING_REVIEW = "pending_review"   # 待审核
+    REJECTED = "rejected"               # 审核未通过
+    ISSUED = "issued"                   # 已下达
+    CLOSED = "closed"                   # 已办结
+
+
+STATUS_LABELS = {"pending_review": "待审核", "rejected": "审核未通过", "issued": "已下达", "closed": "已办结"}
+
+
+class ReplyStatus(StrEnum):
+    PENDING = "pending"     # 待审核
+    ACCEPTED = "accepted"   # 审核通过
+    REJECTED = "rejected"   # 审核未通过
+
+
+REPLY_LABELS = {"pending": "待审核", "accepted": "审核通过", "rejected": "审核未通过"}
+
+
+class ReviewBox(StrEnum):
+    """上报给我的 (HN-08) and 我审核的 (HN-09) boxes."""
+
+    TO_REVIEW = "to_review"   # waiting for my decision
+    REVIEWED = "reviewed"     # I decided
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    """What the rules need to know about a stored document."""
+
+    document_id: str
+    status: DocumentStatus
+    station_org_id: str
+    issuer_id: str
+    report_recipient_ids: tuple[str, ...]
+    reviewed_by: tuple[str, ...]
+    issue_recipient_ids: tuple[str, ...]
+    replier_user_ids: tuple[str, ...]
+    pending_replier_ids: tuple[str, ...]
+    accepted_replier_ids: tuple[str, ...]
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> DocumentFacts:
+        """HN-07..09: the facts of a stored document."""
+        return cls(document_id=doc["_id"], status=DocumentStatus(doc["status"]),
+                   station_org_id=doc["station_org_id"], issuer_id=doc["submitted_by"]["user_id"],
+                   report_recipient_ids=tuple(doc.get("report_recipient_ids", ())),
+                   reviewed_by=tuple(doc.get("reviewed_by", ())),
+                   issue_recipient_ids=tuple(doc.get("issue_recipient_ids", ())),
+                   replier_user_ids=tuple(doc.get("replier_user_ids", ())),
+                   pending_replier_ids=tuple(doc.get("pending_replier_ids", ())),
+                   accepted_replier_ids=tuple(doc.get("accepted_replier_ids", ())))
+
+    @property
+    def released(self) -> bool:
+        """Issued (下达) or closed: the repliers and issue recipients have it."""
+        return self.status in (DocumentStatus.ISSUED, DocumentStatus.CLOSED)
+
+
+# --- time -------------------------------------------------------------------------------------
+
+def today(now: datetime) -> date:
+    """HN-07: The tenant's calendar day (Asia/Shanghai) at the aware moment ``now``."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(TENANT_TZ).date()
+
+
+def numbering_year(now: datetime) -> int:
+    """HN-07: The year a document submitted at ``now`` is numbered in (Asia/Shanghai)."""
+    return today(now).year
+
+
+def check_deadline(deadline: date, *, now: datetime, backdated: bool) -> None:
+    """HN-07 截止日期: a day not before today (Asia/Shanghai), unless the document is
+    ``backdated`` (补录 of a paper document issued earlier). 422 ``deadline``."""
+    if deadline < today(now) and not backdated:
+        raise Unprocessable(f"deadline {deadline.isoformat()} is before today ({today(now).isoformat()}, "
+                            "Asia/Shanghai); send backdated: true to record a paper document issued earlier",
+                            field="deadline")
+
+
+def is_overdue(deadline: date, *, now: datetime) -> bool:
+    """HN-07: The deadline day has passed (in Asia/Shanghai): overdue from the next day on."""
+    return deadline < today(now)
+
+
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9999, 12, 30)
+"""Date filters outside these days are refused (422) rather than overflowing."""
+
+
+def day_range(date_from: date | None, date_to: date | None) -> dict[str, Any] | None:
+    """HN-08/09: ``submitted_at`` filter for calendar days ``date_from``..``date_to``
+    (inclusive, Asia/Shanghai); 422 ``date_to`` when before ``date_from``."""
+    for name, day in (("date_from", date_from), ("date_to", date_to)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise Unprocessable(f"{name}: a day between {FIRST_DAY} and {LAST_DAY}", field=name)
+    if date_from and date_to and date_to < date_from:
+        raise Unprocessable("date_to is before date_from", field="date_to")
+    rng: dict[str, Any] = {}
+    if date_from:
+        rng["$gte"] = datetime.combine(date_from, time.min, TENANT_TZ)
+    if date_to:
+        rng["$lt"] = datetime.combine(date_to + timedelta(days=1), time.min, TENANT_TZ)
+    return rng or None
+
+
+# --- who --------------------------------------------------------------------------------------
+
+def ensure_issuer_role(principal: Principal) -> None:
+    """HN-07: documents are submitted by a supervision station's supervisors or leaders;
+    403 for everybody else (companies, the authority)."""
+    if not principal.has(*ISSUER_ROLES):
+        raise Forbidden("requires the role supervisor or station_leader")
+    if principal.org_kind and principal.org_kind != "station":
+        raise Forbidden("only the staff of a supervision station (监督站) submit enforcement documents")
+
+
+def is_station_leader_of(facts: DocumentFacts, principal: Principal) -> bool:
+    return principal.has(Role.STATION_LEADER.value) and principal.org_id == facts.station_org_id
+
+
+def can_see(facts: DocumentFacts, principal: Principal) -> bool:
+    """HN-07..09: issuer; report recipients; repliers and issue recipients once released;
+    the leaders of the document's station."""
+    uid = principal.user_id
+    if uid == facts.issuer_id or uid in facts.report_recipient_ids:
+        return True
+    if facts.released and (uid in facts.replier_user_ids or uid in facts.issue_recipient_ids):
+        return True
+    return is_station_leader_of(facts, principal)
+
+
+def is_station_side(facts: DocumentFacts, principal: Principal) -> bool:
+    """HN-07: who reads the produced 处罚建议书/不良行为记录: the issuer, the report recipients
+    and the station's leaders (not the units it is about)."""
+    return (principal.user_id == facts.issuer_id or principal.user_id in facts.report_recipient_ids
+            or is_station_leader_of(facts, principal))
+
+
+# --- review routing (上报给我的) ----------------------------------------------------------------
+
+def initial_status(report_recipient_ids: Sequence[str]) -> DocumentStatus:
+    """HN-07: report recipients → review first; none → issued at once."""
+    return DocumentStatus.PENDING_REVIEW if report_recipient_ids else DocumentStatus.ISSUED
+
+
+def review(facts: DocumentFacts, reviewer_id: str, decision: Decision | str) -> DocumentStatus:
+    """HN-08 审核 with the ALL rule: the status after ``reviewer_id`` decides.
+
+    403 not a report recipient; 409 already decided by this reviewer
+    (``document-already-reviewed``) or not pending (``document-not-pending-review``). A
+    rejection returns the document to its issuer at once; an approval issues it only when
+    every report recipient has approved.
+    """
+    if reviewer_id not in facts.report_recipient_ids:
+        raise Forbidden("only a report recipient (上报接收人) of the document reviews it")
+    if reviewer_id in facts.reviewed_by:
+        raise Conflict("you have already reviewed this document", slug="document-already-reviewed")
+    if facts.status is not DocumentStatus.PENDING_REVIEW:
+        raise Conflict(f"the document is not waiting for review (status {facts.status.value})",
+                       slug="document-not-pending-review")
+    if Decision(decision) is Decision.REJECT:
+        return DocumentStatus.REJECTED
+    approved = set(facts.reviewed_by) | {reviewer_id}
+    if set(facts.report_recipient_ids) <= approved:
+        return DocumentStatus.ISSUED
+    return DocumentStatus.PENDING_REVIEW
+
+
+def comment_text(comment: str | None, *, required: bool, why: str) -> str:
+    """HN-08/09: a review comment, 0..2000 characters after trimming; required (1..) when
+    ``required`` (a rejection), 422 ``comment``."""
+    text = (comment or "").strip()
+    if required and not text:
+        raise Unprocessable(f"a rejection needs a comment {why}", field="comment")
+    if len(text) > MAX_TEXT_CHARS:
+        raise Unprocessable(f"comment: at most {MAX_TEXT_CHARS} characters", field="comment")
+    return text
+
+
+# --- replies (HN-09) ----------------------------------------------------------------------------
+
+def ensure_can_reply(facts: DocumentFacts, principal: Principal) -> None:
+    """HN-09 回复: only a replier of the document (403 for anyone else who sees it); only
+    while it is issued (409 ``document-not-open``: not issued yet, rejected or closed); not
+    while the replier's previous reply awaits review (409 ``reply-pending``) nor after it was
+    accepted (409 ``reply-accepted``)."""
+    uid = principal.user_id
+    if uid not in facts.replier_user_ids:
+        raise Forbidden("only a replier (回复人) of the document replies to it")
+    if facts.status is not DocumentStatus.ISSUED:
+        raise Conflict(f"the document is not open for replies (status {facts.status.value})",
+                       slug="document-not-open")
+    if uid in facts.pending_replier_ids:
+        raise Conflict("your previous reply is awaiting review", slug="reply-pending")
+    if uid in facts.accepted_replier_ids:
+        raise Conflict("your reply was already accepted", slug="reply-accepted")
+
+
+def ensure_reply_reviewer(facts: DocumentFacts, principal: Principal) -> None:
+    """HN-09 我审核的: the document's issuer reviews its replies (403 for anyone else)."""
+    if principal.user_id != facts.issuer_id:
+        raise Forbidden("only the issuer of the document reviews its replies")
+
+
+def all_accepted(replier_user_ids: Iterable[str], accepted_ids: Iterable[str]) -> bool:
+    """HN-09: the document is done (已办结) when every replier has an accepted reply."""
+    return set(replier_user_ids) <= set(accepted_ids)
+
+
+def missing_repliers(replier_user_ids: Sequence[str], accepted_ids: Iterable[str]) -> list[str]:
+    """HN-07: the repliers without an accepted reply (named by an escalation), in order."""
+    accepted = set(accepted_ids)
+    return [u for u in replier_user_ids if u not in accepted]
+
+
+def reply_text(text: str | None) -> str:
+    """HN-09: reply text 1..2000 characters after trimming (422 ``text``)."""
+    value = (text or "").strip()
+    if not value:
+        raise Unprocessable("text is required: say what was done", field="text")
+    if len(value) > MAX_TEXT_CHARS:
+        raise Unprocessable(f"text: at most {MAX_TEXT_CHARS} characters", field="text")
+    return value
+
+
+# --- the people of a document -----------------------------------------------------------------
+
+def dedupe(ids: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(i.strip() for i in ids if i and i.strip()))
+
+
+def project_companies(project: Mapping[str, Any]) -> list[str]:
+    """HN-07: the project's companies (建设/施工/监理单位), the units a document may address."""
+    return [o for o in (project.get("owner_org_id"), project.get("contractor_org_id"),
+                        project.get("supervision_org_id")) if o]
+
+
+def _limit(ids: list[str], field: str, *, minimum: int) -> list[str]:
+    if len(ids) < minimum:
+        raise Unprocessable(f"{field}: at least {minimum} required", field=field)
+    if len(ids) > MAX_PEOPLE:
+        raise Unprocessable(f"{field}: at most {MAX_PEOPLE}", field=field)
+    return ids
+
+
+def validate_addressed_orgs(ids: Sequence[str], project: Mapping[str, Any]) -> list[str]:
+    """HN-07 通知对象单位: 1..50 units, each one of the project's companies (422
+    ``addressed_org_ids``)."""
+    out = _limit(dedupe(ids), "addressed_org_ids", minimum=1)
+    companies = set(project_companies(project))
+    bad = [o for o in out if o not in companies]
+    if bad:
+        raise Unprocessable(f"not companies of the project: {', '.join(bad)}", field="addressed_org_ids")
+    return out
+
+
+def _active(users: Mapping[str, Mapping[str, Any]], uid: str) -> bool:
+    return uid in users and users[uid].get("enabled", True) is not False
+
+
+def validate_repliers(ids: Sequence[str], users: Mapping[str, Mapping[str, Any]], project: Mapping[str, Any],
+                      *, issuer_id: str) -> list[str]:
+    """HN-07 回复人: 1..50 people of the project's parties — its participants (项目经理, 总监, …)
+    or enabled users of its companies; not the issuer. 422 ``replier_user_ids``."""
+    out = _limit(dedupe(ids), "replier_user_ids", minimum=1)
+    if issuer_id in out:
+        raise Unprocessable("you cannot reply to your own document", field="replier_user_ids")
+    participants = {p["user_id"] for p in project.get("participants", [])}
+    companies = set(project_companies(project))
+    bad = [u for u in out if u not in participants
+           and not (_active(users, u) and users[u].get("org_id") in companies)]
+    if bad:
+        raise Unprocessable(f"not people of the project's parties: {', '.join(bad)}", field="replier_user_ids")
+    return out
+
+
+def validate_report_recipients(ids: Sequence[str], users: Mapping[str, Mapping[str, Any]], *,
+                               station_org_id: str, issuer_id: str) -> list[str]:
+    """HN-07 上报接收人: 0..50 enabled leaders or supervisors of the document's station, not
+    the issuer. 422 ``report_recipient_ids``."""
+    out = _limit(dedupe(ids), "report_recipient_ids", minimum=0)
+    if issuer_id in out:
+        raise Unprocessable("you cannot review your own document", field="report_recipient_ids")
+    bad = [u for u in out if not _active(users, u) or users[u].get("org_id") != station_org_id
+           or not set(users[u].get("roles", [])) & set(REVIEWER_ROLES)]
+    if bad:
+        raise Unprocessable(f"not leaders or supervisors of your station: {', '.join(bad)}",
+                            field="report_recipient_ids")
+    return out
+
+
+def validate_issue_recipients(ids: Sequence[str], users: Mapping[str, Mapping[str, Any]],
+                              project: Mapping[str, Any], *, issuer_id: str) -> list[str]:
+    """HN-07 下达接收人: 0..50 people of the project's parties (participants, users of its
+    companies) or of its station, not the issuer. 422 ``issue_recipient_ids``."""
+    out = _limit(dedupe(ids), "issue_recipient_ids", minimum=0)
+    if issuer_id in out:
+        raise Unprocessable("you cannot issue a document to yourself", field="issue_recipient_ids")
+    participants = {p["user_id"] for p in project.get("participants", [])}
+    orgs = set(project_companies(project)) | {project.get("station_org_id")}
+    bad = [u for u in out if u not in participants and not (_active(users, u) and users[u].get("org_id") in orgs)]
+    if bad:
+        raise Unprocessable(f"not people of the project's parties or station: {', '.join(bad)}",
+                            field="issue_recipient_ids")
+    return out
+
+
+def check_record(record: Mapping[str, Any] | None, *, project_id: str) -> None:
+    """HN-07 问题详情: the document rests on exactly one supervision record of the SAME
+    project that was not rejected ("no record, no document"). 422 ``record_id``."""
+    if record is None or record.get("project_id") != project_id:
+        raise Unprocessable("record_id: not a supervision record of this project", field="record_id")
+    if record.get("status") == "rejected":
+        raise Unprocessable("record_id: the supervision record was rejected in review", field="record_id")
+
+
+# --- views (HN-08 / HN-09) ----------------------------------------------------------------------
+
+def common_filter(*, project_id: str | None, document_type: str | None, status: str | None,
+                  date_from: date | None, date_to: date | None) -> dict[str, Any]:
+    """HN-08: the filters every document view shares: project, type, status, submission days."""
+    flt: dict[str, Any] = {}
+    if project_id:
+        flt["project_id"] = project_id
+    if document_type:
+        flt["document_type"] = document_type
+    if status:
+        flt["status"] = DocumentStatus(status).value
+    rng = day_range(date_from, date_to)
+    if rng:
+        flt["submitted_at"] = rng
+    return flt
+
+
+def reported_filter(user_id: str) -> dict[str, Any]:
+    """我上报的 (HN-08): documents I submitted."""
+    return {"submitted_by.user_id": user_id}
+
+
+def to_review_filter(user_id: str, box: ReviewBox | str | None) -> dict[str, Any]:
+    """上报给我的 (HN-08): ``to_review`` pending and not yet decided by me; ``reviewed``
+    decided by me; none: either."""
+    boxes = {
+        ReviewBox.TO_REVIEW: {"report_recipient_ids": user_id, "status": DocumentStatus.PENDING_REVIEW.value,
+                              "reviewed_by": {"$ne": user_id}},
+        ReviewBox.REVIEWED: {"reviewed_by": user_id},
+    }
+    if box is not None:
+        return boxes[ReviewBox(box)]
+    return {"$or": list(boxes.values())}
+
+
+RELEASED = [DocumentStatus.ISSUED.value, DocumentStatus.CLOSED.value]
+
+
+def issued_to_me_filter(user_id: str) -> dict[str, Any]:
+    """下达给我的 (HN-08): issued (or since closed) documents naming me as issue recipient or
+    replier."""
+    return {"status": {"$in": RELEASED}, "$or": [{"issue_recipient_ids": user_id}, {"replier_user_ids": user_id}]}
+
+
+def to_reply_filter(user_id: str) -> dict[str, Any]:
+    """需我回复的 (HN-08): issued documents where I am a replier without an accepted reply
+    and without one awaiting review."""
+    return {"status": DocumentStatus.ISSUED.value, "replier_user_ids": user_id,
+            "accepted_replier_ids": {"$ne": user_id}, "pending_replier_ids": {"$ne": user_id}}
+
+
+def reply_common_filter(*, project_id: str | None, document_type: str | None, status: str | None,
+                        date_from: date | None, date_to: date | None) -> dict[str, Any]:
+    """HN-09: the filters of both reply views: project, document type, reply status, days."""
+    flt: dict[str, Any] = {}
+    if project_id:
+        flt["project_id"] = project_id
+    if document_type:
+        flt["document_type"] = document_type
+    if status:
+        flt["status"] = ReplyStatus(status).value
+    rng = day_range(date_from, date_to)
+    if rng:
+        flt["submitted_at"] = rng
+    return flt
+
+
+def my_replies_filter(user_id: str) -> dict[str, Any]:
+    """我回复的 (HN-09): replies I gave."""
+    return {"replied_by.user_id": user_id}
+
+
+def replies_reviewed_filter(user_id: str, box: ReviewBox | str | None) -> dict[str, Any]:
+    """我审核的 (HN-09): replies to documents I issued; ``to_review`` awaiting my decision,
+    ``reviewed`` decided by me; none: either."""
+    boxes = {ReviewBox.TO_REVIEW: {"reviewer_user_id": user_id, "status": ReplyStatus.PENDING.value},
+             ReviewBox.REVIEWED: {"reviewer_user_id": user_id, "status": {"$ne": ReplyStatus.PENDING.value}}}
+    if box is not None:
+        return boxes[ReviewBox(box)]
+    return {"reviewer_user_id": user_id}
+
+
+def and_filters(*filters: Mapping[str, Any]) -> dict[str, Any]:
+    """HN-08/09: the conjunction of the non-empty filters."""
+    parts = [dict(f) for f in filters if f]
+    if not parts:
+        return {}
+    return parts[0] if len(parts) == 1 else {"$and": parts}
