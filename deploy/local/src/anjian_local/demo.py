@@ -1,4 +1,5 @@
-"""``make demo``: the Hubei spot-check flow (HB-01..HB-09) over HTTP, as real users would.
+"""``make demo``: the Hubei spot-check flow (HB-01..HB-09) over HTTP, as real users would,
+then the Hainan mobile-supervision flow (``demo_hainan``, HN-03..HN-11).
 
 Two supervisors of a Wuhan station (张伟, responsible; 李娜) and the contractor's
 project manager (刘洋): plan → confirm → on-site results with JPEG photos →
@@ -256,11 +257,16 @@ async def partner_stream(api: ApiFactory, *, admin_password: str, tenant: str = 
 
 
 async def run_demo(api: ApiFactory, *, admin_password: str, out_dir: Path, say: Say = print) -> dict[str, Any]:
-    """``make demo``: the Hubei flow, followed by a partner over signed webhooks."""
+    """``make demo``: the Hubei flow followed by a partner over signed webhooks, then the
+    Hainan flow (``demo_hainan.play_hainan``) with its escalation."""
+    from .demo_hainan import play_hainan  # imports this module's helpers
+
     async with partner_stream(api, admin_password=admin_password, say=say) as stream:
         result = await play_hubei(api, admin_password=admin_password, out_dir=out_dir, say=say)
         await stream.wait_for("notices.notice.closed.v1", notice_id=result["notice_id"])
-    return {**result, "partner_events_verified": stream.verified, "partner_events_expected": len(stream.expected)}
+    hainan = await play_hainan(api, admin_password=admin_password, out_dir=out_dir, say=say)
+    return {**result, "partner_events_verified": stream.verified, "partner_events_expected": len(stream.expected),
+            "hainan": hainan}
 
 
 def _api_factory(base: str | None) -> ApiFactory:
@@ -290,7 +296,11 @@ def main() -> None:
                                   say=lambda s: print(s, flush=True)))
     print(json.dumps({"notice": result["number"], "status": result["final_status"],
                       "pdf": str(result["pdf_path"]), "share_url": result["share_url"],
-                      "partner_events_verified": result["partner_events_verified"]}, ensure_ascii=False))
+                      "partner_events_verified": result["partner_events_verified"],
+                      "hainan": {"document": result["hainan"]["document_number"],
+                                 "document_status": result["hainan"]["document_status"],
+                                 "escalation": result["hainan"]["escalation"]["number"],
+                                 "xlsx": str(result["hainan"]["xlsx_path"])}}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -47,6 +47,9 @@ def service_env(cfg: InfraConfig) -> dict[str, str]:
         # partners: a broker user per AMQP subscription, through the management API (PLAT-03)
         **({"ANJIAN_RABBITMQ_MANAGEMENT_URL": f"http://127.0.0.1:{cfg.management_port}"}
            if cfg.management_port else {}),
+        # notices: sweep for overdue enforcement documents every 10 s on a developer's machine
+        # (production default 60 s), so `make demo`'s escalation shows up quickly (HN-07)
+        "ANJIAN_ESCALATION_INTERVAL_SECONDS": os.environ.get("ANJIAN_ESCALATION_INTERVAL_SECONDS", "10"),
         "PYTHONUNBUFFERED": "1",
     }
 

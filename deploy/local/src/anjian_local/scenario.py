@@ -59,9 +59,30 @@ async def sign_in(api: ApiFactory, tenant: str, username: str, password: str) ->
                       200)["access_token"]
 
 
+@dataclass(frozen=True)
+class Place:
+    """Names of the world's station, companies and project (the default: Wuhan, Hubei)."""
+
+    station: str = "武汉市建设工程安全监督站"
+    owner: str = "武汉光谷建设投资有限公司"
+    contractor: str = "中建三局第一建设工程有限责任公司"
+    supervision: str = "武汉华中建设监理有限公司"
+    other_contractor: str = "湖北省工业建筑集团有限公司"
+    project: str = "武汉光谷科技园二期"
+    address: str = "武汉市东湖新技术开发区高新大道 888 号"
+
+
+WUHAN = Place()
+HAIKOU = Place(station="海口市建设工程质量安全监督站", owner="海口江东新区开发建设有限公司",
+               contractor="中国建筑第四工程局有限公司", supervision="海南华磊建设监理有限公司",
+               other_contractor="海南建设工程股份有限公司", project="海口江东新区总部经济区A08地块",
+               address="海口市美兰区江东大道 168 号")
+
+
 async def build_world(api: ApiFactory, *, admin_password: str, tenant: str = "hubei",
-                      suffix: str | None = None, register_project: bool = True) -> World:
-    """Create the station, companies and people, sign everyone in, register a project."""
+                      suffix: str | None = None, register_project: bool = True, place: Place = WUHAN) -> World:
+    """Create the station, companies and people (named after ``place``), sign everyone in,
+    register a project."""
     suffix = suffix or secrets.token_hex(3)
     admin = await sign_in(api, tenant, "admin", admin_password)
     async with api(admin) as c:
@@ -71,11 +92,11 @@ async def build_world(api: ApiFactory, *, admin_password: str, tenant: str = "hu
 
         world = World(
             tenant=tenant,
-            station_id=await org(f"武汉市建设工程安全监督站{suffix}", "station"),
-            owner_id=await org(f"武汉光谷建设投资有限公司{suffix}", "company", ["owner"]),
-            contractor_id=await org(f"中建三局第一建设工程有限责任公司{suffix}", "company", ["contractor"]),
-            supervision_id=await org(f"武汉华中建设监理有限公司{suffix}", "company", ["supervision"]),
-            other_contractor_id=await org(f"湖北省工业建筑集团有限公司{suffix}", "company", ["contractor"]),
+            station_id=await org(f"{place.station}{suffix}", "station"),
+            owner_id=await org(f"{place.owner}{suffix}", "company", ["owner"]),
+            contractor_id=await org(f"{place.contractor}{suffix}", "company", ["contractor"]),
+            supervision_id=await org(f"{place.supervision}{suffix}", "company", ["supervision"]),
+            other_contractor_id=await org(f"{place.other_contractor}{suffix}", "company", ["contractor"]),
         )
         staff = {
             "zhang": ("张伟", world.station_id, ["supervisor"]),
@@ -94,17 +115,18 @@ async def build_world(api: ApiFactory, *, admin_password: str, tenant: str = "hu
     for person in world.people.values():
         person.token = await sign_in(api, tenant, person.username, PASSWORD)
     if register_project:
-        await register_hubei_project(api, world)
+        await register_hubei_project(api, world, name=place.project, address=place.address)
     return world
 
 
-async def register_hubei_project(api: ApiFactory, world: World, *, name: str = "武汉光谷科技园二期") -> dict[str, Any]:
+async def register_hubei_project(api: ApiFactory, world: World, *, name: str = WUHAN.project,
+                                 address: str = WUHAN.address) -> dict[str, Any]:
     """张伟 registers the project; projects learns the orgs and users from identity's
     events first, so this retries while they are still on their way."""
     import asyncio
     import time
 
-    body = {"name": name, "address": "武汉市东湖新技术开发区高新大道 888 号",
+    body = {"name": name, "address": address,
             "owner_org_id": world.owner_id, "contractor_org_id": world.contractor_id,
             "supervision_org_id": world.supervision_id,
             "supervisor_user_ids": [world.people["zhang"].user_id, world.people["li"].user_id],

@@ -527,7 +527,7 @@ async def test_also_issue_notice_returns_a_prefilled_draft_for_the_sender(platfo
     rec = expect(await submit(platform, ready, receivers=["liu"], also_issue_notice="true",
                               violation_codes=json.dumps(VIOLATIONS)), 201)
     draft = rec["notice_draft"]
-    assert rec["also_issue_notice"] is True and draft["document_type"] == "整改通知"
+    assert rec["also_issue_notice"] is True and draft["document_type"] == "rectification"
     assert draft["record_id"] == rec["id"] and draft["project_id"] == ready.project_id
     assert draft["addressed_org_ids"] == [ready.contractor_id]
     assert draft["replier_user_ids"] == [ready.people["liu"].user_id] and draft["repliers"][0]["name"] == "刘洋"

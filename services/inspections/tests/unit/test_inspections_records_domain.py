@@ -295,7 +295,7 @@ def test_notice_draft_addresses_the_contractor_and_suggests_the_project_managers
            "part_checked": "3#楼 5层 主体施工", "terms": [{"code": "JGJ59-A.0.2-06", "text": "文明施工：现场防火"}],
            "violations": [{"code": "ZD2024-5.1", "text": "未采取专项防护措施"}], "supplement": "灭火器过期"}
     draft = rules.notice_draft(doc, PROJECT)
-    assert draft["document_type"] == "整改通知" and draft["record_id"] == "r1" and draft["project_id"] == "p1"
+    assert draft["document_type"] == "rectification" and draft["record_id"] == "r1" and draft["project_id"] == "p1"
     assert draft["addressed_org_ids"] == [CONTRACTOR]
     assert draft["replier_user_ids"] == [PM] and draft["repliers"] == [{"user_id": PM, "name": "刘洋"}]
     assert "3#楼 5层" in draft["details"] and "1. 文明施工：现场防火" in draft["details"]

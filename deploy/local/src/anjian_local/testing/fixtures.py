@@ -148,10 +148,17 @@ def infra() -> Iterator[InfraHandle]:
         raise ValueError(f"ANJIAN_TEST_INFRA={mode!r}: use embedded, docker or external")
 
 
+SERVICE_OVERRIDES: dict[str, dict[str, Any]] = {
+    # sweep for overdue enforcement documents every 2 s (default 60 s), so the end-to-end
+    # Hainan flow sees its escalation without waiting a minute (HN-07)
+    "notices": {"escalation_interval_seconds": 2},
+}
+
+
 def service_settings(service: str, overrides: dict[str, Any]) -> Any:
-    """The service's own ``Settings`` with the run's overrides."""
+    """The service's own ``Settings`` with the run's overrides (and ``SERVICE_OVERRIDES``)."""
     module = importlib.import_module(f"{service}.settings")
-    return module.Settings(**overrides)
+    return module.Settings(**{**overrides, **SERVICE_OVERRIDES.get(service, {})})
 
 
 def build_app(service: str, overrides: dict[str, Any]) -> FastAPI:

@@ -397,7 +397,7 @@ def notice_draft(record: Mapping[str, Any], project: Mapping[str, Any]) -> dict[
     for p in managers:
         seen.setdefault(p["user_id"], {"user_id": p["user_id"], "name": p.get("name") or p["user_id"]})
     return {
-        "document_type": "整改通知",
+        "document_type": "rectification",  # 整改通知, the code notices' POST /documents takes
         "project_id": record["project_id"],
         "project_name": record.get("project_name") or project.get("name", ""),
         "record_id": record["_id"],
