@@ -26,7 +26,7 @@ from .limits import BodySizeLimitMiddleware
 from .logging import RequestContextMiddleware, configure_logging
 from .mongo import Mongo
 from .outbox import OutboxRelay
-from .problems import PROBLEM_RESPONSES, install_problem_handlers
+from .problems import PROBLEM_RESPONSES, UnexpectedErrorMiddleware, install_problem_handlers
 from .settings import ServiceSettings
 from .storage import Storage
 
@@ -127,6 +127,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.state.verifier = TokenVerifier(key_source, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
 
     install_problem_handlers(app)
+    app.add_middleware(UnexpectedErrorMiddleware)  # innermost: added first
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes,
                        max_multipart_bytes=settings.max_multipart_bytes)

@@ -10,6 +10,7 @@ the outbox relay is woken so the events go out at once.
 from __future__ import annotations
 
 import asyncio
+import random
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
@@ -272,10 +273,12 @@ class Mongo:
 
 
 async def with_transaction(mongo: Mongo, tenant_id: str, fn: Callable[[UnitOfWork], Awaitable[T]],
-                           *, attempts: int = 5) -> T:
+                           *, attempts: int = 8) -> T:
     """Run ``fn(uow)`` in a transaction and commit; retried on transient conflicts.
 
-    ``fn`` must not commit itself. Errors raised by ``fn`` abort and propagate.
+    ``fn`` must not commit itself. Errors raised by ``fn`` abort and propagate. Retries back
+    off exponentially with jitter (≈20 ms … 2.5 s, ≈5 s in all): ``make bench`` updating one
+    project 10 times a second exhausted 5 unjittered attempts (≈0.3 s) and answered 503.
     """
     for attempt in range(attempts):
         try:
@@ -289,5 +292,5 @@ async def with_transaction(mongo: Mongo, tenant_id: str, fn: Callable[[UnitOfWor
             if not transient or attempt == attempts - 1:
                 raise
             log.info("transaction conflict, retrying", attempt=attempt, code=exc.code)
-            await asyncio.sleep(0.02 * (2 ** attempt))
+            await asyncio.sleep(0.02 * (2 ** attempt) * random.uniform(0.5, 1.5))
     raise RuntimeError("unreachable")

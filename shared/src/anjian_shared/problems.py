@@ -213,17 +213,59 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        unavailable = dependency_unavailable(exc)
-        if unavailable:
-            log.warning("dependency unavailable", dependency=unavailable, error=repr(exc)[:300])
-            problem = Problem(type=PROBLEM_BASE + "service-unavailable", title=f"{unavailable} unavailable",
-                              status=503, detail="a dependency is restarting or unreachable; retry shortly",
-                              instance=str(request.url.path))
-            return problem_response(problem, {"Retry-After": "2"})
-        log.exception("unhandled error", path=str(request.url.path))
-        problem = Problem(type=PROBLEM_BASE + "internal-error", title="Internal error", status=500,
-                          instance=str(request.url.path))
-        return problem_response(problem)
+        # Reached only for errors raised outside UnexpectedErrorMiddleware (in an outer
+        # middleware); Starlette re-raises afterwards and uvicorn then closes the connection.
+        return unexpected_error_response(exc, str(request.url.path))
+
+
+def unexpected_error_response(exc: BaseException, path: str) -> JSONResponse:
+    """503 + ``Retry-After`` problem when ``exc`` says a dependency is away
+    (``dependency_unavailable``), else a logged 500 ``internal-error`` (never a trace)."""
+    unavailable = dependency_unavailable(exc)
+    if unavailable:
+        log.warning("dependency unavailable", dependency=unavailable, error=repr(exc)[:300])
+        problem = Problem(type=PROBLEM_BASE + "service-unavailable", title=f"{unavailable} unavailable",
+                          status=503, detail="a dependency is restarting or unreachable; retry shortly",
+                          instance=path)
+        return problem_response(problem, {"Retry-After": "2"})
+    log.error("unhandled error", path=path, exc_info=exc)
+    problem = Problem(type=PROBLEM_BASE + "internal-error", title="Internal error", status=500, instance=path)
+    return problem_response(problem)
+
+
+class UnexpectedErrorMiddleware:
+    """Turns an exception no handler took into its problem response INSIDE the app.
+
+    Starlette's own catch-all (``exception_handler(Exception)``) sends the response and then
+    re-raises, and uvicorn answers a re-raised exception by closing the connection: the
+    client's next request on that keep-alive connection failed with a read error
+    (``make bench``: projects under concurrent updates of one project, whose fifth transaction
+    conflict became a 503 and then cost the next request its connection). Installed as the
+    innermost middleware, so the idempotency middleware sees the 503/500 and forgets the key.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:  # noqa: BLE001 - the point of this middleware
+            if started:
+                raise
+            response = unexpected_error_response(exc, scope.get("path", ""))
+            await response(scope, receive, send)
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
