@@ -380,13 +380,19 @@ def check_record(record: Mapping[str, Any] | None, *, project_id: str) -> None:
 def common_filter(*, project_id: str | None, document_type: str | None, status: str | None,
                   date_from: date | None, date_to: date | None) -> dict[str, Any]:
     """HN-08: the filters every document view shares: project, type, status, submission days."""
+    return _view_filter(project_id=project_id, document_type=document_type,
+                        status=DocumentStatus(status).value if status else None, date_from=date_from, date_to=date_to)
+
+
+def _view_filter(*, project_id: str | None, document_type: str | None, status: str | None,
+                 date_from: date | None, date_to: date | None) -> dict[str, Any]:
     flt: dict[str, Any] = {}
     if project_id:
         flt["project_id"] = project_id
     if document_type:
         flt["document_type"] = document_type
     if status:
-        flt["status"] = DocumentStatus(status).value
+        flt["status"] = status
     rng = day_range(date_from, date_to)
     if rng:
         flt["submitted_at"] = rng
@@ -430,17 +436,8 @@ def to_reply_filter(user_id: str) -> dict[str, Any]:
 def reply_common_filter(*, project_id: str | None, document_type: str | None, status: str | None,
                         date_from: date | None, date_to: date | None) -> dict[str, Any]:
     """HN-09: the filters of both reply views: project, document type, reply status, days."""
-    flt: dict[str, Any] = {}
-    if project_id:
-        flt["project_id"] = project_id
-    if document_type:
-        flt["document_type"] = document_type
-    if status:
-        flt["status"] = ReplyStatus(status).value
-    rng = day_range(date_from, date_to)
-    if rng:
-        flt["submitted_at"] = rng
-    return flt
+    return _view_filter(project_id=project_id, document_type=document_type,
+                        status=ReplyStatus(status).value if status else None, date_from=date_from, date_to=date_to)
 
 
 def my_replies_filter(user_id: str) -> dict[str, Any]:
