@@ -72,33 +72,41 @@ class OutboxRelay:
             return False
         return doc is not None and doc.get("holder") == self.relay_id
 
-    async def _publish_row(self, row: dict[str, Any]) -> bool:
-        col = self.mongo.db[OUTBOX]
+    async def _publish(self, row: dict[str, Any]) -> bool:
+        """Publish one row's event and wait for the broker's confirm; False if it failed."""
         try:
             failpoints.hit("outbox.before_publish")
             await self.bus.publish(row["event"])
         except Exception as exc:  # noqa: BLE001 - retried on the next pass
             log.warning("publish failed, will retry", event_id=row["_id"], error=repr(exc)[:300])
-            await col.update_one({"_id": row["_id"]}, {"$inc": {"attempts": 1}})
             return False
         failpoints.hit("outbox.after_publish")
-        await col.update_one({"_id": row["_id"]}, {"$set": {"status": "sent", "sent_at": utcnow()}})
         return True
 
     async def drain_once(self) -> int:
-        """Publish one batch of pending rows if this relay holds the lease; how many went out."""
+        """Publish one batch of pending rows if this relay holds the lease; how many went out.
+
+        The batch is published at once (one channel, publisher confirms awaited together),
+        then marked in two writes: sent rows ``status=sent``, failed rows ``attempts+1``.
+        One write per batch instead of one per row: ``make bench`` showed the per-row
+        updates queueing behind the consumers' transactions on the database."""
         if not self.bus.connected:
             return 0
         if not await self._hold_lease():
             return 0
-        rows = await self.mongo.db[OUTBOX].find({"status": "pending"}).sort(
-            [("created_at", 1)]).limit(self.batch).to_list()
+        col = self.mongo.db[OUTBOX]
+        rows = await col.find({"status": "pending"}).sort([("created_at", 1)]).limit(self.batch).to_list()
         if not rows:
             return 0
-        results = await asyncio.gather(*(self._publish_row(r) for r in rows))
-        done = sum(1 for ok in results if ok)
-        self.published += done
-        return done
+        results = await asyncio.gather(*(self._publish(r) for r in rows))
+        sent = [r["_id"] for r, ok in zip(rows, results, strict=True) if ok]
+        failed = [r["_id"] for r, ok in zip(rows, results, strict=True) if not ok]
+        if sent:
+            await col.update_many({"_id": {"$in": sent}}, {"$set": {"status": "sent", "sent_at": utcnow()}})
+        if failed:
+            await col.update_many({"_id": {"$in": failed}}, {"$inc": {"attempts": 1}})
+        self.published += len(sent)
+        return len(sent)
 
     async def run(self) -> None:
         """Loop forever: drain, then sleep until woken or ``poll_seconds`` passed."""
