@@ -36,7 +36,7 @@ test: install
 test-faults: install
 	$(BIN)/python -m pytest tests/faults tests/security $(PYTEST_ARGS)
 
-# Load: the embedded infrastructure and five services as processes, wrk from outside (≈8 min).
+# Load: the embedded infrastructure and five services as processes, wrk from outside (≈4 min).
 bench: install
 	$(BIN)/python bench/run.py
 
