@@ -391,3 +391,18 @@ async def test_concurrent_submissions_submit_once(platform, ready):
             expect(await c.post(f"{API}/plans/{marker['id']}/submit", json=submit_body()), 200)
         await events.wait_for("inspections.plan.submitted.v1", marker["id"])
     assert len(events.of("inspections.plan.submitted.v1", plan["id"])) == 1
+
+
+async def test_a_burst_of_results_on_one_plan_is_all_recorded(platform, ready):
+    """Two supervisors adding 24 results to one plan at once: every one is 201 (none loses the
+    plan's version race into a 503), counted once and in the plan's history once."""
+    plan = await confirmed_plan(platform.api, ready)
+    answers = await asyncio.gather(*(add_result(platform.api, ready, plan["id"], who=("zhang", "li")[i % 2],
+                                                finding=f"第{i}处临边防护缺失")
+                                     for i in range(24)))
+    assert [r.status_code for r in answers] == [201] * 24, [r.text[:200] for r in answers if r.status_code != 201]
+    async with platform.api(ready.token("zhang")) as c:
+        now = expect(await c.get(f"{API}/plans/{plan['id']}"), 200)
+    assert now["result_count"] == 24 == await result_count(platform, plan["id"])
+    added = [h for h in now["history"] if h["action"] == "result.added"]
+    assert len(added) == 24 and len({h["detail"]["result_id"] for h in added}) == 24

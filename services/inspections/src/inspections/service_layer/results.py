@@ -108,7 +108,7 @@ async def record_result(*, mongo: Mongo, storage: Storage, settings: Settings, p
         return await uow.repo(RESULTS).insert(result)
 
     try:
-        return await with_transaction(mongo, tenant, apply)
+        return await with_transaction(mongo, tenant, apply, aggregate=f"plan:{plan_id}")
     except BaseException:
         await discard_media(storage, refs)
         raise
@@ -163,7 +163,7 @@ async def update_result(*, mongo: Mongo, settings: Settings, principal: Principa
         assert updated is not None
         return updated
 
-    return await with_transaction(mongo, principal.tenant, apply)
+    return await with_transaction(mongo, principal.tenant, apply, aggregate=f"plan:{plan_id}")
 
 
 async def delete_result(*, mongo: Mongo, storage: Storage, principal: Principal, plan_id: str,
@@ -182,7 +182,7 @@ async def delete_result(*, mongo: Mongo, storage: Storage, principal: Principal,
         await results.delete({"_id": result_id})
         return result
 
-    result = await with_transaction(mongo, principal.tenant, apply)
+    result = await with_transaction(mongo, principal.tenant, apply, aggregate=f"plan:{plan_id}")
     await discard_media(storage, result.get("photos", []))
 
 
@@ -216,7 +216,7 @@ async def add_result_photos(*, mongo: Mongo, storage: Storage, settings: Setting
         return updated
 
     try:
-        return await with_transaction(mongo, tenant, apply)
+        return await with_transaction(mongo, tenant, apply, aggregate=f"plan:{plan_id}")
     except BaseException:
         await discard_media(storage, refs)
         raise

@@ -62,7 +62,7 @@ async def put_mark(*, mongo: Mongo, storage: Storage, settings: Settings, princi
         return updated, doc.get(kind)
 
     try:
-        updated, old = await with_transaction(mongo, tenant, apply)
+        updated, old = await with_transaction(mongo, tenant, apply, aggregate=f"plan:{plan_id}")
     except BaseException:
         await discard_media(storage, [ref])
         raise
@@ -139,4 +139,4 @@ async def submit_plan(*, mongo: Mongo, principal: Principal, plan_id: str, dispo
             submitted_at=now))
         return updated
 
-    return await with_transaction(mongo, principal.tenant, apply)
+    return await with_transaction(mongo, principal.tenant, apply, aggregate=f"plan:{plan_id}")
