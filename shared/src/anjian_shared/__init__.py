@@ -4,7 +4,8 @@ One module per concern; look here before writing a helper in a service:
 
 - ``settings``   ServiceSettings loaded from the environment (pydantic-settings)
 - ``logging``    structlog JSON logs carrying request id, tenant and trace id
-- ``problems``   RFC 9457 problem responses (``ProblemError`` and its handlers)
+- ``errors``     domain errors (no HTTP in them)
+- ``problems``   RFC 9457 problem responses: maps domain errors to HTTP in one place
 - ``types``      shared constrained types (``TenantCode``, ``Id``) and ``new_id``
 - ``events``     CloudEvents envelope and the pydantic payload of every event
 - ``mongo``      tenant-scoped repositories and the unit of work (state + outbox)

@@ -11,49 +11,18 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from enum import StrEnum
 from typing import Annotated, Any
 
 import httpx
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
 
 from .logging import bind_context
+from .principal import Principal, Role  # noqa: F401 - re-exported
 from .problems import Forbidden, Unauthorized
 
 ALGORITHMS = ["RS256"]
-
-
-class Role(StrEnum):
-    """Platform roles carried in the ``roles`` claim."""
-
-    PLATFORM_ADMIN = "platform_admin"
-    PROVINCE_ADMIN = "province_admin"      # 省级管理员: manages the tenant's organisations and users
-    STATION_LEADER = "station_leader"      # 站长/分管领导
-    SUPERVISOR = "supervisor"              # 监督员
-    COMPANY_ADMIN = "company_admin"        # a company's administrator
-    PROJECT_MANAGER = "project_manager"    # 项目经理 of the contractor's project department
-    COMPANY_STAFF = "company_staff"        # other staff of a participating company
-    PARTNER = "partner"                    # a partner system (client credentials, PLAT-03): follows events
-
-
-class Principal(BaseModel):
-    """Who is calling: from a verified access token."""
-
-    user_id: str
-    tenant: str
-    org_id: str
-    roles: list[str]
-    name: str = ""
-    org_kind: str = ""
-    """``authority`` | ``station`` | ``company`` | ``agency`` | ``partner`` (claim ``org_kind``)."""
-    scopes: list[str] = []
-    """OAuth scopes (claim ``scope``, space-separated); partner clients carry e.g. ``events:read``."""
-
-    def has(self, *roles: str) -> bool:
-        return any(r in self.roles for r in roles)
 
 
 KeySource = Callable[[], Awaitable[dict[str, Any]]]
@@ -114,7 +83,7 @@ class TokenVerifier:
         except httpx.HTTPError as exc:
             from .problems import ServiceUnavailable
 
-            raise ServiceUnavailable("identity keys unavailable", headers={"Retry-After": "2"}) from exc
+            raise ServiceUnavailable("identity keys unavailable", retry_after=2) from exc
         key = self._keys.get(kid)
         if key is None:
             raise Unauthorized("unknown signing key")

@@ -18,7 +18,7 @@ import structlog
 from pymongo.errors import DuplicateKeyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .problems import Conflict, ProblemError, Unprocessable, problem_response
+from .problems import Conflict, DomainError, Unprocessable, headers_of, problem_of, problem_response
 from .types import utcnow
 
 log = structlog.get_logger("anjian.idempotency")
@@ -69,8 +69,8 @@ class IdempotencyMiddleware:
             if len(key) > 200:
                 raise Unprocessable("Idempotency-Key is longer than 200 characters", field="Idempotency-Key")
             principal = await state.verifier.verify(auth[7:].strip())
-        except ProblemError as exc:
-            await problem_response(exc.to_problem(scope.get("path")), exc.headers)(scope, receive, send)
+        except DomainError as exc:
+            await problem_response(problem_of(exc, scope.get("path")), headers_of(exc))(scope, receive, send)
             return
 
         # Read the body once to fingerprint it, then hand it on unchanged.
@@ -94,12 +94,12 @@ class IdempotencyMiddleware:
             if existing["fingerprint"] != fingerprint:
                 exc = Unprocessable("Idempotency-Key was used with a different request body",
                                     field="Idempotency-Key", slug="idempotency-key-reused")
-                await problem_response(exc.to_problem(scope.get("path")))(scope, receive, send)
+                await problem_response(problem_of(exc, scope.get("path")))(scope, receive, send)
                 return
             if existing["status"] == "in_progress":
                 exc = Conflict("a request with this Idempotency-Key is still being processed",
                                field="Idempotency-Key", headers={"Retry-After": "1"})
-                await problem_response(exc.to_problem(scope.get("path")), exc.headers)(scope, receive, send)
+                await problem_response(problem_of(exc, scope.get("path")), headers_of(exc))(scope, receive, send)
                 return
             await send({"type": "http.response.start", "status": existing["status_code"],
                         "headers": [(k.encode(), v.encode()) for k, v in existing["headers"]]
@@ -112,7 +112,7 @@ class IdempotencyMiddleware:
         except DuplicateKeyError:
             exc = Conflict("a request with this Idempotency-Key is still being processed",
                            field="Idempotency-Key", headers={"Retry-After": "1"})
-            await problem_response(exc.to_problem(scope.get("path")), exc.headers)(scope, receive, send)
+            await problem_response(problem_of(exc, scope.get("path")), headers_of(exc))(scope, receive, send)
             return
 
         delivered = False

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .problems import PayloadTooLarge, problem_response
+from .problems import PayloadTooLarge, problem_of, problem_response
 
 
 class BodySizeLimitMiddleware:
@@ -91,7 +91,7 @@ class BodySizeLimitMiddleware:
     @staticmethod
     async def _send_refusal(scope: Scope, send: Send, limit: int) -> None:
         exc = PayloadTooLarge(f"the request body exceeds {limit} bytes", field="body")
-        response = problem_response(exc.to_problem(scope.get("path")), {"Connection": "close"})
+        response = problem_response(problem_of(exc, scope.get("path")), {"Connection": "close"})
 
         async def no_body() -> Message:
             return {"type": "http.disconnect"}

@@ -1,7 +1,7 @@
 """RFC 9457 problem details (``application/problem+json``).
 
-Raise a ``ProblemError`` subclass anywhere in a request; the handlers installed by
-``install_problem_handlers`` turn it, FastAPI's validation errors and any unexpected
+Raise an ``anjian_shared.errors`` class (a domain error) anywhere in a request; the handlers
+installed by ``install_problem_handlers`` map it here, in one place, FastAPI's validation errors and any unexpected
 exception into a problem response with a stable ``type`` and, where one field was
 wrong, ``field`` plus an ``errors`` list. Never a stack trace.
 """
@@ -16,6 +16,21 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .errors import (  # noqa: F401 - re-exported: the names every service already imports from here
+    Conflict,
+    DomainError,
+    FieldProblem,
+    Forbidden,
+    NotFound,
+    NotYetAvailable,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+    UnsupportedMedia,
+    Unprocessable,
+)
 
 PROBLEM_BASE = "https://anjian.dev/problems/"
 log = structlog.get_logger("anjian.problems")
@@ -38,79 +53,77 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
-class ProblemError(Exception):
-    status = 400
-    slug = "bad-request"
-    title = "Bad request"
+STATUS_OF: dict[type[DomainError], int] = {
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    NotYetAvailable: 409,
+    Conflict: 409,
+    PayloadTooLarge: 413,
+    UnsupportedMedia: 415,
+    Unprocessable: 422,
+    TooManyRequests: 429,
+    ServiceUnavailable: 503,
+    DomainError: 400,
+}
+"""The one mapping of domain errors to HTTP status codes (the nearest class in the MRO wins)."""
 
-    def __init__(
-        self,
-        detail: str | None = None,
-        *,
-        field: str | None = None,
-        slug: str | None = None,
-        headers: dict[str, str] | None = None,
-        errors: list[FieldError] | None = None,
-    ) -> None:
-        super().__init__(detail or self.title)
-        self.detail = detail
-        self.field = field
-        self.headers = headers or {}
-        self.errors = errors
-        if slug:
-            self.slug = slug
+
+def status_of(exc: DomainError) -> int:
+    """The HTTP status of ``exc``: an explicit ``status`` set by an HTTP-layer subclass
+    (``ProblemError``), else the nearest class of ``STATUS_OF`` in its MRO."""
+    explicit = getattr(exc, "status", None)
+    if isinstance(explicit, int):
+        return explicit
+    for cls in type(exc).__mro__:
+        if cls in STATUS_OF:
+            return STATUS_OF[cls]
+    return 400
+
+
+def headers_of(exc: DomainError) -> dict[str, str]:
+    """Response headers of ``exc``: ``Retry-After`` when the state is only not-yet-arrived or a
+    dependency is away, plus any an HTTP-layer subclass set."""
+    headers = dict(getattr(exc, "extra_headers", {}) or {})
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
+    return headers
+
+
+def to_problem(exc: DomainError, instance: str | None = None) -> Problem:
+    """The RFC 9457 body of ``exc`` (``type`` = base + its code; ``field`` and ``errors``)."""
+    errors = None
+    if exc.errors is not None:
+        errors = [e if isinstance(e, FieldError) else FieldError(field=e.field, message=e.message)
+                  for e in exc.errors]
+    elif exc.field:
+        errors = [FieldError(field=exc.field, message=exc.detail or exc.title)]
+    return Problem(
+        type=PROBLEM_BASE + exc.slug,
+        title=exc.title,
+        status=status_of(exc),
+        detail=exc.detail,
+        instance=instance,
+        field=exc.field,
+        errors=errors,
+    )
+
+
+class ProblemError(DomainError):
+    """An error that exists only at the HTTP edge (an OAuth token error, 410 Gone): it names
+    its own ``status``. Domain code raises ``anjian_shared.errors`` classes instead."""
+
+    status = 400
 
     def to_problem(self, instance: str | None = None) -> Problem:
-        errors = self.errors
-        if errors is None and self.field:
-            errors = [FieldError(field=self.field, message=self.detail or self.title)]
-        return Problem(
-            type=PROBLEM_BASE + self.slug,
-            title=self.title,
-            status=self.status,
-            detail=self.detail,
-            instance=instance,
-            field=self.field,
-            errors=errors,
-        )
+        return to_problem(self, instance)
 
 
-class Unauthorized(ProblemError):
-    status, slug, title = 401, "unauthorized", "Authentication required"
-
-
-class Forbidden(ProblemError):
-    status, slug, title = 403, "forbidden", "Not allowed"
-
-
-class NotFound(ProblemError):
-    status, slug, title = 404, "not-found", "Not found"
-
-
-class Conflict(ProblemError):
-    """The request is well formed but the aggregate's state refuses it (e.g. plan submitted)."""
-
-    status, slug, title = 409, "conflict", "Conflicts with the current state"
-
-
-class PayloadTooLarge(ProblemError):
-    status, slug, title = 413, "payload-too-large", "Payload too large"
-
-
-class UnsupportedMedia(ProblemError):
-    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
-
-
-class Unprocessable(ProblemError):
-    status, slug, title = 422, "validation-error", "Invalid request"
-
-
-class TooManyRequests(ProblemError):
-    status, slug, title = 429, "too-many-requests", "Too many requests"
-
-
-class ServiceUnavailable(ProblemError):
-    status, slug, title = 503, "service-unavailable", "Temporarily unavailable"
+def problem_of(exc: DomainError, instance: str | None = None) -> Problem:
+    """``exc.to_problem`` where an HTTP-layer subclass shapes its own body, else ``to_problem``."""
+    if isinstance(exc, ProblemError):
+        return exc.to_problem(instance)
+    return to_problem(exc, instance)
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -182,9 +195,9 @@ def dependency_unavailable(exc: BaseException) -> str | None:
 def install_problem_handlers(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem response."""
 
-    @app.exception_handler(ProblemError)
-    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return problem_response(exc.to_problem(str(request.url.path)), exc.headers)
+    @app.exception_handler(DomainError)
+    async def _problem(request: Request, exc: DomainError) -> JSONResponse:
+        return problem_response(problem_of(exc, str(request.url.path)), headers_of(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from anjian_shared.auth import Principal, Role
+from anjian_shared.principal import Principal, Role
 
 ROLES_BY_ORG_KIND: dict[str, set[str]] = {
     "authority": {Role.PROVINCE_ADMIN, Role.STATION_LEADER, Role.SUPERVISOR},

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from anjian_shared.problems import UnsupportedMedia
+from anjian_shared.errors import UnsupportedMedia
 
 AUDIO_ONLY_BRANDS = frozenset({b"M4A ", b"M4B ", b"M4P "})
 AUDIO_MP4_BRANDS = AUDIO_ONLY_BRANDS | frozenset({b"mp42", b"isom", b"iso2", b"3gp4", b"3gp5", b"3gp6"})

@@ -30,9 +30,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from anjian_shared.auth import Principal, Role
+from anjian_shared.principal import Principal, Role
 from anjian_shared.events.inspections_v1 import RECTIFICATION_DISPOSITIONS
-from anjian_shared.problems import Conflict, Forbidden, Unprocessable
+from anjian_shared.errors import Conflict, Forbidden, Unprocessable
 
 from .catalog import is_major_code
 

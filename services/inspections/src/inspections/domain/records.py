@@ -31,12 +31,13 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from anjian_shared.auth import Principal, Role
-from anjian_shared.problems import Conflict, Forbidden, Unprocessable
+from anjian_shared.principal import Principal, Role
+from anjian_shared.china_time import day_range
+from anjian_shared.errors import Conflict, Forbidden, Unprocessable
 
 from .libraries import CheckType
 
@@ -46,7 +47,7 @@ REPORTER_ROLES: tuple[str, ...] = (Role.SUPERVISOR.value, Role.STATION_LEADER.va
 REVIEWER_ROLES: tuple[str, ...] = (Role.STATION_LEADER.value, Role.SUPERVISOR.value)
 """Who can be a report recipient: the station's leaders (站长/分管领导) and supervisors."""
 
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
+
 """Date filters (``date_from``/``date_to``) are calendar days in China Standard Time."""
 
 CHECK_TYPE_LABELS = {"quality": "质量", "safety": "安全", "combined": "综合"}
@@ -311,19 +312,6 @@ def check_annotation_bounds(shapes: Sequence[Mapping[str, Any]], width: int, hei
 
 
 # --- views (HN-05/06) ------------------------------------------------------------------------
-
-def day_range(date_from: date | None, date_to: date | None) -> dict[str, Any] | None:
-    """HN-05/06: ``submitted_at`` filter for calendar days ``date_from``..``date_to`` (inclusive, China
-    time); 422 ``date_to`` when before ``date_from``."""
-    if date_from and date_to and date_to < date_from:
-        raise Unprocessable("date_to is before date_from", field="date_to")
-    rng: dict[str, Any] = {}
-    if date_from:
-        rng["$gte"] = datetime.combine(date_from, time.min, CHINA_TZ)
-    if date_to:
-        rng["$lt"] = datetime.combine(date_to + timedelta(days=1), time.min, CHINA_TZ)
-    return rng or None
-
 
 def common_filter(*, project_id: str | None, check_type: CheckType | None, date_from: date | None,
                   date_to: date | None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from anjian_shared.problems import UnsupportedMedia
+from anjian_shared.errors import UnsupportedMedia
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any, get_args
 
 from anjian_shared.events.notices_v1 import DocumentType, EscalationKind
-from anjian_shared.problems import Unprocessable
+from anjian_shared.errors import Unprocessable
 
 DOCUMENT_TYPES: tuple[str, ...] = get_args(DocumentType)
 """rectification, stop_work, resume_work, bad_conduct, equipment_restriction, partial_stop_work."""

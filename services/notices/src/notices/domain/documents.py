@@ -28,15 +28,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from anjian_shared.auth import Principal, Role
-from anjian_shared.problems import Conflict, Forbidden, Unprocessable
+from anjian_shared.principal import Principal, Role
+from anjian_shared.china_time import china_day, day_range
+from anjian_shared.errors import Conflict, Forbidden, Unprocessable
 
-TENANT_TZ = ZoneInfo("Asia/Shanghai")
 """Every tenant's calendar: 'today' for deadlines, the numbering year, date filters."""
 
 ISSUER_ROLES: tuple[str, ...] = (Role.SUPERVISOR.value, Role.STATION_LEADER.value)
@@ -121,7 +120,7 @@ def today(now: datetime) -> date:
     """HN-07: The tenant's calendar day (Asia/Shanghai) at the aware moment ``now``."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    return now.astimezone(TENANT_TZ).date()
+    return china_day(now)
 
 
 def numbering_year(now: datetime) -> int:
@@ -143,25 +142,7 @@ def is_overdue(deadline: date, *, now: datetime) -> bool:
     return deadline < today(now)
 
 
-FIRST_DAY = date(1900, 1, 1)
-LAST_DAY = date(9999, 12, 30)
 """Date filters outside these days are refused (422) rather than overflowing."""
-
-
-def day_range(date_from: date | None, date_to: date | None) -> dict[str, Any] | None:
-    """HN-08/09: ``submitted_at`` filter for calendar days ``date_from``..``date_to``
-    (inclusive, Asia/Shanghai); 422 ``date_to`` when before ``date_from``."""
-    for name, day in (("date_from", date_from), ("date_to", date_to)):
-        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-            raise Unprocessable(f"{name}: a day between {FIRST_DAY} and {LAST_DAY}", field=name)
-    if date_from and date_to and date_to < date_from:
-        raise Unprocessable("date_to is before date_from", field="date_to")
-    rng: dict[str, Any] = {}
-    if date_from:
-        rng["$gte"] = datetime.combine(date_from, time.min, TENANT_TZ)
-    if date_to:
-        rng["$lt"] = datetime.combine(date_to + timedelta(days=1), time.min, TENANT_TZ)
-    return rng or None
 
 
 # --- who --------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
-from anjian_shared.auth import Principal, Role
+from anjian_shared.principal import Principal, Role
 
 SCOPE = "events:read"
 KINDS = ("webhook", "amqp")

@@ -15,24 +15,17 @@ Times are timezone-aware; the local day is Asia/Shanghai (UTC+8, no daylight sav
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from anjian_shared.auth import Principal
-from anjian_shared.problems import Forbidden, Unprocessable
+from anjian_shared.principal import Principal
+from anjian_shared.china_time import CHINA_TZ
+from anjian_shared.errors import Forbidden, Unprocessable
 
 from .model import PROJECT_ROLES, may_manage
 from .positioning import distance_to_position
 
-try:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        LOCAL_TZ: Any = ZoneInfo("Asia/Shanghai")
-    except ZoneInfoNotFoundError:  # no tz database in the image: China keeps UTC+8 all year
-        LOCAL_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
-except ImportError:  # pragma: no cover
-    LOCAL_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+LOCAL_TZ = CHINA_TZ
 
 KEY_PERSONNEL_ROLES: tuple[str, ...] = (
     "project_manager", "technical_lead", "safety_officer", "chief_supervising_engineer")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from anjian_shared.auth import Principal, Role
+from anjian_shared.principal import Principal, Role
 
 PROJECT_ROLES: dict[str, str] = {
     "project_manager": "项目经理",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from anjian_shared.auth import Principal
+from anjian_shared.principal import Principal
 from anjian_shared.events.inspections_v1 import PlanProject, PlanSubmitted
 from anjian_shared.events.notices_v1 import NoticeIssued
 

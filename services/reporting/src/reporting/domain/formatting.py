@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
+from anjian_shared.china_time import CHINA_TZ  # noqa: E402,F401 - re-exported for the PDF and XLSX code
 """China Standard Time; documents show local dates (no DST, so a fixed offset is exact)."""
 
 

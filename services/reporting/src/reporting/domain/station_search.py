@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from anjian_shared.auth import Principal, Role
-from anjian_shared.problems import Forbidden, Unprocessable
+from anjian_shared.principal import Principal, Role
+from anjian_shared.china_time import day_range
+from anjian_shared.errors import Forbidden, Unprocessable
 
-from .formatting import CHINA_TZ, to_china
+from .formatting import to_china
 
 Kind = Literal["record", "document"]
 """``record`` 监督检查记录 (HN-04), ``document`` 处理文书 (HN-07)."""
@@ -91,19 +92,6 @@ def search_scope(principal: Principal, station_org_id: str | None) -> SearchScop
         return SearchScope((principal.org_id,))
     raise Forbidden("only station leaders and the province admin search the station's records and documents",
                     slug="station-search-forbidden")
-
-
-def day_range(date_from: date | None, date_to: date | None) -> dict[str, Any] | None:
-    """``submitted_at`` filter for calendar days ``date_from``..``date_to`` (inclusive, China time);
-    422 ``date_to`` when before ``date_from``."""
-    if date_from and date_to and date_to < date_from:
-        raise Unprocessable("date_to is before date_from", field="date_to")
-    rng: dict[str, Any] = {}
-    if date_from:
-        rng["$gte"] = datetime.combine(date_from, time.min, CHINA_TZ)
-    if date_to:
-        rng["$lt"] = datetime.combine(date_to + timedelta(days=1), time.min, CHINA_TZ)
-    return rng or None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,38 @@
+"""Who is calling (``Principal``) and the platform roles: plain values with no HTTP in them,
+so domain rules can take them (``auth`` builds them from verified tokens)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+
+class Role(StrEnum):
+    """Platform roles carried in the ``roles`` claim."""
+
+    PLATFORM_ADMIN = "platform_admin"
+    PROVINCE_ADMIN = "province_admin"      # 省级管理员: manages the tenant's organisations and users
+    STATION_LEADER = "station_leader"      # 站长/分管领导
+    SUPERVISOR = "supervisor"              # 监督员
+    COMPANY_ADMIN = "company_admin"        # a company's administrator
+    PROJECT_MANAGER = "project_manager"    # 项目经理 of the contractor's project department
+    COMPANY_STAFF = "company_staff"        # other staff of a participating company
+    PARTNER = "partner"                    # a partner system (client credentials, PLAT-03): follows events
+
+
+class Principal(BaseModel):
+    """Who is calling: from a verified access token."""
+
+    user_id: str
+    tenant: str
+    org_id: str
+    roles: list[str]
+    name: str = ""
+    org_kind: str = ""
+    """``authority`` | ``station`` | ``company`` | ``agency`` | ``partner`` (claim ``org_kind``)."""
+    scopes: list[str] = []
+    """OAuth scopes (claim ``scope``, space-separated); partner clients carry e.g. ``events:read``."""
+
+    def has(self, *roles: str) -> bool:
+        return any(r in self.roles for r in roles)
