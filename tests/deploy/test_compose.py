@@ -5,7 +5,9 @@
   the platform's rules: the eight services built from the one Dockerfile, healthy
   infrastructure first, MongoDB as a replica set, MinIO pinned, the common ``ANJIAN_*``
   environment, one gateway routing every API.
-* ``deploy/docker/Dockerfile`` builds any service by ``SERVICE``.
+* ``deploy/docker/Dockerfile`` builds any service by ``SERVICE``, from the workspace lock.
+* Compose runs production: every secret is required (``${VAR:?…}``), listed in
+  ``deploy/compose.env.example``, and the rendered settings pass the production checks.
 * ``deploy/k8s`` parses, and every service has a Deployment/Service pair with probes.
 """
 
@@ -15,6 +17,7 @@ import fnmatch
 import hashlib
 import importlib.util
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -91,7 +94,8 @@ def test_compose_file_is_valid_against_the_compose_specification(compose, schema
         pytest.param(lambda d: d["services"]["gateway"]["depends_on"]["identity"].update(condition="service_ready"),
                      id="bad-depends-on-condition"),
         pytest.param(lambda d: d.update(servics={}), id="unknown-top-level-key"),
-        pytest.param(lambda d: d["services"]["mongodb"]["healthcheck"].update(interval=5), id="healthcheck-interval-not-string"),
+        pytest.param(lambda d: d["services"]["mongodb"]["healthcheck"].update(interval=5),
+                     id="healthcheck-interval-not-string"),
     ],
 )
 def test_schema_rejects_a_broken_compose_file(compose, schema, breakage) -> None:
@@ -148,8 +152,8 @@ def test_infrastructure_has_a_healthcheck_and_a_named_volume(compose, name) -> N
 @pytest.mark.parametrize("name", SERVICES)
 def test_service_gets_mongo_amqp_and_s3_settings(compose, name) -> None:
     env = _env(compose["services"][name])
-    assert env["ANJIAN_MONGO_URL"].startswith("mongodb://mongodb:27017/")
-    assert "replicaSet=rs0" in env["ANJIAN_MONGO_URL"]
+    assert re.fullmatch(r"mongodb://\$\{MONGO_ROOT_USER:\?[^}]+\}:\$\{MONGO_ROOT_PASSWORD:\?[^}]+\}"
+                        r"@mongodb:27017/\?replicaSet=rs0&authSource=admin", env["ANJIAN_MONGO_URL"])
     assert re.fullmatch(r"amqp://[^@]+@rabbitmq:5672/", env["ANJIAN_AMQP_URL"])
     assert env["ANJIAN_S3_ENDPOINT"] == "minio:9000"
     assert env["ANJIAN_S3_ACCESS_KEY"] and env["ANJIAN_S3_SECRET_KEY"]
@@ -157,7 +161,7 @@ def test_service_gets_mongo_amqp_and_s3_settings(compose, name) -> None:
     assert "9000" in env["ANJIAN_S3_PUBLIC_ENDPOINT"]
     assert env["ANJIAN_IDENTITY_URL"] == "http://identity:8000"
     assert "8080" in env["ANJIAN_PUBLIC_BASE_URL"]
-    assert env["ANJIAN_ENVIRONMENT"]
+    assert env["ANJIAN_ENVIRONMENT"] == "production"
 
 
 def test_s3_and_amqp_credentials_match_what_minio_and_rabbitmq_are_given(compose) -> None:
@@ -171,11 +175,9 @@ def test_s3_and_amqp_credentials_match_what_minio_and_rabbitmq_are_given(compose
     )
 
 
-def test_bootstrap_admin_password_goes_to_identity_only_and_is_never_set_empty(compose) -> None:
-    assert "ANJIAN_BOOTSTRAP_ADMIN_PASSWORD" in _env(compose["services"]["identity"])
-    # No value: passed through from the shell/.env when set there, otherwise unset (an empty
-    # string would become the admin password in development).
-    assert _env(compose["services"]["identity"])["ANJIAN_BOOTSTRAP_ADMIN_PASSWORD"] is None
+def test_bootstrap_admin_password_goes_to_identity_only_and_is_required(compose) -> None:
+    value = _env(compose["services"]["identity"])["ANJIAN_BOOTSTRAP_ADMIN_PASSWORD"]
+    assert re.fullmatch(r"\$\{ANJIAN_BOOTSTRAP_ADMIN_PASSWORD:\?[^}]+\}", value)
     for name in SERVICES[1:]:
         assert "ANJIAN_BOOTSTRAP_ADMIN_PASSWORD" not in _env(compose["services"][name])
 
@@ -183,7 +185,6 @@ def test_bootstrap_admin_password_goes_to_identity_only_and_is_never_set_empty(c
 def test_every_anjian_variable_is_a_known_setting(compose) -> None:
     """A typo in a variable name would silently leave a default in place."""
     from anjian_shared.settings import ServiceSettings
-
     from partners.settings import Settings as PartnersSettings
 
     known = {f"ANJIAN_{name.upper()}" for name in ServiceSettings.model_fields}
@@ -200,7 +201,13 @@ def test_mongodb_runs_as_a_single_node_replica_set(compose) -> None:
     assert mongo["image"] == "mongo:8.0"
     command = mongo["command"] if isinstance(mongo["command"], list) else mongo["command"].split()
     assert command[command.index("--replSet") + 1] == "rs0"
+    # authentication: a root user and the replica set's key file (written by the entrypoint)
+    key_file = command[command.index("--keyFile") + 1]
+    assert key_file in "\n".join(mongo["entrypoint"]) and "docker-entrypoint.sh" in mongo["entrypoint"][2]
+    env = _env(mongo)
+    assert {"MONGO_INITDB_ROOT_USERNAME", "MONGO_INITDB_ROOT_PASSWORD", "MONGO_REPLICA_SET_KEY"} <= set(env)
     check = " ".join(mongo["healthcheck"]["test"])
+    assert "--authenticationDatabase admin" in check and "$$MONGO_INITDB_ROOT_PASSWORD" in check
     assert "mongosh" in check and "rs.initiate(" in check
     assert "_id: 'rs0'" in check and "host: 'mongodb:27017'" in check
     assert "isWritablePrimary" in check, "healthy only once the node is primary"
@@ -295,7 +302,10 @@ def test_dockerfile_builds_any_service_by_build_arg() -> None:
     assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11-slim$", text, re.M)
     assert all(f == "${PYTHON_IMAGE}" for f in froms)
     assert re.search(r"^ARG SERVICE$", text, re.M)
-    assert re.search(r'pip install \./shared "\./services/\$\{SERVICE\}"', text)
+    # every version from the workspace lock, only this service and shared, not editable
+    assert re.search(r"^COPY pyproject\.toml uv\.lock \./$", text, re.M)
+    assert re.search(r'uv sync --frozen --no-dev --no-editable --package "anjian-\$\{SERVICE\}"', text)
+    assert "--require-hashes -r /tmp/uv-requirements.txt" in text, "uv itself is hash-checked"
     assert re.search(r"^COPY services/\$\{SERVICE\}/ services/\$\{SERVICE\}/$", text, re.M)
 
 
@@ -330,8 +340,11 @@ def test_dockerignore_keeps_what_the_image_copies() -> None:
         assert not ignored(f"services/{name}/pyproject.toml")
         assert not ignored(f"services/{name}/src/{name}/main.py")
     assert not ignored("shared/pyproject.toml")
+    for needed in ("pyproject.toml", "uv.lock", "deploy/tools/uv-requirements.txt"):
+        assert not ignored(needed), needed
     assert not ignored("shared/src/anjian_shared/settings.py")
-    for heavy in (".venv/bin/python", ".git/HEAD", "services/identity/tests/test_x.py"):
+    for heavy in (".venv/bin/python", ".git/HEAD", "services/identity/tests/test_x.py",
+                  "deploy/k8s/identity.yaml", "deploy/compose.env"):
         assert ignored(heavy), heavy
 
 
@@ -348,7 +361,8 @@ def _k8s_docs() -> list[tuple[Path, dict[str, Any]]]:
 
 
 def _k8s(kind: str) -> dict[str, dict[str, Any]]:
-    return {d["metadata"]["name"]: d for p, d in _k8s_docs() if d.get("kind") == kind and p.name != "kustomization.yaml"}
+    return {d["metadata"]["name"]: d for p, d in _k8s_docs()
+            if d.get("kind") == kind and p.name != "kustomization.yaml"}
 
 
 def test_k8s_manifests_parse_and_are_objects() -> None:
@@ -460,3 +474,86 @@ def test_k8s_setting_names_are_known_settings() -> None:
     infra = next(d for d in yaml.safe_load_all((K8S / "secret.template.yaml").read_text(encoding="utf-8"))
                  if d["metadata"]["name"] == "anjian-infra")["stringData"]
     assert set(config) | set(infra) <= known, sorted((set(config) | set(infra)) - known)
+
+
+# --------------------------------------------------------------------------- production settings
+
+COMPOSE_ENV_EXAMPLE = ROOT / "deploy" / "compose.env.example"
+_VAR = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?:(?P<op>:[?-])(?P<arg>[^}]*))?\}")
+
+
+def _example_values() -> dict[str, str]:
+    values = {}
+    for line in COMPOSE_ENV_EXAMPLE.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            values[name.strip()] = value.strip()
+    return values
+
+
+def _interpolate(value: str, variables: dict[str, str]) -> str:
+    """Compose's ${VAR}, ${VAR:-default}, ${VAR:?message} (a missing required one fails)."""
+    def one(match: re.Match[str]) -> str:
+        name, op, arg = match["name"], match["op"], match["arg"]
+        if variables.get(name):
+            return variables[name]
+        assert op != ":?", f"{name} is required: {arg}"
+        return arg if op == ":-" else ""
+    return _VAR.sub(one, value)
+
+
+def test_compose_secrets_have_no_defaults_and_are_all_in_the_example(compose) -> None:
+    """No development secret hides behind a ${VAR:-default}: compose names what is missing."""
+    raw = "\n".join(line for line in COMPOSE_FILE.read_text(encoding="utf-8").splitlines()
+                    if not line.lstrip().startswith("#"))
+    required = {m["name"] for m in _VAR.finditer(raw) if m["op"] == ":?"}
+    assert {"MONGO_ROOT_USER", "MONGO_ROOT_PASSWORD", "MONGO_REPLICA_SET_KEY", "RABBITMQ_PASSWORD",
+            "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "ANJIAN_BOOTSTRAP_ADMIN_PASSWORD"} <= required
+    for match in _VAR.finditer(raw):
+        if match["op"] == ":-":
+            assert not re.search(r"PASSWORD|SECRET|KEY|MINIO_ROOT", match["name"]), match[0]
+    example = _example_values()
+    assert required <= set(example), sorted(required - set(example))
+    for name in required:
+        assert f"set {name}" in raw, f"the message of {name} names it"
+
+
+def _rendered_service_env(compose, name: str, variables: dict[str, str]) -> dict[str, str]:
+    return {k: _interpolate(str(v), variables) for k, v in _env(compose["services"][name]).items()
+            if k.startswith("ANJIAN_")}
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_compose_service_settings_pass_the_production_checks(compose, name, monkeypatch) -> None:
+    """With the example's placeholders replaced, every service's settings load in production;
+    with the placeholders left in, they are refused (naming the variables)."""
+    import importlib
+
+    from pydantic import ValidationError
+
+    settings_cls = importlib.import_module(f"{name}.settings").Settings
+    example = _example_values()
+    real = {k: v.replace("CHANGE-ME-", "prod-0123456789-") for k, v in example.items()}
+    for variable in [v for v in os.environ if v.startswith("ANJIAN_")]:
+        monkeypatch.delenv(variable)
+    for variable, value in _rendered_service_env(compose, name, real).items():
+        monkeypatch.setenv(variable, value)
+    settings = settings_cls()
+    assert settings.environment == "production" and settings.production_problems() == []
+
+    for variable, value in _rendered_service_env(compose, name, example).items():
+        monkeypatch.setenv(variable, value)
+    with pytest.raises(ValidationError) as refused:
+        settings_cls()
+    assert "ANJIAN_S3_SECRET_KEY" in str(refused.value) and "ANJIAN_MONGO_URL" in str(refused.value)
+
+
+def test_k8s_switches_nothing_on_that_production_refuses() -> None:
+    config = _k8s("ConfigMap")["anjian-common"]["data"]
+    texts = "\n".join(p.read_text(encoding="utf-8") for p in K8S.glob("*.yaml"))
+    for variable in ("ANJIAN_FAILPOINTS", "ANJIAN_WEBHOOK_ALLOW_PRIVATE_ADDRESSES"):
+        assert variable not in texts, variable
+    assert config["ANJIAN_ENVIRONMENT"] == "production"
+    raw = COMPOSE_FILE.read_text(encoding="utf-8")
+    for variable in ("ANJIAN_FAILPOINTS", "ANJIAN_WEBHOOK_ALLOW_PRIVATE_ADDRESSES"):
+        assert variable not in raw, variable

@@ -11,8 +11,10 @@ or in-process with ``enable``/``disable``. Actions:
   no ack, no "mark sent");
 - ``raise`` — raise ``FailpointError`` (a failing handler, a failing publish).
 
-The environment is honoured only when ``ANJIAN_ENVIRONMENT`` is ``test`` or
-``development``: a production process never crashes on purpose.
+The environment is honoured only when ``ANJIAN_ENVIRONMENT`` says ``test`` or
+``development`` (unset means production, as in ``anjian_shared.settings``): a production
+process never crashes on purpose, and its settings refuse to start while
+``ANJIAN_FAILPOINTS`` is set at all (``ServiceSettings.production_problems``).
 
 Failpoints in the code (see the fault tests under ``tests/faults``):
 
@@ -36,7 +38,7 @@ class FailpointError(RuntimeError):
 
 
 def _from_environment() -> dict[str, str]:
-    if os.environ.get("ANJIAN_ENVIRONMENT", "development") not in ("test", "development"):
+    if os.environ.get("ANJIAN_ENVIRONMENT", "production") not in ("test", "development"):
         return {}
     points = {}
     for item in os.environ.get(_ENV, "").split(","):

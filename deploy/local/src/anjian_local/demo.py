@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from anjian_shared.settings import DEV_ADMIN_PASSWORD, SERVICE_PORTS
 
 from .gatewayclient import RoutingTransport
@@ -57,7 +58,8 @@ async def play_hubei(api: ApiFactory, *, admin_password: str, out_dir: Path, say
     say("① 湖北省管理员登记监督站、参建单位和人员；张伟登记项目 (HB-01, projects)")
     world: World = await build_world(api, admin_password=admin_password)
     zhang, li, liu = world.people["zhang"], world.people["li"], world.people["liu"]
-    say(f"   项目 {world.project['name']} ({world.project['code']})，监督员 {zhang.name}、{li.name}，项目经理 {liu.name}")
+    say(f"   项目 {world.project['name']} ({world.project['code']})，"
+        f"监督员 {zhang.name}、{li.name}，项目经理 {liu.name}")
 
     async with api(zhang.token) as zc, api(li.token) as lc, api(liu.token) as pc:
         say("② 张伟制定抽查计划 (HB-02)")
@@ -222,7 +224,7 @@ async def partner_stream(api: ApiFactory, *, admin_password: str, tenant: str = 
     admin = await sign_in(api, tenant, "admin", admin_password)
     async with api(admin) as c:
         client = expect(await c.post("/api/identity/v1/clients", json={
-            "name": "省住建大数据中心（演示合作方）", "scopes": ["events:read"]}), 201)
+            "name": "省住建大数据中心（演示合作方）", "scopes": ["events:read", "events:personal"]}), 201)
     async with api() as c:
         token = expect(await c.post("/api/identity/v1/oauth/token", data={
             "grant_type": "client_credentials", "client_id": client["client_id"],

@@ -73,7 +73,7 @@ class InfraConfig:
     vhost: str = "/"
 
     @classmethod
-    def ephemeral(cls, root: Path) -> "InfraConfig":
+    def ephemeral(cls, root: Path) -> InfraConfig:
         """Free ports and a unique node name: for test runs beside anything else."""
         mongo, amqp, dist, epmd, s3 = free_ports(5)
         return cls(root=root, mongo_port=mongo, amqp_port=amqp, amqp_dist_port=dist, epmd_port=epmd,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import model_validator
-
-from anjian_shared.settings import DEV_ADMIN_PASSWORD, ServiceSettings
+from anjian_shared.settings import DEV_ADMIN_PASSWORD, ServiceSettings, is_placeholder
 
 
 class Settings(ServiceSettings):
@@ -17,8 +15,11 @@ class Settings(ServiceSettings):
     """Failed sign-ins for one user name within ``signin_window_seconds`` before 429."""
     signin_window_seconds: int = 900
 
-    @model_validator(mode="after")
-    def _admin_password_set_in_production(self) -> "Settings":
-        if self.environment == "production" and self.bootstrap_admin_password == DEV_ADMIN_PASSWORD:
-            raise ValueError("ANJIAN_BOOTSTRAP_ADMIN_PASSWORD must be set outside development")
-        return self
+    def production_problems(self) -> list[str]:
+        """The shared checks plus identity's: the province admins' initial password."""
+        problems = super().production_problems()
+        if self.bootstrap_admin_password.strip() in ("", DEV_ADMIN_PASSWORD) \
+                or is_placeholder(self.bootstrap_admin_password):
+            problems.append("ANJIAN_BOOTSTRAP_ADMIN_PASSWORD is empty, a CHANGE-ME placeholder or "
+                            "the development default")
+        return problems

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from anjian_shared.settings import ServiceSettings
+from anjian_shared.tenant_policy import PolicyDefaults
 
 
 class Settings(ServiceSettings):
@@ -21,6 +22,10 @@ class Settings(ServiceSettings):
     (``video_max_bytes[_per_tenant]``, ``audio_max_bytes[_per_tenant]``); the whole request
     is also capped by ``ANJIAN_MAX_MULTIPART_BYTES`` (50 MiB by default), so raise that too
     for long videos.
+
+    These per-tenant switches and limits are DEFAULTS: the province administrator changes them
+    over identity's API (``anjian_shared.tenant_policy``); read them only through
+    ``tenant_policy(mongo, tenant, settings)``, which calls ``policy_defaults``.
     """
 
     service_name: str = "inspections"
@@ -59,3 +64,10 @@ class Settings(ServiceSettings):
     def records_enabled(self, tenant: str) -> bool:
         """HN-04..06: whether ``tenant`` has supervision records (feature flag)."""
         return self.supervision_records_enabled.get(tenant, self.supervision_records_default)
+
+    def policy_defaults(self, tenant: str) -> PolicyDefaults:
+        """``tenant``'s defaults from this environment (the administrator's values override them)."""
+        return PolicyDefaults(
+            features={"supervision_records": self.records_enabled(tenant)},
+            limits={"photo_max_bytes": self.photo_limit(tenant), "video_max_bytes": self.video_limit(tenant),
+                    "audio_max_bytes": self.audio_limit(tenant)})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from anjian_shared.settings import ServiceSettings
+from anjian_shared.tenant_policy import PolicyDefaults
 
 
 class Settings(ServiceSettings):
@@ -22,6 +23,11 @@ class Settings(ServiceSettings):
     ``…_ATTACHMENT_…``). ``ANJIAN_ESCALATION_INTERVAL_SECONDS`` (default 60) is how often
     every replica sweeps for overdue documents; the sweep is safe to run in any number of
     processes at once.
+
+    These per-tenant switches and limits are DEFAULTS: the province administrator changes them
+    over identity's API (``anjian_shared.tenant_policy``, which also holds the notice-number
+    abbreviation 鄂/琼/闽/湘/冀); read them only through ``tenant_policy(mongo, tenant, settings)``,
+    which calls ``policy_defaults``.
     """
 
     service_name: str = "notices"
@@ -62,3 +68,11 @@ class Settings(ServiceSettings):
         if self.reply_photo_max_bytes is None:
             return self.max_upload_bytes
         return min(self.reply_photo_max_bytes, self.max_upload_bytes)
+
+    def policy_defaults(self, tenant: str) -> PolicyDefaults:
+        """``tenant``'s defaults from this environment (the administrator's values override them)."""
+        return PolicyDefaults(
+            features={"enforcement_documents": self.documents_enabled(tenant)},
+            limits={"document_photo_max_bytes": self.document_photo_limit(tenant),
+                    "document_attachment_max_bytes": self.document_attachment_limit(tenant)},
+            ceilings={"document_photo_max_bytes": self.max_upload_bytes})

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from anjian_shared.settings import ServiceSettings
 from pydantic import Field, model_validator
 
-DEFAULT_RETRY_SCHEDULE = [5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0]
-"""Seconds to wait after the 1st, 2nd, … failed attempt: 5 s, 5 min, 30 min, 2 h, 5 h,
-10 h, then 10 h again until the retry window has passed."""
+from anjian_shared.settings import ServiceSettings
+
+from .domain.retry import DEFAULT_SCHEDULE
+
+DEFAULT_RETRY_SCHEDULE = [float(s) for s in DEFAULT_SCHEDULE]
+"""Seconds to wait after the 1st, 2nd, … failed attempt: 5 s, 10 s, 30 s, 1 min, 2 min,
+5 min, 10 min, 30 min, 1 h, 2 h, 5 h, 10 h, then 10 h again until the retry window has
+passed (``domain.retry``)."""
 
 
 class Settings(ServiceSettings):
@@ -70,6 +74,14 @@ class Settings(ServiceSettings):
         host = parts.hostname or "localhost"
         netloc = f"{host}:{parts.port}" if parts.port else host
         return urlunsplit((parts.scheme, netloc, parts.path or "/", "", ""))
+
+    def production_problems(self) -> list[str]:
+        """The shared checks plus partners': no webhooks to loopback/private addresses (SSRF)."""
+        problems = super().production_problems()
+        if self.webhook_allow_private_addresses:
+            problems.append("ANJIAN_WEBHOOK_ALLOW_PRIVATE_ADDRESSES is on: webhooks could reach "
+                            "the platform's own network; unset it")
+        return problems
 
     @model_validator(mode="after")
     def _schedule_positive(self) -> Settings:

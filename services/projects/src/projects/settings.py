@@ -5,6 +5,10 @@ on per tenant. Both are on for all five provinces by default; a deployment narro
 them with a JSON list, e.g. ``ANJIAN_POSITIONING_TENANTS='["hainan","hubei"]'`` or
 ``ANJIAN_ATTENDANCE_TENANTS='["hainan"]'``. A tenant without the feature gets 403
 (problem type ``feature-disabled``) on its endpoints.
+
+These per-tenant switches and limits are DEFAULTS: the province administrator changes them
+over identity's API (``anjian_shared.tenant_policy``); read them only through
+``tenant_policy(mongo, tenant, settings)``, which calls ``policy_defaults``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from anjian_shared.settings import ServiceSettings
+from anjian_shared.tenant_policy import PolicyDefaults
 from anjian_shared.types import TENANTS
 
 
@@ -41,3 +46,11 @@ class Settings(ServiceSettings):
         """Largest accepted cover photo of ``tenant``, in bytes (never above ``max_upload_bytes``)."""
         return min(self.positioning_photo_max_bytes_per_tenant.get(tenant, self.positioning_photo_max_bytes),
                    self.max_upload_bytes)
+
+    def policy_defaults(self, tenant: str) -> PolicyDefaults:
+        """``tenant``'s defaults from this environment (the administrator's values override them)."""
+        return PolicyDefaults(
+            features={"positioning": tenant in self.positioning_tenants,
+                      "attendance": tenant in self.attendance_tenants},
+            limits={"positioning_photo_max_bytes": self.positioning_photo_limit(tenant)},
+            ceilings={"positioning_photo_max_bytes": self.max_upload_bytes})

@@ -8,6 +8,10 @@
   Docker engine and ``pip install testcontainers``);
 - ``external``: whatever ``ANJIAN_MONGO_URL``, ``ANJIAN_AMQP_URL``, ``ANJIAN_S3_*`` name
   (e.g. a running ``make run``).
+- ``none`` (``make test-unit``): nothing; a test that asks for ``infra`` fails.
+
+The plugin sets ``ANJIAN_ENVIRONMENT=test`` for the whole test process (settings built
+without it would otherwise be ``production`` and refuse the development defaults).
 
 ``ANJIAN_TEST_SERVICES=identity,projects`` starts only those services (quick local
 runs of one service's tests); the default is all eight.
@@ -40,6 +44,9 @@ from anjian_shared.settings import DEV_ADMIN_PASSWORD
 
 from ..gatewayclient import RoutingTransport
 from ..infra import EmbeddedInfra, InfraConfig, free_port, rabbitmqctl
+
+# Every Settings() built in a test process is a test one (the default is production).
+os.environ["ANJIAN_ENVIRONMENT"] = "test"
 
 SERVICES = ["identity", "projects", "inspections", "notices", "equipment", "personnel", "reporting", "partners"]
 GATEWAY = "http://gateway.test"
@@ -144,8 +151,11 @@ def infra() -> Iterator[InfraHandle]:
         yield from _docker(run_id)
     elif mode == "external":
         yield from _external(run_id)
+    elif mode == "none":  # `make test-unit`: unit tests run on fakes and start nothing
+        pytest.fail("ANJIAN_TEST_INFRA=none (make test-unit): a unit test asked for real "
+                    "infrastructure; use the in-memory fakes or move it to tests/integration")
     else:
-        raise ValueError(f"ANJIAN_TEST_INFRA={mode!r}: use embedded, docker or external")
+        raise ValueError(f"ANJIAN_TEST_INFRA={mode!r}: use embedded, docker, external or none")
 
 
 SERVICE_OVERRIDES: dict[str, dict[str, Any]] = {
