@@ -38,12 +38,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import aio_pika
 import httpx
+
 from anjian_local.gatewayclient import RoutingTransport
 from anjian_local.infra import EmbeddedInfra, InfraConfig, free_port
 from anjian_local.media import signature_png, site_photo
@@ -350,7 +352,8 @@ async def make_plan(api: Any, world: Any, *, results: int, submit: bool = False,
         for i in range(results):
             expect(await c.post(f"/api/inspections/v1/plans/{pid}/results", data={
                 "project_id": world.project_id, "building_name": f"{i + 1}#楼", "hazard_codes": ["JGJ59-A.0.6-01"],
-                "finding": f"第{i + 1}处临边防护缺失"}, files=[("photos", ("p.jpg", site_photo(i), "image/jpeg"))]), 201)
+                "finding": f"第{i + 1}处临边防护缺失"},
+                files=[("photos", ("p.jpg", site_photo(i), "image/jpeg"))]), 201)
         if sign:
             expect(await c.put(f"/api/inspections/v1/plans/{pid}/signature",
                                files={"file": ("s.png", signature_png(), "image/png")}), 200)
@@ -368,9 +371,9 @@ async def record_fields(p: Platform, world: Any) -> tuple[list[tuple[str, str]],
         term = expect(await c.get("/api/inspections/v1/terms", params={"check_type": "safety", "q": "临边"}),
                       200)["items"][0]["code"]
         violation = expect(await c.get("/api/inspections/v1/violations", params={"q": "基坑"}), 200)["items"][0]["code"]
-        fields = [("project_id", world.project_id), ("check_type", "safety"), ("part_checked", "2#楼 12层 主体结构施工"),
-                  ("term_codes", term), ("violation_codes", violation), ("supplement", "东侧临边防护栏杆缺失，未设挡脚板。"),
-                  ("issue_recipient_ids", liu.user_id)]
+        fields = [("project_id", world.project_id), ("check_type", "safety"),
+                  ("part_checked", "2#楼 12层 主体结构施工"), ("term_codes", term), ("violation_codes", violation),
+                  ("supplement", "东侧临边防护栏杆缺失，未设挡脚板。"), ("issue_recipient_ids", liu.user_id)]
         for _ in range(150):
             r = await c.post("/api/inspections/v1/records", data=dict(fields))
             if r.status_code == 201:
@@ -508,7 +511,8 @@ async def quiesce(mongo: Any, amqp_url: str, timeout: float = 180) -> float:
     try:
         channel = await connection.channel()
         while time.monotonic() - started < timeout:
-            pending = sum([await mongo[f"bench_{s}"]["outbox"].count_documents({"status": "pending"}) for s in SERVICES])
+            pending = sum([await mongo[f"bench_{s}"]["outbox"].count_documents({"status": "pending"})
+                           for s in SERVICES])
             depth = 0
             for q in queues:
                 try:
@@ -524,7 +528,240 @@ async def quiesce(mongo: Any, amqp_url: str, timeout: float = 180) -> float:
     return round(time.monotonic() - started, 1)
 
 
+async def measure_limits(infra: EmbeddedInfra, workdir: Path) -> dict[str, Any]:
+    """Phase 1: the limits of this machine for this stack, before any service runs."""
+    say("limits of this machine: bare FastAPI, raw database insert, raw confirmed publish …")
+    return {"bare_fastapi_pydantic_body": await limit_bare_fastapi(workdir),
+            "database_insert": await limit_db_insert(infra.cfg.mongo_url),
+            "rabbitmq_confirmed_publish": await limit_publish(infra.cfg.amqp_url),
+            "argon2_verify": await limit_argon2_verify()}
+
+
+@dataclass
+class Prepared:
+    """What the measurements work on (phase 2)."""
+
+    world: Any
+    users: list[str]
+    listed_plan: str
+    targets: list[str]
+    notice_plan: str
+    to_submit: list[str]
+    zhang: Any
+    record_form: list[tuple[str, str]]
+    hainan_zhang: Any
+
+
+async def prepare(p: Platform) -> Prepared:
+    """Phase 2: start the services, build the Hubei world, 20 more users, the plans to work on,
+    and the Hainan world for supervision records."""
+    say(f"starting {', '.join(SERVICES)} as processes …")
+    await p.start()
+    say("building the Hubei world, 20 more users and the plans to work on …")
+    world = await build_world(p.api, admin_password=DEV_ADMIN_PASSWORD)
+    async with p.api(world.people["zhang"].token) as c:
+        for _ in range(150):
+            r = await c.get("/api/inspections/v1/projects", params={"limit": 100})
+            if any(x["project_id"] == world.project_id for x in r.json().get("items", [])):
+                break
+            await asyncio.sleep(0.2)
+    async with p.api() as c:
+        admin_token = expect(await c.post("/api/identity/v1/sessions", json={
+            "tenant": "hubei", "username": "admin", "password": DEV_ADMIN_PASSWORD}), 200)["access_token"]
+    users = [f"bench.{i}.{new_id()[:6]}" for i in range(20)]
+    async with p.api(admin_token) as c:
+        await gather_limited([c.post("/api/identity/v1/users", json={
+            "org_id": world.station_id, "username": u, "display_name": "压测用户", "password": PASSWORD,
+            "roles": ["supervisor"]}) for u in users], limit=4)
+    listed_plan = await make_plan(p.api, world, results=10, sign=False)
+    targets = await gather_limited([make_plan(p.api, world, results=0, sign=False) for _ in range(16)])
+    notice_plan = await make_plan(p.api, world, results=3, submit=True)
+    to_submit = await gather_limited([make_plan(p.api, world, results=1) for _ in range(
+        SUBMIT_PLANS)], limit=6)
+    say("building the Hainan world for supervision records (HN-04) …")
+    hainan = await build_world(p.api, admin_password=DEV_ADMIN_PASSWORD, tenant="hainan", place=HAIKOU)
+    record_form, hainan_zhang = await record_fields(p, hainan)
+    return Prepared(world=world, users=users, listed_plan=listed_plan, targets=targets, notice_plan=notice_plan,
+                    to_submit=to_submit, zhang=world.people["zhang"], record_form=record_form,
+                    hainan_zhang=hainan_zhang)
+
+
+async def measure_sign_in(p: Platform, prep: Prepared, workdir: Path, figures: dict[str, Any]) -> None:
+    say("signing in (20 users in turn) …")
+    bodies = ",".join(lua_string(json.dumps({"tenant": "hubei", "username": u, "password": PASSWORD}))
+                      for u in prep.users)
+    sign_lua = (f"local bodies = {{{bodies}}}\nlocal n = 0\n"
+                'wrk.headers["Content-Type"] = "application/json"\n'
+                "request = function()\n  n = n + 1\n"
+                '  return wrk.format("POST", "/api/identity/v1/sessions", nil, bodies[((n - 1) % #bodies) + 1])\n'
+                "end\n")
+    await measured("sign_in", figures, asyncio.to_thread(wrk, p.url("identity"), sign_lua, workdir=workdir))
+
+
+async def measure_list_results(p: Platform, prep: Prepared, workdir: Path,
+                               figures: dict[str, Any]) -> dict[str, Any]:
+    """Listing a plan's results on one, then two worker processes; returns the scaling figure."""
+    say("listing a plan's results (10 results, 1 photo each, presigned URLs) …")
+    list_lua = lua_request("GET", f"/api/inspections/v1/plans/{prep.listed_plan}/results", token=prep.zhang.token)
+    await measured("list_results", figures,
+                   asyncio.to_thread(wrk, p.url("inspections"), list_lua, workdir=workdir))
+    say("… and again with inspections on two worker processes")
+    p.procs["inspections"].stop()
+    p.procs["inspections"].workers = 2
+    await p.procs["inspections"].start()
+    two = await measured("list_results_two_workers", figures,
+                         asyncio.to_thread(wrk, p.url("inspections"), list_lua, workdir=workdir))
+    p.procs["inspections"].stop()
+    p.procs["inspections"].workers = 1
+    await p.procs["inspections"].start()
+    one = figures["list_results"]
+    return {
+        "figure": "list_results", "one_worker_rps": one.get("requests_per_s"),
+        "two_workers_rps": two.get("requests_per_s"),
+        "factor": _ratio(two.get("requests_per_s"), one.get("requests_per_s")),
+        "note": "2 cores carry the workers, wrk, SecantusDB, RabbitMQ and S3 at the same time"}
+
+
+async def measure_add_result(p: Platform, prep: Prepared, workdir: Path, figures: dict[str, Any]) -> None:
+    say("adding inspection results (multipart, one JPEG photo; 16 plans in turn) …")
+    body, ctype = multipart([("project_id", prep.world.project_id), ("building_name", "5#楼"),
+                             ("hazard_codes", "JGJ59-A.0.6-01"), ("finding", "五层临边防护缺失")],
+                            [("photos", "site.jpg", site_photo(9), "image/jpeg")])
+    (workdir / "result.bin").write_bytes(body)
+    add_lua = (f'local ids = {{{",".join(json.dumps(i) for i in prep.targets)}}}\nlocal n = 0\n'
+               f'local f = io.open({lua_string(str(workdir / "result.bin"))}, "rb"); '
+               f'local body = f:read("*all"); f:close()\n'
+               f'wrk.headers["Authorization"] = "Bearer {prep.zhang.token}"\n'
+               f'wrk.headers["Content-Type"] = "{ctype}"\n'
+               "request = function()\n  n = n + 1\n  local id = ids[((n - 1) % #ids) + 1]\n"
+               '  return wrk.format("POST", "/api/inspections/v1/plans/" .. id .. "/results", nil, body)\n'
+               "end\n")
+    await measured("add_result", figures,
+                   asyncio.to_thread(wrk, p.url("inspections"), add_lua, workdir=workdir))
+
+
+async def measure_submit_plan(p: Platform, prep: Prepared, workdir: Path, figures: dict[str, Any]) -> None:
+    say(f"submitting plans (each once; {len(prep.to_submit)} prepared) …")
+    (workdir / "submit.json").write_text(json.dumps(submit_body(), ensure_ascii=False))
+    submit_lua = (f'local ids = {{{",".join(json.dumps(i) for i in prep.to_submit)}}}\nlocal n = 0\n'
+                  f'local f = io.open({lua_string(str(workdir / "submit.json"))}, "rb"); '
+                  f'local body = f:read("*all"); f:close()\n'
+                  f'wrk.headers["Authorization"] = "Bearer {prep.zhang.token}"\n'
+                  'wrk.headers["Content-Type"] = "application/json"\n'
+                  "request = function()\n  n = n + 1\n  local id = ids[((n - 1) % #ids) + 1]\n"
+                  '  return wrk.format("POST", "/api/inspections/v1/plans/" .. id .. "/submit", nil, body)\n'
+                  "end\n")
+    await measured("submit_plan", figures, asyncio.to_thread(
+        wrk, p.url("inspections"), submit_lua, seconds=SUBMIT_SECONDS, workdir=workdir))
+    if figures["submit_plan"].get("requests", 0) > len(prep.to_submit):
+        figures["submit_plan"]["exhausted"] = True
+        figures["submit_plan"]["note"] = (
+            f"all {len(prep.to_submit)} prepared plans were submitted before the run ended: requests after "
+            "those answered 409 (fast) and the figures understate the rate; raise "
+            "ANJIAN_BENCH_SUBMIT_PLANS or lower ANJIAN_BENCH_SUBMIT_SECONDS")
+
+
+async def count_submissions_to_notices(mongo: Any, prep: Prepared, figures: dict[str, Any], *,
+                                       since: float) -> None:
+    """The notices issued for the plans submitted (one each, distinct numbers)."""
+    notices = await mongo["bench_notices"]["notices"].find({"plan_id": {"$in": prep.to_submit}},
+                                                           {"plan_id": 1, "number": 1}).to_list()
+    submitted = await mongo["bench_inspections"]["plans"].count_documents(
+        {"_id": {"$in": prep.to_submit}, "status": "submitted"})
+    figures["submissions_to_notices"] = {
+        "plans_submitted": submitted, "answered_200_within_the_run": figures["submit_plan"].get(
+            "statuses", {}).get("200", 0), "notices_issued": len(notices),
+        "plans_with_a_notice": len({n["plan_id"] for n in notices}),
+        "distinct_numbers": len({n["number"] for n in notices}),
+        "seconds_until_all_events_consumed": round(time.monotonic() - since, 1)}
+
+
+async def measure_submit_record(p: Platform, prep: Prepared, workdir: Path, figures: dict[str, Any]) -> None:
+    say("submitting supervision records (HN-04: multipart, one JPEG, issued to the project manager) …")
+    body, ctype = multipart(prep.record_form, [("photos", "edge.jpg", site_photo(22), "image/jpeg")])
+    (workdir / "record.bin").write_bytes(body)
+    record_lua = lua_request("POST", "/api/inspections/v1/records", token=prep.hainan_zhang.token,
+                             body_file=workdir / "record.bin", content_type=ctype)
+    await measured("submit_record", figures,
+                   asyncio.to_thread(wrk, p.url("inspections"), record_lua, workdir=workdir))
+
+
+async def measure_notice_pdf(p: Platform, prep: Prepared, mongo: Any, figures: dict[str, Any]) -> None:
+    say("rendering the notice PDF …")
+    async with p.api(prep.zhang.token) as c:
+        notice_id = None
+        for _ in range(300):
+            doc = await mongo["bench_notices"]["notices"].find_one({"plan_id": prep.notice_plan}, {"_id": 1})
+            notice_id = doc and doc["_id"]
+            if notice_id and (await c.get(f"/api/reporting/v1/notices/{notice_id}/document.pdf")
+                              ).status_code == 200:
+                break
+            await asyncio.sleep(0.2)
+    await measured("notice_pdf", figures, pdf_seconds(p, prep.world, notice_id))
+
+
+def ratios(limits: dict[str, Any], figures: dict[str, Any]) -> dict[str, float | None]:
+    """Each platform figure as a ratio to the limit it is bounded by."""
+    bare = limits["bare_fastapi_pydantic_body"]["requests_per_s"]
+    publish = limits["rabbitmq_confirmed_publish"]["publishes_per_s"]
+    insert = limits["database_insert"]["inserts_per_s"]
+    argon = limits["argon2_verify"]["verifies_per_s"]
+
+    def rps(name: str) -> float | None:
+        return figures[name].get("requests_per_s")
+
+    return {
+        "sign_in / bare FastAPI": _ratio(rps("sign_in"), bare),
+        "list_results / bare FastAPI": _ratio(rps("list_results"), bare),
+        "add_result / bare FastAPI": _ratio(rps("add_result"), bare),
+        "add_result / raw database insert": _ratio(rps("add_result"), insert),
+        "submit_plan / bare FastAPI": _ratio(rps("submit_plan"), bare),
+        "submit_plan / raw database insert": _ratio(rps("submit_plan"), insert),
+        "submit_record / bare FastAPI": _ratio(rps("submit_record"), bare),
+        "submit_record / raw database insert": _ratio(rps("submit_record"), insert),
+        "sign_in / raw Argon2id verify": _ratio(rps("sign_in"), argon),
+        "outbox relay / raw confirmed publish": _ratio(figures["outbox_relay"].get("published_per_s"), publish),
+    }
+
+
+def keep_logs(workdir: Path) -> None:
+    """Copy the services' and the infrastructure's logs to ``bench/logs``."""
+    logs = HERE / "logs"
+    shutil.rmtree(logs, ignore_errors=True)
+    logs.mkdir()
+    for f in list(workdir.glob("*.log")) + list((workdir / "infra").glob("*.log")):
+        shutil.copy(f, logs / f.name)
+
+
+async def measure_platform(p: Platform, prep: Prepared, mongo: Any, amqp: str, workdir: Path,
+                           results: dict[str, Any], waits: dict[str, float]) -> dict[str, Any]:
+    """Phase 3: every platform figure, each after the previous one's backlog drained."""
+    figures: dict[str, Any] = {}
+    waits["before sign in"] = await quiesce(mongo, amqp)
+    await measure_sign_in(p, prep, workdir, figures)
+    results["scaling_one_to_two_workers"] = await measure_list_results(p, prep, workdir, figures)
+    waits["before add result"] = await quiesce(mongo, amqp)
+    await measure_add_result(p, prep, workdir, figures)
+    waits["before submit"] = await quiesce(mongo, amqp)
+    await measure_submit_plan(p, prep, workdir, figures)
+    t = time.monotonic()
+    waits["notices and notifications for the submitted plans"] = await quiesce(mongo, amqp)
+    await count_submissions_to_notices(mongo, prep, figures, since=t)
+    waits["before submit record"] = await quiesce(mongo, amqp)
+    await measure_submit_record(p, prep, workdir, figures)
+    waits["records consumed"] = await quiesce(mongo, amqp)
+    say("events through the outbox relay …")
+    await measured("outbox_relay", figures, relay_throughput(p, mongo))
+    waits["before latency"] = await quiesce(mongo, amqp)
+    say("commit-to-consumer latency at 10 requests/s …")
+    await measured("commit_to_consumer", figures, commit_to_consumer_latency(p, prep.world, mongo))
+    await measure_notice_pdf(p, prep, mongo, figures)
+    figures.pop("list_results_two_workers", None)
+    return figures
+
+
 async def main_async() -> dict[str, Any]:
+    """The whole run: limits, preparation, platform figures, ratios (see the module docstring)."""
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: run `make install` (deploy/local/bin/install-system-deps)")
     results: dict[str, Any] = {"machine": machine(), "settings": {"wrk_seconds": SECONDS,
@@ -537,179 +774,19 @@ async def main_async() -> dict[str, Any]:
         infra.start()
         p = Platform(infra, workdir)
         mongo = connect(infra.cfg.mongo_url)
-        amqp = infra.cfg.amqp_url
         waits: dict[str, float] = {}
         try:
-            say("limits of this machine: bare FastAPI, raw database insert, raw confirmed publish …")
-            limits = {"bare_fastapi_pydantic_body": await limit_bare_fastapi(workdir),
-                      "database_insert": await limit_db_insert(infra.cfg.mongo_url),
-                      "rabbitmq_confirmed_publish": await limit_publish(amqp),
-                      "argon2_verify": await limit_argon2_verify()}
-            results["limits"] = limits
-            say(f"starting {', '.join(SERVICES)} as processes …")
-            await p.start()
-            say("building the Hubei world, 20 more users and the plans to work on …")
-            world = await build_world(p.api, admin_password=DEV_ADMIN_PASSWORD)
-            async with p.api(world.people["zhang"].token) as c:
-                for _ in range(150):
-                    r = await c.get("/api/inspections/v1/projects", params={"limit": 100})
-                    if any(x["project_id"] == world.project_id for x in r.json().get("items", [])):
-                        break
-                    await asyncio.sleep(0.2)
-            admin = world.people["zhang"]
-            async with p.api() as c:
-                admin_token = expect(await c.post("/api/identity/v1/sessions", json={
-                    "tenant": "hubei", "username": "admin", "password": DEV_ADMIN_PASSWORD}), 200)["access_token"]
-            users = [f"bench.{i}.{new_id()[:6]}" for i in range(20)]
-            async with p.api(admin_token) as c:
-                await gather_limited([c.post("/api/identity/v1/users", json={
-                    "org_id": world.station_id, "username": u, "display_name": "压测用户", "password": PASSWORD,
-                    "roles": ["supervisor"]}) for u in users], limit=4)
-            listed_plan = await make_plan(p.api, world, results=10, sign=False)
-            targets = await gather_limited([make_plan(p.api, world, results=0, sign=False) for _ in range(16)])
-            notice_plan = await make_plan(p.api, world, results=3, submit=True)
-            to_submit = await gather_limited([make_plan(p.api, world, results=1) for _ in range(
-                SUBMIT_PLANS)], limit=6)
-            zhang = world.people["zhang"]
-            del admin
-            say("building the Hainan world for supervision records (HN-04) …")
-            hainan = await build_world(p.api, admin_password=DEV_ADMIN_PASSWORD, tenant="hainan", place=HAIKOU)
-            record_form, hainan_zhang = await record_fields(p, hainan)
-
-            figures: dict[str, Any] = {}
-            waits["before sign in"] = await quiesce(mongo, amqp)
-            say("signing in (20 users in turn) …")
-            bodies = ",".join(lua_string(json.dumps({"tenant": "hubei", "username": u, "password": PASSWORD}))
-                              for u in users)
-            sign_lua = (f"local bodies = {{{bodies}}}\nlocal n = 0\n"
-                        'wrk.headers["Content-Type"] = "application/json"\n'
-                        "request = function()\n  n = n + 1\n"
-                        '  return wrk.format("POST", "/api/identity/v1/sessions", nil, bodies[((n - 1) % #bodies) + 1])\n'
-                        "end\n")
-            await measured("sign_in", figures, asyncio.to_thread(wrk, p.url("identity"), sign_lua, workdir=workdir))
-
-            say("listing a plan's results (10 results, 1 photo each, presigned URLs) …")
-            list_lua = lua_request("GET", f"/api/inspections/v1/plans/{listed_plan}/results", token=zhang.token)
-            await measured("list_results", figures, asyncio.to_thread(wrk, p.url("inspections"), list_lua, workdir=workdir))
-            say("… and again with inspections on two worker processes")
-            p.procs["inspections"].stop()
-            p.procs["inspections"].workers = 2
-            await p.procs["inspections"].start()
-            two = await measured("list_results_two_workers", figures,
-                                 asyncio.to_thread(wrk, p.url("inspections"), list_lua, workdir=workdir))
-            p.procs["inspections"].stop()
-            p.procs["inspections"].workers = 1
-            await p.procs["inspections"].start()
-            one = figures["list_results"]
-            results["scaling_one_to_two_workers"] = {
-                "figure": "list_results", "one_worker_rps": one.get("requests_per_s"),
-                "two_workers_rps": two.get("requests_per_s"),
-                "factor": _ratio(two.get("requests_per_s"), one.get("requests_per_s")),
-                "note": "2 cores carry the workers, wrk, SecantusDB, RabbitMQ and S3 at the same time"}
-
-            waits["before add result"] = await quiesce(mongo, amqp)
-            say("adding inspection results (multipart, one JPEG photo; 16 plans in turn) …")
-            body, ctype = multipart([("project_id", world.project_id), ("building_name", "5#楼"),
-                                     ("hazard_codes", "JGJ59-A.0.6-01"), ("finding", "五层临边防护缺失")],
-                                    [("photos", "site.jpg", site_photo(9), "image/jpeg")])
-            (workdir / "result.bin").write_bytes(body)
-            add_lua = (f'local ids = {{{",".join(json.dumps(i) for i in targets)}}}\nlocal n = 0\n'
-                       f'local f = io.open({lua_string(str(workdir / "result.bin"))}, "rb"); '
-                       f'local body = f:read("*all"); f:close()\n'
-                       f'wrk.headers["Authorization"] = "Bearer {zhang.token}"\n'
-                       f'wrk.headers["Content-Type"] = "{ctype}"\n'
-                       "request = function()\n  n = n + 1\n  local id = ids[((n - 1) % #ids) + 1]\n"
-                       '  return wrk.format("POST", "/api/inspections/v1/plans/" .. id .. "/results", nil, body)\n'
-                       "end\n")
-            await measured("add_result", figures, asyncio.to_thread(wrk, p.url("inspections"), add_lua, workdir=workdir))
-
-            waits["before submit"] = await quiesce(mongo, amqp)
-            say(f"submitting plans (each once; {len(to_submit)} prepared) …")
-            (workdir / "submit.json").write_text(json.dumps(submit_body(), ensure_ascii=False))
-            submit_lua = (f'local ids = {{{",".join(json.dumps(i) for i in to_submit)}}}\nlocal n = 0\n'
-                          f'local f = io.open({lua_string(str(workdir / "submit.json"))}, "rb"); '
-                          f'local body = f:read("*all"); f:close()\n'
-                          f'wrk.headers["Authorization"] = "Bearer {zhang.token}"\n'
-                          'wrk.headers["Content-Type"] = "application/json"\n'
-                          "request = function()\n  n = n + 1\n  local id = ids[((n - 1) % #ids) + 1]\n"
-                          '  return wrk.format("POST", "/api/inspections/v1/plans/" .. id .. "/submit", nil, body)\n'
-                          "end\n")
-            await measured("submit_plan", figures, asyncio.to_thread(
-                wrk, p.url("inspections"), submit_lua, seconds=SUBMIT_SECONDS, workdir=workdir))
-            if figures["submit_plan"].get("requests", 0) > len(to_submit):
-                figures["submit_plan"]["exhausted"] = True
-                figures["submit_plan"]["note"] = (
-                    f"all {len(to_submit)} prepared plans were submitted before the run ended: requests after "
-                    "those answered 409 (fast) and the figures understate the rate; raise "
-                    "ANJIAN_BENCH_SUBMIT_PLANS or lower ANJIAN_BENCH_SUBMIT_SECONDS")
-
-            t = time.monotonic()
-            waits["notices and notifications for the submitted plans"] = await quiesce(mongo, amqp)
-            notices = await mongo["bench_notices"]["notices"].find({"plan_id": {"$in": to_submit}},
-                                                                   {"plan_id": 1, "number": 1}).to_list()
-            submitted = await mongo["bench_inspections"]["plans"].count_documents(
-                {"_id": {"$in": to_submit}, "status": "submitted"})
-            figures["submissions_to_notices"] = {
-                "plans_submitted": submitted, "answered_200_within_the_run": figures["submit_plan"].get(
-                    "statuses", {}).get("200", 0), "notices_issued": len(notices),
-                "plans_with_a_notice": len({n["plan_id"] for n in notices}),
-                "distinct_numbers": len({n["number"] for n in notices}),
-                "seconds_until_all_events_consumed": round(time.monotonic() - t, 1)}
-
-            waits["before submit record"] = await quiesce(mongo, amqp)
-            say("submitting supervision records (HN-04: multipart, one JPEG, issued to the project manager) …")
-            body, ctype = multipart(record_form, [("photos", "edge.jpg", site_photo(22), "image/jpeg")])
-            (workdir / "record.bin").write_bytes(body)
-            record_lua = lua_request("POST", "/api/inspections/v1/records", token=hainan_zhang.token,
-                                     body_file=workdir / "record.bin", content_type=ctype)
-            await measured("submit_record", figures,
-                           asyncio.to_thread(wrk, p.url("inspections"), record_lua, workdir=workdir))
-            waits["records consumed"] = await quiesce(mongo, amqp)
-
-            say("events through the outbox relay …")
-            await measured("outbox_relay", figures, relay_throughput(p, mongo))
-            waits["before latency"] = await quiesce(mongo, amqp)
-            say("commit-to-consumer latency at 10 requests/s …")
-            await measured("commit_to_consumer", figures, commit_to_consumer_latency(p, world, mongo))
-            say("rendering the notice PDF …")
-            async with p.api(zhang.token) as c:
-                notice_id = None
-                for _ in range(300):
-                    doc = await mongo["bench_notices"]["notices"].find_one({"plan_id": notice_plan}, {"_id": 1})
-                    notice_id = doc and doc["_id"]
-                    if notice_id and (await c.get(f"/api/reporting/v1/notices/{notice_id}/document.pdf")
-                                      ).status_code == 200:
-                        break
-                    await asyncio.sleep(0.2)
-            await measured("notice_pdf", figures, pdf_seconds(p, world, notice_id))
-            figures.pop("list_results_two_workers", None)
+            results["limits"] = limits = await measure_limits(infra, workdir)
+            prep = await prepare(p)
+            figures = await measure_platform(p, prep, mongo, infra.cfg.amqp_url, workdir, results, waits)
             results["platform"] = figures
             results["waited_for_quiet_seconds"] = waits
-            bare = limits["bare_fastapi_pydantic_body"]["requests_per_s"]
-            publish = limits["rabbitmq_confirmed_publish"]["publishes_per_s"]
-            insert = limits["database_insert"]["inserts_per_s"]
-            argon = limits["argon2_verify"]["verifies_per_s"]
-            results["ratios"] = {
-                "sign_in / bare FastAPI": _ratio(figures["sign_in"].get("requests_per_s"), bare),
-                "list_results / bare FastAPI": _ratio(figures["list_results"].get("requests_per_s"), bare),
-                "add_result / bare FastAPI": _ratio(figures["add_result"].get("requests_per_s"), bare),
-                "add_result / raw database insert": _ratio(figures["add_result"].get("requests_per_s"), insert),
-                "submit_plan / bare FastAPI": _ratio(figures["submit_plan"].get("requests_per_s"), bare),
-                "submit_plan / raw database insert": _ratio(figures["submit_plan"].get("requests_per_s"), insert),
-                "submit_record / bare FastAPI": _ratio(figures["submit_record"].get("requests_per_s"), bare),
-                "submit_record / raw database insert": _ratio(figures["submit_record"].get("requests_per_s"), insert),
-                "sign_in / raw Argon2id verify": _ratio(figures["sign_in"].get("requests_per_s"), argon),
-                "outbox relay / raw confirmed publish": _ratio(figures["outbox_relay"].get("published_per_s"), publish),
-            }
+            results["ratios"] = ratios(limits, figures)
         finally:
             p.stop()
             await mongo.close()
             infra.stop()
-            logs = HERE / "logs"
-            shutil.rmtree(logs, ignore_errors=True)
-            logs.mkdir()
-            for f in list(workdir.glob("*.log")) + list((workdir / "infra").glob("*.log")):
-                shutil.copy(f, logs / f.name)
+            keep_logs(workdir)
     return results
 
 

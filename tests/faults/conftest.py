@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from anjian_local.infra import rabbitmqctl
 from faultkit import FaultWorld
 from pymongo import AsyncMongoClient
+
+from anjian_local.infra import rabbitmqctl
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import aio_pika
+from pymongo import AsyncMongoClient
+
 from anjian_local.subprocess_service import ServiceProcess
 from anjian_shared.events import make_event
 from anjian_shared.events.common import MediaRef, PersonRef
@@ -42,7 +44,6 @@ from anjian_shared.events.inspections_v1 import (
     ResultSnapshot,
 )
 from anjian_shared.types import new_id, utcnow
-from pymongo import AsyncMongoClient
 
 
 @dataclass

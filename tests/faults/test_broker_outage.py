@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 
 import pytest
+
 from anjian_local.fixtures_faults import restart_process
 from anjian_local.scenario import expect
 from anjian_local.testing.fixtures import eventually

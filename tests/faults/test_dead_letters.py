@@ -17,10 +17,11 @@ from typing import Any
 
 import aio_pika
 import pytest
+from faultkit import Outcomes, duplicates, plan_submitted_event
+
 from anjian_local.testing.fixtures import eventually
 from anjian_shared import failpoints
 from anjian_shared.bus import DELIVERY_STATS
-from faultkit import Outcomes, duplicates, plan_submitted_event
 
 pytestmark = pytest.mark.slow
 QUEUE = "notices.plan-submissions"

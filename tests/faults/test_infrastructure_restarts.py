@@ -20,10 +20,11 @@ import signal
 import time
 
 import pytest
+from faultkit import Outcomes, Stream, dead_letter_counts
+
 from anjian_local.fixtures_faults import restart_process
 from anjian_shared.bus import DELIVERY_STATS
 from anjian_shared.events.common import MediaRef
-from faultkit import Outcomes, Stream, dead_letter_counts
 
 pytestmark = pytest.mark.slow
 

@@ -7,6 +7,7 @@ import signal
 import time
 
 import pytest
+
 from anjian_local.fixtures_faults import restart_process
 from anjian_local.media import signature_png, site_photo
 from anjian_local.scenario import expect

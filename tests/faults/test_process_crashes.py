@@ -17,8 +17,9 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from anjian_local.testing.fixtures import eventually
 from faultkit import FaultWorld, Outcomes, duplicates, plan_submitted_event
+
+from anjian_local.testing.fixtures import eventually
 
 pytestmark = pytest.mark.slow
 

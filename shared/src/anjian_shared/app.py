@@ -27,6 +27,7 @@ from .logging import RequestContextMiddleware, configure_logging
 from .mongo import Mongo
 from .outbox import OutboxRelay
 from .problems import PROBLEM_RESPONSES, UnexpectedErrorMiddleware, install_problem_handlers
+from .retry import RECONNECT
 from .settings import ServiceSettings
 from .storage import Storage
 
@@ -67,22 +68,16 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         app.state.started = False
         tasks: list[asyncio.Task[Any]] = []
 
+        async def prepare() -> None:
+            await app.state.mongo.ensure_platform_indexes()
+            for hook in spec.startup:
+                await hook(app)
+            await app.state.storage.ensure_bucket()
+            await app.state.bus.ensure_connected()
+
         async def start() -> None:
-            delay = 0.5
-            while True:
-                try:
-                    await app.state.mongo.ensure_platform_indexes()
-                    for hook in spec.startup:
-                        await hook(app)
-                    await app.state.storage.ensure_bucket()
-                    await app.state.bus.ensure_connected()
-                    break
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - a dependency is not up yet
-                    log.warning("startup waiting for dependencies", error=repr(exc)[:300])
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 5)
+            # a dependency not up yet: try again (retry.RECONNECT: 0.5 s → 5 s, until shutdown)
+            await RECONNECT.call(prepare, what="startup waiting for dependencies")
             tasks.append(asyncio.create_task(app.state.bus.supervise(), name=f"{spec.name}-bus-supervisor"))
             tasks.append(asyncio.create_task(app.state.relay.run(), name=f"{spec.name}-outbox-relay"))
             for job in spec.background:

@@ -24,6 +24,7 @@ import argparse
 import inspect
 import json
 import sys
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -40,101 +41,37 @@ EXCHANGE = "anjian.events"
 SNAPSHOT_DIR = Path(__file__).resolve().parent / "events" / "schemas"
 CONTENT_TYPE = "application/cloudevents+json"
 
-DESCRIPTION = """\
-Everything that happens in Anjian (安监) is published as an event: a **CloudEvents 1.0**
-event in structured JSON mode (`application/cloudevents+json`). The payload (`data`) of
-each event type is described below; the types are versioned (`…v1`) and a version only
-ever gains optional fields. A breaking change is published as a new version.
+PROSE = resources.files(__package__) / "asyncapi_docs"
+"""The document's prose, in Markdown (package data): ``intro.md`` + ``partners.md`` is the
+document description, ``descriptions.md`` holds the short descriptions of its parts."""
 
-## Envelope
 
-| attribute | meaning |
-| --- | --- |
-| `specversion` | `1.0` |
-| `id` | unique event id (a UUID). Deduplicate on it: delivery is at least once |
-| `type` | `<service>.<aggregate>.<past-tense verb>.v<N>`, e.g. `notices.notice.issued.v1` |
-| `source` | `/<tenant>/<service>`, e.g. `/hubei/notices` |
-| `subject` | id of the aggregate the event is about (plan, notice, user …) |
-| `time` | when it happened (RFC 3339, UTC) |
-| `datacontenttype` | `application/json` |
-| `tenant` | extension attribute: the province (`hubei`, `hainan`, `fujian`, `hunan`, `hebei`) |
-| `traceparent` | extension attribute: W3C trace context of the request that caused it |
-| `data` | the payload, see each message |
+def prose(name: str) -> str:
+    """The text of one Markdown file of ``asyncapi_docs``."""
+    return (PROSE / name).read_text(encoding="utf-8")
 
-Inside the platform the events travel on the topic exchange `anjian.events`, routing key =
-`type`. Partner systems never connect to that exchange: they follow **their own province's**
-events through the partners service, in one of two ways.
 
-## Partners: subscribe
+def description() -> str:
+    """The document's description: the envelope, then the partner guide."""
+    return prose("intro.md") + "\n" + prose("partners.md")
 
-1. The province administrator registers the partner: `POST /api/identity/v1/clients`
-   `{"name": "…", "scopes": ["events:read"]}` → `client_id`, `client_secret` (shown once).
-2. The partner gets an access token (OAuth 2.0 client credentials, RFC 6749 §4.4):
-   `POST /api/identity/v1/oauth/token` with `grant_type=client_credentials`, `client_id`,
-   `client_secret` (form or JSON, or HTTP Basic) → `access_token` (RS256 JWT, 15 minutes).
-3. It subscribes: `POST /api/partners/v1/subscriptions` with `Authorization: Bearer <token>` and
-   `{"kind": "webhook", "url": "https://partner.example/anjian", "event_types": ["notices.*.*.v1",
-   "inspections.plan.submitted.v1"]}`. Patterns match the event `type` word by word like AMQP
-   topic bindings: `*` is exactly one word, `#` zero or more (`#` alone: everything;
-   `notices.#` every notices event). A pattern that matches no type of this catalog is refused.
-   The answer carries the webhook signing secret (`whsec_…`) once.
 
-Only events of the partner's own tenant are ever delivered or replayed.
+def part_descriptions() -> dict[str, str]:
+    """``descriptions.md`` as {key: one-line text}: each ``## key`` section, lines joined by spaces."""
+    parts: dict[str, str] = {}
+    key: str | None = None
+    for line in prose("descriptions.md").splitlines():
+        if line.startswith("## "):
+            key = line[3:].strip()
+            parts[key] = ""
+        elif key is not None and line.strip():
+            parts[key] = f"{parts[key]} {line.strip()}".lstrip()
+    return parts
 
-## Webhook delivery (channel `partnerWebhook`)
 
-Each event is `POST`ed to the subscription's `url`, body = the CloudEvent (structured JSON),
-signed per the **Standard Webhooks** specification (https://www.standardwebhooks.com):
+ENVELOPE_ATTRIBUTES = ("specversion", "id", "type", "source", "subject", "time", "datacontenttype", "tenant",
+                       "traceparent", "data")
 
-- `webhook-id`: the CloudEvent `id` (same on every retry: deduplicate on it);
-- `webhook-timestamp`: Unix seconds of this attempt (reject if more than 5 minutes off);
-- `webhook-signature`: `v1,<base64 HMAC-SHA256(key, "<webhook-id>.<webhook-timestamp>.<body>")>`
-  where `key` is the base64-decoded part of the secret after `whsec_`. After
-  `POST /api/partners/v1/subscriptions/{id}/secret/rotate` the header carries two
-  space-separated signatures (new and old secret) for the grace period (24 hours by default);
-  accept the delivery if any one verifies. The official `standardwebhooks` libraries do this.
-
-Any `2xx` answer (within 10 seconds) acknowledges the event. Anything else (error status,
-timeout, refused connection, redirect) is retried with exponential back-off: after 5 s,
-5 min, 30 min, 2 h, 5 h, 10 h, 10 h … for at least 24 hours. Events of one subscription are
-delivered **in order**: while an event is being retried the later ones wait behind it, then
-follow. A subscription whose event still fails after the retry window is **paused**
-(`status: paused`); the platform publishes `partners.subscription.paused.v1` and keeps the
-undelivered events. `PATCH /api/partners/v1/subscriptions/{id}` `{"status": "active"}`
-resumes it: everything it missed is delivered again. Attempts are listed at
-`GET /api/partners/v1/subscriptions/{id}/deliveries` (status, response code, attempts,
-next attempt).
-
-## AMQP delivery (channel `partnerQueue`)
-
-A subscription of `kind: "amqp"` gets a durable queue `partner.<subscription id>` on the
-platform's RabbitMQ, into which the partners service republishes the matching events of the
-tenant (with publisher confirms, in order), and a broker user of its own that may only read
-(consume, get, ack) that queue. The answer to the `POST` carries `amqp.url`, `amqp.queue`,
-`amqp.username` and `amqp.password` (shown once). Messages are the same CloudEvents
-(`content_type: application/cloudevents+json`, `message_id` = event id, `type` = event type).
-
-## Replay
-
-`GET /api/partners/v1/subscriptions/{id}/events?since=<RFC 3339 time>` or `?after_id=<event id>`
-returns the subscription's events from the event log in delivery order, cursor-paginated
-(`limit` ≤ 100, pass `next_cursor` as `cursor`). The log keeps every event for at least 30
-days. Use it to recover after an outage longer than the retry window, or to reconcile with
-the list APIs.
-"""
-
-ENVELOPE_DESCRIPTIONS = {
-    "specversion": "CloudEvents specification version: always `1.0`.",
-    "id": "Unique id of the event (UUID); the same on every redelivery. Deduplicate on it.",
-    "type": "Event type, `<service>.<aggregate>.<verb>.v<N>`; the AMQP routing key.",
-    "source": "`/<tenant>/<service>` that produced the event.",
-    "subject": "Id of the aggregate the event is about.",
-    "time": "When it happened (RFC 3339, UTC).",
-    "datacontenttype": "Media type of `data`: `application/json`.",
-    "tenant": "Extension attribute: the province the event belongs to.",
-    "traceparent": "Extension attribute: W3C trace context (https://www.w3.org/TR/trace-context/).",
-    "data": "The payload; its schema depends on `type`.",
-}
 
 WEBHOOK_HEADERS: dict[str, Any] = {
     "type": "object",
@@ -174,18 +111,18 @@ def snapshot_schema(model: type[BaseModel]) -> dict[str, Any]:
     return model.model_json_schema(mode="serialization")
 
 
-def envelope_schema() -> dict[str, Any]:
+def envelope_schema(texts: dict[str, str] | None = None) -> dict[str, Any]:
+    texts = texts or part_descriptions()
     schema = CloudEvent.model_json_schema(mode="serialization")
     schema.pop("additionalProperties", None)
     schema["title"] = "CloudEvent"
-    schema["description"] = ("A CloudEvents 1.0 event in structured JSON mode (`application/cloudevents+json`) "
-                             "with the extension attributes `tenant` and `traceparent`.")
+    schema["description"] = texts["envelope"]
     schema["required"] = ["specversion", "id", "type", "source", "time", "datacontenttype", "tenant", "data"]
     for name, prop in schema["properties"].items():
         prop.pop("default", None)
         prop.pop("title", None)
-        if name in ENVELOPE_DESCRIPTIONS:
-            prop["description"] = ENVELOPE_DESCRIPTIONS[name]
+        if name in ENVELOPE_ATTRIBUTES:
+            prop["description"] = texts[f"envelope.{name}"]
         # null attributes are left out of the JSON, never sent as null
         alts = prop.pop("anyOf", None)
         if alts:
@@ -198,10 +135,11 @@ def envelope_schema() -> dict[str, Any]:
 
 def build_document() -> dict[str, Any]:
     """The AsyncAPI 3.0 document of every event type (deterministic: same models, same document)."""
+    texts = part_descriptions()
     types = sorted(EVENT_TYPES)
     key_map, defs = models_json_schema([(EVENT_TYPES[t], "serialization") for t in types],
                                        ref_template="#/components/schemas/{model}")
-    schemas: dict[str, Any] = {"CloudEvent": envelope_schema(), "WebhookHeaders": WEBHOOK_HEADERS}
+    schemas: dict[str, Any] = {"CloudEvent": envelope_schema(texts), "WebhookHeaders": WEBHOOK_HEADERS}
     for name, schema in sorted(defs.get("$defs", {}).items()):
         if name in schemas:
             raise ValueError(f"schema name {name} is used twice")
@@ -238,7 +176,7 @@ def build_document() -> dict[str, Any]:
             "address": t,
             "title": t,
             "summary": summary,
-            "description": f"Routing key `{t}` on the topic exchange `{EXCHANGE}` (inside the platform).",
+            "description": texts["channel.event"].format(type=t, exchange=EXCHANGE),
             "servers": [{"$ref": "#/servers/platformBroker"}],
             "messages": {cid: ref},
             "bindings": {"amqp": {
@@ -258,23 +196,21 @@ def build_document() -> dict[str, Any]:
     channels["partnerWebhook"] = {
         "address": None,
         "title": "Webhook of a partner subscription",
-        "description": "The `url` of a `kind: webhook` subscription; every event is POSTed to it, signed "
-                       "(Standard Webhooks). See the document description for retries and ordering.",
+        "description": texts["channel.partnerWebhook"],
         "servers": [{"$ref": "#/servers/partnerWebhook"}],
         "messages": dict(all_refs),
     }
     channels["partnerQueue"] = {
         "address": "partner.{subscriptionId}",
         "title": "AMQP queue of a partner subscription",
-        "description": "Durable queue `partner.<subscription id>` that only the subscription's broker user may read; "
-                       "the partners service republishes the tenant's matching events into it (default exchange).",
+        "description": texts["channel.partnerQueue"],
         "servers": [{"$ref": "#/servers/partnerBroker"}],
-        "parameters": {"subscriptionId": {"description": "The `id` of the `kind: amqp` subscription."}},
+        "parameters": {"subscriptionId": {"description": texts["channel.partnerQueue.subscriptionId"]}},
         "messages": dict(all_refs),
         "bindings": {"amqp": {
             "is": "queue",
             "queue": {"name": "partner.{subscriptionId}", "durable": True, "exclusive": False, "autoDelete": False,
-                      "vhost": "/"},
+                      "vhost": "partner-{clientId}"},
             "bindingVersion": "0.3.0",
         }},
     }
@@ -282,7 +218,7 @@ def build_document() -> dict[str, Any]:
     operations["deliverWebhook"] = {
         "action": "send",
         "title": "The partners service POSTs each subscribed event to the partner's webhook",
-        "description": "At least once, in order per subscription, signed; retried with back-off for 24 hours.",
+        "description": texts["operation.deliverWebhook"],
         "channel": {"$ref": "#/channels/partnerWebhook"},
         "messages": every_message,
         "bindings": {"http": {"method": "POST", "bindingVersion": "0.3.0"}},
@@ -301,7 +237,7 @@ def build_document() -> dict[str, Any]:
         "info": {
             "title": "Anjian events",
             "version": DOCUMENT_VERSION,
-            "description": DESCRIPTION,
+            "description": description(),
             "license": {"name": "Apache-2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0"},
             "tags": [{"name": "PLAT-03", "description": "Partner event stream"}],
         },
@@ -311,22 +247,21 @@ def build_document() -> dict[str, Any]:
                 "host": "{host}",
                 "protocol": "amqp",
                 "protocolVersion": "0-9-1",
-                "description": "The platform's RabbitMQ (services only).",
+                "description": texts["server.platformBroker"],
                 "variables": {"host": {"default": "rabbitmq:5672"}},
             },
             "partnerBroker": {
                 "host": "{host}",
                 "protocol": "amqps",
                 "protocolVersion": "0-9-1",
-                "description": "The broker address a `kind: amqp` subscription names in `amqp.url`; the "
-                               "subscription's own user name and password.",
+                "description": texts["server.partnerBroker"],
                 "variables": {"host": {"default": "broker.anjian.example.com:5671"}},
                 "security": [{"$ref": "#/components/securitySchemes/partnerBrokerUser"}],
             },
             "partnerWebhook": {
                 "host": "{host}",
                 "protocol": "https",
-                "description": "The partner's own HTTPS endpoint (the subscription's `url`).",
+                "description": texts["server.partnerWebhook"],
                 "variables": {"host": {"default": "partner.example.com"}},
             },
         },
@@ -338,7 +273,7 @@ def build_document() -> dict[str, Any]:
             "securitySchemes": {
                 "partnerBrokerUser": {
                     "type": "userPassword",
-                    "description": "Per-subscription RabbitMQ user: read permission on its queue only.",
+                    "description": texts["security.partnerBrokerUser"],
                 },
             },
         },

@@ -30,8 +30,9 @@ from pymongo.errors import DuplicateKeyError
 from . import failpoints
 from .events import EVENT_TYPES, CloudEvent
 from .logging import bind_context, trace_id_of
-from .mongo import INBOX, Mongo, UnitOfWork, with_transaction
+from .mongo import INBOX, UnitOfWork, UnitOfWorkFactory, with_transaction
 from .problems import dependency_unavailable
+from .retry import DEPENDENCY_WAIT, RECONNECT, REDELIVERY, sleep
 from .types import utcnow
 
 log = structlog.get_logger("anjian.bus")
@@ -100,7 +101,7 @@ class Bus:
         self.connection: aio_pika.abc.AbstractConnection | None = None
         self._publish_channel: aio_pika.abc.AbstractChannel | None = None
         self._exchange: aio_pika.abc.AbstractExchange | None = None
-        self._subscriptions: list[tuple[Subscription, Mongo]] = []
+        self._subscriptions: list[tuple[Subscription, UnitOfWorkFactory]] = []
         self._lock = asyncio.Lock()
 
     @property
@@ -108,7 +109,7 @@ class Bus:
         return (self.connection is not None and not self.connection.is_closed
                 and self._publish_channel is not None and not self._publish_channel.is_closed)
 
-    def add_subscription(self, subscription: Subscription, mongo: Mongo) -> None:
+    def add_subscription(self, subscription: Subscription, mongo: UnitOfWorkFactory) -> None:
         """Consume ``subscription`` on every (re)connection."""
         self._subscriptions.append((subscription, mongo))
 
@@ -130,22 +131,15 @@ class Bus:
             log.info("broker connected", consumers=len(self._subscriptions))
 
     async def supervise(self, interval: float = 1.0) -> None:
-        """Reconnect whenever the connection or a channel is gone; runs until cancelled."""
-        delay = interval
+        """Look every ``interval`` seconds; when the connection or a channel is gone, reconnect
+        (policy ``retry.RECONNECT``: 0.5 s → 5 s, jittered, until it succeeds). Runs until
+        cancelled."""
         while True:
-            await asyncio.sleep(delay)
+            await asyncio.sleep(interval)
             if self.connected:
-                delay = interval
                 continue
-            try:
-                log.warning("broker connection lost, reconnecting")
-                await self.ensure_connected()
-                delay = interval
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - broker still away
-                log.warning("broker reconnect failed", error=repr(exc)[:200])
-                delay = min(delay * 2, 10)
+            log.warning("broker connection lost, reconnecting")
+            await RECONNECT.call(self.ensure_connected, what="broker reconnect")
 
     async def publish(self, event: dict[str, Any]) -> None:
         """Publish one CloudEvent (dict) persistently; returns once the broker confirmed it."""
@@ -174,7 +168,7 @@ class Bus:
             await queue.bind(self.exchange_name, routing_key=t)
         return name
 
-    async def _consume(self, subscription: Subscription, mongo: Mongo) -> None:
+    async def _consume(self, subscription: Subscription, mongo: UnitOfWorkFactory) -> None:
         assert self.connection is not None
         name = await self.declare_queue(subscription.purpose, subscription.handlers)
         channel = await self.connection.channel()
@@ -201,10 +195,6 @@ class Bus:
             await self._drop()
 
 
-def _backoff_seconds(delivery_count: int) -> float:
-    return min(0.2 * (2 ** max(delivery_count - 1, 0)), 5.0)
-
-
 DELIVERY_STATS: dict[str, Counter[str]] = defaultdict(Counter)
 """Per consumer queue, what this process saw: ``delivered``, ``handled``, ``duplicate``
 (redelivery of an event already applied: no second effect), ``failed`` (nacked for a
@@ -217,14 +207,15 @@ def _channel_open(message: AbstractIncomingMessage) -> bool:
     return channel is None or not getattr(channel, "is_closed", False)
 
 
-async def handle_message(message: AbstractIncomingMessage, subscription: Subscription, mongo: Mongo,
+async def handle_message(message: AbstractIncomingMessage, subscription: Subscription, mongo: UnitOfWorkFactory,
                          consumer_name: str) -> None:
     """Decode, dedupe through the inbox, run the handler in a transaction, then ack.
 
     Undecodable messages are rejected without requeue (straight to the dead-letter
-    queue); a failing handler is nacked and retried until the delivery limit. When the
-    database is unreachable (restarting, failing over) the message is NOT nacked: the
-    transaction is retried in place with back-off while the channel is open, so an
+    queue); a failing handler is nacked after ``retry.REDELIVERY.backoff(delivery count)``
+    and redelivered until the queue's delivery limit dead-letters it. When the database is
+    unreachable (restarting, failing over) the message is NOT nacked: the transaction is
+    retried in place (``retry.DEPENDENCY_WAIT``'s waits) while the channel is open, so an
     outage does not use up the delivery limit and park good events in the dead-letter
     queue (``problems.dependency_unavailable`` tells the two apart).
     """
@@ -255,29 +246,30 @@ async def handle_message(message: AbstractIncomingMessage, subscription: Subscri
         failpoints.hit(f"bus.handler.{consumer_name}.{event.subject}")
         await handler(uow, event, payload)
 
-    wait = 0.2
-    while True:
-        try:
-            await with_transaction(mongo, event.tenant, apply)
-        except _AlreadyProcessed:
-            log.info("duplicate delivery ignored")
-            stats["duplicate"] += 1
-            await message.ack()
-            return
-        except Exception as exc:  # noqa: BLE001 - any failure is retried, then dead-lettered
-            if dependency_unavailable(exc) and _channel_open(message):
-                log.warning("database unavailable, retrying in place", error=repr(exc)[:300])
-                stats["waited_for_dependency"] += 1
-                await asyncio.sleep(wait)
-                wait = min(wait * 2, 5.0)
-                continue
-            count = int((message.headers or {}).get("x-delivery-count", 0) or 0)
-            log.warning("handler failed, will retry", error=repr(exc)[:500], delivery_count=count)
-            stats["failed"] += 1
-            await asyncio.sleep(_backoff_seconds(count + 1))
-            await message.nack(requeue=True)
-            return
-        break
+    def wait_in_place(exc: BaseException) -> bool:
+        """The database is unreachable and the message still held: retry here, uncounted."""
+        if dependency_unavailable(exc) and _channel_open(message):
+            stats["waited_for_dependency"] += 1
+            return True
+        return False
+
+    try:
+        # retry.DEPENDENCY_WAIT's waits, without its 30 s limit: as long as the channel holds
+        # the message (a closed channel hands it back to the broker)
+        await DEPENDENCY_WAIT.call(lambda: with_transaction(mongo, event.tenant, apply), timeout=None,
+                                   retry_if=wait_in_place, what="handler (database unavailable)")
+    except _AlreadyProcessed:
+        log.info("duplicate delivery ignored")
+        stats["duplicate"] += 1
+        await message.ack()
+        return
+    except Exception as exc:  # noqa: BLE001 - any failure is retried, then dead-lettered
+        count = int((message.headers or {}).get("x-delivery-count", 0) or 0)
+        log.warning("handler failed, will retry", error=repr(exc)[:500], delivery_count=count)
+        stats["failed"] += 1
+        await sleep(REDELIVERY.backoff(count + 1))
+        await message.nack(requeue=True)
+        return
     failpoints.hit("bus.before_ack")
     log.info("event handled")
     stats["handled"] += 1

@@ -10,12 +10,11 @@ the outbox relay is woken so the events go out at once.
 from __future__ import annotations
 
 import asyncio
-import random
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import structlog
@@ -27,6 +26,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure, PyMongoError
 
 from .events import make_event
+from .retry import DEPENDENCY_WAIT, TRANSACTION_CONFLICT
 from .types import utcnow
 
 log = structlog.get_logger("anjian.mongo")
@@ -153,7 +153,7 @@ class UnitOfWork:
         self.committed = False
         self.commit_id = uuid.uuid4().hex
 
-    async def __aenter__(self) -> "UnitOfWork":
+    async def __aenter__(self) -> UnitOfWork:
         self.session = self.client.start_session()
         await self.session.start_transaction()
         return self
@@ -203,45 +203,81 @@ class UnitOfWork:
         it (label ``UnknownTransactionCommitResult``). Failing the request then lets the
         client retry a write that perhaps happened — a second result, a second notice
         (found by the fault test F4: a SIGKILLed database). So the commit is retried
-        while the database is unreachable (MongoDB allows repeating a commit); when the
-        database answers with an error (a restarted server has forgotten the transaction)
-        the unit's marker in ``commits`` — written in the same transaction — decides:
-        there, the unit committed and this returns normally; absent, it did not and the
-        error propagates (``with_transaction`` may then safely run the unit again).
+        while the database is unreachable (MongoDB allows repeating a commit; policy
+        ``retry.DEPENDENCY_WAIT``, up to ``patience`` seconds); when the database answers
+        with an error (a restarted server has forgotten the transaction) the unit's marker
+        in ``commits`` — written in the same transaction — decides: there, the unit
+        committed and this returns normally; absent, it did not and the first error
+        propagates (``with_transaction`` may then safely run the unit again). Still
+        unreachable after ``patience``: the first error propagates (503).
         """
         from .problems import dependency_unavailable
 
         assert self.session is not None
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + patience
-        wait = 0.2
+        session = self.session
         try:
-            await self.session.commit_transaction()
+            await session.commit_transaction()
             return
         except PyMongoError as exc:
             if not (exc.has_error_label("UnknownTransactionCommitResult") or dependency_unavailable(exc)):
                 raise
             unknown = exc
         log.warning("commit outcome unknown, resolving", commit_id=self.commit_id, error=repr(unknown)[:200])
-        while True:
-            await asyncio.sleep(wait)
-            wait = min(wait * 2, 2.0)
+
+        async def resolve() -> None:
             try:
-                await self.session.commit_transaction()
+                await session.commit_transaction()
                 return
             except PyMongoError as exc:
-                if dependency_unavailable(exc) and loop.time() < deadline:
-                    continue  # still unreachable: the outcome is still unknown
+                if dependency_unavailable(exc):
+                    raise  # still unreachable: the outcome is still unknown
             try:
                 marker = await self.db[COMMITS].find_one({"_id": self.commit_id})
             except PyMongoError as exc:
-                if dependency_unavailable(exc) and loop.time() < deadline:
-                    continue
+                if dependency_unavailable(exc):
+                    raise
                 raise unknown from exc
-            if marker is not None:
-                log.warning("commit had been applied; its answer was lost", commit_id=self.commit_id)
-                return
-            raise unknown
+            if marker is None:
+                raise unknown
+            log.warning("commit had been applied; its answer was lost", commit_id=self.commit_id)
+
+        try:
+            await DEPENDENCY_WAIT.call(
+                resolve, timeout=patience, what="commit resolution",
+                retry_if=lambda exc: exc is not unknown and dependency_unavailable(exc) is not None)
+        except PyMongoError as exc:
+            if exc is unknown:
+                raise
+            raise unknown from exc
+
+
+class Database(Protocol):
+    """What the platform uses of an ``AsyncDatabase``: its name and its collections."""
+
+    @property
+    def name(self) -> str: ...
+
+    def __getitem__(self, name: str) -> Any: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """What use cases take as ``mongo``: ``Mongo`` in the services, ``FakeDatabase``
+    (``anjian_shared.testing.fakes``) in unit tests.
+
+    ``uow(tenant)`` opens a unit of work (``async with``), ``repo(collection, tenant)`` a
+    tenant-scoped repository outside any transaction; ``db`` is the database (its ``name``
+    keys ``with_transaction``'s aggregate locks); ``on_commit`` is called after a commit
+    that emitted events (the outbox relay's wake-up)."""
+
+    service: str
+    on_commit: Callable[[], None] | None
+
+    @property
+    def db(self) -> Database: ...
+
+    def uow(self, tenant_id: str) -> UnitOfWork: ...
+
+    def repo(self, collection: str, tenant_id: str) -> TenantRepository: ...
 
 
 class Mongo:
@@ -285,13 +321,14 @@ def _aggregate_lock(key: str) -> asyncio.Lock:
     return lock
 
 
-async def with_transaction(mongo: Mongo, tenant_id: str, fn: Callable[[UnitOfWork], Awaitable[T]],
+async def with_transaction(mongo: UnitOfWorkFactory, tenant_id: str, fn: Callable[[UnitOfWork], Awaitable[T]],
                            *, attempts: int = 8, aggregate: str | None = None) -> T:
     """Run ``fn(uow)`` in a transaction and commit; retried on transient conflicts.
 
-    ``fn`` must not commit itself. Errors raised by ``fn`` abort and propagate. Retries back
-    off exponentially with jitter (≈20 ms … 2.5 s, ≈5 s in all): ``make bench`` updating one
-    project 10 times a second exhausted 5 unjittered attempts (≈0.3 s) and answered 503.
+    ``fn`` must not commit itself. Errors raised by ``fn`` abort and propagate. Retries follow
+    ``retry.TRANSACTION_CONFLICT`` (``attempts`` of them; ≈20 ms … 2.5 s, jittered, ≈5 s in
+    all): ``make bench`` updating one project 10 times a second exhausted 5 unjittered
+    attempts (≈0.3 s) and answered 503.
 
     ``aggregate`` (e.g. ``"plan:<id>"``) names the document every such unit updates: units
     of one aggregate then run one after the other within this process, first come first
@@ -302,17 +339,19 @@ async def with_transaction(mongo: Mongo, tenant_id: str, fn: Callable[[UnitOfWor
     if aggregate is not None:
         async with _aggregate_lock(f"{mongo.db.name}:{tenant_id}:{aggregate}"):
             return await with_transaction(mongo, tenant_id, fn, attempts=attempts)
-    for attempt in range(attempts):
-        try:
-            async with mongo.uow(tenant_id) as uow:
-                result = await fn(uow)
-                await uow.commit()
-                return result
-        except OperationFailure as exc:
-            labels = getattr(exc, "_error_labels", set()) or set()
-            transient = "TransientTransactionError" in labels or exc.code in (112, 251)
-            if not transient or attempt == attempts - 1:
-                raise
-            log.info("transaction conflict, retrying", attempt=attempt, code=exc.code)
-            await asyncio.sleep(0.02 * (2 ** attempt) * random.uniform(0.5, 1.5))
-    raise RuntimeError("unreachable")
+
+    async def run() -> T:
+        async with mongo.uow(tenant_id) as uow:
+            result = await fn(uow)
+            await uow.commit()
+            return result
+
+    return await TRANSACTION_CONFLICT.call(run, attempts=attempts, retry_if=transaction_conflict,
+                                           what="transaction")
+
+
+def transaction_conflict(exc: BaseException) -> bool:
+    """A transaction that lost a race and may run again: MongoDB's ``TransientTransactionError``
+    label, WriteConflict (112) or NoSuchTransaction (251)."""
+    return isinstance(exc, OperationFailure) and (
+        exc.has_error_label("TransientTransactionError") or exc.code in (112, 251))

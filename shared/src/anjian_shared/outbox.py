@@ -31,7 +31,8 @@ from pymongo.errors import DuplicateKeyError
 
 from . import failpoints
 from .bus import Bus
-from .mongo import OUTBOX, Mongo
+from .mongo import OUTBOX, UnitOfWorkFactory
+from .retry import DEPENDENCY_WAIT
 from .types import utcnow
 
 log = structlog.get_logger("anjian.outbox")
@@ -43,7 +44,7 @@ OUTBOX_RETENTION = timedelta(days=7)
 class OutboxRelay:
     """Publishes outbox rows; ``wake()`` after a commit makes it look at once."""
 
-    def __init__(self, mongo: Mongo, bus: Bus, *, poll_seconds: float = 1.0, batch: int = 100,
+    def __init__(self, mongo: UnitOfWorkFactory, bus: Bus, *, poll_seconds: float = 1.0, batch: int = 100,
                  lease_seconds: float = 30.0) -> None:
         self.mongo = mongo
         self.bus = bus
@@ -109,14 +110,16 @@ class OutboxRelay:
         return len(sent)
 
     async def run(self) -> None:
-        """Loop forever: drain, then sleep until woken or ``poll_seconds`` passed."""
+        """Loop forever: drain, then sleep until woken or ``poll_seconds`` passed. A pass that
+        finds the database restarting is tried again in place (``retry.DEPENDENCY_WAIT``:
+        0.2 s → 2 s, up to 30 s); any other failure waits for the next pass."""
         try:
             await self.ensure_indexes()
         except Exception as exc:  # noqa: BLE001 - retention only; publishing must not wait for it
             log.warning("outbox retention index not created", error=repr(exc)[:300])
         while True:
             try:
-                n = await self.drain_once()
+                n = await DEPENDENCY_WAIT.call(self.drain_once, what="outbox relay pass")
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - database or broker down: try again later
