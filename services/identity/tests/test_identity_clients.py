@@ -6,6 +6,7 @@ import base64
 import secrets
 
 import jwt
+
 from anjian_local.scenario import expect
 
 CLIENTS = "/api/identity/v1/clients"
@@ -135,3 +136,23 @@ async def test_only_the_province_admin_manages_clients_and_only_its_own(platform
     async with platform.api(tok) as c:
         assert (await c.get(CLIENTS)).status_code == 403
         assert (await c.post(CLIENTS, json={"name": "x", "scopes": ["events:read"]})).status_code == 403
+
+
+async def test_plat03_clients_get_scopes_per_event_family_and_may_narrow_them(platform):
+    """Scopes per event family (``anjian_shared.scopes``): a client registered with
+    ``events:notices`` and ``events:personal`` may ask for a token with one of them."""
+    client = await _register(platform, scopes=["events:personal", "events:notices"])
+    assert client["scopes"] == ["events:notices", "events:personal"]
+    async with platform.api() as c:
+        body = expect(await c.post(TOKEN, data={
+            "grant_type": "client_credentials", "client_id": client["client_id"],
+            "client_secret": client["client_secret"], "scope": "events:notices"}), 200)
+        assert body["scope"] == "events:notices"
+        r = await c.post(TOKEN, data={
+            "grant_type": "client_credentials", "client_id": client["client_id"],
+            "client_secret": client["client_secret"], "scope": "events:projects"})
+        assert r.status_code == 400 and r.json()["error"] == "invalid_scope"
+    async with platform.api(await platform.admin_token()) as c:
+        r = await c.post(CLIENTS, json={"name": "某合作方", "scopes": ["events:everything"]})
+        assert r.status_code == 422 and r.json()["field"] == "scopes"
+        assert "events:personal" in r.json()["detail"]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
 from anjian_local.scenario import expect
 from anjian_local.testing.fixtures import Platform, eventually
 from anjian_local.webhooks import WebhookReceiver

@@ -14,12 +14,13 @@ from typing import Any, Literal
 
 import pytest
 import yaml
-from anjian_shared import asyncapi
-from anjian_shared.events import EVENT_TYPES, make_event
-from anjian_shared.events.compat import breaking_changes
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.v1.http import from_json as v1_from_json
 from pydantic import BaseModel
+
+from anjian_shared import asyncapi
+from anjian_shared.events import EVENT_TYPES, make_event
+from anjian_shared.events.compat import breaking_changes
 
 ROOT = Path(__file__).resolve().parents[3]
 DOC = ROOT / "docs" / "asyncapi.yaml"

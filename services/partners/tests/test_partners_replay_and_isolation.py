@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 
-from anjian_local.scenario import expect
-from anjian_local.testing.fixtures import eventually
-from anjian_local.webhooks import WebhookReceiver
 from partners_testkit import (
     API,
     create_orgs,
@@ -17,6 +14,10 @@ from partners_testkit import (
     subscribe_webhook,
     wait_for_orgs,
 )
+
+from anjian_local.scenario import expect
+from anjian_local.testing.fixtures import eventually
+from anjian_local.webhooks import WebhookReceiver
 
 
 async def _logged(platform, partner, sub_id: str, ids: list[str], **params) -> list[dict]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import yaml
+from partners_testkit import API, register_partner
+
 from anjian_local.scenario import expect
 from anjian_shared import asyncapi
-from partners_testkit import API, register_partner
 
 WEBHOOK = {"kind": "webhook", "url": "https://partner.example/anjian", "event_types": ["notices.*.*.v1"]}
 
@@ -99,14 +100,15 @@ async def test_who_may_do_what(platform, world):
             assert (await c.post(f"{path}/secret/rotate")).status_code == 404
             assert (await c.get(f"{path}/deliveries")).status_code == 404
             assert sub["id"] not in [s["id"] for s in expect(await c.get(f"{API}/subscriptions"), 200)["items"]]
-    # the province administrator lists and inspects, but does not change
+    # the province administrator lists and inspects; it may stop (pause, delete) any
+    # subscription of the province, but not change its URL or patterns (PLAT-03 security)
     async with platform.api(await platform.admin_token()) as c:
         assert sub["id"] in [s["id"] for s in expect(await c.get(f"{API}/subscriptions",
                                                                  params={"limit": 100}), 200)["items"]]
         assert expect(await c.get(path), 200)["id"] == sub["id"]
         expect(await c.get(f"{path}/deliveries"), 200)
-        assert (await c.patch(path, json={"status": "paused"})).status_code == 403
-        assert (await c.delete(path)).status_code == 403
+        assert (await c.patch(path, json={"url": "https://elsewhere.example/x"})).status_code == 403
+        assert (await c.post(f"{path}/secret/rotate")).status_code == 403
         assert (await c.post(f"{API}/subscriptions", json=WEBHOOK)).status_code == 403
     async with platform.api(await platform.admin_token("hainan")) as c:
         assert (await c.get(path)).status_code == 404
@@ -114,3 +116,37 @@ async def test_who_may_do_what(platform, world):
         assert (await c.get(f"{API}/subscriptions")).status_code == 401
     async with platform.api(owner.token) as c:
         assert expect(await c.get(path), 200)["status"] == "active", "nothing changed it"
+
+
+async def test_province_admin_pauses_resumes_and_deletes_any_subscription(platform):
+    """PLAT-03 security: the province administrator can always stop a partner's subscription
+    (was 403); a partner can't resume what the administrator paused."""
+    partner = await register_partner(platform)
+    async with platform.api(partner.token) as c:
+        sub = expect(await c.post(f"{API}/subscriptions", json=WEBHOOK), 201)
+    path = f"{API}/subscriptions/{sub['id']}"
+    async with platform.api(await platform.admin_token()) as c:
+        paused = expect(await c.patch(path, json={"status": "paused"}), 200)
+        assert paused["status"] == "paused" and paused["paused_reason"] == "by_admin"
+    async with platform.api(partner.token) as c:
+        r = await c.patch(path, json={"status": "active"})
+        assert r.status_code == 409 and r.json()["field"] == "status"
+    async with platform.api(await platform.admin_token()) as c:
+        assert expect(await c.patch(path, json={"status": "active"}), 200)["status"] == "active"
+        assert (await c.delete(path)).status_code == 204
+    async with platform.api(partner.token) as c:
+        assert (await c.get(path)).status_code == 404
+
+
+async def test_long_patterns_are_refused_naming_the_field(platform):
+    """PLAT-03 security: at most 10 words per pattern (a 40-word ``#.#…`` used to stall the
+    service for seconds on every match)."""
+    partner = await register_partner(platform)
+    async with platform.api(partner.token) as c:
+        r = await c.post(f"{API}/subscriptions", json={**WEBHOOK, "event_types": [".".join(["#"] * 40)]})
+        assert r.status_code == 422 and r.json()["field"] == "event_types.0", r.text
+        r = await c.post(f"{API}/subscriptions", json={**WEBHOOK, "event_types": ["#", ".".join(["#"] * 11)]})
+        assert r.status_code == 422 and r.json()["field"] == "event_types.1", r.text
+        ok = expect(await c.post(f"{API}/subscriptions", json={**WEBHOOK, "event_types": [
+            ".".join(["#"] * 10)]}), 201)
+        assert "notices.notice.issued.v1" in ok["matching_event_types"]

@@ -8,10 +8,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from anjian_local.scenario import expect
-from anjian_local.testing.fixtures import eventually
-from anjian_local.webhooks import WebhookReceiver
-from anjian_shared.types import utcnow
 from partners_testkit import (
     API,
     create_orgs,
@@ -22,6 +18,11 @@ from partners_testkit import (
     wait_for_orgs,
 )
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from anjian_local.scenario import expect
+from anjian_local.testing.fixtures import eventually
+from anjian_local.webhooks import WebhookReceiver
+from anjian_shared.types import utcnow
 
 
 async def test_partner_receives_signed_cloudevents_of_its_subscription(platform, receiver):
@@ -209,18 +210,22 @@ async def test_redelivered_event_is_delivered_once(platform, receiver):
 async def test_disabled_client_subscriptions_are_paused(platform, receiver):
     partner = await register_partner(platform)
     sub = await subscribe_webhook(platform, partner, receiver, ["identity.organization.created.v1"])
-    async with platform.api(await platform.admin_token()) as c:
+    admin = await platform.admin_token()
+    async with platform.api(admin) as c:
         r = await c.delete(f"/api/identity/v1/clients/{partner.client_id}")
         assert r.status_code == 204
 
     async def paused() -> dict:
-        async with platform.api(partner.token) as c:  # the token lives on until it expires
+        async with platform.api(admin) as c:  # the partner's own token is refused now (401)
             s = expect(await c.get(f"{API}/subscriptions/{sub['id']}"), 200)
         assert s["status"] == "paused" and s["paused_reason"] == "client_disabled"
         return s
 
     await eventually(paused, timeout=30)
     async with platform.api(partner.token) as c:
+        r = await c.patch(f"{API}/subscriptions/{sub['id']}", json={"status": "active"})
+    assert r.status_code == 401, "a disabled client's unexpired token is refused (PLAT-03 security)"
+    async with platform.api(admin) as c:  # nobody resumes a disabled client's subscription
         r = await c.patch(f"{API}/subscriptions/{sub['id']}", json={"status": "active"})
     assert r.status_code == 409 and r.json()["field"] == "status"
     ids = await create_orgs(platform, "hubei", 1)
@@ -231,7 +236,7 @@ async def test_disabled_client_subscriptions_are_paused(platform, receiver):
     assert r.status_code == 401 and r.json()["error"] == "invalid_client"
 
     async def kept_not_sent() -> bool:
-        async with platform.api(partner.token) as c:
+        async with platform.api(admin) as c:
             logged = await replay_all(c, sub["id"], since=sub["created_at"])
             assert ids[0] in [e["data"]["org_id"] for e in logged]
             page = expect(await c.get(f"{API}/subscriptions/{sub['id']}/deliveries", params={"limit": 100}), 200)

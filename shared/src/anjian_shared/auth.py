@@ -112,6 +112,10 @@ async def get_principal(request: Request,
         raise Unauthorized("Bearer access token required", headers={"WWW-Authenticate": "Bearer"})
     verifier: TokenVerifier = request.app.state.verifier
     principal = await verifier.verify(credentials.credentials)
+    if principal.has(Role.PARTNER) and not getattr(request.app.state, "accepts_partner_tokens", False):
+        # PLAT-03: a partner token reaches only what its scopes name — the partners API,
+        # never another service's users, projects or records
+        raise Forbidden("a partner system's token is accepted only by the partners API")
     bind_context(tenant=principal.tenant, user_id=principal.user_id)
     request.state.principal = principal
     return principal

@@ -9,9 +9,11 @@ retention TTL) at startup, and the delivery sweep as a background task.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from fastapi import FastAPI
 
 from anjian_shared.app import ServiceSpec, create_service_app
-from fastapi import FastAPI
 
 from .adapters.broker import BrokerAdmin, PartnerQueues
 from .adapters.repository import ensure_indexes
@@ -38,6 +40,7 @@ async def deliver(app: FastAPI) -> None:
         await app.state.partners.worker.run()
     finally:
         await app.state.partners.sender.close()
+        await app.state.partners.queues.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -51,24 +54,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "subscriptions by event type pattern delivered as signed webhooks (Standard Webhooks) or into "
             "a dedicated AMQP queue, delivery attempts with retries for 24 hours, and replay from the "
             "event log (kept 30 days). A partner signs in with OAuth client credentials "
-            "(POST /api/identity/v1/oauth/token) and only ever sees its own province's events."
+            "(POST /api/identity/v1/oauth/token) and only ever sees its own province's events, of the "
+            "families its scopes name (GET /event-types says which scope grants which type)."
         ),
         routers=[router],
         subscriptions=build_subscriptions(settings),
         startup=[ensure_indexes],
         background=[deliver],
         openapi_tags=[
-            {"name": "catalog", "description": "The AsyncAPI document of every event type"},
+            {"name": "catalog", "description": "The AsyncAPI document and the list of every event type "
+                                               "with its JSON schema and the scopes that grant it"},
             {"name": "subscriptions", "description": "Webhook and AMQP subscriptions, secrets, delivery attempts"},
             {"name": "replay", "description": "Events from the event log, from a time or an event id"},
         ],
     )
     app = create_service_app(spec, settings)
+    app.state.accepts_partner_tokens = True  # the only API a partner token reaches (anjian_shared.auth)
     broker_admin = None
     if settings.rabbitmq_management_url:
         user, password = settings.management_credentials
-        broker_admin = BrokerAdmin(settings.rabbitmq_management_url, user, password, settings.amqp_vhost)
-    queues = PartnerQueues(app.state.bus, message_ttl_ms=int(settings.event_retention_days * 86400 * 1000))
+        broker_admin = BrokerAdmin(settings.rabbitmq_management_url, user, password, settings.amqp_vhost,
+                                   service_user=unquote(urlsplit(settings.amqp_url).username or "guest"))
+    queues = PartnerQueues(app.state.bus, message_ttl_ms=int(settings.event_retention_days * 86400 * 1000),
+                           amqp_url=settings.amqp_url)
     sender = WebhookSender(timeout=settings.webhook_timeout_seconds, allow_private=settings.allow_private_webhooks)
     worker = DeliveryWorker(mongo=app.state.mongo, settings=settings, sender=sender, queues=queues,
                             broker_admin=broker_admin)

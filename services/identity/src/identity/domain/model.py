@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from anjian_shared.principal import Principal, Role
+from anjian_shared.scopes import SCOPES as PARTNER_SCOPES
 
 ROLES_BY_ORG_KIND: dict[str, set[str]] = {
     "authority": {Role.PROVINCE_ADMIN, Role.STATION_LEADER, Role.SUPERVISOR},
@@ -38,10 +39,9 @@ def may_create_org(actor: Principal) -> bool:
     return actor.has(Role.PROVINCE_ADMIN, Role.PLATFORM_ADMIN)
 
 
-KNOWN_SCOPES: dict[str, str] = {
-    "events:read": "follow the province's events: subscribe (webhook or AMQP queue), receive, replay (PLAT-03)",
-}
-"""Scopes a partner client (OAuth client credentials) may be given."""
+KNOWN_SCOPES: dict[str, str] = dict(PARTNER_SCOPES)
+"""Scopes a partner client (OAuth client credentials) may be given: one per event family,
+``events:personal`` for people, legacy ``events:read`` (``anjian_shared.scopes``)."""
 
 
 def may_manage_clients(actor: Principal) -> bool:

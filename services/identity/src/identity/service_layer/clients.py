@@ -23,9 +23,11 @@ from datetime import timedelta
 from typing import Any
 
 import jwt
+
 from anjian_shared.auth import Principal, Role
 from anjian_shared.events.identity_v1 import ClientDisabled, ClientRegistered
 from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
+from anjian_shared.pagination import paginate
 from anjian_shared.problems import Forbidden, NotFound, Problem, ProblemError, Unprocessable
 from anjian_shared.types import TENANTS, new_id, utcnow
 
@@ -74,7 +76,8 @@ async def register_client(*, mongo: Mongo, actor: Principal, name: str, scopes: 
     """Register a partner client in the actor's province (PLAT-03).
 
     Province (or platform) administrators only (403). ``scopes`` must be known (422
-    naming ``scopes``). Returns the stored document plus ``client_secret`` (the only
+    naming ``scopes``): one per event family, ``events:personal`` for people, legacy
+    ``events:read`` (``anjian_shared.scopes``). Returns the stored document plus ``client_secret`` (the only
     time it is shown). Emits ``identity.client.registered.v1``.
     """
     if not may_manage_clients(actor):
@@ -112,9 +115,10 @@ async def get_client(*, mongo: Mongo, actor: Principal, client_id: str) -> dict[
 
 
 async def disable_client(*, mongo: Mongo, actor: Principal, client_id: str) -> dict[str, Any]:
-    """Disable a client: no new tokens (tokens already issued expire within
-    ``access_token_ttl_seconds``). Idempotent. Emits ``identity.client.disabled.v1`` once,
-    which makes the partners service pause the client's subscriptions."""
+    """Disable a client: no new tokens. Idempotent. Emits ``identity.client.disabled.v1``
+    once, on which the partners service (the only API a partner token reaches) refuses the
+    client's unexpired tokens (401), pauses its subscriptions and closes its broker
+    connections (PLAT-03 security)."""
     await get_client(mongo=mongo, actor=actor, client_id=client_id)
 
     async def fn(uow: UnitOfWork) -> dict[str, Any]:
@@ -188,3 +192,11 @@ async def issue_client_token(*, mongo: Mongo, settings: Settings, grant_type: st
     token = jwt.encode(claims, key_doc["private_pem"], algorithm="RS256", headers={"kid": key_doc["kid"]})
     return {"access_token": token, "token_type": "Bearer", "expires_in": settings.access_token_ttl_seconds,
             "scope": " ".join(granted)}
+
+
+async def list_clients(*, mongo: Mongo, actor: Principal, limit: int,
+                       cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the province's partner clients, newest first (administrators only: 403)."""
+    if not may_manage_clients(actor):
+        raise Forbidden("only the province administrator manages partner clients", slug="not-client-admin")
+    return await paginate(mongo.repo(CLIENTS, actor.tenant), {}, limit=limit, cursor=cursor)

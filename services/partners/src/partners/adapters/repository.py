@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from anjian_shared.mongo import TenantRepository, UnitOfWork
 from fastapi import FastAPI
 from pymongo import ReturnDocument
+
+from anjian_shared.mongo import TenantRepository, UnitOfWork
 
 EVENT_LOG = "event_log"
 SUBSCRIPTIONS = "subscriptions"

@@ -1,17 +1,22 @@
 """Subscription rules (PLAT-03): who sees and changes which subscription, what a
-webhook URL may be, and the shape of events handed to partners."""
+webhook URL may be, which events a subscription receives, and the shape of events
+handed to partners."""
 
 from __future__ import annotations
 
-import ipaddress
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
+from anjian_shared import scopes as scope_table
 from anjian_shared.principal import Principal, Role
 
-SCOPE = "events:read"
+from .addresses import is_blocked
+
 KINDS = ("webhook", "amqp")
 STATUSES = ("active", "paused")
+LEGACY_SCOPES = [scope_table.LEGACY]
+"""The scopes of a subscription stored before scopes per family (it was ``events:read``)."""
 
 
 def is_partner(principal: Principal) -> bool:
@@ -20,6 +25,11 @@ def is_partner(principal: Principal) -> bool:
 
 def is_admin(principal: Principal) -> bool:
     return principal.has(Role.PROVINCE_ADMIN, Role.PLATFORM_ADMIN)
+
+
+def partner_scopes(principal: Principal) -> list[str]:
+    """The event scopes of a partner's token (empty: it may not use the partners API)."""
+    return scope_table.event_scopes(principal.scopes)
 
 
 def visibility_filter(principal: Principal) -> dict[str, Any] | None:
@@ -33,8 +43,35 @@ def visibility_filter(principal: Principal) -> dict[str, Any] | None:
 
 
 def may_change(principal: Principal, subscription: dict[str, Any]) -> bool:
-    """Only the partner that owns a subscription changes, rotates or deletes it."""
+    """Only the partner that owns a subscription changes its URL, patterns or secret."""
     return is_partner(principal) and subscription.get("client_id") == principal.user_id
+
+
+def may_stop(principal: Principal, subscription: dict[str, Any]) -> bool:
+    """The owner, and the province administrator for every subscription of the province,
+    pause, resume and delete it."""
+    return may_change(principal, subscription) or is_admin(principal)
+
+
+def subscription_scopes(subscription: dict[str, Any]) -> list[str]:
+    return list(subscription.get("scopes") or LEGACY_SCOPES)
+
+
+def granted_types(scopes: Iterable[str], types: Iterable[str]) -> list[str]:
+    """The ``types`` a holder of ``scopes`` may receive, sorted."""
+    held = list(scopes)
+    return sorted(t for t in types if scope_table.grants(held, t))
+
+
+def delivers(subscription: dict[str, Any], event_type: str, data: dict[str, Any] | None) -> bool:
+    """Whether an event of ``event_type`` with payload ``data`` is for ``subscription``,
+    patterns aside: its scopes grant the family, and events about partner clients and
+    subscriptions (``identity.client.*``, ``partners.*``) only when about its own client."""
+    if not scope_table.grants(subscription_scopes(subscription), event_type):
+        return False
+    if scope_table.is_own_only(event_type):
+        return (data or {}).get("client_id") == subscription.get("client_id")
+    return True
 
 
 def url_problem(url: str) -> str | None:
@@ -56,10 +93,8 @@ def url_problem(url: str) -> str | None:
 
 
 def address_is_private(address: str) -> bool:
-    """Loopback, private, link-local, multicast, reserved or unspecified (SSRF guard)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
-            or ip.is_unspecified)
+    """True for any address a webhook may not reach (see ``addresses.blocked_reason``)."""
+    return is_blocked(address)
 
 
 def wire_event(event: dict[str, Any]) -> dict[str, Any]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pydantic import BaseModel
+
 from anjian_shared.bus import Subscription
 from anjian_shared.events import EVENT_TYPES, CloudEvent
 from anjian_shared.mongo import UnitOfWork
-from pydantic import BaseModel
 
 from ..service_layer.event_log import record_event
 from ..settings import Settings

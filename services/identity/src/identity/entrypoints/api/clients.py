@@ -8,13 +8,12 @@ import json
 from typing import Any
 from urllib.parse import unquote_plus
 
-from anjian_shared.auth import CurrentPrincipal
-from anjian_shared.mongo import Mongo
-from anjian_shared.pagination import Cursor, Limit, paginate
-from anjian_shared.problems import Forbidden
 from fastapi import APIRouter, Request, Response
 
-from ...domain.model import may_manage_clients
+from anjian_shared.auth import CurrentPrincipal
+from anjian_shared.mongo import Mongo
+from anjian_shared.pagination import Cursor, Limit
+
 from ...service_layer import clients
 from .schemas import ClientCreate, ClientCreated, ClientPage, ClientRead, ClientToken
 
@@ -35,7 +34,10 @@ def client_read(doc: dict[str, Any]) -> ClientRead:
 async def create_client(body: ClientCreate, principal: CurrentPrincipal, request: Request) -> ClientCreated:
     """Register a partner system (PLAT-03): province administrators only (403).
 
-    Body ``{name, scopes: ["events:read"]}`` (unknown scope → 422 naming ``scopes``).
+    Body ``{name, scopes: ["events:notices", …]}`` (unknown scope → 422 naming ``scopes``):
+    ``events:inspections|notices|projects|identity`` (one event family each),
+    ``events:personal`` (``identity.user.*``: names, mobiles), legacy ``events:read`` (every
+    family but people). ``GET /api/partners/v1/event-types`` says which grants which type.
     Returns ``client_id`` and ``client_secret`` — the secret is shown only here; identity
     stores its Argon2 hash. The partner then calls ``POST /oauth/token``.
     """
@@ -47,10 +49,7 @@ async def create_client(body: ClientCreate, principal: CurrentPrincipal, request
 async def list_clients(principal: CurrentPrincipal, request: Request, limit: Limit = 20,
                        cursor: Cursor = None) -> ClientPage:
     """The province's partner clients, newest first (administrators only: 403). Never the secret."""
-    if not may_manage_clients(principal):
-        raise Forbidden("only the province administrator manages partner clients")
-    docs, nxt = await paginate(_mongo(request).repo(clients.CLIENTS, principal.tenant), {}, limit=limit,
-                               cursor=cursor)
+    docs, nxt = await clients.list_clients(mongo=_mongo(request), actor=principal, limit=limit, cursor=cursor)
     return ClientPage(items=[client_read(d) for d in docs], next_cursor=nxt)
 
 
@@ -63,8 +62,9 @@ async def get_client(client_id: str, principal: CurrentPrincipal, request: Reque
 
 @router.delete("/clients/{client_id}", status_code=204)
 async def disable_client(client_id: str, principal: CurrentPrincipal, request: Request) -> Response:
-    """Disable a partner client (PLAT-03): it gets no new token; its tokens expire within
-    15 minutes; the partners service pauses its subscriptions. Idempotent: 204."""
+    """Disable a partner client (PLAT-03): it gets no new token; the partners service refuses
+    its unexpired tokens (401), pauses its subscriptions and closes its broker connections.
+    Idempotent: 204."""
     await clients.disable_client(mongo=_mongo(request), actor=principal, client_id=client_id)
     return Response(status_code=204)
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from anjian_shared.pagination import Page
-from anjian_shared.types import ShortStr
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from anjian_shared.pagination import Page
+from anjian_shared.types import ShortStr
+
 Pattern = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+"""At most 10 words and 200 characters (``domain.patterns``)."""
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 EventTypes = Annotated[list[Pattern], Field(min_length=1, max_length=50, description=(
-    "event type patterns, AMQP topic style: `*` one word, `#` zero or more words"))]
+    "event type patterns, AMQP topic style: `*` one word, `#` zero or more words; at most 10 words "
+    "and 200 characters each; only the types the token's scopes grant are delivered"))]
 
 
 class _Strict(BaseModel):
@@ -36,7 +39,8 @@ class SubscriptionUpdate(_Strict):
     url: Url | None = None
     description: ShortStr | None = None
     status: Literal["active", "paused"] | None = Field(
-        default=None, description="`paused` stops deliveries; `active` resumes (missed events follow)")
+        default=None, description="`paused` stops deliveries; `active` resumes: the backlog is delivered at once, "
+                                  "in order. The province administrator may change only this field.")
 
 
 class SecretRotate(_Strict):
@@ -45,9 +49,11 @@ class SecretRotate(_Strict):
 
 
 class AmqpEndpoint(BaseModel):
-    url: str = Field(description="broker to connect to (add the user name and password)")
+    url: str = Field(description="broker to connect to, with the vhost (add the user name and password)")
     queue: str
     username: str
+    vhost: str | None = Field(default=None, description=(
+        "the partner client's own virtual host (`partner-<client id>`), holding only its queues"))
     password: str | None = Field(default=None, description="only in the answer that created or rotated it")
 
 
@@ -59,10 +65,14 @@ class SubscriptionRead(BaseModel):
     kind: Literal["webhook", "amqp"]
     url: str | None
     event_types: list[str]
-    matching_event_types: list[str] = Field(description="the catalog's event types the patterns match today")
+    matching_event_types: list[str] = Field(description=(
+        "the catalog's event types the patterns match today and the subscription's scopes grant"))
+    scopes: list[str] = Field(default_factory=list, description=(
+        "the event scopes of the token that created (or last re-patterned) it: what it may receive"))
     description: str | None = None
     status: Literal["active", "paused"]
-    paused_reason: str | None = Field(default=None, description="delivery_failed | client_disabled | by_partner")
+    paused_reason: str | None = Field(default=None, description=(
+        "delivery_failed | client_disabled | by_partner | by_admin"))
     paused_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
@@ -114,3 +124,25 @@ class DeliveryPage(Page[DeliveryRead]):
 class EventPage(BaseModel):
     items: list[dict[str, Any]] = Field(description="CloudEvents 1.0 (structured JSON), in delivery order")
     next_cursor: str | None = None
+
+
+class TestRequest(_Strict):
+    __test__ = False  # not a pytest test class
+
+    message: ShortStr | None = Field(default=None, description="free text carried in the test event")
+
+
+class EventTypeRead(BaseModel):
+    type: str = Field(description="the CloudEvents `type`, e.g. `notices.notice.issued.v1`")
+    summary: str = Field(description="what happened (first line of the payload model's description)")
+    description: str = Field(description="the payload model's full description")
+    scopes: list[str] = Field(description="any one of these scopes grants the type")
+    own_only: bool = Field(description=(
+        "events about partner clients and subscriptions: delivered only when about the subscriber's own client"))
+    personal_data: bool = Field(description="carries personal data (names, mobile numbers): `events:personal` only")
+    data_schema: dict[str, Any] = Field(description="JSON Schema (2020-12) of the event's `data`")
+
+
+class EventTypeList(BaseModel):
+    items: list[EventTypeRead]
+    scopes: dict[str, str] = Field(description="every scope a partner client may be given, with what it grants")

@@ -1,0 +1,75 @@
+"""OAuth scopes of partner clients and the event types each grants (PLAT-03, security).
+
+A partner token reaches only what its scopes name. Events come in families (the first
+words of their type); each family has its scope:
+
+- ``inspections.*`` (plans, records): ``events:inspections``;
+- ``notices.*`` (notices, documents, replies): ``events:notices``;
+- ``projects.*`` (projects, positioning, attendance): ``events:projects``;
+- ``identity.*`` except users and clients (organisations, province settings): ``events:identity``;
+- ``identity.user.*`` (names, user names, mobile numbers — personal data, PIPL):
+  ``events:personal``, and only it;
+- ``identity.client.*`` and ``partners.*``: any events scope, but only the events about
+  the subscribing client itself (its registration, its own subscriptions) — never
+  another partner's.
+
+``events:read`` — the scope partners were registered with before scopes per family — keeps
+granting every family except personal data (``identity.user.*``), so existing partners go
+on working; it is kept for compatibility, new clients should name families. A service
+added later (``equipment.*``) is granted by ``events:<service>`` once that scope is listed
+here, and by ``events:read``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+LEGACY = "events:read"
+PERSONAL = "events:personal"
+
+SCOPES: dict[str, str] = {
+    "events:inspections": "follow inspections events (plans, supervision records) — PLAT-03",
+    "events:notices": "follow notices events (notices, enforcement documents, replies) — PLAT-03",
+    "events:projects": "follow projects events (projects, positioning, attendance checks) — PLAT-03",
+    "events:identity": "follow identity events except people: organisations, the province's settings — PLAT-03",
+    PERSONAL: "receive identity.user.* events: names, user names and mobile numbers of the province's "
+              "users (personal data) — PLAT-03",
+    LEGACY: "every event family except personal data (identity.user.*): subscribe (webhook or AMQP "
+            "queue), receive, replay; kept for partners registered before scopes per family — PLAT-03",
+}
+"""Every scope a partner client may be given, with what it grants (identity checks
+registrations against this table)."""
+
+OWN_ONLY = ("identity.client.", "partners.")
+"""Families of events about partner clients and their subscriptions: a partner receives
+only those about itself (``data.client_id`` is its own client id)."""
+
+
+def is_event_scope(scope: str) -> bool:
+    return scope in SCOPES
+
+
+def family_scopes(event_type: str) -> set[str]:
+    """The scopes any one of which grants ``event_type`` (before the own-only rule)."""
+    if event_type.startswith("identity.user."):
+        return {PERSONAL}
+    if event_type.startswith(OWN_ONLY):
+        return set(SCOPES)
+    service = event_type.split(".", 1)[0]
+    own = f"events:{service}"
+    return {own, LEGACY} if own in SCOPES else {LEGACY}
+
+
+def grants(scopes: Iterable[str], event_type: str) -> bool:
+    """Whether a client holding ``scopes`` may receive events of ``event_type`` at all."""
+    return bool(family_scopes(event_type) & set(scopes))
+
+
+def is_own_only(event_type: str) -> bool:
+    """Events a partner receives only when they are about itself (``data.client_id``)."""
+    return event_type.startswith(OWN_ONLY)
+
+
+def event_scopes(scopes: Iterable[str]) -> list[str]:
+    """The event scopes among ``scopes`` (the ones that let a client use the partners API)."""
+    return sorted(s for s in set(scopes) if is_event_scope(s))
