@@ -13,7 +13,7 @@ from anjian_shared.events import EVENT_TYPES, make_event
 from anjian_shared.events.common import PersonRef
 from anjian_shared.events.inspections_v1 import PlanConfirmed
 from anjian_shared.logging import RequestContextMiddleware, bind_context, trace_id_of
-from anjian_shared.pagination import _decode
+from anjian_shared.pagination import NEWEST_FIRST, decode_cursor
 from anjian_shared.problems import Conflict, Unprocessable, install_problem_handlers
 
 
@@ -97,5 +97,5 @@ def test_request_id_and_trace_are_echoed():
 
 def test_malformed_cursor_is_a_422_naming_cursor():
     with pytest.raises(Unprocessable) as exc:
-        _decode("not-a-cursor")
+        decode_cursor("not-a-cursor", NEWEST_FIRST)
     assert exc.value.field == "cursor"

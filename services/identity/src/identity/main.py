@@ -8,14 +8,16 @@ from anjian_shared.app import ServiceSpec, create_service_app
 
 from .adapters import keys
 from .entrypoints.api.clients import router as clients_router
+from .entrypoints.api.policy import router as policy_router
 from .entrypoints.api.routes import router
-from .service_layer import clients, use_cases
+from .service_layer import clients, policy, use_cases
 from .settings import Settings
 
 
 async def _startup(app: FastAPI) -> None:
     await use_cases.ensure_indexes(app.state.mongo)
     await clients.ensure_indexes(app.state.mongo)
+    await policy.ensure_indexes(app.state.mongo)
     await use_cases.seed_tenants(mongo=app.state.mongo, settings=app.state.settings)
 
 
@@ -32,8 +34,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         name="identity",
         title="Anjian identity",
         description="Tenants (provinces), organisations, users and roles; sign-in, access and refresh tokens, "
-                    "JWKS (HB-01, PLAT-01).",
-        routers=[router, clients_router],
+                    "JWKS (HB-01, PLAT-01); each province's tenant policy (feature switches, limits), "
+                    "changed by its administrator, audited.",
+        routers=[router, clients_router, policy_router],
         startup=[_startup],
         key_source=key_source,
     )

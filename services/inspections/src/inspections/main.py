@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from anjian_shared.app import ServiceSpec, create_service_app
+from anjian_shared.tenant_policy import policy_subscription
 
 from .adapters.records_store import ensure_record_indexes, seed_all_tenant_libraries
 from .adapters.repositories import ensure_indexes
@@ -45,14 +46,15 @@ SPEC = ServiceSpec(
         "inspections.record.reviewed.v1 and inspections.record.released.v1."
     ),
     routers=(catalog_router, projects_router, plans_router, results_router, records_router, libraries_router),
-    subscriptions=SUBSCRIPTIONS,
+    subscriptions=(*SUBSCRIPTIONS, policy_subscription()),  # + queue inspections.tenant-policy
     startup=(_indexes, _seed_catalog),
     openapi_tags=[
         {"name": "catalog", "description": "隐患库: hazard catalog (read)"},
         {"name": "projects", "description": "Projects known to this service (read model)"},
         {"name": "plans", "description": "抽查计划: plans, confirmation, signature, seal, submission (HB-02/03/06)"},
         {"name": "results", "description": "检查结果: on-site inspection results (HB-04/05/07)"},
-        {"name": "records", "description": "监督上报: supervision records, review routing, 我发送的/我接收的 (HN-04/05/06)"},
+        {"name": "records",
+         "description": "监督上报: supervision records, review routing, 我发送的/我接收的 (HN-04/05/06)"},
         {"name": "record libraries", "description": "标准规范术语 and 违法违规行为 libraries, per tenant (HN-04)"},
     ],
 )

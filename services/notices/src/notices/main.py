@@ -12,6 +12,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from anjian_shared.app import ServiceSpec, create_service_app
+from anjian_shared.tenant_policy import policy_subscription
 
 from .adapters.document_store import ensure_document_indexes
 from .adapters.repository import ensure_indexes
@@ -38,7 +39,7 @@ SPEC = ServiceSpec(
         "replies and escalation to 处罚建议书/不良行为记录 when overdue (HN-07..HN-09)."
     ),
     routers=[router, documents_router],
-    subscriptions=SUBSCRIPTIONS,
+    subscriptions=[*SUBSCRIPTIONS, policy_subscription()],  # + queue notices.tenant-policy
     startup=[ensure_all_indexes],
     background=[escalation_loop],
     openapi_tags=[{"name": "notices", "description": "告知书, 整改回复, 审核 (HB-06, HB-08)"},

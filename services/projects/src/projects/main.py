@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from anjian_shared.app import ServiceSpec, create_service_app
+from anjian_shared.tenant_policy import policy_subscription
 
 from .entrypoints.api.attendance import router as attendance_router
 from .entrypoints.api.positioning import router as positioning_router
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                    "participants; participants see only their own projects (HB-02, HN-01). "
                                    "Hainan flows, switched on per tenant: project positioning (工程定位, HN-03) "
                                    "and key-personnel attendance (关键岗位人员到岗监督, HN-11).",
-                       routers=[router, positioning_router, attendance_router], subscriptions=[directory],
+                       routers=[router, positioning_router, attendance_router],
+                       subscriptions=[directory, policy_subscription()],
                        startup=[_startup])
     return create_service_app(spec, settings or Settings())

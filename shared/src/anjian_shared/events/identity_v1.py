@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 OrgKind = Literal["authority", "station", "company", "agency"]
 CompanyRole = Literal["owner", "contractor", "supervision", "leasing", "installer"]
@@ -19,6 +20,9 @@ class OrganizationCreated(BaseModel):
     company_roles: list[CompanyRole] = []
     parent_org_id: str | None = None
     region: str | None = None
+    version: int | None = Field(default=None, ge=1, description=(
+        "the aggregate's version: increases by one with every change of the aggregate; "
+        "a read model keeps the highest (absent from events published before versions)"))
 
 
 class UserCreated(BaseModel):
@@ -30,6 +34,9 @@ class UserCreated(BaseModel):
     display_name: str
     roles: list[str]
     mobile: str | None = None
+    version: int | None = Field(default=None, ge=1, description=(
+        "the aggregate's version: increases by one with every change of the aggregate; "
+        "a read model keeps the highest (absent from events published before versions)"))
 
 
 class UserUpdated(BaseModel):
@@ -42,6 +49,9 @@ class UserUpdated(BaseModel):
     roles: list[str]
     mobile: str | None = None
     enabled: bool = True
+    version: int | None = Field(default=None, ge=1, description=(
+        "the aggregate's version: increases by one with every change of the aggregate; "
+        "a read model keeps the highest (absent from events published before versions)"))
 
 
 class ClientRegistered(BaseModel):
@@ -64,10 +74,31 @@ class ClientDisabled(BaseModel):
     disabled_by: str
 
 
+class TenantPolicyUpdated(BaseModel):
+    """``identity.tenant_policy.updated.v1``: the province administrator changed the tenant's
+    policy (feature switches, limits, text settings; see README "Tenant policy"). Carries the
+    administrator's values in full (a snapshot, not a difference): a name absent from a
+    section is at the service's default. Services keep the newest by ``version``."""
+
+    tenant: str = Field(description="the province the policy is of (also the envelope's ``tenant``)")
+    version: int = Field(ge=1, description=(
+        "the policy's version: increases by one with every change; a read model keeps the highest"))
+    features: dict[str, bool] = Field(default_factory=dict, description=(
+        "feature switches the administrator set, name → on/off (positioning, attendance, "
+        "supervision_records, enforcement_documents)"))
+    limits: dict[str, int] = Field(default_factory=dict, description=(
+        "limits the administrator set, name → value in bytes (photo_max_bytes, video_max_bytes, …)"))
+    settings: dict[str, str] = Field(default_factory=dict, description=(
+        "text settings the administrator set, name → value (notice_abbreviation)"))
+    updated_by: str = Field(description="user id of the administrator who made the change")
+    updated_at: datetime = Field(description="when the change was made (UTC)")
+
+
 EVENTS: dict[str, type[BaseModel]] = {
     "identity.organization.created.v1": OrganizationCreated,
     "identity.user.created.v1": UserCreated,
     "identity.user.updated.v1": UserUpdated,
     "identity.client.registered.v1": ClientRegistered,
     "identity.client.disabled.v1": ClientDisabled,
+    "identity.tenant_policy.updated.v1": TenantPolicyUpdated,
 }

@@ -34,6 +34,9 @@ class ProjectSnapshot(BaseModel):
     supervisor_user_ids: list[str]
     participants: list[Participant] = []
     status: str = "active"
+    version: int | None = Field(default=None, ge=1, description=(
+        "the aggregate's version: increases by one with every change of the aggregate; "
+        "a read model keeps the highest (absent from events published before versions)"))
 
 
 class ProjectRegistered(ProjectSnapshot):

@@ -1,25 +1,13 @@
-"""equipment's event consumers: the project directory crane filings will refer to."""
+"""equipment's event consumers: the project directory crane filings will refer to.
+
+Queue ``equipment.project-directory``, kept by the shared read-model consumer
+(``anjian_shared.read_models.read_model``): the whole project snapshot by id; an older
+snapshot never overwrites a newer one.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
 from anjian_shared.bus import Subscription
-from anjian_shared.events import CloudEvent
-from anjian_shared.events.projects_v1 import ProjectSnapshot
-from anjian_shared.mongo import UnitOfWork
-from anjian_shared.types import utcnow
+from anjian_shared.read_models import PROJECTS, read_model
 
-projects = Subscription("project-directory")
-
-
-@projects.on("projects.project.registered.v1")
-@projects.on("projects.project.updated.v1")
-async def keep_project(uow: UnitOfWork, event: CloudEvent, payload: BaseModel) -> None:
-    """Upsert the project snapshot (queue ``equipment.project-directory``)."""
-    assert isinstance(payload, ProjectSnapshot)
-    await uow.db["projects"].update_one(
-        {"_id": payload.project_id, "tenant_id": event.tenant},
-        {"$set": {**payload.model_dump(), "tenant_id": event.tenant, "updated_at": utcnow()},
-         "$setOnInsert": {"created_at": utcnow()}},
-        upsert=True, session=uow.session)
+projects = read_model(Subscription("project-directory"), collection="projects", events=PROJECTS)

@@ -6,6 +6,7 @@ Each function is keyword-only and takes the ``Mongo`` handle (and settings) it n
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from datetime import timedelta
@@ -17,7 +18,15 @@ from pymongo.errors import DuplicateKeyError
 from anjian_shared.auth import Principal, Role
 from anjian_shared.events.identity_v1 import OrganizationCreated, UserCreated, UserUpdated
 from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
-from anjian_shared.problems import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, Unprocessable
+from anjian_shared.pagination import paginate
+from anjian_shared.problems import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    Unprocessable,
+)
 from anjian_shared.types import TENANTS, new_id, utcnow
 
 from ..adapters import keys
@@ -59,19 +68,19 @@ async def seed_tenants(*, mongo: Mongo, settings: Settings) -> None:
             if await orgs.get(org_id) is None:
                 await orgs.insert({"_id": org_id, "name": AUTHORITY_NAMES[code], "kind": "authority",
                                    "company_roles": [], "parent_org_id": None, "region": name,
-                                   "created_at": utcnow()})
+                                   "version": 1, "created_at": utcnow()})
                 uow.emit("identity.organization.created.v1", subject=org_id, data=OrganizationCreated(
-                    org_id=org_id, name=AUTHORITY_NAMES[code], kind="authority", region=name))
+                    org_id=org_id, name=AUTHORITY_NAMES[code], kind="authority", region=name, version=1))
             user_id = seed_id(code, "admin")
             users = uow.repo("users")
             if await users.get(user_id) is None:
                 await users.insert({"_id": user_id, "org_id": org_id, "username": "admin",
                                     "display_name": f"{name}管理员", "password_hash": password_hash,
                                     "roles": [Role.PROVINCE_ADMIN.value], "mobile": None, "enabled": True,
-                                    "created_at": utcnow()})
+                                    "version": 1, "created_at": utcnow()})
                 uow.emit("identity.user.created.v1", subject=user_id, data=UserCreated(
                     user_id=user_id, org_id=org_id, username="admin", display_name=f"{name}管理员",
-                    roles=[Role.PROVINCE_ADMIN.value]))
+                    roles=[Role.PROVINCE_ADMIN.value], version=1))
 
         try:
             await with_transaction(mongo, code, seed)
@@ -172,10 +181,11 @@ async def create_organization(*, mongo: Mongo, actor: Principal, data: dict[str,
         orgs = uow.repo("organizations")
         if data.get("parent_org_id") and await orgs.get(data["parent_org_id"]) is None:
             raise Unprocessable("parent organisation not found", field="parent_org_id")
-        doc = await orgs.insert({"_id": new_id(), **data, "created_at": utcnow(), "created_by": actor.user_id})
+        doc = await orgs.insert({"_id": new_id(), **data, "version": 1, "created_at": utcnow(),
+                                 "created_by": actor.user_id})
         uow.emit("identity.organization.created.v1", subject=doc["_id"], data=OrganizationCreated(
             org_id=doc["_id"], name=doc["name"], kind=doc["kind"], company_roles=doc.get("company_roles", []),
-            parent_org_id=doc.get("parent_org_id"), region=doc.get("region")))
+            parent_org_id=doc.get("parent_org_id"), region=doc.get("region"), version=1))
         return doc
 
     return await with_transaction(mongo, actor.tenant, fn)
@@ -199,11 +209,11 @@ async def create_user(*, mongo: Mongo, actor: Principal, data: dict[str, Any]) -
 
     async def fn(uow: UnitOfWork) -> dict[str, Any]:
         doc = await uow.repo("users").insert({
-            "_id": new_id(), **data, "password_hash": password_hash, "enabled": True, "created_at": utcnow(),
-            "created_by": actor.user_id})
+            "_id": new_id(), **data, "password_hash": password_hash, "enabled": True, "version": 1,
+            "created_at": utcnow(), "created_by": actor.user_id})
         uow.emit("identity.user.created.v1", subject=doc["_id"], data=UserCreated(
             user_id=doc["_id"], org_id=doc["org_id"], username=doc["username"], display_name=doc["display_name"],
-            roles=doc["roles"], mobile=doc.get("mobile")))
+            roles=doc["roles"], mobile=doc.get("mobile"), version=1))
         return doc
 
     try:
@@ -227,11 +237,13 @@ async def update_user(*, mongo: Mongo, actor: Principal, user_id: str, changes: 
     changes = {k: v for k, v in changes.items() if v is not None}
 
     async def fn(uow: UnitOfWork) -> dict[str, Any]:
-        doc = await uow.repo("users").update({"_id": user_id}, {"$set": {**changes, "updated_at": utcnow()}})
+        doc = await uow.repo("users").update({"_id": user_id}, {"$set": {**changes, "updated_at": utcnow()},
+                                                               "$inc": {"version": 1}})
         assert doc is not None
         uow.emit("identity.user.updated.v1", subject=user_id, data=UserUpdated(
             user_id=user_id, org_id=doc["org_id"], username=doc["username"], display_name=doc["display_name"],
-            roles=doc["roles"], mobile=doc.get("mobile"), enabled=doc.get("enabled", True)))
+            roles=doc["roles"], mobile=doc.get("mobile"), enabled=doc.get("enabled", True),
+            version=doc["version"]))
         return doc
 
     return await with_transaction(mongo, actor.tenant, fn)
@@ -243,3 +255,59 @@ def visible_user_filter(actor: Principal) -> dict[str, Any]:
     if actor.has(Role.PROVINCE_ADMIN, Role.PLATFORM_ADMIN) or actor.org_kind in ("authority", "station", "agency"):
         return {}
     return {"org_id": actor.org_id}
+
+
+async def jwks(*, mongo: Mongo) -> dict[str, Any]:
+    """The public signing keys (RFC 7517 JWK Set) every service verifies tokens with."""
+    return await keys.jwks(mongo.db)
+
+
+async def me(*, mongo: Mongo, actor: Principal) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The signed-in user's document and their organisation's; 404 ``user-not-found``."""
+    user = await mongo.repo("users", actor.tenant).get(actor.user_id)
+    org = await mongo.repo("organizations", actor.tenant).get(actor.org_id)
+    if user is None or org is None:
+        raise NotFound("user not found", slug="user-not-found")
+    return user, org
+
+
+async def list_organizations(*, mongo: Mongo, actor: Principal, kind: str | None, q: str | None, limit: int,
+                             cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the tenant's organisations (a directory within the province), newest first;
+    ``kind`` exact, ``q`` a substring of the name."""
+    flt: dict[str, Any] = {}
+    if kind:
+        flt["kind"] = kind
+    if q:
+        flt["name"] = {"$regex": re.escape(q)}
+    return await paginate(mongo.repo("organizations", actor.tenant), flt, limit=limit, cursor=cursor)
+
+
+async def get_organization(*, mongo: Mongo, actor: Principal, org_id: str) -> dict[str, Any]:
+    """One organisation of the caller's tenant; 404 ``organization-not-found`` otherwise."""
+    doc = await mongo.repo("organizations", actor.tenant).get(org_id)
+    if doc is None:
+        raise NotFound("organisation not found", slug="organization-not-found")
+    return doc
+
+
+async def list_users(*, mongo: Mongo, actor: Principal, org_id: str | None, role: str | None, limit: int,
+                     cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the users ``actor`` may see (government staff: the province; companies: their
+    own), filtered by ``org_id`` and ``role``."""
+    flt = visible_user_filter(actor)
+    if org_id:
+        if flt.get("org_id") and flt["org_id"] != org_id:
+            return [], None
+        flt["org_id"] = org_id
+    if role:
+        flt["roles"] = role
+    return await paginate(mongo.repo("users", actor.tenant), flt, limit=limit, cursor=cursor)
+
+
+async def get_user(*, mongo: Mongo, actor: Principal, user_id: str) -> dict[str, Any]:
+    """One user ``actor`` may see; 404 ``user-not-found`` otherwise (also for other tenants)."""
+    doc = await mongo.repo("users", actor.tenant).find_one({**visible_user_filter(actor), "_id": user_id})
+    if doc is None:
+        raise NotFound("user not found", slug="user-not-found")
+    return doc

@@ -13,13 +13,12 @@ Every document carries ``tenant_id``; reads and writes go through
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
 from anjian_shared.mongo import Mongo, TenantRepository
-from anjian_shared.types import utcnow
 
 PLANS = "plans"
 RESULTS = "results"
@@ -39,16 +38,6 @@ async def ensure_indexes(mongo: Mongo) -> None:
     await db[CATALOG].create_index([("tenant_id", ASCENDING), ("code", ASCENDING)], unique=True)
     await db[CATALOG].create_index([("tenant_id", ASCENDING), ("seq", ASCENDING)])
     await db[PROJECTS].create_index([("tenant_id", ASCENDING), ("station_org_id", ASCENDING)])
-
-
-async def upsert(repo: TenantRepository, id_: str, doc: Mapping[str, Any]) -> None:
-    """Set the fields ``doc`` on the document ``id_`` of ``repo``'s tenant, creating it (with
-    ``created_at``) when missing. Applying the same ``doc`` twice has one effect."""
-    fields = {k: v for k, v in doc.items() if k not in ("_id", "tenant_id", "created_at")}
-    await repo.collection.update_one(
-        {"_id": id_, "tenant_id": repo.tenant_id},
-        {"$set": fields, "$setOnInsert": {"created_at": utcnow()}},
-        upsert=True, session=repo.session)
 
 
 async def by_ids(repo: TenantRepository, ids: Iterable[str], *, key: str = "_id") -> dict[str, dict[str, Any]]:

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 import re
 from typing import Any
 
 from anjian_shared.auth import Principal
+from anjian_shared.errors import NotFound
 from anjian_shared.mongo import Mongo
-from anjian_shared.problems import NotFound, Unprocessable
+from anjian_shared.pagination import DocPage, paginate
 
 from ..adapters.repositories import CATALOG
 from ..domain.catalog import CatalogSource, group_tables
-
-
-def _encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, value = raw.split(":", 1)
-        if prefix != "seq":
-            raise ValueError(prefix)
-        return int(value)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Unprocessable("cursor is not valid", field="cursor") from exc
 
 
 async def check_tables(*, mongo: Mongo, principal: Principal) -> list[dict[str, Any]]:
@@ -39,7 +24,7 @@ async def check_tables(*, mongo: Mongo, principal: Principal) -> list[dict[str, 
 
 async def search_items(*, mongo: Mongo, principal: Principal, q: str | None, source: CatalogSource | None,
                        table: str | None, major: bool | None, limit: int,
-                       cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+                       cursor: str | None) -> DocPage:
     """Catalog items of the caller's tenant in catalog order; ``q`` matches a substring of the
     name/text (and precursors, table name, category); ``source`` jgj59|major2024; ``table``
     a check-table code such as ``A.0.1``; ``major`` true/false. Returns (items, next_cursor)."""
@@ -52,11 +37,8 @@ async def search_items(*, mongo: Mongo, principal: Principal, q: str | None, sou
         flt["table_code"] = table
     if major is not None:
         flt["major"] = major
-    if cursor:
-        flt["seq"] = {"$gt": _decode_cursor(cursor)}
-    docs = await mongo.repo(CATALOG, principal.tenant).find(flt, sort=[("seq", 1)], limit=limit + 1)
-    next_cursor = _encode_cursor(docs[limit - 1]["seq"]) if len(docs) > limit else None
-    return docs[:limit], next_cursor
+    return await paginate(mongo.repo(CATALOG, principal.tenant), flt, sort=[("seq", 1)], limit=limit,
+                          cursor=cursor)
 
 
 async def get_item(*, mongo: Mongo, principal: Principal, code: str) -> dict[str, Any]:

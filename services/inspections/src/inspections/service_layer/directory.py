@@ -1,9 +1,11 @@
 """Read models this service keeps from other services' events: projects and user names.
 
 inspections never reads another service's database: projects arrive through
-``projects.project.registered.v1`` / ``projects.project.updated.v1`` (full snapshot, upserted
-by project id per tenant) and user names through ``identity.user.created.v1`` /
-``identity.user.updated.v1``.
+``projects.project.registered.v1`` / ``projects.project.updated.v1`` (full snapshot, kept by
+project id per tenant) and user names through ``identity.user.created.v1`` /
+``identity.user.updated.v1``; ``entrypoints.consumers`` keeps both with
+``anjian_shared.read_models.read_model`` (an older snapshot never overwrites a newer one).
+This module reads them.
 """
 
 from __future__ import annotations
@@ -11,27 +13,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from anjian_shared.events.identity_v1 import UserCreated, UserUpdated
-from anjian_shared.events.projects_v1 import ProjectSnapshot
-from anjian_shared.mongo import TenantRepository, UnitOfWork
-from anjian_shared.types import utcnow
+from anjian_shared.auth import Principal
+from anjian_shared.mongo import Mongo, TenantRepository
+from anjian_shared.pagination import DocPage, paginate
 
-from ..adapters.repositories import PROJECTS, USERS, by_ids, upsert
-
-
-async def record_project(*, uow: UnitOfWork, snapshot: ProjectSnapshot) -> None:
-    """Upsert the project's snapshot into the tenant's project directory (HB-02)."""
-    doc = snapshot.model_dump(mode="json")
-    doc["updated_at"] = utcnow()
-    await upsert(uow.repo(PROJECTS), snapshot.project_id, doc)
+from ..adapters.repositories import PROJECTS, by_ids
+from ..domain.plans import ensure_planner
 
 
-async def record_user(*, uow: UnitOfWork, user: UserCreated | UserUpdated) -> None:
-    """Upsert a user's display name, organisation and roles (for names in events, HB-03/06)."""
-    doc = {"user_id": user.user_id, "org_id": user.org_id, "username": user.username,
-           "display_name": user.display_name, "roles": list(user.roles),
-           "enabled": getattr(user, "enabled", True), "updated_at": utcnow()}
-    await upsert(uow.repo(USERS), user.user_id, doc)
+async def station_projects(*, mongo: Mongo, principal: Principal, limit: int,
+                           cursor: str | None) -> DocPage:
+    """HB-02: the projects of the caller's station in the directory, newest first (a plan can
+    only name these); one page of ``limit``. 403 unless a planner (supervisor / leader)."""
+    ensure_planner(principal)
+    return await paginate(mongo.repo(PROJECTS, principal.tenant),
+                          {"station_org_id": principal.org_id}, limit=limit, cursor=cursor)
 
 
 async def projects_by_id(repo: TenantRepository, project_ids: Iterable[str]) -> dict[str, dict[str, Any]]:

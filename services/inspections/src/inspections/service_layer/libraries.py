@@ -7,8 +7,6 @@ feature (``Settings.records_enabled``).
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import time
 from typing import Any
@@ -17,6 +15,7 @@ from pymongo.errors import DuplicateKeyError
 
 from anjian_shared.auth import Principal
 from anjian_shared.mongo import Mongo
+from anjian_shared.pagination import DocPage, paginate
 from anjian_shared.problems import Conflict, NotFound, Unprocessable
 from anjian_shared.types import new_id, utcnow
 
@@ -30,39 +29,21 @@ EDITABLE = {Library.TERMS: ("text", "reference", "check_type"),
             Library.VIOLATIONS: ("text", "reference", "category")}
 
 
-def _encode(doc: dict[str, Any]) -> str:
-    raw = json.dumps([doc["seq"], doc["code"]]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> tuple[int, str]:
-    try:
-        seq, code = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return int(seq), str(code)
-    except (ValueError, TypeError) as exc:
-        raise Unprocessable("cursor is not valid", field="cursor") from exc
-
-
 async def list_entries(*, mongo: Mongo, settings: Settings, principal: Principal, library: Library,
                        q: str | None, check_type: CheckType | None, limit: int,
-                       cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+                       cursor: str | None) -> DocPage:
     """HN-04 选取术语 / 违法违规行为: the tenant's entries in display order (seed order, then
     the tenant's own). ``q`` matches a substring of code, text, reference or category;
     ``check_type`` (terms only) gives the terms a record of that type may cite (``combined``:
     all). Returns (entries, next_cursor)."""
-    ensure_enabled(settings, principal)
+    await ensure_enabled(mongo, settings, principal)
     flt: dict[str, Any] = {"deleted": {"$ne": True}}
     if q and q.strip():
         flt["search_text"] = {"$regex": re.escape(q.strip()), "$options": "i"}
     if check_type is not None and library is Library.TERMS:
         flt["check_type"] = {"$in": rules.term_check_types(check_type)}
-    if cursor:
-        seq, code = _decode(cursor)
-        flt["$or"] = [{"seq": {"$gt": seq}}, {"seq": seq, "code": {"$gt": code}}]
-    docs = await mongo.repo(LIBRARY_COLLECTIONS[library], principal.tenant).find(
-        flt, sort=[("seq", 1), ("code", 1)], limit=limit + 1)
-    next_cursor = _encode(docs[limit - 1]) if len(docs) > limit else None
-    return docs[:limit], next_cursor
+    return await paginate(mongo.repo(LIBRARY_COLLECTIONS[library], principal.tenant), flt,
+                          sort=[("seq", 1), ("code", 1)], limit=limit, cursor=cursor)
 
 
 async def create_entry(*, mongo: Mongo, settings: Settings, principal: Principal, library: Library,
@@ -70,7 +51,7 @@ async def create_entry(*, mongo: Mongo, settings: Settings, principal: Principal
     """HN-04: the province admin or a station leader adds an entry to the tenant's library.
     ``code`` optional (``CUST-`` + 8 hex digits when absent); 409 when the code is taken by a
     live entry (a deleted entry of that code is replaced). 403 other roles."""
-    ensure_enabled(settings, principal)
+    await ensure_enabled(mongo, settings, principal)
     rules.ensure_editor(principal)
     code = rules.validate_code(fields.get("code") or f"CUST-{new_id()[:8].upper()}")
     repo = mongo.repo(LIBRARY_COLLECTIONS[library], principal.tenant)
@@ -97,7 +78,7 @@ async def update_entry(*, mongo: Mongo, settings: Settings, principal: Principal
     """HN-04: the province admin or a station leader changes an entry's text, reference,
     check type (terms) or category (violations). Records citing it keep the text they had.
     404 unknown or deleted code; 403 other roles."""
-    ensure_enabled(settings, principal)
+    await ensure_enabled(mongo, settings, principal)
     rules.ensure_editor(principal)
     repo = mongo.repo(LIBRARY_COLLECTIONS[library], principal.tenant)
     current = await repo.find_one({"code": code, "deleted": {"$ne": True}})
@@ -124,7 +105,7 @@ async def delete_entry(*, mongo: Mongo, settings: Settings, principal: Principal
     """HN-04: the province admin or a station leader removes an entry from the tenant's
     library (kept as deleted, so seeding does not bring it back; records citing it keep
     their copy). 404 unknown or already deleted; 403 other roles."""
-    ensure_enabled(settings, principal)
+    await ensure_enabled(mongo, settings, principal)
     rules.ensure_editor(principal)
     repo = mongo.repo(LIBRARY_COLLECTIONS[library], principal.tenant)
     done = await repo.update({"code": code, "deleted": {"$ne": True}},

@@ -9,7 +9,9 @@
 - ``notices.document-records`` ← ``inspections.record.submitted/reviewed.v1`` (HN-07): the
   supervision records a document may rest on (project, station, submitter, status).
 
-Every handler runs in the inbox transaction, so a redelivered event has no second effect.
+Every handler runs in the inbox transaction, so a redelivered event has no second effect; the
+projects and users read models are kept by ``anjian_shared.read_models.read_model`` (an older
+snapshot never overwrites a newer one).
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from pydantic import BaseModel
 
 from anjian_shared.bus import Subscription
 from anjian_shared.events import CloudEvent
-from anjian_shared.events.identity_v1 import UserCreated, UserUpdated
 from anjian_shared.events.inspections_v1 import PlanSubmitted, RecordReviewed, RecordSubmitted
-from anjian_shared.events.projects_v1 import ProjectSnapshot
 from anjian_shared.mongo import UnitOfWork
+from anjian_shared.read_models import PROJECTS, USERS, read_model
 
+from ..adapters.document_store import PROJECTS as PROJECTS_COLLECTION
+from ..adapters.document_store import USERS as USERS_COLLECTION
 from ..service_layer import directory
 from ..service_layer.notices import issue_notices
 
@@ -30,8 +33,12 @@ plan_submissions = Subscription("plan-submissions", prefetch=1)
 """One at a time per replica: every notice of a tenant advances the same number counter, so
 concurrent handlers only conflicted and retried (``make bench``: 3 notices/s with 32 in
 flight, thousands of transaction conflicts)."""
-document_projects = Subscription("document-projects")
-document_users = Subscription("document-users")
+document_projects = read_model(Subscription("document-projects"), collection=PROJECTS_COLLECTION,
+                               events=PROJECTS)
+"""HN-07: the project's snapshot (station, companies, participants); newest version wins."""
+document_users = read_model(Subscription("document-users"), collection=USERS_COLLECTION,
+                            events=USERS)
+"""HN-07: the user's name, organisation, roles and enabled flag; newest version wins."""
 document_records = Subscription("document-records")
 
 
@@ -39,22 +46,6 @@ document_records = Subscription("document-records")
 async def on_plan_submitted(uow: UnitOfWork, event: CloudEvent, payload: PlanSubmitted) -> None:
     """Issue the plan's notices (HB-06) in the consumer's transaction."""
     await issue_notices(uow, plan=payload)
-
-
-@document_projects.on("projects.project.registered.v1")
-@document_projects.on("projects.project.updated.v1")
-async def on_project(uow: UnitOfWork, event: CloudEvent, payload: BaseModel) -> None:
-    """HN-07: keep the project's snapshot (station, companies, participants)."""
-    assert isinstance(payload, ProjectSnapshot)
-    await directory.record_project(uow=uow, snapshot=payload)
-
-
-@document_users.on("identity.user.created.v1")
-@document_users.on("identity.user.updated.v1")
-async def on_user(uow: UnitOfWork, event: CloudEvent, payload: BaseModel) -> None:
-    """HN-07: keep the user's name, organisation, roles and enabled flag."""
-    assert isinstance(payload, (UserCreated, UserUpdated))
-    await directory.record_user(uow=uow, user=payload)
 
 
 @document_records.on("inspections.record.submitted.v1")

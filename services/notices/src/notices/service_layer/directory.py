@@ -2,9 +2,11 @@
 kept from other services' events (notices never reads another service's database).
 
 - ``projects`` ← ``projects.project.registered.v1`` / ``…updated.v1``: the full snapshot
-  (station, owner/contractor/supervision companies, participants), upserted by id;
+  (station, owner/contractor/supervision companies, participants), kept by id;
 - ``users`` ← ``identity.user.created.v1`` / ``…updated.v1``: name, organisation, roles,
   enabled;
+  (these two are kept by the shared ``anjian_shared.read_models.read_model`` consumer, see
+  ``entrypoints.consumers``: an older snapshot never overwrites a newer one)
 - ``records`` ← ``inspections.record.submitted.v1`` / ``…reviewed.v1``: id, project,
   station, submitter, the problem details a document quotes, and the routing status.
 
@@ -17,31 +19,13 @@ review's final status (``issued``/``internal``/``rejected``) always wins over
 
 from __future__ import annotations
 
-from anjian_shared.events.identity_v1 import UserCreated, UserUpdated
 from anjian_shared.events.inspections_v1 import RecordReviewed, RecordSubmitted
-from anjian_shared.events.projects_v1 import ProjectSnapshot
 from anjian_shared.mongo import UnitOfWork
 from anjian_shared.types import utcnow
 
-from ..adapters.document_store import PROJECTS, RECORDS, USERS, upsert
+from ..adapters.document_store import RECORDS, upsert
 
 PENDING = "pending_review"
-
-
-async def record_project(*, uow: UnitOfWork, snapshot: ProjectSnapshot) -> None:
-    """HN-07: keep the project's snapshot (name, station, companies, participants)."""
-    doc = snapshot.model_dump(mode="json")
-    doc["updated_at"] = utcnow()
-    await upsert(uow.repo(PROJECTS), snapshot.project_id, doc)
-
-
-async def record_user(*, uow: UnitOfWork, user: UserCreated | UserUpdated) -> None:
-    """HN-07: keep a user's name, organisation, roles and enabled flag (station leaders,
-    repliers, recipients)."""
-    await upsert(uow.repo(USERS), user.user_id, {
-        "user_id": user.user_id, "org_id": user.org_id, "username": user.username,
-        "display_name": user.display_name, "roles": list(user.roles),
-        "enabled": getattr(user, "enabled", True), "updated_at": utcnow()})
 
 
 async def record_submitted(*, uow: UnitOfWork, record: RecordSubmitted) -> None:

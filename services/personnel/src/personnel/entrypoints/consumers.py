@@ -1,34 +1,17 @@
-"""personnel's event consumers: the staff directory (users and their organisations)."""
+"""personnel's event consumers: the staff directory (users and their organisations).
+
+Queue ``personnel.staff-directory``, kept by the shared read-model consumer
+(``anjian_shared.read_models.read_model``): ``organizations`` and ``staff`` (the whole user
+snapshot, mobile included); an older snapshot never overwrites a newer one.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
 from anjian_shared.bus import Subscription
-from anjian_shared.events import CloudEvent
-from anjian_shared.events.identity_v1 import OrganizationCreated, UserCreated, UserUpdated
-from anjian_shared.mongo import UnitOfWork
-from anjian_shared.types import utcnow
+from anjian_shared.read_models import ORGANIZATIONS, read_model, snapshot_fields
 
 directory = Subscription("staff-directory")
-
-
-@directory.on("identity.organization.created.v1")
-async def keep_organization(uow: UnitOfWork, event: CloudEvent, payload: BaseModel) -> None:
-    """Upsert the organisation (queue ``personnel.staff-directory``)."""
-    assert isinstance(payload, OrganizationCreated)
-    await uow.db["organizations"].update_one(
-        {"_id": payload.org_id, "tenant_id": event.tenant},
-        {"$set": {**payload.model_dump(), "tenant_id": event.tenant, "updated_at": utcnow()}},
-        upsert=True, session=uow.session)
-
-
-@directory.on("identity.user.created.v1")
-@directory.on("identity.user.updated.v1")
-async def keep_staff(uow: UnitOfWork, event: CloudEvent, payload: BaseModel) -> None:
-    """Upsert the person."""
-    assert isinstance(payload, (UserCreated, UserUpdated))
-    await uow.db["staff"].update_one(
-        {"_id": payload.user_id, "tenant_id": event.tenant},
-        {"$set": {**payload.model_dump(), "tenant_id": event.tenant, "updated_at": utcnow()}},
-        upsert=True, session=uow.session)
+read_model(directory, collection="organizations", events=ORGANIZATIONS)
+read_model(directory, collection="staff", events={
+    t: (lambda p: p.user_id, snapshot_fields)
+    for t in ("identity.user.created.v1", "identity.user.updated.v1")})

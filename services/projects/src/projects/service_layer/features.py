@@ -1,12 +1,14 @@
 """Per-tenant switches of the Hainan flows (HN-03 positioning, HN-11 attendance).
 
-Settings ``positioning_tenants`` and ``attendance_tenants`` list the tenants that have
-them; all five provinces by default (see ``projects.settings``).
+They are features of the tenant policy (``anjian_shared.tenant_policy``): the defaults come
+from settings ``positioning_tenants`` / ``attendance_tenants`` (all five provinces), the
+province administrator switches them over identity's API.
 """
 
 from __future__ import annotations
 
-from anjian_shared.problems import Forbidden
+from anjian_shared.mongo import Mongo
+from anjian_shared.tenant_policy import TenantPolicy, ensure_enabled, tenant_policy
 
 from ..settings import Settings
 
@@ -14,9 +16,11 @@ POSITIONING = "positioning"
 ATTENDANCE = "attendance"
 
 
-def ensure_feature(settings: Settings, tenant: str, feature: str) -> None:
+async def ensure_feature(
+    mongo: Mongo, settings: Settings, tenant: str, feature: str
+) -> TenantPolicy:
     """403 (problem type ``feature-disabled``) unless ``feature`` (``positioning`` for HN-03,
-    ``attendance`` for HN-11) is switched on for ``tenant``."""
-    enabled = {POSITIONING: settings.positioning_tenants, ATTENDANCE: settings.attendance_tenants}[feature]
-    if tenant not in enabled:
-        raise Forbidden(f"{feature} is not switched on for this province", slug="feature-disabled")
+    ``attendance`` for HN-11) is switched on for ``tenant``. Returns the tenant's policy."""
+    policy = await tenant_policy(mongo, tenant, settings)
+    ensure_enabled(policy, feature)
+    return policy

@@ -6,6 +6,7 @@ Organisations and users are known from identity's events (read models
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 from typing import Any
 
@@ -14,6 +15,7 @@ from pymongo import ReturnDocument
 from anjian_shared.auth import Principal
 from anjian_shared.events.projects_v1 import Participant, ProjectRegistered, ProjectUpdated
 from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
+from anjian_shared.pagination import DocPage, paginate
 from anjian_shared.problems import Forbidden, NotFound, Unprocessable
 from anjian_shared.types import new_id, utcnow
 
@@ -32,7 +34,7 @@ def snapshot(doc: dict[str, Any]) -> dict[str, Any]:
         "contractor_org_id": doc["contractor_org_id"], "supervision_org_id": doc["supervision_org_id"],
         "supervisor_user_ids": doc["supervisor_user_ids"],
         "participants": [{k: p[k] for k in ("user_id", "org_id", "name", "project_role")} for p in doc["participants"]],
-        "status": doc.get("status", "active"),
+        "status": doc.get("status", "active"), "version": doc.get("version"),
     }
 
 
@@ -89,7 +91,7 @@ async def register_project(*, mongo: Mongo, actor: Principal, data: dict[str, An
             "station_org_id": actor.org_id, "owner_org_id": data["owner_org_id"],
             "contractor_org_id": data["contractor_org_id"], "supervision_org_id": data["supervision_org_id"],
             "supervisor_user_ids": list(dict.fromkeys(data["supervisor_user_ids"])), "participants": participants,
-            "status": "active", "created_at": utcnow(), "created_by": actor.user_id,
+            "status": "active", "version": 1, "created_at": utcnow(), "created_by": actor.user_id,
             "history": [{"at": utcnow(), "by": actor.user_id, "action": "registered"}]})
         uow.emit("projects.project.registered.v1", subject=doc["_id"],
                  data=ProjectRegistered(**snapshot(doc)))
@@ -106,6 +108,23 @@ async def get_visible(*, mongo: Mongo, actor: Principal, project_id: str) -> dic
     return doc
 
 
+async def list_projects(*, mongo: Mongo, actor: Principal, q: str | None = None, positioned: bool | None = None,
+                        limit: int, cursor: str | None = None) -> DocPage:
+    """The projects the actor may see (participants their own), newest first; ``q``: the name
+    contains it (HN-03 工程列表 keyword), ``positioned``: with / still without a position
+    (HN-03). One page of ``limit``; 422 naming ``cursor`` for a bad cursor."""
+    conditions: list[dict[str, Any]] = []
+    visible = visibility_filter(actor)
+    if visible:
+        conditions.append(visible)
+    if q:
+        conditions.append({"name": {"$regex": re.escape(q)}})
+    if positioned is not None:
+        conditions.append({"positioning": {"$exists": positioned}})
+    flt: dict[str, Any] = {"$and": conditions} if len(conditions) > 1 else (conditions[0] if conditions else {})
+    return await paginate(mongo.repo("projects", actor.tenant), flt, limit=limit, cursor=cursor)
+
+
 async def _change(*, mongo: Mongo, actor: Principal, project_id: str, action: str,
                   mutate: Any) -> dict[str, Any]:
     await get_visible(mongo=mongo, actor=actor, project_id=project_id)
@@ -118,7 +137,7 @@ async def _change(*, mongo: Mongo, actor: Principal, project_id: str, action: st
             raise Forbidden("only the supervising station changes the project")
         changes = await mutate(uow, doc)
         updated = await projects.update({"_id": project_id}, {
-            "$set": {**changes, "updated_at": utcnow()},
+            "$set": {**changes, "updated_at": utcnow()}, "$inc": {"version": 1},
             "$push": {"history": {"at": utcnow(), "by": actor.user_id, "action": action}}})
         assert updated is not None
         uow.emit("projects.project.updated.v1", subject=project_id, data=ProjectUpdated(**snapshot(updated)))

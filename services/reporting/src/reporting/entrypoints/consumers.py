@@ -11,16 +11,17 @@ from typing import Any
 from anjian_shared.bus import Subscription
 from anjian_shared.events import CloudEvent
 from anjian_shared.mongo import UnitOfWork
+from anjian_shared.read_models import ORGANIZATIONS, read_model
 
+from ..adapters.repositories import ORGANIZATIONS as ORGANIZATIONS_COLLECTION
 from ..service_layer import read_models as rm
 
 read_models = Subscription("read-models")
 
 
-@read_models.on("identity.organization.created.v1")
-async def on_organization_created(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
-    """Organisation names for documents (施工单位, 监督机构)."""
-    await rm.record_organization(uow, payload=payload)
+read_model(read_models, collection=ORGANIZATIONS_COLLECTION, events=ORGANIZATIONS)
+"""Organisation names for documents (施工单位, 监督机构) and the station search: the shared
+read-model consumer, an older snapshot never overwrites a newer one."""
 
 
 @read_models.on("inspections.plan.confirmed.v1")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from anjian_shared.events.identity_v1 import OrganizationCreated
 from anjian_shared.events.inspections_v1 import (
     PlanConfirmed,
     PlanSubmitted,
@@ -38,7 +37,6 @@ from anjian_shared.types import new_id, utcnow
 from ..adapters.repositories import (
     NOTICES,
     NOTIFICATIONS,
-    ORGANIZATIONS,
     PLANS,
     REPLIES,
     STATION_ITEMS,
@@ -132,12 +130,6 @@ async def record_notice_closed(uow: UnitOfWork, *, payload: NoticeClosed) -> Non
     """HB-08: mark the notice closed; its to-dos are done."""
     await _touch_notice(uow, payload.notice_id, payload.number, {"closed": _json(payload)})
     await sync_todos(uow, notice_id=payload.notice_id)
-
-
-async def record_organization(uow: UnitOfWork, *, payload: OrganizationCreated) -> None:
-    """Keep organisation names for documents (施工单位, 监督机构)."""
-    await upsert(uow.repo(ORGANIZATIONS), payload.org_id,
-                 set={"name": payload.name, "kind": payload.kind, "company_roles": list(payload.company_roles)})
 
 
 def notice_state(doc: dict[str, Any]) -> NoticeState:

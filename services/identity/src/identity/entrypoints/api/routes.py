@@ -8,11 +8,9 @@ from fastapi import APIRouter, Query, Request, Response
 
 from anjian_shared.auth import CurrentPrincipal
 from anjian_shared.mongo import Mongo
-from anjian_shared.pagination import Cursor, Limit, paginate
-from anjian_shared.problems import NotFound
+from anjian_shared.pagination import Cursor, Limit
 from anjian_shared.types import TENANTS
 
-from ...adapters import keys
 from ...service_layer import use_cases
 from .schemas import (
     MeRead,
@@ -51,7 +49,7 @@ def user_read(doc: dict[str, Any]) -> UserRead:
 @router.get("/.well-known/jwks.json", tags=["tokens"])
 async def get_jwks(request: Request) -> dict[str, Any]:
     """The public signing keys (RFC 7517 JWK Set) every service verifies access tokens with."""
-    return await keys.jwks(_mongo(request).db)
+    return await use_cases.jwks(mongo=_mongo(request))
 
 
 @router.get("/tenants", response_model=list[TenantRead], tags=["tenants"])
@@ -90,11 +88,7 @@ async def revoke_session(body: RefreshRequest, request: Request) -> Response:
 @router.get("/me", response_model=MeRead, tags=["users"])
 async def me(principal: CurrentPrincipal, request: Request) -> MeRead:
     """The signed-in user with their organisation."""
-    mongo = _mongo(request)
-    user = await mongo.repo("users", principal.tenant).get(principal.user_id)
-    org = await mongo.repo("organizations", principal.tenant).get(principal.org_id)
-    if user is None or org is None:
-        raise NotFound("user not found")
+    user, org = await use_cases.me(mongo=_mongo(request), actor=principal)
     return MeRead(**user_read(user).model_dump(), organization=org_read(org))
 
 
@@ -116,25 +110,15 @@ async def list_organizations(principal: CurrentPrincipal, request: Request, limi
                              q: Annotated[str | None, Query(max_length=100, description="name contains")] = None,
                              ) -> OrganizationPage:
     """The tenant's organisations (a public directory within the province), newest first."""
-    flt: dict[str, Any] = {}
-    if kind:
-        flt["kind"] = kind
-    if q:
-        import re
-
-        flt["name"] = {"$regex": re.escape(q)}
-    docs, nxt = await paginate(_mongo(request).repo("organizations", principal.tenant), flt, limit=limit,
-                               cursor=cursor)
+    docs, nxt = await use_cases.list_organizations(mongo=_mongo(request), actor=principal, kind=kind, q=q,
+                                                   limit=limit, cursor=cursor)
     return OrganizationPage(items=[org_read(d) for d in docs], next_cursor=nxt)
 
 
 @router.get("/organizations/{org_id}", response_model=OrganizationRead, tags=["organizations"])
 async def get_organization(org_id: str, principal: CurrentPrincipal, request: Request) -> OrganizationRead:
     """One organisation of the caller's tenant; 404 otherwise."""
-    doc = await _mongo(request).repo("organizations", principal.tenant).get(org_id)
-    if doc is None:
-        raise NotFound("organisation not found")
-    return org_read(doc)
+    return org_read(await use_cases.get_organization(mongo=_mongo(request), actor=principal, org_id=org_id))
 
 
 @router.post("/users", response_model=UserRead, status_code=201, tags=["users"])
@@ -150,25 +134,15 @@ async def list_users(principal: CurrentPrincipal, request: Request, limit: Limit
                      org_id: Annotated[str | None, Query(max_length=64)] = None,
                      role: Annotated[str | None, Query(max_length=40)] = None) -> UserPage:
     """Users the caller may see (government staff: the province; companies: their own)."""
-    flt = use_cases.visible_user_filter(principal)
-    if org_id:
-        if flt.get("org_id") and flt["org_id"] != org_id:
-            return UserPage(items=[])
-        flt["org_id"] = org_id
-    if role:
-        flt["roles"] = role
-    docs, nxt = await paginate(_mongo(request).repo("users", principal.tenant), flt, limit=limit, cursor=cursor)
+    docs, nxt = await use_cases.list_users(mongo=_mongo(request), actor=principal, org_id=org_id, role=role,
+                                           limit=limit, cursor=cursor)
     return UserPage(items=[user_read(d) for d in docs], next_cursor=nxt)
 
 
 @router.get("/users/{user_id}", response_model=UserRead, tags=["users"])
 async def get_user(user_id: str, principal: CurrentPrincipal, request: Request) -> UserRead:
     """One visible user; 404 otherwise (also for other tenants)."""
-    flt = {**use_cases.visible_user_filter(principal), "_id": user_id}
-    doc = await _mongo(request).repo("users", principal.tenant).find_one(flt)
-    if doc is None:
-        raise NotFound("user not found")
-    return user_read(doc)
+    return user_read(await use_cases.get_user(mongo=_mongo(request), actor=principal, user_id=user_id))
 
 
 @router.patch("/users/{user_id}", response_model=UserRead, tags=["users"])

@@ -7,12 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from anjian_shared.auth import CurrentPrincipal
-from anjian_shared.pagination import Cursor, Limit, paginate
+from anjian_shared.pagination import Cursor, Limit
 
-from ...adapters.repositories import PROJECTS
 from ...domain.catalog import CatalogSource
-from ...domain.plans import ensure_planner
 from ...service_layer import catalog as catalog_cases
+from ...service_layer import directory
 from .deps import MongoDep
 from .schemas import CatalogItemPage, CatalogItemRead, CheckTableRead, ProjectPage, ProjectRead
 
@@ -56,7 +55,6 @@ async def list_projects(principal: CurrentPrincipal, mongo: MongoDep, limit: Lim
                         cursor: Cursor = None) -> ProjectPage:
     """HB-02: the projects of the caller's station known to this service (its read model of
     ``projects.project.*.v1``), newest first; a plan can only name these. 403 other roles."""
-    ensure_planner(principal)
-    docs, next_cursor = await paginate(mongo.repo(PROJECTS, principal.tenant),
-                                       {"station_org_id": principal.org_id}, limit=limit, cursor=cursor)
+    docs, next_cursor = await directory.station_projects(mongo=mongo, principal=principal, limit=limit,
+                                                         cursor=cursor)
     return ProjectPage(items=[ProjectRead.model_validate(d) for d in docs], next_cursor=next_cursor)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
 from anjian_shared.auth import CurrentPrincipal
 from anjian_shared.mongo import Mongo
-from anjian_shared.pagination import Cursor, Limit, paginate
+from anjian_shared.pagination import Cursor, Limit
 
-from ...domain.model import PROJECT_ROLES, visibility_filter
+from ...domain.model import PROJECT_ROLES
 from ...service_layer import use_cases
 from .schemas import (
     ParticipantIn,
@@ -62,17 +61,9 @@ async def list_projects(principal: CurrentPrincipal, request: Request, limit: Li
     """The caller's projects only (participants see their own), newest first; ``q`` searches
     the name (keyword query of the 工程列表, HN-03), ``positioned`` filters by whether the
     project has been positioned (HN-03). Paginated (``limit`` 1..100, ``cursor``)."""
-    conditions: list[dict[str, Any]] = []
-    visible = visibility_filter(principal)
-    if visible:
-        conditions.append(visible)
-    if q:
-        conditions.append({"name": {"$regex": re.escape(q)}})
-    if positioned is not None:
-        conditions.append({"positioning": {"$exists": True}} if positioned else {"positioning": {"$exists": False}})
-    flt: dict[str, Any] = {"$and": conditions} if len(conditions) > 1 else (conditions[0] if conditions else {})
-    docs, nxt = await paginate(_mongo(request).repo("projects", principal.tenant), flt, limit=limit, cursor=cursor)
-    return ProjectPage(items=[project_read(d) for d in docs], next_cursor=nxt)
+    page = await use_cases.list_projects(mongo=_mongo(request), actor=principal, q=q, positioned=positioned,
+                                         limit=limit, cursor=cursor)
+    return ProjectPage(items=[project_read(d) for d in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/projects/{project_id}", response_model=ProjectRead)
