@@ -105,7 +105,8 @@ async def test_supervisor_positions_project_and_resubmission_keeps_history(platf
     # the station leader resubmits: the position is updated, the first one stays in the history
     photo2 = _png_photo()
     second = expect(await _position(
-        platform, world.token("wang"), pid, data=_form(longitude="110.3400", latitude="20.0400", address="海口市江东大道"),
+        platform, world.token("wang"), pid,
+        data=_form(longitude="110.3400", latitude="20.0400", address="海口市江东大道"),
         files=_photo_files(photo2, "site.png", "image/png")), 200)
     view = await _history(platform, world, pid)
     assert view["current"]["id"] == second["id"]
@@ -205,6 +206,17 @@ async def test_cover_photo_not_an_image_is_415(platform, world):
     assert (await _history(platform, world, pid))["history"] == []
     assert await _stored_objects(platform, "hubei", pid) == []
     assert await _outbox(platform, "projects.project.positioned.v1", pid) == []
+
+
+async def test_issue_11_cover_photo_decompression_bomb_is_413_naming_cover_photo(platform, world):
+    """Issue 11: a 13000×13000 PNG of ~20 KB is refused (413 ``image-too-large``), not a 500."""
+    from anjian_shared.testing.media import huge_png
+
+    pid = (await _new_project(platform, world, "文昌航天城 F6"))["id"]
+    r = await _position(platform, world.token("zhang"), pid, files=_photo_files(huge_png(), "b.png", "image/png"))
+    assert r.status_code == 413 and r.json()["field"] == "cover_photo", r.text
+    assert r.json()["type"].endswith("image-too-large")
+    assert await _stored_objects(platform, "hubei", pid) == []
 
 
 async def test_cover_photo_too_large_is_413(platform, world):

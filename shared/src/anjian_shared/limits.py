@@ -11,7 +11,7 @@
 Two limits (settings ``ANJIAN_MAX_BODY_BYTES``, ``ANJIAN_MAX_MULTIPART_BYTES``):
 JSON and every other body (1 MiB by default), and ``multipart/form-data`` uploads
 (50 MiB by default: a request carries a few photos; each photo also has its own,
-per-tenant limit checked by ``storage.read_limited``).
+per-tenant limit checked by ``media.read_limited``).
 """
 
 from __future__ import annotations

@@ -7,9 +7,6 @@ import json
 
 import httpx
 import pytest_asyncio
-
-from anjian_local.scenario import build_world, expect
-from anjian_shared.types import new_id
 from inspections_testkit import (
     API,
     FIRE_CODES,
@@ -25,6 +22,9 @@ from inspections_testkit import (
     submit_body,
     wait_project_known,
 )
+
+from anjian_local.scenario import build_world, expect
+from anjian_shared.types import new_id
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -264,7 +264,8 @@ async def test_submission_emits_the_whole_plan_and_freezes_it(platform, ready):
     seal = expect(await sign(platform.api, w, pid, kind="seal"), 200)["seal"]
     async with EventCapture(platform.infra.amqp_url, ["inspections.plan.submitted.v1"]) as events:
         async with platform.api(w.token("zhang")) as zhang:
-            submitted = expect(await zhang.post(f"{base}/submit", json=submit_body("限期整改", seal_required=True)), 200)
+            body = submit_body("限期整改", seal_required=True)
+            submitted = expect(await zhang.post(f"{base}/submit", json=body), 200)
         event = await events.wait_for("inspections.plan.submitted.v1", pid)
     assert submitted["status"] == "submitted" and submitted["submitted_at"]
     assert submitted["submission"]["disposition"] == "限期整改" and submitted["submission"]["seal_required"] is True
@@ -407,3 +408,52 @@ async def test_a_burst_of_results_on_one_plan_is_all_recorded(platform, ready):
     assert now["result_count"] == 24 == await result_count(platform, plan["id"])
     added = [h for h in now["history"] if h["action"] == "result.added"]
     assert len(added) == 24 and len({h["detail"]["result_id"] for h in added}) == 24
+
+
+# --- issue 11: decompression bombs and polyglot files (media intake) ---------------------------
+
+async def test_issue_11_a_decompression_bomb_is_413_on_every_plan_image_endpoint(platform, ready):
+    """A 13000×13000 PNG of ~20 KB is refused (413 ``image-too-large`` naming the field, not
+    500) as a result photo, an added photo, a signature and a seal; nothing is stored."""
+    from anjian_shared.testing.media import huge_png
+
+    plan = await confirmed_plan(platform.api, ready)
+    result = expect(await add_result(platform.api, ready, plan["id"]), 201)
+    before = await stored_keys(platform, plan["id"])
+    bomb = ("bomb.png", huge_png(), "image/png")
+    async with platform.api(ready.token("zhang")) as c:
+        answers = {
+            "result": await c.post(f"{API}/plans/{plan['id']}/results", data=result_form(ready),
+                                   files=[*photos(1), ("photos", bomb)]),
+            "added": await c.post(f"{API}/plans/{plan['id']}/results/{result['id']}/photos",
+                                  files=[("photos", bomb)]),
+            "signature": await c.put(f"{API}/plans/{plan['id']}/signature", files={"file": bomb}),
+            "seal": await c.put(f"{API}/plans/{plan['id']}/seal", files={"file": bomb}),
+        }
+    for name, r in answers.items():
+        assert r.status_code == 413, (name, r.status_code, r.text[:300])
+        problem = r.json()
+        assert problem["field"] == ("file" if name in ("signature", "seal") else "photos")
+        assert problem["type"].endswith("image-too-large"), problem
+    assert await stored_keys(platform, plan["id"]) == before and await result_count(platform, plan["id"]) == 1
+
+
+async def test_issue_11_presigned_photo_urls_serve_the_sniffed_type_inline(platform, ready):
+    """A JPEG that is also an HTML page, declared ``text/html``: stored as ``image/jpeg`` and
+    its presigned URL (fetched from the real S3 endpoint) answers ``Content-Type: image/jpeg``
+    and ``Content-Disposition: inline``, never as a page."""
+    from anjian_shared.testing.media import POLYGLOT_HTML, polyglot_jpeg
+
+    plan = await confirmed_plan(platform.api, ready)
+    async with platform.api(ready.token("zhang")) as c:
+        result = expect(await c.post(f"{API}/plans/{plan['id']}/results", data=result_form(ready),
+                                     files=[("photos", ("page.html", polyglot_jpeg(), "text/html"))]), 201)
+        signed = expect(await c.put(f"{API}/plans/{plan['id']}/signature",
+                                    files={"file": ("sig.html", polyglot_jpeg(), "text/html")}), 200)
+    assert result["photos"][0]["content_type"] == "image/jpeg"
+    async with httpx.AsyncClient() as raw:
+        for url in (result["photos"][0]["url"], signed["signature"]["url"]):
+            fetched = await raw.get(url)
+            assert fetched.status_code == 200 and fetched.content.endswith(POLYGLOT_HTML)
+            assert fetched.headers["content-type"] == "image/jpeg"
+            assert fetched.headers["content-disposition"].startswith("inline; filename=")

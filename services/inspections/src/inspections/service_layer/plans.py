@@ -17,6 +17,7 @@ import structlog
 from anjian_shared.auth import Principal
 from anjian_shared.events.common import PersonRef
 from anjian_shared.events.inspections_v1 import PlanConfirmed
+from anjian_shared.media import discard
 from anjian_shared.mongo import Mongo, TenantRepository, UnitOfWork, with_transaction
 from anjian_shared.pagination import paginate
 from anjian_shared.problems import Conflict, NotFound
@@ -251,15 +252,6 @@ async def withdraw_plan(*, mongo: Mongo, principal: Principal, plan_id: str) -> 
 
 
 async def discard_media(storage: Storage, refs: list[Any]) -> None:
-    """Best-effort removal of objects no record points to any more (after a commit, or after
-    a failed transaction). A failure is logged; the object is then merely unreferenced."""
-    from anjian_shared.events.common import MediaRef
-
-    for ref in refs:
-        if not ref:
-            continue
-        media = ref if isinstance(ref, MediaRef) else MediaRef.model_validate(ref)
-        try:
-            await storage.delete(media)
-        except Exception as exc:  # noqa: BLE001 - never fail the request over a cleanup
-            log.warning("could not delete media object", key=media.key, error=repr(exc)[:200])
+    """Best-effort removal of objects no record points to any more (after a commit):
+    ``anjian_shared.media.discard``."""
+    await discard(storage, refs)

@@ -1,8 +1,9 @@
 """Use cases of inspection results (检查结果 / 检查清单), HB-04/HB-05/HB-07.
 
-Photos are stored (checked for type and size) BEFORE the transaction that records them;
-if anything fails afterwards the stored objects are deleted again, so no record points to a
-missing object and no object is left without a record.
+Photos go through the shared media intake (``anjian_shared.media.MediaIntake``): checked
+for type, size and pixels and stored BEFORE the transaction that records them; if anything
+fails afterwards the stored objects are deleted again, so no record points to a missing
+object and no object is left without a record.
 """
 
 from __future__ import annotations
@@ -10,36 +11,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import UploadFile
-
 from anjian_shared.auth import Principal
 from anjian_shared.events.common import MediaRef
+from anjian_shared.media import MediaIntake, MediaPolicy, Upload, discard
 from anjian_shared.mongo import Mongo, TenantRepository, UnitOfWork, with_transaction
 from anjian_shared.pagination import paginate
 from anjian_shared.problems import Conflict, NotFound, Unprocessable
 from anjian_shared.storage import Storage
+from anjian_shared.tenant_policy import tenant_policy
 from anjian_shared.types import new_id, utcnow
 
 from ..adapters.repositories import CATALOG, PLANS, RESULTS, by_ids
 from ..domain import plans as rules
 from ..domain.plans import PlanFacts, PlanStatus
 from ..settings import Settings
-from .plans import discard_media, load_plan
+from .plans import load_plan
 
 
-async def store_photos(*, storage: Storage, settings: Settings, tenant: str, folder: str,
-                       uploads: Sequence[UploadFile], field: str = "photos") -> list[MediaRef]:
-    """Check and store ``uploads`` (JPEG/PNG, each ≤ the tenant's limit): 415/413 naming
-    ``field``. On any failure the objects already stored are removed before the error."""
-    stored: list[MediaRef] = []
-    try:
-        for upload in uploads:
-            stored.append(await storage.put_image(upload, tenant=tenant, folder=folder,
-                                                  max_bytes=settings.photo_limit(tenant), field=field))
-    except BaseException:
-        await discard_media(storage, stored)
-        raise
-    return stored
+async def photo_policy(mongo: Mongo, settings: Settings, tenant: str) -> MediaPolicy:
+    """Result photos: JPEG/PNG within the tenant's byte limit (tenant policy ``photo_max_bytes``)
+    and the pixel limit (413/415/422 ``photos``)."""
+    policy = await tenant_policy(mongo, tenant, settings)
+    return MediaPolicy.photo(max_bytes=policy.limit("photo_max_bytes"))
 
 
 async def _hazards(uow: UnitOfWork, codes: list[str], settings: Settings) -> list[dict[str, Any]]:
@@ -62,7 +55,7 @@ async def _load_result(repo: TenantRepository, plan_id: str, result_id: str) -> 
 
 async def record_result(*, mongo: Mongo, storage: Storage, settings: Settings, principal: Principal, plan_id: str,
                         project_id: str, building_name: str, hazard_codes: list[str], finding: str,
-                        photos: Sequence[UploadFile]) -> dict[str, Any]:
+                        photos: Sequence[Upload]) -> dict[str, Any]:
     """HB-04 现场检查 / 加入检查清单: a team member records a result on a confirmed plan.
 
     ``project_id`` is one of the plan's projects (422 ``project_id``); every hazard code is in
@@ -80,8 +73,7 @@ async def record_result(*, mongo: Mongo, storage: Storage, settings: Settings, p
     rules.ensure_photo_count(0, len(photos), settings.max_photos_per_result)
     await _precheck_hazards(mongo, tenant, hazard_codes, settings)
 
-    refs = await store_photos(storage=storage, settings=settings, tenant=tenant,
-                              folder=f"plans/{plan_id}/results", uploads=photos)
+    refs: list[MediaRef] = []
 
     async def apply(uow: UnitOfWork) -> dict[str, Any]:
         plans = uow.repo(PLANS)
@@ -107,11 +99,9 @@ async def record_result(*, mongo: Mongo, storage: Storage, settings: Settings, p
             raise Conflict("the plan changed meanwhile; reload and try again")
         return await uow.repo(RESULTS).insert(result)
 
-    try:
+    async with MediaIntake(storage, tenant=tenant, folder=f"plans/{plan_id}/results") as intake:
+        refs = await intake.take(photos, await photo_policy(mongo, settings, tenant))
         return await with_transaction(mongo, tenant, apply, aggregate=f"plan:{plan_id}")
-    except BaseException:
-        await discard_media(storage, refs)
-        raise
 
 
 async def list_results(*, mongo: Mongo, principal: Principal, plan_id: str, project_id: str | None,
@@ -183,11 +173,11 @@ async def delete_result(*, mongo: Mongo, storage: Storage, principal: Principal,
         return result
 
     result = await with_transaction(mongo, principal.tenant, apply, aggregate=f"plan:{plan_id}")
-    await discard_media(storage, result.get("photos", []))
+    await discard(storage, result.get("photos", []))
 
 
 async def add_result_photos(*, mongo: Mongo, storage: Storage, settings: Settings, principal: Principal,
-                            plan_id: str, result_id: str, photos: Sequence[UploadFile]) -> dict[str, Any]:
+                            plan_id: str, result_id: str, photos: Sequence[Upload]) -> dict[str, Any]:
     """HB-05: the result's author adds photos (at most ``max_photos_per_result`` in all) while
     the plan is not submitted (409 after; 403 for others; 413/415/422 ``photos``)."""
     rules.ensure_planner(principal)
@@ -197,8 +187,7 @@ async def add_result_photos(*, mongo: Mongo, storage: Storage, settings: Setting
     rules.ensure_can_change_result(facts, result["recorded_by"]["user_id"], principal.user_id)
     rules.ensure_photo_count(len(result.get("photos", [])), len(photos), settings.max_photos_per_result)
 
-    refs = await store_photos(storage=storage, settings=settings, tenant=tenant,
-                              folder=f"plans/{plan_id}/results", uploads=photos)
+    refs: list[MediaRef] = []
 
     async def apply(uow: UnitOfWork) -> dict[str, Any]:
         plans, results = uow.repo(PLANS), uow.repo(RESULTS)
@@ -215,11 +204,9 @@ async def add_result_photos(*, mongo: Mongo, storage: Storage, settings: Setting
         assert updated is not None
         return updated
 
-    try:
+    async with MediaIntake(storage, tenant=tenant, folder=f"plans/{plan_id}/results") as intake:
+        refs = await intake.take(photos, await photo_policy(mongo, settings, tenant))
         return await with_transaction(mongo, tenant, apply, aggregate=f"plan:{plan_id}")
-    except BaseException:
-        await discard_media(storage, refs)
-        raise
 
 
 async def _touch_plan(plans: TenantRepository, facts: PlanFacts, principal: Principal, now: Any, action: str,

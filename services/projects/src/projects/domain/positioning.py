@@ -11,8 +11,8 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from anjian_shared.principal import Principal
 from anjian_shared.errors import Forbidden, Unprocessable
+from anjian_shared.principal import Principal
 
 from .model import may_manage
 

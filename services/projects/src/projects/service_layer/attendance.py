@@ -41,7 +41,7 @@ async def load_for_clock_in(*, mongo: Mongo, settings: Settings, actor: Principa
     """HN-11: the project if ``actor`` is one of its key personnel. 403 ``feature-disabled``
     when the tenant has attendance off; 404 project unknown / other tenant / not visible;
     403 for anyone else who sees it (supervisors, other participants, company staff)."""
-    ensure_feature(settings, actor.tenant, ATTENDANCE)
+    await ensure_feature(mongo, settings, actor.tenant, ATTENDANCE)
     project = await get_visible(mongo=mongo, actor=actor, project_id=project_id)
     rules.ensure_may_clock_in(actor, project)
     return project
@@ -50,7 +50,7 @@ async def load_for_clock_in(*, mongo: Mongo, settings: Settings, actor: Principa
 async def load_for_check(*, mongo: Mongo, settings: Settings, actor: Principal, project_id: str) -> dict[str, Any]:
     """HN-11: the project if ``actor`` may run attendance checks on it (a supervisor/leader of
     its station). 403 ``feature-disabled``; 404 not visible / other tenant; 403 otherwise."""
-    ensure_feature(settings, actor.tenant, ATTENDANCE)
+    await ensure_feature(mongo, settings, actor.tenant, ATTENDANCE)
     project = await get_visible(mongo=mongo, actor=actor, project_id=project_id)
     rules.ensure_may_check(actor, project)
     return project
@@ -128,7 +128,7 @@ async def list_checks(*, mongo: Mongo, settings: Settings, actor: Principal, pro
     """HN-11: the project's attendance checks, newest first, one page, for everyone who sees
     the project (station, the parties' companies, participants). 403 ``feature-disabled``;
     404 project not visible / other tenant."""
-    ensure_feature(settings, actor.tenant, ATTENDANCE)
+    await ensure_feature(mongo, settings, actor.tenant, ATTENDANCE)
     await get_visible(mongo=mongo, actor=actor, project_id=project_id)
     return await paginate(mongo.repo(CHECKS, actor.tenant), {"project_id": project_id}, limit=limit, cursor=cursor)
 
@@ -137,7 +137,7 @@ async def get_check(*, mongo: Mongo, settings: Settings, actor: Principal, proje
                     check_id: str) -> dict[str, Any]:
     """HN-11: one attendance check of a project the caller sees; 404 when the project is not
     visible / of another tenant or the check is unknown or of another project."""
-    ensure_feature(settings, actor.tenant, ATTENDANCE)
+    await ensure_feature(mongo, settings, actor.tenant, ATTENDANCE)
     await get_visible(mongo=mongo, actor=actor, project_id=project_id)
     doc = await mongo.repo(CHECKS, actor.tenant).find_one({"_id": check_id, "project_id": project_id})
     if doc is None:

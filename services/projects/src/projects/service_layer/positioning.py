@@ -6,26 +6,26 @@ Submitting again updates the project's position; every submission stays in the
 project's positioning history (collection ``positionings``); the current one is
 also kept on the project (``positioning``) so lists and attendance checks see it.
 
-The photo is stored (type and size checked) BEFORE the transaction; if anything fails
-afterwards it is deleted again, so no record points to a missing object and no object
-is left without a record.
+The photo goes through the shared media intake (``anjian_shared.media.MediaIntake``): type,
+size and pixels checked and stored BEFORE the transaction; if anything fails afterwards it
+is deleted again, so no record points to a missing object and no object is left without a
+record.
 """
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 from typing import Any
-
-from fastapi import UploadFile
 
 from anjian_shared.auth import Principal
 from anjian_shared.events.common import MediaRef, PersonRef
 from anjian_shared.events.projects_v1 import ProjectPositioned
+from anjian_shared.media import MediaIntake, MediaPolicy, Upload
 from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
 from anjian_shared.pagination import paginate
 from anjian_shared.problems import NotFound, Unprocessable
 from anjian_shared.storage import Storage
+from anjian_shared.tenant_policy import tenant_policy
 from anjian_shared.types import new_id, utcnow
 
 from ..domain import positioning as rules
@@ -47,19 +47,20 @@ async def load_for_positioning(*, mongo: Mongo, settings: Settings, actor: Princ
     tenant has positioning off; 404 when the project is unknown, of another tenant or not
     visible to the actor; 403 when visible but the actor is not a supervisor/leader of its
     station (e.g. a company user)."""
-    ensure_feature(settings, actor.tenant, POSITIONING)
+    await ensure_feature(mongo, settings, actor.tenant, POSITIONING)
     project = await get_visible(mongo=mongo, actor=actor, project_id=project_id)
     rules.ensure_may_position(actor, project)
     return project
 
 
 async def submit_positioning(*, mongo: Mongo, storage: Storage, settings: Settings, actor: Principal,
-                             project_id: str, cover_photos: list[UploadFile], longitude: float, latitude: float,
+                             project_id: str, cover_photos: list[Upload], longitude: float, latitude: float,
                              address: str, captured_at: datetime) -> dict[str, Any]:
     """HN-03 提交/更新工程定位: record a new position of the project and make it current.
 
     ``cover_photos``: exactly one JPEG/PNG upload (422 ``cover_photo`` otherwise; 415 not
-    a JPEG/PNG; 413 above the tenant's ``positioning_photo_limit`` bytes). ``longitude``
+    a JPEG/PNG; 413 above the tenant's ``positioning_photo_max_bytes`` or over
+    ``anjian_shared.media.MAX_IMAGE_PIXELS``). ``longitude``
     -180..180 and ``latitude`` -90..90 WGS-84 decimal degrees (422 naming the field);
     ``address`` 1..200 characters (422 ``address``); ``captured_at`` with a UTC offset,
     at most ``positioning_future_skew_minutes`` minutes in the future (422 ``captured_at``).
@@ -75,8 +76,7 @@ async def submit_positioning(*, mongo: Mongo, storage: Storage, settings: Settin
         raise Unprocessable("address must have 1..200 characters", field="address")
     rules.validate_captured_at(captured_at, now=utcnow(), future_skew_minutes=settings.positioning_future_skew_minutes)
 
-    ref = await storage.put_image(cover_photos[0], tenant=actor.tenant, folder=f"projects/{project_id}/positioning",
-                                  max_bytes=settings.positioning_photo_limit(actor.tenant), field="cover_photo")
+    ref: MediaRef
 
     async def fn(uow: UnitOfWork) -> dict[str, Any]:
         projects = uow.repo("projects")
@@ -104,12 +104,12 @@ async def submit_positioning(*, mongo: Mongo, storage: Storage, settings: Settin
             positioned_by=PersonRef(**by)))
         return doc
 
-    try:
+    max_bytes = (await tenant_policy(mongo, actor.tenant, settings)).limit("positioning_photo_max_bytes")
+    policy = MediaPolicy.photo(max_bytes=max_bytes, field="cover_photo")
+    folder = f"projects/{project_id}/positioning"
+    async with MediaIntake(storage, tenant=actor.tenant, folder=folder) as intake:
+        ref = await intake.take_one(cover_photos[0], policy)
         return await with_transaction(mongo, actor.tenant, fn)
-    except BaseException:
-        with contextlib.suppress(Exception):
-            await storage.delete(ref)
-        raise
 
 
 async def get_positioning(*, mongo: Mongo, settings: Settings, actor: Principal, project_id: str, limit: int,
@@ -118,7 +118,7 @@ async def get_positioning(*, mongo: Mongo, settings: Settings, actor: Principal,
     history, newest first (the current one included), for everyone who sees the project.
     Returns ``(current, history, next_cursor)``. 403 ``feature-disabled``; 404 project not
     visible / other tenant."""
-    ensure_feature(settings, actor.tenant, POSITIONING)
+    await ensure_feature(mongo, settings, actor.tenant, POSITIONING)
     project = await get_visible(mongo=mongo, actor=actor, project_id=project_id)
     repo = mongo.repo(POSITIONINGS, actor.tenant)
     current = None

@@ -14,7 +14,6 @@ from anjian_shared.storage import Storage
 from ...settings import Settings
 from .schemas import MediaRead, PlanRead, ResultRead
 
-
 SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
