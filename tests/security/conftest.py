@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest_asyncio
+
 from anjian_local.demo import play_hubei
 from anjian_local.scenario import World, build_world, expect
 from anjian_local.testing.fixtures import eventually
@@ -109,6 +110,7 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
         check = expect(await c.post(f"/api/projects/v1/projects/{world.project_id}/attendance-checks",
                                     json={"user_ids": [world.people["liu"].user_id]}), 201)
     ids["record_id"] = record["id"]
+    ids["tenant"] = "hubei"  # /api/identity/v1/tenants/{tenant}/policy: the province's own policy
     ids["check_id"] = check["id"]
     ids["document_id"] = await _escalated_document(platform, hubei_api, world, record["id"])
     admin_token = await platform.admin_token("hubei")
@@ -132,6 +134,8 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
                     "kind": "webhook", "url": "https://bigdata.hubei.example/anjian/events",
                     "event_types": ["notices.notice.issued.v1"]}), 201)
             ids["subscription_id"] = sub["id"]
+            logged = await platform.app("partners").state.mongo.db["event_log"].find_one({"tenant_id": "hubei"})
+            ids["event_id"] = logged["_id"] if logged else "0" * 32  # …/events/{event_id}/redeliver (PLAT-03)
     hainan = await build_world(recorder.factory(platform, "hainan"), admin_password=platform.admin_password,
                                tenant="hainan", register_project=False)
     return Played(hubei=world, hainan=hainan, ids=ids, recorder=recorder, admin_token=admin_token,

@@ -21,9 +21,10 @@ import select
 import socket
 from datetime import date
 
+from PIL import Image
+
 from anjian_local.media import site_photo
 from anjian_local.scenario import PASSWORD, expect
-from PIL import Image
 
 SIXTY_MB = 60 * 1024 * 1024
 

@@ -34,7 +34,9 @@ ALLOWED: dict[tuple[str, str, str], str] = {
 
 # who may read a route (to prove the ids are real); default 张伟, the responsible supervisor
 READER = {"/api/reporting/v1/notifications/{notification_id}/read": "li",
-          "/api/identity/v1/clients/{client_id}": "admin"}
+          "/api/identity/v1/clients/{client_id}": "admin",
+          "/api/identity/v1/tenants/{tenant}/policy": "admin",
+          "/api/identity/v1/tenants/{tenant}/policy/audit": "admin"}
 PARTNER_ROUTES = "/api/partners/v1/subscriptions/{subscription_id}"
 """Routes of a partner system (client credentials): read by their owner, attacked by the
 other tenant's partner and by another partner of the same province."""
@@ -60,6 +62,7 @@ def request_kwargs(method: str, path: str, played: Any) -> dict[str, Any]:
     photo = ("photo.jpg", site_photo(5), "image/jpeg")
     bodies: dict[tuple[str, str], dict[str, Any]] = {
         ("PATCH", "/api/identity/v1/users/{user_id}"): {"json": {"display_name": "改名"}},
+        ("PATCH", "/api/identity/v1/tenants/{tenant}/policy"): {"json": {"features": {"positioning": True}}},
         ("PUT", "/api/projects/v1/projects/{project_id}/supervisors"):
             {"json": {"supervisor_user_ids": [w.people["li"].user_id]}},
         ("POST", "/api/projects/v1/projects/{project_id}/participants"):
@@ -67,7 +70,8 @@ def request_kwargs(method: str, path: str, played: Any) -> dict[str, Any]:
         ("PATCH", "/api/inspections/v1/plans/{plan_id}"): {"json": {"title": "被篡改的计划"}},
         ("PUT", "/api/inspections/v1/plans/{plan_id}/signature"):
             {"files": {"file": ("s.png", signature_png(), "image/png")}},
-        ("PUT", "/api/inspections/v1/plans/{plan_id}/seal"): {"files": {"file": ("s.png", signature_png(), "image/png")}},
+        ("PUT", "/api/inspections/v1/plans/{plan_id}/seal"):
+            {"files": {"file": ("s.png", signature_png(), "image/png")}},
         ("POST", "/api/inspections/v1/plans/{plan_id}/submit"): {"json": {
             "disposition": "停工整改", "seal_required": False,
             "notice": {"title": "伪造告知书", "construction_stage": "主体", "rectification_date": "2030-01-01"}}},
@@ -76,9 +80,12 @@ def request_kwargs(method: str, path: str, played: Any) -> dict[str, Any]:
                      "finding": "伪造"}, "files": [("photos", photo)]},
         ("PATCH", "/api/inspections/v1/plans/{plan_id}/results/{result_id}"): {"json": {"finding": "被篡改"}},
         ("POST", "/api/inspections/v1/plans/{plan_id}/results/{result_id}/photos"): {"files": [("photos", photo)]},
-        ("POST", "/api/notices/v1/notices/{notice_id}/replies"): {"data": {"text": "伪造回复"}, "files": [("photos", photo)]},
+        ("POST", "/api/notices/v1/notices/{notice_id}/replies"):
+            {"data": {"text": "伪造回复"}, "files": [("photos", photo)]},
         ("POST", "/api/notices/v1/notices/{notice_id}/replies/{reply_id}/review"):
             {"json": {"passed": True, "comment": "伪造审核"}},
+        ("POST", "/api/notices/v1/notices/{notice_id}/replies/{reply_id}/reviews"):
+            {"json": {"decision": "approve", "comment": "伪造审核"}},
         ("POST", "/api/reporting/v1/notices/{notice_id}/share-links"): {"json": {"expires_in_minutes": 60}},
         ("POST", "/api/reporting/v1/plans/{plan_id}/share-links"): {"json": {"expires_in_minutes": 60}},
         ("PATCH", "/api/inspections/v1/terms/{code}"): {"json": {"text": "被篡改的术语"}},
@@ -119,7 +126,7 @@ async def test_every_route_with_an_id_refuses_other_tenants_and_other_companies(
         if method == "GET" or (path in READER and method != "DELETE"):
             who = READER.get(path, "partner" if path.startswith(PARTNER_ROUTES) else "zhang")
             async with played.recorder.factory(platform, "hubei")(played.token(who)) as c:
-                r = await c.request(method, url)
+                r = await c.request(method, url, **({} if method == "GET" else request_kwargs(method, path, played)))
             reader = str(r.status_code)
             if not 200 <= r.status_code < 300:
                 failures.append(f"{method} {path}: the rightful reader {who} got {r.status_code} {r.text[:200]}")

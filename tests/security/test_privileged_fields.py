@@ -158,7 +158,8 @@ async def test_no_response_carries_secrets_or_other_tenants_data(played, report)
     for r in responses:
         if r.path.endswith("/sessions") and r.status == 200:
             refresh_hashes.add(hashlib.sha256(r.json()["refresh_token"].encode()).hexdigest())
-    hubei_ids = {played.hubei.station_id, played.hubei.contractor_id, *(p.user_id for p in played.hubei.people.values())}
+    hubei_ids = {played.hubei.station_id, played.hubei.contractor_id,
+                 *(p.user_id for p in played.hubei.people.values())}
     hainan_ids = {played.hainan.station_id, played.hainan.contractor_id,
                   *(p.user_id for p in played.hainan.people.values())}
     problems: list[str] = []

@@ -16,7 +16,12 @@ from anjian_shared.events.inspections_v1 import (
     PlanSubmitted,
     ResultSnapshot,
 )
-from anjian_shared.events.notices_v1 import NoticeClosed, NoticeIssued, ReplyReviewed, ReplySubmitted
+from anjian_shared.events.notices_v1 import (
+    NoticeClosed,
+    NoticeIssued,
+    ReplyReviewed,
+    ReplySubmitted,
+)
 from anjian_shared.types import new_id
 
 FINDING = "基坑东侧边坡未按专项施工方案支护，坡顶堆载超限，存在坍塌风险"

@@ -227,7 +227,8 @@ async def test_rectification_loop_notifies_each_step_and_keeps_todos(scene: Scen
         r = await c.get(f"{API}/notices/{notice_id}/document.pdf")
     assert r.status_code == 200, r.text
     text = pdftotext(r.content)
-    for expected in ("第1次整改回复", "不通过", "支护桩间距仍不符合方案要求", "第2次整改回复", "已加密支护桩并经监理复核。",
+    for expected in ("第1次整改回复", "不通过", "支护桩间距仍不符合方案要求", "第2次整改回复",
+                     "已加密支护桩并经监理复核。",
                      "整改流程已于"):
         assert expected in text, expected
 

@@ -320,7 +320,8 @@ async def test_xlsx_export_has_the_searchs_rows_with_real_dates(hn: Hainan, corp
     wb = openpyxl.load_workbook(io.BytesIO(r.content))
     ws = wb.active
     header = [cell.value for cell in ws[1]]
-    assert header[:10] == ["类别", "类型", "编号", "项目", "提交人", "监督站", "提交日期", "状态", "回复期限", "升级处理"]
+    assert header[:10] == ["类别", "类型", "编号", "项目", "提交人", "监督站", "提交日期", "状态",
+                           "回复期限", "升级处理"]
     assert ws.freeze_panes == "A2"
     assert ws.column_dimensions["D"].width == 34
     rows = [[cell.value for cell in row] for row in ws.iter_rows(min_row=2)]
@@ -447,7 +448,8 @@ async def test_document_lifecycle_notifies_each_party_once(hn: Hainan) -> None:
 
     esc = DocumentEscalated(document_id=d.document_id, number=d.number, document_type=d.document_type,
                             project_id=pid, project_name=d.project_name, station_org_id=hn.a.station_id,
-                            escalation_id=new_id(), kind="bad_conduct_record", escalation_number="琼安监不良〔2026〕0001号",
+                            escalation_id=new_id(), kind="bad_conduct_record",
+                            escalation_number="琼安监不良〔2026〕0001号",
                             deadline=d.deadline, missing_replier_ids=[hn.uid("liu")], issuer_user_id=hn.uid("zhang"),
                             station_leader_ids=[hn.uid("wang"), hn.uid("zhang")], escalated_at=at(30, 16, 1))
     await hn.publish(hn.event("notices.document.escalated.v1", d.document_id, esc))

@@ -6,15 +6,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from reporting.domain import notifications as rules
-from reporting.domain import station_search as ss
-from reporting.domain.station_search import SearchFilters, SearchScope
 
 from anjian_shared.auth import Principal
 from anjian_shared.events.common import PersonRef
 from anjian_shared.events.inspections_v1 import RecordReviewed
 from anjian_shared.events.notices_v1 import DocumentEscalated, DocumentIssued
 from anjian_shared.problems import Forbidden, Unprocessable
+from reporting.domain import notifications as rules
+from reporting.domain import station_search as ss
+from reporting.domain.station_search import SearchFilters, SearchScope
 
 
 def principal(*roles: str, org: str = "st-a", kind: str = "station") -> Principal:

@@ -43,6 +43,7 @@ def health_router() -> APIRouter:
             ("mongodb", "rabbitmq", "s3", "startup"),
             await asyncio.gather(_check(state.mongo.ping()), _check(bus_ok()), _check(state.storage.ready()),
                                  _check(started())),
+            strict=True,
         ))
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},

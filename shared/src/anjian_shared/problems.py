@@ -28,8 +28,8 @@ from .errors import (  # noqa: F401 - re-exported: the names every service alrea
     ServiceUnavailable,
     TooManyRequests,
     Unauthorized,
-    UnsupportedMedia,
     Unprocessable,
+    UnsupportedMedia,
 )
 
 PROBLEM_BASE = "https://anjian.dev/problems/"

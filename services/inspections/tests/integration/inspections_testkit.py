@@ -105,7 +105,7 @@ class EventCapture:
         self.events: list[dict[str, Any]] = []
         self._conn: aio_pika.abc.AbstractRobustConnection | None = None
 
-    async def __aenter__(self) -> "EventCapture":
+    async def __aenter__(self) -> EventCapture:
         self._conn = await aio_pika.connect_robust(self.amqp_url)
         channel = await self._conn.channel()
         exchange = await channel.declare_exchange(self.exchange, aio_pika.ExchangeType.TOPIC, durable=True)

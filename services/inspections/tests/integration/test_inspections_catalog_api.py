@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from inspections_testkit import API
+
 from anjian_local.scenario import expect
 from inspections.adapters.seed import seed_tenant_catalog
-from inspections_testkit import API
 
 
 async def test_check_tables_are_the_19_jgj59_tables_with_their_items(platform, world):

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import pytest_asyncio
-
-from anjian_local.scenario import build_world, expect
-from anjian_shared.events import CloudEvent
-from anjian_shared.types import new_id
 from inspections_testkit import (
     API,
     EventCapture,
@@ -16,6 +12,10 @@ from inspections_testkit import (
     plan_body,
     wait_project_known,
 )
+
+from anjian_local.scenario import build_world, expect
+from anjian_shared.events import CloudEvent
+from anjian_shared.types import new_id
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

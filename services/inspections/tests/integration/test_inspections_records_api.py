@@ -18,12 +18,12 @@ from typing import Any
 
 import httpx
 import pytest_asyncio
+from inspections_testkit import API, EventCapture, wait_project_known
 from PIL import Image
 
 from anjian_local.media import site_photo
 from anjian_local.scenario import PASSWORD, World, build_world, expect
 from anjian_local.testing.fixtures import eventually
-from inspections_testkit import API, EventCapture, wait_project_known
 
 SAFETY_TERMS = ["JGJ59-A.0.2-06", "JGJ59-A.0.1-01"]   # 文明施工：现场防火, 安全管理：安全生产责任制
 QUALITY_TERMS = ["ZL-01"]                              # illustrative quality starter list
@@ -233,7 +233,8 @@ async def test_without_recipients_the_record_is_an_internal_file_counted_as_appr
         assert (await raw.get(rec["photos"][0]["url"])).content[:3] == b"\xff\xd8\xff"
     data = submitted["data"]
     assert data["status"] == "internal" and data["check_type"] == "safety" and data["project_name"]
-    assert data["station_org_id"] == ready.station_id and data["submitted_by"]["user_id"] == ready.people["zhang"].user_id
+    assert data["station_org_id"] == ready.station_id
+    assert data["submitted_by"]["user_id"] == ready.people["zhang"].user_id
     assert data["violations"][0]["text"] and len(data["photos"]) == 2 and data["videos"][0]["key"]
     assert not events.of("inspections.record.released.v1", rec["id"]), "nobody to release an internal file to"
     assert rec["id"] in await ids_in(platform, ready, "zhang", "/records/views/sent", status="approved")
@@ -576,3 +577,15 @@ async def test_counts_and_filters_of_the_views(platform, ready):
     assert page["items"][0]["submitted_at"] >= page2["items"][0]["submitted_at"]
     box = await get(platform, ready, "wang", "/records/views/received", box="everything")
     assert box.status_code == 422 and box.json()["field"] == "box"
+
+
+async def test_issue_11_a_decompression_bomb_photo_is_413_and_nothing_is_stored(platform, ready):
+    """Issue 11 (media intake): a 13000×13000 PNG of ~20 KB → 413 ``image-too-large`` naming
+    ``photos`` (not a 500); the photo and the video already checked are not left behind."""
+    from anjian_shared.testing.media import huge_png
+
+    n, keys = await record_count(platform), await stored_record_keys(platform)
+    r = await submit(platform, ready, files=[photo(1), ("photos", ("bomb.png", huge_png(), "image/png")), video()])
+    assert r.status_code == 413 and r.json()["field"] == "photos", r.text
+    assert r.json()["type"].endswith("image-too-large")
+    assert await record_count(platform) == n and await stored_record_keys(platform) == keys

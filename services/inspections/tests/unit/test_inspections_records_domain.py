@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import struct
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from anjian_shared.auth import Principal
-from anjian_shared.problems import Conflict, Forbidden, UnsupportedMedia, Unprocessable
+from anjian_shared.problems import Conflict, Forbidden, Unprocessable, UnsupportedMedia
+from anjian_shared.review import Review, ReviewState, review_comment
 from inspections.adapters.records_store import seed_library
 from inspections.adapters.seed import seed_catalog
 from inspections.domain import libraries
@@ -29,10 +30,22 @@ def principal(user_id: str, *roles: str, org_id: str = STATION, org_kind: str = 
                      name=user_id, org_kind=org_kind)
 
 
+NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
 def record(status: RecordStatus = RecordStatus.PENDING_REVIEW, *, reviewers: tuple[str, ...] = (LEADER, DEPUTY),
            receivers: tuple[str, ...] = (PM,), reviewed_by: tuple[str, ...] = ()) -> RecordFacts:
+    """A record whose ``reviewed_by`` approved (in that order)."""
+    approvals = [Review(reviewer_id=u, decision=Decision.APPROVE, reviewed_at=NOW) for u in reviewed_by]
     return RecordFacts(record_id="r1", status=status, station_org_id=STATION, submitted_by=SENDER,
-                       report_recipient_ids=reviewers, issue_recipient_ids=receivers, reviewed_by=reviewed_by)
+                       report_recipient_ids=reviewers, issue_recipient_ids=receivers,
+                       review=ReviewState.of(reviewers, approvals))
+
+
+def status_after(facts: RecordFacts, who: str, decision: Decision | str, comment: str | None = "c") -> RecordStatus:
+    step, status = rules.review(facts, who, decision, comment, NOW, reviewer_name=who)
+    assert step.review.reviewer_id == who and step.review.decision == decision
+    return status
 
 
 # --- routing (HN-04) ----------------------------------------------------------------------------
@@ -52,45 +65,46 @@ def test_without_any_recipient_the_record_is_an_internal_file():
 
 # --- the ALL review rule (HN-05/06) ---------------------------------------------------------------
 
-def test_first_approval_of_two_keeps_the_record_pending():
-    assert rules.review(record(), LEADER, Decision.APPROVE) is RecordStatus.PENDING_REVIEW
+def test_hn05_first_approval_of_two_keeps_the_record_pending():
+    assert status_after(record(), LEADER, Decision.APPROVE) is RecordStatus.PENDING_REVIEW
 
 
-def test_last_approval_releases_to_the_issue_recipients_or_the_internal_file():
-    assert rules.review(record(reviewed_by=(LEADER,)), DEPUTY, "approve") is RecordStatus.ISSUED
-    assert rules.review(record(receivers=(), reviewed_by=(LEADER,)), DEPUTY, "approve") is RecordStatus.INTERNAL
+def test_hn05_last_approval_releases_to_the_issue_recipients_or_the_internal_file():
+    assert status_after(record(reviewed_by=(LEADER,)), DEPUTY, "approve") is RecordStatus.ISSUED
+    assert status_after(record(receivers=(), reviewed_by=(LEADER,)), DEPUTY, "approve") is RecordStatus.INTERNAL
 
 
-def test_any_rejection_returns_the_record_to_the_sender_even_after_an_approval():
-    assert rules.review(record(), LEADER, Decision.REJECT) is RecordStatus.REJECTED
-    assert rules.review(record(reviewed_by=(LEADER,)), DEPUTY, Decision.REJECT) is RecordStatus.REJECTED
+def test_hn05_any_rejection_returns_the_record_to_the_sender_even_after_an_approval():
+    assert status_after(record(), LEADER, Decision.REJECT) is RecordStatus.REJECTED
+    assert status_after(record(reviewed_by=(LEADER,)), DEPUTY, Decision.REJECT) is RecordStatus.REJECTED
 
 
-def test_only_report_recipients_review():
+def test_hn05_only_report_recipients_review():
     for who in (SENDER, PM, OUTSIDER):
-        with pytest.raises(Forbidden):
-            rules.review(record(), who, Decision.APPROVE)
+        with pytest.raises(Forbidden) as exc:
+            status_after(record(), who, Decision.APPROVE)
+        assert exc.value.slug == "not-a-reviewer"
 
 
-def test_reviewing_twice_is_a_conflict():
+def test_hn05_reviewing_twice_is_a_conflict():
     with pytest.raises(Conflict) as exc:
-        rules.review(record(reviewed_by=(LEADER,)), LEADER, Decision.APPROVE)
+        status_after(record(reviewed_by=(LEADER,)), LEADER, Decision.APPROVE)
     assert exc.value.slug == "record-already-reviewed"
 
 
-def test_a_rejected_or_released_record_cannot_be_reviewed_any_more():
+def test_hn05_a_rejected_or_released_record_cannot_be_reviewed_any_more():
     for status in (RecordStatus.REJECTED, RecordStatus.ISSUED, RecordStatus.INTERNAL):
         with pytest.raises(Conflict) as exc:
-            rules.review(record(status, reviewed_by=(LEADER,)), DEPUTY, Decision.APPROVE)
+            status_after(record(status, reviewed_by=(LEADER,)), DEPUTY, Decision.APPROVE)
         assert exc.value.slug == "record-not-pending-review"
 
 
-def test_rejection_needs_a_comment_approval_does_not():
+def test_hn05_rejection_needs_a_comment_approval_does_not():
     with pytest.raises(Unprocessable) as exc:
-        rules.review_comment(Decision.REJECT, "  ")
-    assert exc.value.field == "comment"
-    assert rules.review_comment(Decision.APPROVE, None) == ""
-    assert rules.review_comment(Decision.REJECT, " 请补充照片 ") == "请补充照片"
+        status_after(record(), LEADER, Decision.REJECT, "  ")
+    assert exc.value.field == "comment" and exc.value.slug == "comment-required"
+    assert review_comment(Decision.APPROVE, None) == ""
+    assert review_comment(Decision.REJECT, " 请补充照片 ") == "请补充照片"
 
 
 def test_sent_tabs_count_released_and_internal_records_as_approved():

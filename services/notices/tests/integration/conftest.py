@@ -72,7 +72,8 @@ class Kit:
         """A project of ``world``'s station (a fresh id: notices needs no projects read model)."""
         pid = new_id()
         return PlanProject(
-            project_id=pid, name=f"光谷项目{pid[:6]}", address="武汉市东湖新技术开发区", station_org_id=world.station_id,
+            project_id=pid, name=f"光谷项目{pid[:6]}", address="武汉市东湖新技术开发区",
+            station_org_id=world.station_id,
             owner_org_id=world.owner_id, contractor_org_id=contractor_id or world.contractor_id,
             supervision_org_id=world.supervision_id,
             project_manager_user_ids=pm_user_ids if pm_user_ids is not None else [world.people["liu"].user_id])

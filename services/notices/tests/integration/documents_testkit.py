@@ -133,9 +133,10 @@ class DocKit:
             return await c.post(f"{API}/documents/{document_id}/replies", data=data,
                                 files=files if files is not None else [photo()])
 
-    async def review_reply(self, world: World, who: str, document_id: str, reply_id: str, accepted: bool,
+    async def review_reply(self, world: World, who: str, document_id: str, reply_id: str, verdict: bool | str,
                            comment: str | None = None) -> httpx.Response:
-        body: dict[str, Any] = {"accepted": accepted}
+        """``verdict``: a ``decision`` (approve | reject), or a bool sent as the deprecated ``accepted``."""
+        body: dict[str, Any] = {"decision": verdict} if isinstance(verdict, str) else {"accepted": verdict}
         if comment is not None:
             body["comment"] = comment
         async with self.platform.api(world.token(who)) as c:

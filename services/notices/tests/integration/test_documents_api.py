@@ -9,13 +9,14 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from documents_testkit import API, DocKit, pdf, photo, today
+
 from anjian_local.scenario import expect
 from anjian_local.testing.fixtures import eventually
 from anjian_shared.events import make_event
 from anjian_shared.events.common import PersonRef
 from anjian_shared.events.inspections_v1 import RecordSubmitted
 from anjian_shared.types import new_id, utcnow
-from documents_testkit import API, DocKit, pdf, photo, today
 
 
 def year() -> int:
@@ -66,7 +67,8 @@ async def test_the_record_draft_of_inspections_fits_the_post_body(docs: DocKit):
     w = docs.hn
     async with docs.platform.api(w.token("zhang")) as c:
         record = expect(await c.post("/api/inspections/v1/records", data={
-            "project_id": w.project_id, "check_type": "safety", "part_checked": "2#楼", "term_codes": ["JGJ59-A.0.2-06"],
+            "project_id": w.project_id, "check_type": "safety", "part_checked": "2#楼",
+            "term_codes": ["JGJ59-A.0.2-06"],
             "also_issue_notice": "true"}), 201)
     await docs.record_known(w, record["id"])
     draft = dict(record["notice_draft"])
@@ -110,7 +112,8 @@ async def test_refused_submissions_leave_nothing(docs: DocKit):
     other_record = await docs.record(other)
     async with docs.platform.api(w.token("wang")) as c:
         rejected = expect(await c.post("/api/inspections/v1/records", data={
-            "project_id": w.project_id, "check_type": "safety", "part_checked": "1#楼", "term_codes": ["JGJ59-A.0.2-06"],
+            "project_id": w.project_id, "check_type": "safety", "part_checked": "1#楼",
+            "term_codes": ["JGJ59-A.0.2-06"],
             "report_recipient_ids": [w.people["zhang"].user_id]}), 201)["id"]
     async with docs.platform.api(w.token("zhang")) as c:
         expect(await c.post(f"/api/inspections/v1/records/{rejected}/reviews",
@@ -126,7 +129,8 @@ async def test_refused_submissions_leave_nothing(docs: DocKit):
         ("zhang", docs.body(w, other_record), "another project's record", 422, "record_id"),
         ("zhang", docs.body(w, new_id()), "an unknown record", 422, "record_id"),
         ("zhang", docs.body(w, rejected), "a rejected record", 422, "record_id"),
-        ("zhang", {k: v for k, v in docs.body(w, record_id).items() if k != "record_id"}, "no record, no document", 422, "record_id"),
+        ("zhang", {k: v for k, v in docs.body(w, record_id).items() if k != "record_id"}, "no record, no document",
+         422, "record_id"),
         ("zhang", docs.body(w, record_id, deadline=past), "a deadline in the past", 422, "deadline"),
         ("zhang", docs.body(w, record_id, addressed_org_ids=[]), "no addressed unit", 422, "addressed_org_ids"),
         ("zhang", docs.body(w, record_id, addressed_org_ids=[w.other_contractor_id]), "a company not of the project",
@@ -197,12 +201,15 @@ async def test_all_report_recipients_must_approve_before_issue(docs: DocKit):
     assert did not in await docs.view(w, "liu", "/documents/views/to-reply")
     assert (await docs.reply(w, "liu", did)).status_code == 409        # a named replier learns it is not open
     assert did in await docs.view(w, "wang", "/documents/views/to-review", box="to_review")
-    assert (await docs.review(w, "zhang", did, "approve")).status_code == 403   # the issuer is no reviewer
+    r = await docs.review(w, "zhang", did, "approve")                  # the issuer is no reviewer
+    assert r.status_code == 403 and r.json()["type"].endswith("/not-a-reviewer")
     assert (await docs.review(w, "chen", did, "approve")).status_code == 404
-    assert (await docs.review(w, "wang", did, "reject")).json()["field"] == "comment"
+    r = await docs.review(w, "wang", did, "reject")
+    assert r.json()["field"] == "comment" and r.json()["type"].endswith("/comment-required")
     after = expect(await docs.review(w, "wang", did, "approve"), 201)
     assert after["status"] == "pending_review"
-    assert (await docs.review(w, "wang", did, "approve")).status_code == 409
+    r = await docs.review(w, "wang", did, "approve")
+    assert r.status_code == 409 and r.json()["type"].endswith("/document-already-reviewed")
     assert did in await docs.view(w, "wang", "/documents/views/to-review", box="reviewed")
     assert did not in await docs.view(w, "wang", "/documents/views/to-review", box="to_review")
     issued = expect(await docs.review(w, "li", did, "approve", "同意下达"), 201)
@@ -219,7 +226,8 @@ async def test_first_rejection_returns_the_document_to_its_issuer(docs: DocKit):
     doc = await docs.document(w, report_recipient_ids=docs.ids(w, "wang", "li"))
     rejected = expect(await docs.review(w, "li", doc["id"], "reject", "截止日期过短"), 201)
     assert rejected["status"] == "rejected" and rejected["reviews"][0]["comment"] == "截止日期过短"
-    assert (await docs.review(w, "wang", doc["id"], "approve")).status_code == 409
+    late = await docs.review(w, "wang", doc["id"], "approve")
+    assert late.status_code == 409 and late.json()["type"].endswith("/document-not-pending-review")
     assert doc["id"] in await docs.view(w, "zhang", "/documents/views/reported", status="rejected")
     assert not await docs.outbox("hainan", "notices.document.issued.v1", doc["id"])
 
@@ -244,25 +252,32 @@ async def test_replies_reviews_and_closing_when_every_replier_is_accepted(docs: 
     [replied] = await docs.outbox("hainan", "notices.document.replied.v1", did)
     assert replied["data"]["reviewer_user_id"] == w.people["zhang"].user_id
 
-    assert (await docs.review_reply(w, "wang", did, first["id"], True)).status_code == 403  # leader, not issuer
+    r = await docs.review_reply(w, "wang", did, first["id"], "approve")   # a leader, not the issuer
+    assert r.status_code == 403 and r.json()["type"].endswith("/not-a-reviewer")
     assert (await docs.review_reply(w, "chen", did, first["id"], True)).status_code == 404
     assert (await docs.review_reply(w, "zhang", did, new_id(), True)).status_code == 404
-    assert (await docs.review_reply(w, "zhang", did, first["id"], False)).json()["field"] == "comment"
-    rejected = expect(await docs.review_reply(w, "zhang", did, first["id"], False, "照片看不清临边防护"), 201)
+    r = await docs.review_reply(w, "zhang", did, first["id"], "reject")
+    assert r.json()["field"] == "comment" and r.json()["type"].endswith("/comment-required")
+    r = await docs.review_reply(w, "zhang", did, first["id"], None)       # neither decision nor accepted
+    assert r.json()["field"] == "decision" and r.json()["type"].endswith("/decision-required")
+    rejected = expect(await docs.review_reply(w, "zhang", did, first["id"], "reject", "照片看不清临边防护"), 201)
     assert rejected["status"] == "rejected" and rejected["review"]["comment"] == "照片看不清临边防护"
-    assert (await docs.review_reply(w, "zhang", did, first["id"], True)).status_code == 409
+    assert rejected["review"]["decision"] == "reject" and rejected["review"]["accepted"] is False
+    r = await docs.review_reply(w, "zhang", did, first["id"], "approve")
+    assert r.status_code == 409 and r.json()["type"].endswith("/reply-already-reviewed")
     assert did in await docs.view(w, "liu", "/documents/views/to-reply")     # rejected: reply again
 
     second = expect(await docs.reply(w, "liu", did, text="已重新封闭临边"), 201)
     assert second["round"] == 2
-    expect(await docs.review_reply(w, "zhang", did, second["id"], True), 201)
+    accepted = expect(await docs.review_reply(w, "zhang", did, second["id"], True), 201)  # deprecated accepted
+    assert accepted["review"]["decision"] == "approve" and accepted["status"] == "accepted"
     assert (await docs.read(w, "zhang", did))["status"] == "issued"         # 赵敏 has not replied yet
     assert (await docs.reply(w, "liu", did)).json()["type"].endswith("/reply-accepted")
     assert not await docs.outbox("hainan", "notices.document.closed.v1", did)
 
     third = expect(await docs.reply(w, "zhao", did, files=[]), 201)
     assert set(await docs.view(w, "zhang", "/documents/replies/views/reviewed", box="to_review")) >= {third["id"]}
-    expect(await docs.review_reply(w, "zhang", did, third["id"], True), 201)
+    expect(await docs.review_reply(w, "zhang", did, third["id"], "approve"), 201)
     closed = await docs.read(w, "zhang", did)
     assert closed["status"] == "closed" and closed["status_label"] == "已办结" and closed["closed_at"]
     assert [(r["round"], r["status"]) for r in closed["replies"]] == [(1, "rejected"), (2, "accepted"), (1, "accepted")]

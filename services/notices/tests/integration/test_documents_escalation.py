@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+from documents_testkit import API, DocKit, today
+
 from anjian_local.scenario import expect
 from anjian_local.subprocess_service import settings_env
 from anjian_local.testing.fixtures import eventually
-from documents_testkit import API, DocKit, today
 from notices.service_layer.escalation import escalate_document, escalation_loop, sweep
 
 

@@ -29,9 +29,11 @@ async def post_reply(kit: Any, token: str, notice_id: str, *, text: str | None =
         return await c.post(f"{API}/{notice_id}/replies", data=data, files=files or None)
 
 
-async def post_review(kit: Any, token: str, notice_id: str, reply_id: str, body: dict[str, Any]) -> httpx.Response:
+async def post_review(kit: Any, token: str, notice_id: str, reply_id: str, body: dict[str, Any], *,
+                      path: str = "review") -> httpx.Response:
+    """``path`` "review": the deprecated alias (200); "reviews": the one review path shape (201)."""
     async with kit.platform.api(token) as c:
-        return await c.post(f"{API}/{notice_id}/replies/{reply_id}/review", json=body)
+        return await c.post(f"{API}/{notice_id}/replies/{reply_id}/{path}", json=body)
 
 
 async def reply_objects(kit: Any, tenant: str, notice_id: str) -> list[str]:
@@ -202,12 +204,12 @@ async def test_reply_while_awaiting_review_is_409_and_review_by_non_reviewer_is_
     notice = await kit.issue(hb)
     first = expect(await post_reply(kit, hb.token("liu"), notice["id"]), 201)
     r = await post_reply(kit, hb.token("liu"), notice["id"], files=reply_files(kit))
-    assert r.status_code == 409
+    assert r.status_code == 409 and r.json()["type"].endswith("/notice-awaiting-review")
     assert await reply_objects(kit, "hubei", notice["id"]) == []      # the refused photo was not kept
     reply_id = first["replies"][0]["id"]
     for who in ("li", "liu", "chen"):                                 # another supervisor, the replier, other co.
         r = await post_review(kit, hb.token(who), notice["id"], reply_id, {"passed": True})
-        assert r.status_code == 403, (who, r.text)
+        assert r.status_code == 403 and r.json()["type"].endswith("/not-a-reviewer"), (who, r.text)
     r = await post_review(kit, kit.hn.token("zhang"), notice["id"], reply_id, {"passed": True})
     assert r.status_code == 404
     r = await post_review(kit, hb.token("zhang"), notice["id"], "f" * 32, {"passed": True})
@@ -216,7 +218,9 @@ async def test_reply_while_awaiting_review_is_409_and_review_by_non_reviewer_is_
     assert after["status"] == "awaiting_review" and len(after["replies"]) == 1
 
 
-async def test_failed_review_asks_for_a_new_round_then_pass_closes_and_keeps_every_round(kit):
+async def test_deprecated_review_path_and_passed_still_work_for_one_release(kit):
+    """HB-08 on the old shape (``…/review`` with ``passed``), kept for one release: a failed
+    review asks for a new round, a pass closes the notice and every round is kept."""
     hb = kit.hb
     notice = await kit.issue(hb)
     nid = notice["id"]
@@ -225,13 +229,15 @@ async def test_failed_review_asks_for_a_new_round_then_pass_closes_and_keeps_eve
     missing = await post_review(kit, hb.token("zhang"), nid, r1, {"passed": False})
     assert missing.status_code == 422 and missing.json()["field"] == "comment"
     no_verdict = await post_review(kit, hb.token("zhang"), nid, r1, {"comment": "?"})
-    assert no_verdict.status_code == 422 and no_verdict.json()["field"] == "passed"
+    assert no_verdict.status_code == 422 and no_verdict.json()["field"] == "decision"
+    assert no_verdict.json()["type"].endswith("/decision-required")
     failed = expect(await post_review(kit, hb.token("zhang"), nid, r1,
                                       {"passed": False, "comment": "防护栏杆高度不足 1.2 米"}), 200)
     assert failed["status"] == "awaiting_reply"
-    assert failed["replies"][0]["review_status"] == "failed" and failed["replies"][0]["review_status_label"] == "审核不通过"
+    assert failed["replies"][0]["review_status"] == "failed"
+    assert failed["replies"][0]["review_status_label"] == "审核不通过"
     again = await post_review(kit, hb.token("zhang"), nid, r1, {"passed": True})
-    assert again.status_code == 409                                   # already reviewed
+    assert again.status_code == 409 and again.json()["type"].endswith("/reply-already-reviewed")
 
     r2 = expect(await post_reply(kit, hb.token("liu"), nid, text="栏杆加高至 1.2 米",
                                  files=reply_files(kit)), 201)["replies"][1]
@@ -246,15 +252,50 @@ async def test_failed_review_asks_for_a_new_round_then_pass_closes_and_keeps_eve
         (1, "failed", "防护栏杆高度不足 1.2 米"), (2, "passed", "合格")]
     assert seen["replies"][1]["review"]["reviewed_by"]["user_id"] == hb.people["wang"].user_id
     r = await post_reply(kit, hb.token("liu"), nid)
-    assert r.status_code == 409                                       # closed: no more replies
+    assert r.status_code == 409 and r.json()["type"].endswith("/notice-closed")   # no more replies
     r = await post_review(kit, hb.token("zhang"), nid, r2["id"], {"passed": False, "comment": "x"})
-    assert r.status_code == 409
+    assert r.status_code == 409 and r.json()["type"].endswith("/reply-already-reviewed")
 
     reviewed = await kit.outbox("hubei", "notices.reply.reviewed.v1", nid)
     assert sorted((e["data"]["round"], e["data"]["passed"]) for e in reviewed) == [(1, False), (2, True)]
     [closed_event] = await kit.outbox("hubei", "notices.notice.closed.v1", nid)
     assert closed_event["data"]["rounds"] == 2
     assert [n["id"] for n in await kit.list(hb.token("liu"), status="closed", project_id=notice["project_id"])] == [nid]
+
+
+async def test_hb08_one_review_shape_decision_on_reviews_status_accepted_rejected_and_deadline(kit):
+    """HB-08 on the platform's one shape: ``POST …/reviews`` with ``{decision, comment}`` (201);
+    the reply's ``status`` is accepted | rejected (``review_status``/``passed`` kept, deprecated);
+    the notice carries ``deadline`` beside the deprecated ``rectification_date``."""
+    hb = kit.hb
+    notice = await kit.issue(hb)
+    nid = notice["id"]
+    assert notice["deadline"] == notice["rectification_date"] == "2026-03-09"
+    r1 = expect(await post_reply(kit, hb.token("liu"), nid), 201)["replies"][0]
+    assert r1["status"] == "pending" and r1["status_label"] == "待审核"
+    no_comment = await post_review(kit, hb.token("zhang"), nid, r1["id"], {"decision": "reject"}, path="reviews")
+    assert no_comment.status_code == 422 and no_comment.json()["type"].endswith("/comment-required")
+    mixed = await post_review(kit, hb.token("zhang"), nid, r1["id"], {"decision": "approve", "passed": False},
+                              path="reviews")
+    assert mixed.status_code == 422 and mixed.json()["type"].endswith("/decision-mismatch")
+    rejected = expect(await post_review(kit, hb.token("zhang"), nid, r1["id"],
+                                        {"decision": "reject", "comment": "再整改"}, path="reviews"), 201)
+    first = rejected["replies"][0]
+    assert (first["status"], first["review_status"]) == ("rejected", "failed")
+    assert first["review"]["decision"] == "reject" and first["review"]["accepted"] is False
+    assert first["review"]["passed"] is False
+    r2 = expect(await post_reply(kit, hb.token("liu"), nid), 201)["replies"][1]
+    closed = expect(await post_review(kit, hb.token("zhang"), nid, r2["id"], {"decision": "approve"},
+                                      path="reviews"), 201)
+    assert closed["status"] == "closed" and closed["replies"][1]["status"] == "accepted"
+    twice = await post_review(kit, hb.token("wang"), nid, r2["id"], {"decision": "reject", "comment": "x"},
+                              path="reviews")
+    assert twice.status_code == 409 and twice.json()["type"].endswith("/reply-already-reviewed")
+    spec = kit.platform.app("notices").openapi()
+    assert spec["paths"]["/api/notices/v1/notices/{notice_id}/replies/{reply_id}/review"]["post"]["deprecated"]
+    schemas = spec["components"]["schemas"]
+    assert schemas["ReviewCreate"]["properties"]["passed"]["deprecated"] is True
+    assert schemas["NoticeSummary"]["properties"]["rectification_date"]["deprecated"] is True
 
 
 # ---------------------------------------------------------------- malformed replies

@@ -11,6 +11,8 @@ import pytest
 
 from anjian_shared.auth import Principal
 from anjian_shared.problems import Conflict, Forbidden, Unprocessable, UnsupportedMedia
+from anjian_shared.review import Decision, Review, ReviewState
+from anjian_shared.testing.media import image_bytes
 from notices.domain import document_config as cfg
 from notices.domain import documents as rules
 from notices.domain import escalation as esc
@@ -23,12 +25,25 @@ def principal(uid: str, org: str = "station", roles: tuple[str, ...] = ("supervi
     return Principal(user_id=uid, tenant="hainan", org_id=org, roles=list(roles), org_kind=kind)
 
 
+NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
 def facts(**over) -> DocumentFacts:  # type: ignore[no-untyped-def]
+    """A document's facts; ``reviewed_by`` approved (or ``rejected_by`` rejected), in order."""
+    approvals = [Review(u, Decision.APPROVE, NOW) for u in over.pop("reviewed_by", ())]
+    rejections = [Review(u, Decision.REJECT, NOW, "no") for u in over.pop("rejected_by", ())]
     base = dict(document_id="d1", status=DocumentStatus.ISSUED, station_org_id="station", issuer_id="zhang",
-                report_recipient_ids=("wang", "li"), reviewed_by=(), issue_recipient_ids=("zhao",),
+                report_recipient_ids=("wang", "li"), issue_recipient_ids=("zhao",),
                 replier_user_ids=("liu", "pm2"), pending_replier_ids=(), accepted_replier_ids=())
     base.update(over)
+    base["review"] = ReviewState.of(base["report_recipient_ids"], [*approvals, *rejections])
     return DocumentFacts(**base)
+
+
+def after(f: DocumentFacts, who: str, decision: str, comment: str | None = "c") -> DocumentStatus:
+    step, status = rules.review(f, who, decision, comment, NOW, reviewer_name=who)
+    assert step.review.reviewer_id == who and step.review.decision == decision
+    return status
 
 
 # --- numbering configuration ---------------------------------------------------------------------
@@ -86,8 +101,10 @@ def test_chinese_type_names_map_to_codes():
 
 
 def test_counters_are_per_tenant_type_and_year():
-    ids = {cfg.document_counter_id("hainan", "rectification", 2026), cfg.document_counter_id("hainan", "stop_work", 2026),
-           cfg.document_counter_id("hainan", "rectification", 2027), cfg.document_counter_id("hubei", "rectification", 2026),
+    ids = {cfg.document_counter_id("hainan", "rectification", 2026),
+           cfg.document_counter_id("hainan", "stop_work", 2026),
+           cfg.document_counter_id("hainan", "rectification", 2027),
+           cfg.document_counter_id("hubei", "rectification", 2026),
            cfg.escalation_counter_id("hainan", "penalty_recommendation", 2026)}
     assert len(ids) == 5
 
@@ -144,27 +161,50 @@ def test_visibility():
 
 # --- review routing ------------------------------------------------------------------------------------
 
-def test_all_report_recipients_must_approve_and_the_first_rejection_returns_it():
+def test_hn08_all_report_recipients_must_approve_and_the_first_rejection_returns_it():
     pending = facts(status=DocumentStatus.PENDING_REVIEW)
-    assert rules.review(pending, "wang", "approve") is DocumentStatus.PENDING_REVIEW
-    assert rules.review(facts(status=DocumentStatus.PENDING_REVIEW, reviewed_by=("wang",)), "li", "approve") \
+    assert after(pending, "wang", "approve") is DocumentStatus.PENDING_REVIEW
+    assert after(facts(status=DocumentStatus.PENDING_REVIEW, reviewed_by=("wang",)), "li", "approve") \
         is DocumentStatus.ISSUED
-    assert rules.review(pending, "li", "reject") is DocumentStatus.REJECTED
-    with pytest.raises(Conflict):
-        rules.review(facts(status=DocumentStatus.REJECTED, reviewed_by=("li",)), "wang", "approve")
-    with pytest.raises(Conflict):
-        rules.review(facts(status=DocumentStatus.PENDING_REVIEW, reviewed_by=("wang",)), "wang", "approve")
-    with pytest.raises(Forbidden):
-        rules.review(pending, "zhang", "approve")
+    assert after(pending, "li", "reject") is DocumentStatus.REJECTED
+    with pytest.raises(Conflict) as exc:
+        after(facts(status=DocumentStatus.REJECTED, rejected_by=("li",)), "wang", "approve")
+    assert exc.value.slug == "document-not-pending-review"
+    with pytest.raises(Conflict) as exc:
+        after(facts(status=DocumentStatus.PENDING_REVIEW, reviewed_by=("wang",)), "wang", "approve")
+    assert exc.value.slug == "document-already-reviewed"
+    with pytest.raises(Forbidden) as exc:
+        after(pending, "zhang", "approve")
+    assert exc.value.slug == "not-a-reviewer"
     assert rules.initial_status([]) is DocumentStatus.ISSUED
     assert rules.initial_status(["wang"]) is DocumentStatus.PENDING_REVIEW
 
 
-def test_rejecting_needs_a_comment():
+def test_hn08_rejecting_needs_a_comment():
     with pytest.raises(Unprocessable) as exc:
-        rules.comment_text("  ", required=True, why="x")
-    assert exc.value.field == "comment"
-    assert rules.comment_text(None, required=False, why="x") == ""
+        after(facts(status=DocumentStatus.PENDING_REVIEW), "wang", "reject", "  ")
+    assert exc.value.field == "comment" and exc.value.slug == "comment-required"
+    assert after(facts(status=DocumentStatus.PENDING_REVIEW), "wang", "approve", None) \
+        is DocumentStatus.PENDING_REVIEW
+
+
+def test_hn09_a_reply_is_reviewed_once_by_the_issuer_a_list_of_one():
+    reply = {"reviewer_user_id": "zhang", "status": "pending", "review": None}
+    step = rules.review_reply(reply, "zhang", "approve", None, NOW, reviewer_name="张")
+    assert rules.reply_status(step.outcome).value == "accepted"
+    stored = rules.reply_review_doc(step)
+    assert stored["accepted"] is True and stored["decision"] == "approve"
+    with pytest.raises(Conflict) as exc:
+        rules.review_reply({**reply, "review": stored}, "zhang", "reject", "again", NOW)
+    assert exc.value.slug == "reply-already-reviewed"
+    old_shape = {"accepted": False, "comment": "x", "reviewed_by": {"user_id": "zhang", "name": ""},
+                 "reviewed_at": NOW}                                         # stored before ``decision``
+    assert rules.reply_review_state({**reply, "review": old_shape}).outcome.value == "rejected"
+    with pytest.raises(Forbidden) as exc:
+        rules.review_reply(reply, "wang", "approve", None, NOW)
+    assert exc.value.slug == "not-a-reviewer"
+    rejected = rules.review_reply(reply, "zhang", "reject", "请补充照片", NOW)
+    assert rules.reply_status(rejected.outcome).value == "rejected"
 
 
 # --- replies -------------------------------------------------------------------------------------------
@@ -211,7 +251,7 @@ def _zip(names: list[str]) -> bytes:
 
 def test_attachments_are_recognised_by_content():
     assert attachment_type(b"%PDF-1.7\n...") == PDF
-    assert attachment_type(b"\x89PNG\r\n\x1a\n....") == PNG
+    assert attachment_type(image_bytes("PNG")) == PNG  # an image attachment must decode (issue 11)
     assert attachment_type(_zip(["[Content_Types].xml", "word/document.xml"])) == DOCX
     assert attachment_type(_zip(["[Content_Types].xml", "xl/workbook.xml"])) == XLSX
     for bad in (b"MZ\x90\x00 this is an exe", b"<html><script>", _zip(["a.txt"]), b"PK\x03\x04broken"):

@@ -8,10 +8,21 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from anjian_shared.events.common import MediaRef, PersonRef
-from anjian_shared.events.inspections_v1 import NoticeData, PlanProject, PlanSubmitted, ResultSnapshot
+from anjian_shared.events.inspections_v1 import (
+    NoticeData,
+    PlanProject,
+    PlanSubmitted,
+    ResultSnapshot,
+)
 from notices.adapters.tenants import TENANT_CONFIG, tenant_config
 from notices.domain import model
-from notices.domain.model import InvalidInput, InvalidState, NoticeStatus, ReviewStatus, UnknownReply
+from notices.domain.model import (
+    InvalidInput,
+    InvalidState,
+    NoticeStatus,
+    ReviewStatus,
+    UnknownReply,
+)
 from notices.domain.numbering import (
     counter_id,
     format_notice_number,
@@ -50,7 +61,8 @@ def plan(disposition: str = "限期整改", submitted_at: datetime = T0) -> Plan
         plan_id="plan1", title="三月抽查", planned_date=date(2026, 3, 1), station_org_id="station",
         projects=[project("p1", "contractorA"), project("p2", "contractorB")],
         responsible_supervisor=SUPERVISOR, supervisors=[SUPERVISOR], disposition=disposition,
-        notice=NoticeData(title="安全隐患整改告知书", construction_stage="主体施工", rectification_date=date(2026, 3, 9)),
+        notice=NoticeData(title="安全隐患整改告知书", construction_stage="主体施工",
+                          rectification_date=date(2026, 3, 9)),
         signature=media("sig.png"), seal=None,
         results=[result("r1", "p1"), result("r2", "p2"), result("r3", "p1")], submitted_at=submitted_at)
 

@@ -72,7 +72,7 @@ def _compare(old: dict[str, Any], new: dict[str, Any], path: str, old_defs: dict
         for kind in new_kinds:
             if kind not in old_kinds:
                 problems.append(f"{path}: retyped (now also accepts {kind})")
-        for alt, kind in zip(old_resolved, old_kinds):
+        for alt, kind in zip(old_resolved, old_kinds, strict=True):
             if kind not in new_kinds:
                 problems.append(f"{path}: retyped (no longer {kind})")
                 continue

@@ -4,7 +4,6 @@ enforcement documents 处理文书 (HN-07..HN-09)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-
 from typing import Literal
 
 from pydantic import BaseModel

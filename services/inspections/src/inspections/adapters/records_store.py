@@ -43,6 +43,7 @@ async def ensure_record_indexes(mongo: Mongo) -> None:
     await db[RECORDS].create_index([("tenant_id", ASCENDING), ("submitted_by.user_id", ASCENDING),
                                     ("created_at", DESCENDING)])
     await db[RECORDS].create_index([("tenant_id", ASCENDING), ("report_recipient_ids", ASCENDING)])
+    await db[RECORDS].create_index([("tenant_id", ASCENDING), ("reviewed_by", ASCENDING)])  # 已审核 box
     await db[RECORDS].create_index([("tenant_id", ASCENDING), ("issue_recipient_ids", ASCENDING)])
     await db[RECORDS].create_index([("tenant_id", ASCENDING), ("project_id", ASCENDING)])
     for col in (TERMS, VIOLATIONS):

@@ -25,8 +25,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
-from anjian_shared.principal import Principal, Role
 from anjian_shared.errors import Forbidden, Unprocessable
+from anjian_shared.principal import Principal, Role
 
 from .catalog import CatalogSource
 

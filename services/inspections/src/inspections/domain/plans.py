@@ -30,9 +30,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from anjian_shared.principal import Principal, Role
-from anjian_shared.events.inspections_v1 import RECTIFICATION_DISPOSITIONS
 from anjian_shared.errors import Conflict, Forbidden, Unprocessable
+from anjian_shared.events.inspections_v1 import RECTIFICATION_DISPOSITIONS
+from anjian_shared.principal import Principal, Role
 
 from .catalog import is_major_code
 
@@ -65,7 +65,7 @@ class PlanFacts:
     planned_date: date
 
     @classmethod
-    def from_doc(cls, doc: Mapping[str, Any]) -> "PlanFacts":
+    def from_doc(cls, doc: Mapping[str, Any]) -> PlanFacts:
         """The facts of a stored plan document."""
         return cls(
             plan_id=doc["_id"],

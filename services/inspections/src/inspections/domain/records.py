@@ -12,9 +12,10 @@ no report, but issue recipients        ``issued``          the issue recipients 
 neither                                ``internal``        nobody: 监督内档 (internal file)
 =====================================  ==================  ===============================
 
-Review rule with several report recipients: **all must approve** to release the record;
-**the first rejection returns it to the sender** (``rejected``, 审核未通过) and ends the
-review (the others can no longer decide: 409). On the last approval the record goes to
+Review rule with several report recipients (``anjian_shared.review``, ``Rule.ALL``): **all
+must approve** to release the record; **the first rejection returns it to the sender**
+(``rejected``, 审核未通过) and ends the review (the others can no longer decide: 409). On
+the last approval the record goes to
 its issue recipients (``issued``) or, without any, stays ``internal``. Why ALL: the
 manual has the supervisor choose report recipients "who must review" (需要审核的接收人,
 the 分管领导 or 站长); naming two leaders means both are to vouch for what goes out in the
@@ -31,13 +32,24 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from anjian_shared.principal import Principal, Role
 from anjian_shared.china_time import day_range
-from anjian_shared.errors import Conflict, Forbidden, Unprocessable
+from anjian_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from anjian_shared.principal import Principal, Role
+from anjian_shared.review import (
+    Box,
+    Boxes,
+    Decision,
+    Outcome,
+    ReviewState,
+    Step,
+    Verdict,
+    decide,
+)
+from anjian_shared.review import and_filters as and_filters  # re-exported for the views
 
 from .libraries import CheckType
 
@@ -79,16 +91,15 @@ SENT_STATUSES: dict[SentStatus, tuple[str, ...]] = {
 
 
 class ReceivedBox(StrEnum):
-    """我接收的 (HN-06) boxes."""
+    """我接收的 (HN-06) boxes: the two review boxes (``anjian_shared.review.Box``) and issued."""
 
-    TO_REVIEW = "to_review"   # 待审核: waiting for my review
-    REVIEWED = "reviewed"     # 已审核: I decided (approved or rejected)
-    ISSUED = "issued"         # 下达接收: issued to me
+    TO_REVIEW = Box.TO_REVIEW.value   # 待审核: waiting for my review
+    REVIEWED = Box.REVIEWED.value     # 已审核: I decided (approved or rejected)
+    ISSUED = "issued"                 # 下达接收: issued to me
 
 
-class Decision(StrEnum):
-    APPROVE = "approve"
-    REJECT = "reject"
+REVIEW_BOXES = Boxes(pending="pending_review")
+"""Where a record's review routing is stored: ``report_recipient_ids``, ``reviews``, ``reviewed_by``."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +112,11 @@ class RecordFacts:
     submitted_by: str
     report_recipient_ids: tuple[str, ...]
     issue_recipient_ids: tuple[str, ...]
-    reviewed_by: tuple[str, ...]
+    review: ReviewState
+
+    @property
+    def reviewed_by(self) -> tuple[str, ...]:
+        return self.review.decided_by
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> RecordFacts:
@@ -110,7 +125,7 @@ class RecordFacts:
                    submitted_by=doc["submitted_by"]["user_id"],
                    report_recipient_ids=tuple(doc.get("report_recipient_ids", ())),
                    issue_recipient_ids=tuple(doc.get("issue_recipient_ids", ())),
-                   reviewed_by=tuple(doc.get("reviewed_by", ())))
+                   review=ReviewState.from_doc(doc))
 
 
 # --- who ------------------------------------------------------------------------------------
@@ -119,9 +134,10 @@ def ensure_reporter(principal: Principal) -> None:
     """HN-04: records are submitted by a supervision station's supervisors or leaders; 403
     for everybody else (contractors, companies, the authority)."""
     if not principal.has(*REPORTER_ROLES):
-        raise Forbidden("requires the role supervisor or station_leader")
+        raise Forbidden("requires the role supervisor or station_leader", slug="role-required")
     if principal.org_kind and principal.org_kind != "station":
-        raise Forbidden("only the staff of a supervision station (监督站) submit supervision records")
+        raise Forbidden("only the staff of a supervision station (监督站) submit supervision records",
+                        slug="not-station-staff")
 
 
 def can_see(record: RecordFacts, principal: Principal) -> bool:
@@ -148,38 +164,52 @@ def released_status(issue_recipient_ids: Sequence[str]) -> RecordStatus:
     return RecordStatus.ISSUED if issue_recipient_ids else RecordStatus.INTERNAL
 
 
-def review(record: RecordFacts, reviewer_id: str, decision: Decision | str) -> RecordStatus:
-    """HN-05/06 审核 with the ALL rule: the status after ``reviewer_id`` decides.
+def review(record: RecordFacts, reviewer_id: str, decision: Decision | str, comment: str | None,
+           now: datetime, *, reviewer_name: str = "") -> tuple[Step, RecordStatus]:
+    """HN-05/06 审核 with the ALL rule (``anjian_shared.review.decide``): the decision of
+    ``reviewer_id`` and the record's status after it.
 
-    403 when the reviewer is not a report recipient; 409 when the record is not pending
-    review (already released, or rejected by another reviewer) or this reviewer decided
-    already. A rejection returns the record to the sender at once; an approval releases it
-    only when every report recipient has approved (it stays ``pending_review`` otherwise).
+    403 ``not-a-reviewer`` (not a report recipient); 409 ``record-already-reviewed`` (decided
+    before) or ``record-not-pending-review`` (released, or returned by another's rejection);
+    422 ``comment`` (a rejection needs one). A rejection returns the record to the sender at
+    once; the last approval releases it to its issue recipients (or the internal file); it
+    stays ``pending_review`` otherwise.
     """
-    if reviewer_id not in record.report_recipient_ids:
-        raise Forbidden("only a report recipient (上报接收人) of the record reviews it")
-    if reviewer_id in record.reviewed_by:
-        raise Conflict("you have already reviewed this record", slug="record-already-reviewed")
-    if record.status is not RecordStatus.PENDING_REVIEW:
+    step = decide(record.review, reviewer_id, decision, comment, now, reviewer_name=reviewer_name,
+                  subject="record")
+    if record.status is not RecordStatus.PENDING_REVIEW:  # stored status and reviews disagree
         raise Conflict(f"the record is not waiting for review (status {record.status.value})",
                        slug="record-not-pending-review")
-    if Decision(decision) is Decision.REJECT:
+    return step, status_after(step.outcome, record.issue_recipient_ids)
+
+
+def judge(doc: Mapping[str, Any] | None, principal: Principal, decision: Decision | str, comment: str | None,
+          now: datetime) -> Verdict:
+    """HN-05/06: the verdict on ``principal``'s decision about the stored record ``doc`` (for
+    ``anjian_shared.review.decide_stored``): 404 missing or not visible, then ``review``'s
+    refusals; the last approval to issue recipients marks ``released_at``."""
+    facts = visible_facts(doc, principal)
+    step, status = review(facts, principal.user_id, decision, comment, now,
+                          reviewer_name=principal.name or doc.get("people", {}).get(principal.user_id, ""))
+    return Verdict(step, status.value, {"released_at": now} if status is RecordStatus.ISSUED else {})
+
+
+def visible_facts(doc: Mapping[str, Any] | None, principal: Principal) -> RecordFacts:
+    """HN-04..06: the facts of ``doc`` if ``principal`` may see it; 404 otherwise (ids don't leak)."""
+    facts = RecordFacts.from_doc(doc) if doc else None
+    if facts is None or not can_see(facts, principal):
+        raise NotFound("record not found")
+    return facts
+
+
+def status_after(outcome: Outcome, issue_recipient_ids: Sequence[str]) -> RecordStatus:
+    """HN-05/06: the record's status for a review outcome: rejected → back to the sender;
+    approved → released (issued / internal); pending → still waiting."""
+    if outcome is Outcome.REJECTED:
         return RecordStatus.REJECTED
-    approved = set(record.reviewed_by) | {reviewer_id}  # every earlier decision was an approval
-    if set(record.report_recipient_ids) <= approved:
-        return released_status(record.issue_recipient_ids)
+    if outcome is Outcome.APPROVED:
+        return released_status(issue_recipient_ids)
     return RecordStatus.PENDING_REVIEW
-
-
-def review_comment(decision: Decision | str, comment: str | None) -> str:
-    """HN-05/06: The comment of a review: required (1..2000 chars after trimming) for a rejection,
-    optional for an approval (422 ``comment``)."""
-    text = (comment or "").strip()
-    if Decision(decision) is Decision.REJECT and not text:
-        raise Unprocessable("a rejection needs a comment telling the sender what to change", field="comment")
-    if len(text) > 2000:
-        raise Unprocessable("comment: at most 2000 characters", field="comment")
-    return text
 
 
 def sent_status(status: RecordStatus | str) -> SentStatus:
@@ -201,12 +231,12 @@ def validate_report_recipients(ids: Sequence[str], users: Mapping[str, Mapping[s
     ``report_recipient_ids`` naming the others."""
     out = _dedupe(ids)
     if sender_id in out:
-        raise Unprocessable("you cannot review your own record", field="report_recipient_ids")
+        raise Unprocessable("you cannot review your own record", field="report_recipient_ids", slug="self-review")
     bad = [u for u in out if u not in users or users[u].get("org_id") != station_org_id
            or not set(users[u].get("roles", [])) & set(REVIEWER_ROLES) or users[u].get("enabled") is False]
     if bad:
         raise Unprocessable(f"not leaders or supervisors of your station: {', '.join(bad)}",
-                            field="report_recipient_ids")
+                            field="report_recipient_ids", slug="not-station-reviewers")
     return out
 
 
@@ -223,14 +253,14 @@ def validate_issue_recipients(ids: Sequence[str], users: Mapping[str, Mapping[st
     its participants) or of the station, not the sender. 422 ``issue_recipient_ids``."""
     out = _dedupe(ids)
     if sender_id in out:
-        raise Unprocessable("you cannot issue a record to yourself", field="issue_recipient_ids")
+        raise Unprocessable("you cannot issue a record to yourself", field="issue_recipient_ids", slug="self-recipient")
     orgs = project_party_orgs(project)
     participants = {p["user_id"] for p in project.get("participants", [])}
     bad = [u for u in out if u not in participants
            and (u not in users or users[u].get("org_id") not in orgs or users[u].get("enabled") is False)]
     if bad:
         raise Unprocessable(f"not people of the project's parties or station: {', '.join(bad)}",
-                            field="issue_recipient_ids")
+                            field="issue_recipient_ids", slug="not-project-parties")
     return out
 
 
@@ -253,11 +283,13 @@ def parse_annotations(raw: str | None, photo_count: int) -> list[list[dict[str, 
     try:
         data = json.loads(raw)
     except ValueError as exc:
-        raise Unprocessable("annotations is not JSON", field="annotations") from exc
+        raise Unprocessable("annotations is not JSON", field="annotations", slug="annotations-invalid") from exc
     if not isinstance(data, list):
-        raise Unprocessable("annotations must be an array with one entry per photo", field="annotations")
+        raise Unprocessable("annotations must be an array with one entry per photo", field="annotations",
+                            slug="annotations-invalid")
     if len(data) != photo_count:
-        raise Unprocessable(f"annotations has {len(data)} entries for {photo_count} photos", field="annotations")
+        raise Unprocessable(f"annotations has {len(data)} entries for {photo_count} photos", field="annotations",
+                            slug="annotations-invalid")
     return [_shapes(entry, i) for i, entry in enumerate(data)]
 
 
@@ -266,31 +298,33 @@ def _shapes(entry: Any, index: int) -> list[dict[str, Any]]:
     if entry is None:
         return []
     if not isinstance(entry, list):
-        raise Unprocessable(f"{where} must be a list of shapes", field="annotations")
+        raise Unprocessable(f"{where} must be a list of shapes", field="annotations", slug="annotations-invalid")
     if len(entry) > MAX_SHAPES_PER_PHOTO:
-        raise Unprocessable(f"{where}: at most {MAX_SHAPES_PER_PHOTO} shapes", field="annotations")
+        raise Unprocessable(f"{where}: at most {MAX_SHAPES_PER_PHOTO} shapes", field="annotations",
+                            slug="annotations-invalid")
     shapes = []
     for j, shape in enumerate(entry):
         at = f"{where}[{j}]"
         if not isinstance(shape, dict) or shape.get("type") not in SHAPE_COORDS:
-            raise Unprocessable(f"{at}.type must be one of rect, arrow, circle, text", field="annotations")
+            raise Unprocessable(f"{at}.type must be one of rect, arrow, circle, text", field="annotations",
+                                slug="annotations-invalid")
         extra = set(shape) - {"type", "coords", "text"}
         if extra:
-            raise Unprocessable(f"{at}: unknown keys {sorted(extra)}", field="annotations")
+            raise Unprocessable(f"{at}: unknown keys {sorted(extra)}", field="annotations", slug="annotations-invalid")
         coords = shape.get("coords")
         n = SHAPE_COORDS[shape["type"]]
         if (not isinstance(coords, list) or len(coords) != n
                 or not all(isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c)
                            and c >= 0 for c in coords)):
             raise Unprocessable(f"{at}.coords: {n} non-negative numbers (pixels) for {shape['type']}",
-                                field="annotations")
+                                field="annotations", slug="annotations-invalid")
         text = shape.get("text")
         if shape["type"] == "text":
             if not isinstance(text, str) or not text.strip() or len(text) > 200:
-                raise Unprocessable(f"{at}.text: 1..200 characters", field="annotations")
+                raise Unprocessable(f"{at}.text: 1..200 characters", field="annotations", slug="annotations-invalid")
             text = text.strip()
         elif text is not None and (not isinstance(text, str) or len(text) > 200):
-            raise Unprocessable(f"{at}.text: at most 200 characters", field="annotations")
+            raise Unprocessable(f"{at}.text: at most 200 characters", field="annotations", slug="annotations-invalid")
         shape_out: dict[str, Any] = {"type": shape["type"], "coords": [float(c) for c in coords]}
         if text:
             shape_out["text"] = text
@@ -306,9 +340,10 @@ def check_annotation_bounds(shapes: Sequence[Mapping[str, Any]], width: int, hei
         points = [(c[0], c[1])] if s["type"] in ("circle", "text") else [(c[0], c[1]), (c[2], c[3])]
         if any(x > width or y > height for x, y in points):
             raise Unprocessable(f"annotations[{index}][{j}] lies outside the {width}×{height} photo",
-                                field="annotations")
+                                field="annotations", slug="annotation-outside-photo")
         if s["type"] == "circle" and c[2] <= 0:
-            raise Unprocessable(f"annotations[{index}][{j}]: a circle needs a positive radius", field="annotations")
+            raise Unprocessable(f"annotations[{index}][{j}]: a circle needs a positive radius", field="annotations",
+                                slug="annotations-invalid")
 
 
 # --- views (HN-05/06) ------------------------------------------------------------------------
@@ -339,22 +374,14 @@ def received_filter(user_id: str, box: ReceivedBox | None) -> dict[str, Any]:
     """我接收的 (HN-06): ``to_review`` pending and not yet decided by me; ``reviewed`` decided
     by me (approved or rejected); ``issued`` released to me; none: any of the three."""
     boxes = {
-        ReceivedBox.TO_REVIEW: {"report_recipient_ids": user_id, "status": RecordStatus.PENDING_REVIEW.value,
-                                "reviewed_by": {"$ne": user_id}},
-        ReceivedBox.REVIEWED: {"reviewed_by": user_id},
+        ReceivedBox.TO_REVIEW: REVIEW_BOXES.to_review(user_id),
+        ReceivedBox.REVIEWED: REVIEW_BOXES.reviewed(user_id),
         ReceivedBox.ISSUED: {"issue_recipient_ids": user_id, "status": RecordStatus.ISSUED.value},
     }
     if box is not None:
         return boxes[ReceivedBox(box)]
     return {"$or": list(boxes.values())}
 
-
-def and_filters(*filters: Mapping[str, Any]) -> dict[str, Any]:
-    """HN-05/06: the conjunction of the non-empty view filters."""
-    parts = [dict(f) for f in filters if f]
-    if not parts:
-        return {}
-    return parts[0] if len(parts) == 1 else {"$and": parts}
 
 
 # --- the notice draft (同时下发整改通知) --------------------------------------------------------

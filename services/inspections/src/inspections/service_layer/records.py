@@ -12,13 +12,10 @@ A record is immutable: the only later writes append a review and move ``status``
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any
 
 import structlog
-from fastapi import UploadFile
-from PIL import Image
 
 from anjian_shared.auth import Principal
 from anjian_shared.events.common import MediaRef, PersonRef
@@ -29,10 +26,14 @@ from anjian_shared.events.inspections_v1 import (
     RecordReviewed,
     RecordSubmitted,
 )
+from anjian_shared.media import MediaIntake, MediaPolicy, Sniffed, Upload
 from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
 from anjian_shared.pagination import paginate
-from anjian_shared.problems import Conflict, Forbidden, NotFound, Unprocessable
-from anjian_shared.storage import Storage, read_limited, sniff_image
+from anjian_shared.problems import Conflict, NotFound, Unprocessable
+from anjian_shared.review import decide_stored
+from anjian_shared.storage import Storage
+from anjian_shared.tenant_policy import TenantPolicy, tenant_policy
+from anjian_shared.tenant_policy import ensure_enabled as ensure_feature
 from anjian_shared.types import new_id, utcnow
 
 from ..adapters.records_store import RECORDS, TERMS, VIOLATIONS
@@ -40,11 +41,9 @@ from ..adapters.repositories import PROJECTS, USERS, by_ids
 from ..domain import libraries as library_rules
 from ..domain import records as rules
 from ..domain.libraries import CheckType
-from ..domain.media import EXTENSIONS, MediaKind, media_type
 from ..domain.records import Decision, ReceivedBox, RecordFacts, RecordStatus, SentStatus
 from ..settings import Settings
 from .directory import person_names
-from .plans import discard_media
 
 log = structlog.get_logger("inspections.records")
 
@@ -57,12 +56,13 @@ class _Stale(Exception):
     """The record changed between read and conditional write (a concurrent review)."""
 
 
-def ensure_enabled(settings: Settings, principal: Principal) -> None:
-    """HN-04..06 are a per-tenant feature (``Settings.records_enabled``): 403 problem
+async def ensure_enabled(mongo: Mongo, settings: Settings, principal: Principal) -> TenantPolicy:
+    """HN-04..06 are a per-tenant feature (tenant policy ``supervision_records``): 403 problem
     ``feature-disabled`` for a tenant that has them switched off (as the projects service
-    does for its HN features)."""
-    if not settings.records_enabled(principal.tenant):
-        raise Forbidden("supervision records are not enabled for this province", slug="feature-disabled")
+    does for its HN features). Returns the tenant's policy (its limits)."""
+    policy = await tenant_policy(mongo, principal.tenant, settings)
+    ensure_feature(policy, "supervision_records")
+    return policy
 
 
 async def _visible(mongo: Mongo, principal: Principal, record_id: str) -> dict[str, Any]:
@@ -81,45 +81,14 @@ async def _cite(mongo: Mongo, tenant: str, collection: str, codes: list[str], *,
 
 def _check_count(n: int, maximum: int, field: str) -> None:
     if n > maximum:
-        raise Unprocessable(f"a record carries at most {maximum} {field} files", field=field)
+        raise Unprocessable(f"a record carries at most {maximum} {field} files", field=field, slug="too-many-files")
 
 
-async def _store_photos(storage: Storage, settings: Settings, tenant: str, folder: str,
-                        uploads: Sequence[UploadFile], annotations: list[list[dict[str, Any]]],
-                        stored: list[MediaRef]) -> list[dict[str, Any]]:
-    """Photos: each a real JPEG/PNG within the tenant's limit (413/415 ``photos``), with its
-    annotations inside the image (422 ``annotations``). Appends every stored ref to ``stored``."""
-    out = []
-    for index, (upload, shapes) in enumerate(zip(uploads, annotations, strict=True)):
-        data = await read_limited(upload, max_bytes=settings.photo_limit(tenant), field="photos")
-        if not data:
-            raise Unprocessable("photos: an empty file", field="photos")
-        sniff_image(data, field="photos")
-        with Image.open(io.BytesIO(data)) as img:
-            width, height = img.size
-        rules.check_annotation_bounds(shapes, width, height, index)
-        await upload.seek(0)
-        ref = await storage.put_image(upload, tenant=tenant, folder=folder, max_bytes=settings.photo_limit(tenant),
-                                      field="photos")
-        stored.append(ref)
-        out.append({**ref.model_dump(), "width": width, "height": height, "annotations": shapes})
-    return out
-
-
-async def _store_media(storage: Storage, tenant: str, folder: str, uploads: Sequence[UploadFile], *,
-                       kind: MediaKind, max_bytes: int, field: str, stored: list[MediaRef]) -> list[dict[str, Any]]:
-    """Videos / audio clips: container signature (415 ``field``) and size (413 ``field``)."""
-    out = []
-    for upload in uploads:
-        data = await read_limited(upload, max_bytes=max_bytes, field=field)
-        if not data:
-            raise Unprocessable(f"{field}: an empty file", field=field)
-        content_type = media_type(kind, data, field=field)
-        ref = await storage.put_bytes(tenant=tenant, folder=folder, data=data, content_type=content_type,
-                                      filename=upload.filename or f"{field}.{EXTENSIONS[content_type]}")
-        stored.append(ref)
-        out.append(ref.model_dump())
-    return out
+def _media_policies(policy: TenantPolicy) -> tuple[MediaPolicy, MediaPolicy, MediaPolicy]:
+    """HN-04 photos (JPEG/PNG, pixel limit), video and audio, each within the tenant's limit."""
+    return (MediaPolicy.photo(max_bytes=policy.limit("photo_max_bytes")),
+            MediaPolicy.video(max_bytes=policy.limit("video_max_bytes")),
+            MediaPolicy.audio(max_bytes=policy.limit("audio_max_bytes")))
 
 
 def submitted_event(doc: dict[str, Any]) -> RecordSubmitted:
@@ -144,8 +113,8 @@ def _released_event(doc: dict[str, Any], at: Any) -> RecordReleased:
 
 async def submit_record(*, mongo: Mongo, storage: Storage, settings: Settings, principal: Principal,
                         project_id: str, check_type: CheckType, part_checked: str, term_codes: list[str],
-                        violation_codes: list[str], supplement: str, photos: Sequence[UploadFile],
-                        annotations: str | None, videos: Sequence[UploadFile], audios: Sequence[UploadFile],
+                        violation_codes: list[str], supplement: str, photos: Sequence[Upload],
+                        annotations: str | None, videos: Sequence[Upload], audios: Sequence[Upload],
                         report_recipient_ids: list[str], issue_recipient_ids: list[str],
                         also_issue_notice: bool) -> dict[str, Any]:
     """HN-04 监督上报: a station's supervisor or leader submits a supervision record.
@@ -161,7 +130,7 @@ async def submit_record(*, mongo: Mongo, storage: Storage, settings: Settings, p
     Emits ``inspections.record.submitted.v1`` (and ``…released.v1`` when issued at once).
     Returns the stored document (with ``notice_draft`` when ``also_issue_notice``).
     """
-    ensure_enabled(settings, principal)
+    policy = await ensure_enabled(mongo, settings, principal)
     rules.ensure_reporter(principal)
     tenant = principal.tenant
     check_type = CheckType(check_type)
@@ -172,7 +141,7 @@ async def submit_record(*, mongo: Mongo, storage: Storage, settings: Settings, p
 
     project = await mongo.repo(PROJECTS, tenant).get(project_id)
     if project is None or project.get("station_org_id") != principal.org_id:
-        raise Unprocessable("not a project of your station", field="project_id")
+        raise Unprocessable("not a project of your station", field="project_id", slug="project-not-of-station")
     terms = await _cite(mongo, tenant, TERMS, library_rules.normalize_codes(
         term_codes, settings.max_codes_per_record, field="term_codes"), field="term_codes", check_type=check_type)
     violations = await _cite(mongo, tenant, VIOLATIONS, library_rules.normalize_codes(
@@ -185,14 +154,21 @@ async def submit_record(*, mongo: Mongo, storage: Storage, settings: Settings, p
                                 known={principal.user_id: principal.name}, projects=[project])
 
     record_id = new_id()
-    folder = f"records/{record_id}"
-    stored: list[MediaRef] = []
-    try:
-        photo_docs = await _store_photos(storage, settings, tenant, folder, photos, shapes, stored)
-        video_docs = await _store_media(storage, tenant, folder, videos, kind=MediaKind.VIDEO,
-                                        max_bytes=settings.video_limit(tenant), field="video", stored=stored)
-        audio_docs = await _store_media(storage, tenant, folder, audios, kind=MediaKind.AUDIO,
-                                        max_bytes=settings.audio_limit(tenant), field="audio", stored=stored)
+    sizes: list[tuple[int | None, int | None]] = []
+
+    def place_annotations(index: int, found: Sniffed) -> None:  # 422 ``annotations`` off the photo
+        rules.check_annotation_bounds(shapes[index], found.width, found.height, index)
+        sizes.append((found.width, found.height))
+
+    photo_policy, video_policy, audio_policy = _media_policies(policy)
+    async with MediaIntake(storage, tenant=tenant, folder=f"records/{record_id}") as intake:
+        photo_refs, video_refs, audio_refs = await intake.take_groups(
+            (photos, photo_policy, place_annotations), (videos, video_policy),
+            (audios, audio_policy))
+        photo_docs = [{**ref.model_dump(), "width": w, "height": h, "annotations": s}
+                      for ref, (w, h), s in zip(photo_refs, sizes, shapes, strict=True)]
+        video_docs = [ref.model_dump() for ref in video_refs]
+        audio_docs = [ref.model_dump() for ref in audio_refs]
 
         async def apply(uow: UnitOfWork) -> dict[str, Any]:
             now = utcnow()
@@ -219,22 +195,19 @@ async def submit_record(*, mongo: Mongo, storage: Storage, settings: Settings, p
             return doc
 
         return await with_transaction(mongo, tenant, apply)
-    except BaseException:
-        await discard_media(storage, stored)
-        raise
 
 
 async def get_record(*, mongo: Mongo, settings: Settings, principal: Principal, record_id: str) -> dict[str, Any]:
     """HN-04..06: one record the caller may see (sender, report recipients, issue recipients
     once issued, the station's leaders); 404 otherwise (also another tenant's id)."""
-    ensure_enabled(settings, principal)
+    await ensure_enabled(mongo, settings, principal)
     return await _visible(mongo, principal, record_id)
 
 
 async def refuse_change(*, mongo: Mongo, settings: Settings, principal: Principal, record_id: str) -> None:
     """HN-04 监督检查记录一旦形成，不可更改: any attempt to change or delete a record is refused
     (409 ``record-immutable``), after the visibility check (404 for an invisible id)."""
-    ensure_enabled(settings, principal)
+    await ensure_enabled(mongo, settings, principal)
     await _visible(mongo, principal, record_id)
     raise Conflict("a submitted supervision record never changes; submit a new record instead",
                    slug="record-immutable")
@@ -243,43 +216,29 @@ async def refuse_change(*, mongo: Mongo, settings: Settings, principal: Principa
 async def review_record(*, mongo: Mongo, settings: Settings, principal: Principal, record_id: str,
                         decision: Decision, comment: str | None) -> dict[str, Any]:
     """HN-05/06 审核: a report recipient approves or rejects a pending record (ALL rule, see
-    ``domain.records.review``). 404 not visible; 403 not a report recipient; 409 not
-    pending or already decided by the caller; 422 ``comment`` (required for reject).
+    ``domain.records.review`` and ``anjian_shared.review``). 404 not visible; 403
+    ``not-a-reviewer``; 409 ``record-not-pending-review`` or ``record-already-reviewed``;
+    422 ``comment`` (``comment-required`` to reject); 409 ``record-busy`` when five concurrent
+    reviews in a row changed it first.
     Emits ``inspections.record.reviewed.v1`` and, when this releases the record to its
     issue recipients, ``inspections.record.released.v1``. Returns the record after it."""
-    ensure_enabled(settings, principal)
+    await ensure_enabled(mongo, settings, principal)
     decision = Decision(decision)
 
     async def apply(uow: UnitOfWork) -> dict[str, Any]:
-        records = uow.repo(RECORDS)
-        doc = await records.get(record_id)
-        if doc is None or not rules.can_see(RecordFacts.from_doc(doc), principal):
-            raise NotFound("record not found")
-        facts = RecordFacts.from_doc(doc)
-        status = rules.review(facts, principal.user_id, decision)
-        text = rules.review_comment(decision, comment)
         now = utcnow()
-        entry = {"reviewer": {"user_id": principal.user_id,
-                              "name": principal.name or doc.get("people", {}).get(principal.user_id, "")},
-                 "decision": decision.value, "comment": text, "reviewed_at": now}
-        changes: dict[str, Any] = {"status": status.value}
-        if status is not RecordStatus.PENDING_REVIEW:
-            changes["decided_at"] = now
-        if status is RecordStatus.ISSUED:
-            changes["released_at"] = now
-        updated = await records.update(
-            {"_id": record_id, "status": RecordStatus.PENDING_REVIEW.value, "version": doc.get("version", 0)},
-            {"$set": changes, "$inc": {"version": 1},
-             "$push": {"reviews": entry, "reviewed_by": principal.user_id}})
-        if updated is None:
+        done = await decide_stored(uow.repo(RECORDS), record_id, pending=RecordStatus.PENDING_REVIEW.value, now=now,
+                                   judge=lambda doc: rules.judge(doc, principal, decision, comment, now))
+        if done is None:
             raise _Stale()
+        record, status = done.after, done.verdict.status
         uow.emit(RECORD_REVIEWED, subject=record_id, data=RecordReviewed(
-            record_id=record_id, project_id=doc["project_id"], reviewer=PersonRef(**entry["reviewer"]),
-            decision=decision.value, comment=text, status=status.value,
-            submitted_by_user_id=doc["submitted_by"]["user_id"], reviewed_at=now))
-        if status is RecordStatus.ISSUED:
-            uow.emit(RECORD_RELEASED, subject=record_id, data=_released_event(updated, now))
-        return updated
+            record_id=record_id, project_id=record["project_id"], reviewer=PersonRef(**done.review.reviewer),
+            decision=done.review.decision.value, comment=done.review.comment, status=status,
+            submitted_by_user_id=record["submitted_by"]["user_id"], reviewed_at=now))
+        if status == RecordStatus.ISSUED.value:
+            uow.emit(RECORD_RELEASED, subject=record_id, data=_released_event(record, now))
+        return record
 
     for _attempt in range(5):
         try:
@@ -294,7 +253,7 @@ async def list_sent(*, mongo: Mongo, settings: Settings, principal: Principal, s
                     limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """HN-05 我发送的: the caller's records, newest first; ``status`` pending_review |
     approved (issued or internal) | rejected; filters project, check type, days."""
-    ensure_enabled(settings, principal)
+    await ensure_enabled(mongo, settings, principal)
     flt = rules.and_filters(rules.sent_filter(principal.user_id, status), rules.common_filter(
         project_id=project_id, check_type=check_type, date_from=date_from, date_to=date_to))
     return await paginate(mongo.repo(RECORDS, principal.tenant), flt, limit=limit, cursor=cursor)
@@ -305,7 +264,7 @@ async def list_received(*, mongo: Mongo, settings: Settings, principal: Principa
                         limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """HN-06 我接收的: records waiting for the caller's review (``to_review``), reviewed by the
     caller (``reviewed``) or issued to the caller (``issued``); all three without ``box``."""
-    ensure_enabled(settings, principal)
+    await ensure_enabled(mongo, settings, principal)
     flt = rules.and_filters(rules.received_filter(principal.user_id, box), rules.common_filter(
         project_id=project_id, check_type=check_type, date_from=date_from, date_to=date_to))
     return await paginate(mongo.repo(RECORDS, principal.tenant), flt, limit=limit, cursor=cursor)
@@ -315,12 +274,13 @@ async def view_counts(*, mongo: Mongo, settings: Settings, principal: Principal,
                       check_type: CheckType | None, date_from: Any, date_to: Any) -> dict[str, dict[str, int]]:
     """HN-05/06 badges: ``{sent: {pending_review, approved, rejected}, received: {to_review,
     reviewed, issued}}`` for the caller, with the same filters as the views."""
-    ensure_enabled(settings, principal)
+    await ensure_enabled(mongo, settings, principal)
     repo = mongo.repo(RECORDS, principal.tenant)
     common = rules.common_filter(project_id=project_id, check_type=check_type, date_from=date_from,
                                  date_to=date_to)
     sent = {s.value: await repo.count(rules.and_filters(rules.sent_filter(principal.user_id, s), common))
             for s in SentStatus}
-    received = {b.value: await repo.count(rules.and_filters(rules.received_filter(principal.user_id, b), common))
-                for b in ReceivedBox}
+    received = {**await rules.REVIEW_BOXES.counts(repo.count, principal.user_id, common),
+                ReceivedBox.ISSUED.value: await repo.count(rules.and_filters(
+                    rules.received_filter(principal.user_id, ReceivedBox.ISSUED), common))}
     return {"sent": sent, "received": received}

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import UploadFile
-
 from anjian_shared.auth import Principal
 from anjian_shared.events.common import MediaRef, PersonRef
 from anjian_shared.events.inspections_v1 import (
@@ -16,9 +14,11 @@ from anjian_shared.events.inspections_v1 import (
     PlanSubmitted,
     ResultSnapshot,
 )
+from anjian_shared.media import MediaIntake, MediaPolicy, Upload
 from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
 from anjian_shared.problems import Conflict
 from anjian_shared.storage import Storage
+from anjian_shared.tenant_policy import tenant_policy
 from anjian_shared.types import utcnow
 
 from ..adapters.repositories import PLANS, PROJECTS, RESULTS
@@ -26,8 +26,7 @@ from ..domain import plans as rules
 from ..domain.plans import PlanStatus
 from ..settings import Settings
 from .directory import projects_by_id
-from .plans import discard_media, load_plan, resolve_people
-from .results import store_photos
+from .plans import load_plan, resolve_people
 
 PLAN_SUBMITTED = "inspections.plan.submitted.v1"
 MAX_RESULTS_PER_PLAN = 2000
@@ -35,16 +34,16 @@ MAX_RESULTS_PER_PLAN = 2000
 
 
 async def put_mark(*, mongo: Mongo, storage: Storage, settings: Settings, principal: Principal, plan_id: str,
-                   kind: Literal["signature", "seal"], upload: UploadFile) -> dict[str, Any]:
+                   kind: Literal["signature", "seal"], upload: Upload) -> dict[str, Any]:
     """HB-06 7.3 签名 / 7.4 盖章: the responsible supervisor uploads (or replaces) the signature
-    or the seal as a JPEG/PNG image (413/415 ``file``) until the plan is submitted (409 after;
-    403 for anyone else). The replaced object is removed after the commit."""
+    or the seal as a JPEG/PNG image (413/415/422 ``file``; 413 also over the pixel limit) until
+    the plan is submitted (409 after; 403 for anyone else). The replaced object is removed
+    after the commit."""
     rules.ensure_planner(principal)
     tenant = principal.tenant
     _, facts = await load_plan(mongo.repo(PLANS, tenant), plan_id, principal)
     rules.ensure_can_sign(facts, principal.user_id, kind)
-    [ref] = await store_photos(storage=storage, settings=settings, tenant=tenant, folder=f"plans/{plan_id}/{kind}",
-                               uploads=[upload], field="file")
+    ref: MediaRef
 
     async def apply(uow: UnitOfWork) -> tuple[dict[str, Any], Any]:
         plans = uow.repo(PLANS)
@@ -58,15 +57,14 @@ async def put_mark(*, mongo: Mongo, storage: Storage, settings: Settings, princi
              "$push": {"history": rules.history_entry(f"{kind}.uploaded", principal, now, key=ref.key,
                                                       sha256=ref.sha256)}})
         if updated is None:
-            raise Conflict("the plan changed meanwhile; reload and try again")
+            raise Conflict("the plan changed meanwhile; reload and try again", slug="plan-changed")
         return updated, doc.get(kind)
 
-    try:
+    async with MediaIntake(storage, tenant=tenant, folder=f"plans/{plan_id}/{kind}") as intake:
+        ref = await intake.take_one(upload, MediaPolicy.mark(kind, max_bytes=(
+            await tenant_policy(mongo, tenant, settings)).limit("photo_max_bytes")))
         updated, old = await with_transaction(mongo, tenant, apply, aggregate=f"plan:{plan_id}")
-    except BaseException:
-        await discard_media(storage, [ref])
-        raise
-    await discard_media(storage, [old])
+        intake.replaced(old)
     return updated
 
 
@@ -75,33 +73,37 @@ def _person(people: dict[str, str], user_id: str) -> PersonRef:
 
 
 async def submit_plan(*, mongo: Mongo, principal: Principal, plan_id: str, disposition: str, title: str,
-                      construction_stage: str, rectification_date: date, seal_required: bool) -> dict[str, Any]:
+                      construction_stage: str, deadline: date, seal_required: bool) -> dict[str, Any]:
     """HB-06 提交: the responsible supervisor submits a confirmed plan with the disposition
-    (处置情况), the notice data (告知书: title, construction stage, rectification date), the
-    signature and, when ``seal_required``, the seal. Emits ``inspections.plan.submitted.v1``
-    with the whole plan (projects from the directory, all results). Afterwards nothing of the
-    plan changes (409). 403 not the responsible supervisor; 409 draft/submitted; 422
-    ``signature`` / ``seal`` / ``notice.rectification_date``."""
+    (处置情况), the notice data (告知书: title, construction stage, ``deadline`` 整改期限 — sent
+    on in the event as ``notice.rectification_date``, its contract name), the signature and,
+    when ``seal_required``, the seal. Emits ``inspections.plan.submitted.v1`` with the whole
+    plan (projects from the directory, all results). Afterwards nothing of the plan changes.
+    403 not the responsible supervisor; 409 ``plan-not-confirmed`` (draft), ``plan-submitted``,
+    ``plan-changed`` (a concurrent write), ``plan-too-many-results``,
+    ``plan-project-unknown``; 422 ``signature`` / ``seal`` / ``notice.rectification_date``
+    (a deadline before the planned date for 限期整改/停工整改)."""
     rules.ensure_planner(principal)
 
     async def apply(uow: UnitOfWork) -> dict[str, Any]:
         plans = uow.repo(PLANS)
         doc, facts = await load_plan(plans, plan_id, principal)
         rules.ensure_can_submit(facts, principal.user_id, disposition=disposition,
-                                rectification_date=rectification_date, seal_required=seal_required)
+                                rectification_date=deadline, seal_required=seal_required)
         results = await uow.repo(RESULTS).find({"plan_id": plan_id}, sort=[("created_at", 1), ("_id", 1)],
                                                limit=MAX_RESULTS_PER_PLAN + 1)
         if len(results) > MAX_RESULTS_PER_PLAN:
-            raise Conflict(f"a plan cannot carry more than {MAX_RESULTS_PER_PLAN} results")
+            raise Conflict(f"a plan cannot carry more than {MAX_RESULTS_PER_PLAN} results",
+                           slug="plan-too-many-results")
         known = await projects_by_id(uow.repo(PROJECTS), doc["project_ids"])
         missing = [p for p in doc["project_ids"] if p not in known]
         if missing:
-            raise Conflict(f"projects no longer in the directory: {', '.join(missing)}")
+            raise Conflict(f"projects no longer in the directory: {', '.join(missing)}",
+                           slug="plan-project-unknown")
         projects = [known[p] for p in doc["project_ids"]]
         people = await resolve_people(uow, principal, doc["supervisor_user_ids"], projects, doc.get("people"))
         now = utcnow()
-        notice = NoticeData(title=title, construction_stage=construction_stage,
-                            rectification_date=rectification_date)
+        notice = NoticeData(title=title, construction_stage=construction_stage, rectification_date=deadline)
         submission = {"disposition": disposition, "notice": notice.model_dump(mode="json"),
                       "seal_required": seal_required, "submitted_by": principal.user_id}
         seal = doc.get("seal") if seal_required else None
@@ -113,7 +115,7 @@ async def submit_plan(*, mongo: Mongo, principal: Principal, plan_id: str, dispo
                                                       seal_required=seal_required,
                                                       results=len(results))}})
         if updated is None:
-            raise Conflict("the plan changed meanwhile; reload and try again")
+            raise Conflict("the plan changed meanwhile; reload and try again", slug="plan-changed")
         uow.emit(PLAN_SUBMITTED, subject=plan_id, data=PlanSubmitted(
             plan_id=plan_id, title=doc["title"], planned_date=date.fromisoformat(doc["planned_date"]),
             station_org_id=doc["station_org_id"],

@@ -49,6 +49,7 @@ async def ensure_document_indexes(mongo: Mongo) -> None:
     await db[DOCUMENTS].create_index([("tenant_id", ASCENDING), ("submitted_by.user_id", ASCENDING),
                                       ("created_at", DESCENDING)])
     await db[DOCUMENTS].create_index([("tenant_id", ASCENDING), ("report_recipient_ids", ASCENDING)])
+    await db[DOCUMENTS].create_index([("tenant_id", ASCENDING), ("reviewed_by", ASCENDING)])  # reviewed box
     await db[DOCUMENTS].create_index([("tenant_id", ASCENDING), ("replier_user_ids", ASCENDING)])
     await db[DOCUMENTS].create_index([("tenant_id", ASCENDING), ("issue_recipient_ids", ASCENDING)])
     await db[DOCUMENTS].create_index([("status", ASCENDING), ("escalated", ASCENDING), ("deadline", ASCENDING)],

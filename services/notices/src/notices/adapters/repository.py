@@ -70,7 +70,7 @@ class NoticeRepository:
         self.repo = repo
 
     @classmethod
-    def of(cls, uow: UnitOfWork) -> "NoticeRepository":
+    def of(cls, uow: UnitOfWork) -> NoticeRepository:
         return cls(uow.repo(NOTICES))
 
     async def get(self, notice_id: str) -> Notice | None:

@@ -21,8 +21,8 @@ import string
 from collections.abc import Mapping
 from typing import Any, get_args
 
-from anjian_shared.events.notices_v1 import DocumentType, EscalationKind
 from anjian_shared.errors import Unprocessable
+from anjian_shared.events.notices_v1 import DocumentType, EscalationKind
 
 DOCUMENT_TYPES: tuple[str, ...] = get_args(DocumentType)
 """rectification, stop_work, resume_work, bad_conduct, equipment_restriction, partial_stop_work."""
@@ -99,25 +99,25 @@ def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """
     fmt = str(config.get("format", "")).strip()
     if not 1 <= len(fmt) <= MAX_FORMAT_CHARS:
-        raise Unprocessable(f"format: 1..{MAX_FORMAT_CHARS} characters", field="format")
+        raise Unprocessable(f"format: 1..{MAX_FORMAT_CHARS} characters", field="format", slug="config-invalid")
     try:
         parsed = list(string.Formatter().parse(fmt))
     except ValueError as exc:
-        raise Unprocessable(f"format: unbalanced braces ({exc})", field="format") from exc
+        raise Unprocessable(f"format: unbalanced braces ({exc})", field="format", slug="config-invalid") from exc
     names = [name for _, name, spec, conv in parsed if name is not None]
     for _, name, spec, conv in parsed:
         if name is None:
             continue
         if name not in PLACEHOLDERS or spec or conv:
             raise Unprocessable(f"format: unknown placeholder {{{name}}}; use {{abbr}} {{type}} {{year}} {{seq}}",
-                                field="format")
+                                field="format", slug="config-invalid")
     for needed in REQUIRED_ONCE:
         if names.count(needed) != 1:
             raise Unprocessable(f"format: {{{needed}}} must appear exactly once (numbers must stay unique)",
-                                field="format")
+                                field="format", slug="config-invalid")
     abbr = str(config.get("abbr", "")).strip()
     if not 1 <= len(abbr) <= MAX_NAME_CHARS or "{" in abbr or "}" in abbr:
-        raise Unprocessable(f"abbr: 1..{MAX_NAME_CHARS} characters without braces", field="abbr")
+        raise Unprocessable(f"abbr: 1..{MAX_NAME_CHARS} characters without braces", field="abbr", slug="config-invalid")
     short = dict(config.get("short_names") or {})
     wanted = (*DOCUMENT_TYPES, *ESCALATION_KINDS)
     missing = [k for k in wanted if k not in short]
@@ -125,19 +125,20 @@ def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
     if missing or extra:
         raise Unprocessable(f"short_names: needs exactly {', '.join(wanted)}"
                             + (f"; missing {', '.join(missing)}" if missing else "")
-                            + (f"; unknown {', '.join(extra)}" if extra else ""), field="short_names")
+                            + (f"; unknown {', '.join(extra)}" if extra else ""), field="short_names",
+                               slug="config-invalid")
     short = {k: str(short[k]).strip() for k in wanted}
     bad = [k for k, v in short.items() if not 1 <= len(v) <= MAX_NAME_CHARS or "{" in v or "}" in v]
     if bad:
         raise Unprocessable(f"short_names: 1..{MAX_NAME_CHARS} characters without braces: {', '.join(bad)}",
-                            field="short_names")
+                            field="short_names", slug="config-invalid")
     if len(set(short.values())) != len(short):
         raise Unprocessable("short_names must all differ (else two counters render the same number)",
-                            field="short_names")
+                            field="short_names", slug="config-invalid")
     kinds = dict(config.get("escalation_kinds") or {})
     if set(kinds) != set(DOCUMENT_TYPES) or any(v not in ESCALATION_KINDS for v in kinds.values()):
         raise Unprocessable("escalation_kinds: for each document type penalty_recommendation or "
-                            "bad_conduct_record", field="escalation_kinds")
+                            "bad_conduct_record", field="escalation_kinds", slug="config-invalid")
     return {"format": fmt, "abbr": abbr, "short_names": short,
             "escalation_kinds": {k: kinds[k] for k in DOCUMENT_TYPES}}
 

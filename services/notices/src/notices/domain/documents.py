@@ -14,6 +14,9 @@ report recipients (上报)      ``pending_review``  ALL must approve → ``issue
 none                         ``issued``          at once
 ===========================  ==================  =========================================
 
+Both reviews — of the document by its report recipients, of each reply by the issuer (a
+list of one) — follow the review block ``anjian_shared.review``.
+
 Once ``issued`` (下达) its repliers (回复人) reply with text, photos and attachments; the
 issuer reviews every reply (accept / reject with a comment); a rejected replier replies
 again. The document is ``closed`` (已办结) when EVERY replier's latest reply is accepted.
@@ -32,9 +35,21 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from anjian_shared.principal import Principal, Role
 from anjian_shared.china_time import china_day, day_range
-from anjian_shared.errors import Conflict, Forbidden, Unprocessable
+from anjian_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from anjian_shared.principal import Principal, Role
+from anjian_shared.review import (
+    Box,
+    Boxes,
+    Decision,
+    Outcome,
+    Review,
+    ReviewState,
+    Step,
+    Verdict,
+    decide,
+)
+from anjian_shared.review import and_filters as and_filters  # re-exported for the views
 
 """Every tenant's calendar: 'today' for deadlines, the numbering year, date filters."""
 
@@ -69,16 +84,14 @@ class ReplyStatus(StrEnum):
 REPLY_LABELS = {"pending": "待审核", "accepted": "审核通过", "rejected": "审核未通过"}
 
 
-class ReviewBox(StrEnum):
-    """上报给我的 (HN-08) and 我审核的 (HN-09) boxes."""
+ReviewBox = Box
+"""上报给我的 (HN-08) and 我审核的 (HN-09) boxes: ``to_review`` (waiting for my decision),
+``reviewed`` (I decided) — the review block's ``Box``."""
 
-    TO_REVIEW = "to_review"   # waiting for my decision
-    REVIEWED = "reviewed"     # I decided
-
-
-class Decision(StrEnum):
-    APPROVE = "approve"
-    REJECT = "reject"
+DOCUMENT_BOXES = Boxes(pending="pending_review")
+"""A document's review routing as stored: ``report_recipient_ids``, ``reviews``, ``reviewed_by``."""
+REPLY_BOXES = Boxes(pending="pending", reviewers="reviewer_user_id", decided_by="review.reviewed_by.user_id")
+"""A reply's review as stored: its one reviewer ``reviewer_user_id`` (the issuer), ``review``."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +103,7 @@ class DocumentFacts:
     station_org_id: str
     issuer_id: str
     report_recipient_ids: tuple[str, ...]
-    reviewed_by: tuple[str, ...]
+    review: ReviewState
     issue_recipient_ids: tuple[str, ...]
     replier_user_ids: tuple[str, ...]
     pending_replier_ids: tuple[str, ...]
@@ -102,11 +115,15 @@ class DocumentFacts:
         return cls(document_id=doc["_id"], status=DocumentStatus(doc["status"]),
                    station_org_id=doc["station_org_id"], issuer_id=doc["submitted_by"]["user_id"],
                    report_recipient_ids=tuple(doc.get("report_recipient_ids", ())),
-                   reviewed_by=tuple(doc.get("reviewed_by", ())),
+                   review=ReviewState.from_doc(doc),
                    issue_recipient_ids=tuple(doc.get("issue_recipient_ids", ())),
                    replier_user_ids=tuple(doc.get("replier_user_ids", ())),
                    pending_replier_ids=tuple(doc.get("pending_replier_ids", ())),
                    accepted_replier_ids=tuple(doc.get("accepted_replier_ids", ())))
+
+    @property
+    def reviewed_by(self) -> tuple[str, ...]:
+        return self.review.decided_by
 
     @property
     def released(self) -> bool:
@@ -134,7 +151,7 @@ def check_deadline(deadline: date, *, now: datetime, backdated: bool) -> None:
     if deadline < today(now) and not backdated:
         raise Unprocessable(f"deadline {deadline.isoformat()} is before today ({today(now).isoformat()}, "
                             "Asia/Shanghai); send backdated: true to record a paper document issued earlier",
-                            field="deadline")
+                            field="deadline", slug="deadline-past")
 
 
 def is_overdue(deadline: date, *, now: datetime) -> bool:
@@ -151,9 +168,10 @@ def ensure_issuer_role(principal: Principal) -> None:
     """HN-07: documents are submitted by a supervision station's supervisors or leaders;
     403 for everybody else (companies, the authority)."""
     if not principal.has(*ISSUER_ROLES):
-        raise Forbidden("requires the role supervisor or station_leader")
+        raise Forbidden("requires the role supervisor or station_leader", slug="role-required")
     if principal.org_kind and principal.org_kind != "station":
-        raise Forbidden("only the staff of a supervision station (监督站) submit enforcement documents")
+        raise Forbidden("only the staff of a supervision station (监督站) submit enforcement documents",
+                        slug="not-station-staff")
 
 
 def is_station_leader_of(facts: DocumentFacts, principal: Principal) -> bool:
@@ -185,38 +203,77 @@ def initial_status(report_recipient_ids: Sequence[str]) -> DocumentStatus:
     return DocumentStatus.PENDING_REVIEW if report_recipient_ids else DocumentStatus.ISSUED
 
 
-def review(facts: DocumentFacts, reviewer_id: str, decision: Decision | str) -> DocumentStatus:
-    """HN-08 审核 with the ALL rule: the status after ``reviewer_id`` decides.
+STATUS_AFTER = {Outcome.PENDING: DocumentStatus.PENDING_REVIEW, Outcome.APPROVED: DocumentStatus.ISSUED,
+                Outcome.REJECTED: DocumentStatus.REJECTED}
+"""HN-08: the document's status for a review outcome."""
 
-    403 not a report recipient; 409 already decided by this reviewer
-    (``document-already-reviewed``) or not pending (``document-not-pending-review``). A
-    rejection returns the document to its issuer at once; an approval issues it only when
-    every report recipient has approved.
+
+def review(facts: DocumentFacts, reviewer_id: str, decision: Decision | str, comment: str | None,
+           now: datetime, *, reviewer_name: str = "") -> tuple[Step, DocumentStatus]:
+    """HN-08 审核 with the ALL rule (``anjian_shared.review.decide``): the decision and the
+    document's status after it.
+
+    403 ``not-a-reviewer`` (not a report recipient); 409 ``document-already-reviewed``
+    (decided before) or ``document-not-pending-review``; 422 ``comment`` (a rejection needs
+    one). A rejection returns the document to its issuer at once; the last approval issues it.
     """
-    if reviewer_id not in facts.report_recipient_ids:
-        raise Forbidden("only a report recipient (上报接收人) of the document reviews it")
-    if reviewer_id in facts.reviewed_by:
-        raise Conflict("you have already reviewed this document", slug="document-already-reviewed")
-    if facts.status is not DocumentStatus.PENDING_REVIEW:
+    step = decide(facts.review, reviewer_id, decision, comment, now, reviewer_name=reviewer_name,
+                  subject="document", why="telling the issuer what to change")
+    if facts.status is not DocumentStatus.PENDING_REVIEW:  # stored status and reviews disagree
         raise Conflict(f"the document is not waiting for review (status {facts.status.value})",
                        slug="document-not-pending-review")
-    if Decision(decision) is Decision.REJECT:
-        return DocumentStatus.REJECTED
-    approved = set(facts.reviewed_by) | {reviewer_id}
-    if set(facts.report_recipient_ids) <= approved:
-        return DocumentStatus.ISSUED
-    return DocumentStatus.PENDING_REVIEW
+    return step, STATUS_AFTER[step.outcome]
 
 
-def comment_text(comment: str | None, *, required: bool, why: str) -> str:
-    """HN-08/09: a review comment, 0..2000 characters after trimming; required (1..) when
-    ``required`` (a rejection), 422 ``comment``."""
-    text = (comment or "").strip()
-    if required and not text:
-        raise Unprocessable(f"a rejection needs a comment {why}", field="comment")
-    if len(text) > MAX_TEXT_CHARS:
-        raise Unprocessable(f"comment: at most {MAX_TEXT_CHARS} characters", field="comment")
-    return text
+def judge(doc: Mapping[str, Any] | None, principal: Principal, decision: Decision | str, comment: str | None,
+          now: datetime) -> Verdict:
+    """HN-08: the verdict on a report recipient's decision about the stored document ``doc``
+    (for ``anjian_shared.review.decide_stored``): 404 missing or not visible, then ``review``'s
+    refusals; the last approval issues it (``issued_at``)."""
+    facts = visible_facts(doc, principal)
+    name = principal.name or doc.get("people", {}).get(principal.user_id, "")
+    step, status = review(facts, principal.user_id, decision, comment, now, reviewer_name=name)
+    marks = {"issued_at": now} if status is DocumentStatus.ISSUED else {}
+    return Verdict(step=step, status=status.value, also=marks)
+
+
+def visible_facts(doc: Mapping[str, Any] | None, principal: Principal) -> DocumentFacts:
+    """HN-07..09: the facts of ``doc`` if ``principal`` may see it; 404 otherwise."""
+    if doc is None or not can_see(facts := DocumentFacts.from_doc(doc), principal):
+        raise NotFound("document not found")
+    return facts
+
+
+def reply_review_state(reply: Mapping[str, Any]) -> ReviewState:
+    """HN-09: the review of one stored reply: its one reviewer (the document's issuer) and
+    the decision, once taken (stored as ``review: {accepted, comment, reviewed_by, reviewed_at}``)."""
+    stored = reply.get("review")
+    reviews = () if not stored else (Review(
+        reviewer_id=stored["reviewed_by"]["user_id"], reviewer_name=stored["reviewed_by"].get("name", ""),
+        decision=Decision(stored.get("decision") or Decision.of_accepted(stored["accepted"])),
+        comment=stored.get("comment", ""), reviewed_at=stored["reviewed_at"]),)
+    return ReviewState.of((reply["reviewer_user_id"],), reviews)
+
+
+def review_reply(reply: Mapping[str, Any], reviewer_id: str, decision: Decision | str, comment: str | None,
+                 now: datetime, *, reviewer_name: str = "") -> Step:
+    """HN-09 审核 of a reply by the issuer: accept (``approve``) or reject with a comment. 403
+    ``not-a-reviewer``; 409 ``reply-already-reviewed``; 422 ``comment``."""
+    return decide(reply_review_state(reply), reviewer_id, decision, comment, now, reviewer_name=reviewer_name,
+                  subject="reply", why="telling the replier what is missing")
+
+
+def reply_review_doc(step: Step) -> dict[str, Any]:
+    """HN-09: the stored ``review`` of a reply (``accepted`` kept for readers of the old shape)."""
+    r = step.review
+    return {"decision": r.decision.value, "accepted": r.approved, "comment": r.comment,
+            "reviewed_by": {"user_id": r.reviewer_id, "name": r.reviewer_name}, "reviewed_at": r.reviewed_at}
+
+
+def reply_status(outcome: Outcome) -> ReplyStatus:
+    """HN-09: a reply's status for its review outcome (approved → ``accepted``)."""
+    return {Outcome.PENDING: ReplyStatus.PENDING, Outcome.APPROVED: ReplyStatus.ACCEPTED,
+            Outcome.REJECTED: ReplyStatus.REJECTED}[outcome]
 
 
 # --- replies (HN-09) ----------------------------------------------------------------------------
@@ -228,7 +285,7 @@ def ensure_can_reply(facts: DocumentFacts, principal: Principal) -> None:
     accepted (409 ``reply-accepted``)."""
     uid = principal.user_id
     if uid not in facts.replier_user_ids:
-        raise Forbidden("only a replier (回复人) of the document replies to it")
+        raise Forbidden("only a replier (回复人) of the document replies to it", slug="not-a-replier")
     if facts.status is not DocumentStatus.ISSUED:
         raise Conflict(f"the document is not open for replies (status {facts.status.value})",
                        slug="document-not-open")
@@ -241,7 +298,7 @@ def ensure_can_reply(facts: DocumentFacts, principal: Principal) -> None:
 def ensure_reply_reviewer(facts: DocumentFacts, principal: Principal) -> None:
     """HN-09 我审核的: the document's issuer reviews its replies (403 for anyone else)."""
     if principal.user_id != facts.issuer_id:
-        raise Forbidden("only the issuer of the document reviews its replies")
+        raise Forbidden("only the issuer of the document reviews its replies", slug="not-a-reviewer")
 
 
 def all_accepted(replier_user_ids: Iterable[str], accepted_ids: Iterable[str]) -> bool:
@@ -259,9 +316,9 @@ def reply_text(text: str | None) -> str:
     """HN-09: reply text 1..2000 characters after trimming (422 ``text``)."""
     value = (text or "").strip()
     if not value:
-        raise Unprocessable("text is required: say what was done", field="text")
+        raise Unprocessable("text is required: say what was done", field="text", slug="text-required")
     if len(value) > MAX_TEXT_CHARS:
-        raise Unprocessable(f"text: at most {MAX_TEXT_CHARS} characters", field="text")
+        raise Unprocessable(f"text: at most {MAX_TEXT_CHARS} characters", field="text", slug="text-too-long")
     return value
 
 
@@ -279,9 +336,9 @@ def project_companies(project: Mapping[str, Any]) -> list[str]:
 
 def _limit(ids: list[str], field: str, *, minimum: int) -> list[str]:
     if len(ids) < minimum:
-        raise Unprocessable(f"{field}: at least {minimum} required", field=field)
+        raise Unprocessable(f"{field}: at least {minimum} required", field=field, slug="too-few-people")
     if len(ids) > MAX_PEOPLE:
-        raise Unprocessable(f"{field}: at most {MAX_PEOPLE}", field=field)
+        raise Unprocessable(f"{field}: at most {MAX_PEOPLE}", field=field, slug="too-many-people")
     return ids
 
 
@@ -292,7 +349,8 @@ def validate_addressed_orgs(ids: Sequence[str], project: Mapping[str, Any]) -> l
     companies = set(project_companies(project))
     bad = [o for o in out if o not in companies]
     if bad:
-        raise Unprocessable(f"not companies of the project: {', '.join(bad)}", field="addressed_org_ids")
+        raise Unprocessable(f"not companies of the project: {', '.join(bad)}", field="addressed_org_ids",
+                            slug="not-project-companies")
     return out
 
 
@@ -306,13 +364,14 @@ def validate_repliers(ids: Sequence[str], users: Mapping[str, Mapping[str, Any]]
     or enabled users of its companies; not the issuer. 422 ``replier_user_ids``."""
     out = _limit(dedupe(ids), "replier_user_ids", minimum=1)
     if issuer_id in out:
-        raise Unprocessable("you cannot reply to your own document", field="replier_user_ids")
+        raise Unprocessable("you cannot reply to your own document", field="replier_user_ids", slug="self-reply")
     participants = {p["user_id"] for p in project.get("participants", [])}
     companies = set(project_companies(project))
     bad = [u for u in out if u not in participants
            and not (_active(users, u) and users[u].get("org_id") in companies)]
     if bad:
-        raise Unprocessable(f"not people of the project's parties: {', '.join(bad)}", field="replier_user_ids")
+        raise Unprocessable(f"not people of the project's parties: {', '.join(bad)}", field="replier_user_ids",
+                            slug="not-project-parties")
     return out
 
 
@@ -322,12 +381,12 @@ def validate_report_recipients(ids: Sequence[str], users: Mapping[str, Mapping[s
     the issuer. 422 ``report_recipient_ids``."""
     out = _limit(dedupe(ids), "report_recipient_ids", minimum=0)
     if issuer_id in out:
-        raise Unprocessable("you cannot review your own document", field="report_recipient_ids")
+        raise Unprocessable("you cannot review your own document", field="report_recipient_ids", slug="self-review")
     bad = [u for u in out if not _active(users, u) or users[u].get("org_id") != station_org_id
            or not set(users[u].get("roles", [])) & set(REVIEWER_ROLES)]
     if bad:
         raise Unprocessable(f"not leaders or supervisors of your station: {', '.join(bad)}",
-                            field="report_recipient_ids")
+                            field="report_recipient_ids", slug="not-station-reviewers")
     return out
 
 
@@ -337,13 +396,14 @@ def validate_issue_recipients(ids: Sequence[str], users: Mapping[str, Mapping[st
     companies) or of its station, not the issuer. 422 ``issue_recipient_ids``."""
     out = _limit(dedupe(ids), "issue_recipient_ids", minimum=0)
     if issuer_id in out:
-        raise Unprocessable("you cannot issue a document to yourself", field="issue_recipient_ids")
+        raise Unprocessable("you cannot issue a document to yourself", field="issue_recipient_ids",
+                            slug="self-recipient")
     participants = {p["user_id"] for p in project.get("participants", [])}
     orgs = set(project_companies(project)) | {project.get("station_org_id")}
     bad = [u for u in out if u not in participants and not (_active(users, u) and users[u].get("org_id") in orgs)]
     if bad:
         raise Unprocessable(f"not people of the project's parties or station: {', '.join(bad)}",
-                            field="issue_recipient_ids")
+                            field="issue_recipient_ids", slug="not-project-parties")
     return out
 
 
@@ -351,9 +411,11 @@ def check_record(record: Mapping[str, Any] | None, *, project_id: str) -> None:
     """HN-07 问题详情: the document rests on exactly one supervision record of the SAME
     project that was not rejected ("no record, no document"). 422 ``record_id``."""
     if record is None or record.get("project_id") != project_id:
-        raise Unprocessable("record_id: not a supervision record of this project", field="record_id")
+        raise Unprocessable("record_id: not a supervision record of this project", field="record_id",
+                            slug="record-not-of-project")
     if record.get("status") == "rejected":
-        raise Unprocessable("record_id: the supervision record was rejected in review", field="record_id")
+        raise Unprocessable("record_id: the supervision record was rejected in review", field="record_id",
+                            slug="record-rejected")
 
 
 # --- views (HN-08 / HN-09) ----------------------------------------------------------------------
@@ -366,18 +428,21 @@ def common_filter(*, project_id: str | None, document_type: str | None, status: 
 
 
 def _view_filter(*, project_id: str | None, document_type: str | None, status: str | None,
-                 date_from: date | None, date_to: date | None) -> dict[str, Any]:
-    flt: dict[str, Any] = {}
-    if project_id:
-        flt["project_id"] = project_id
-    if document_type:
-        flt["document_type"] = document_type
-    if status:
-        flt["status"] = status
+                 date_from: date | None, date_to: date | None, when: str = "submitted_at",
+                 state: str = "status") -> dict[str, Any]:
+    flt = {k: v for k, v in (("project_id", project_id), ("document_type", document_type), (state, status)) if v}
     rng = day_range(date_from, date_to)
     if rng:
-        flt["submitted_at"] = rng
+        flt[when] = rng
     return flt
+
+
+def escalation_filter(*, project_id: str | None, document_type: str | None, kind: str | None,
+                      date_from: date | None, date_to: date | None) -> dict[str, Any]:
+    """HN-07: the filters of the escalation list: project, document type, kind, days of
+    ``escalated_at`` (Asia/Shanghai)."""
+    return _view_filter(project_id=project_id, document_type=document_type, status=kind, state="kind",
+                        date_from=date_from, date_to=date_to, when="escalated_at")
 
 
 def reported_filter(user_id: str) -> dict[str, Any]:
@@ -388,14 +453,7 @@ def reported_filter(user_id: str) -> dict[str, Any]:
 def to_review_filter(user_id: str, box: ReviewBox | str | None) -> dict[str, Any]:
     """上报给我的 (HN-08): ``to_review`` pending and not yet decided by me; ``reviewed``
     decided by me; none: either."""
-    boxes = {
-        ReviewBox.TO_REVIEW: {"report_recipient_ids": user_id, "status": DocumentStatus.PENDING_REVIEW.value,
-                              "reviewed_by": {"$ne": user_id}},
-        ReviewBox.REVIEWED: {"reviewed_by": user_id},
-    }
-    if box is not None:
-        return boxes[ReviewBox(box)]
-    return {"$or": list(boxes.values())}
+    return DOCUMENT_BOXES.box(user_id, box)
 
 
 RELEASED = [DocumentStatus.ISSUED.value, DocumentStatus.CLOSED.value]
@@ -429,16 +487,7 @@ def my_replies_filter(user_id: str) -> dict[str, Any]:
 def replies_reviewed_filter(user_id: str, box: ReviewBox | str | None) -> dict[str, Any]:
     """我审核的 (HN-09): replies to documents I issued; ``to_review`` awaiting my decision,
     ``reviewed`` decided by me; none: either."""
-    boxes = {ReviewBox.TO_REVIEW: {"reviewer_user_id": user_id, "status": ReplyStatus.PENDING.value},
-             ReviewBox.REVIEWED: {"reviewer_user_id": user_id, "status": {"$ne": ReplyStatus.PENDING.value}}}
-    if box is not None:
-        return boxes[ReviewBox(box)]
-    return {"reviewer_user_id": user_id}
+    if box is None:
+        return {"reviewer_user_id": user_id}
+    return REPLY_BOXES.box(user_id, box)
 
-
-def and_filters(*filters: Mapping[str, Any]) -> dict[str, Any]:
-    """HN-08/09: the conjunction of the non-empty filters."""
-    parts = [dict(f) for f in filters if f]
-    if not parts:
-        return {}
-    return parts[0] if len(parts) == 1 else {"$and": parts}

@@ -7,8 +7,14 @@ State machine (Hubei manual, section 九)::
                      └──────review failed───────┘   (a new reply round is needed)
 
 Every round (reply + its review) is kept on the notice. Who may do what is decided
-here too (``can_view``, ``may_reply``, ``may_review``); the service layer turns the
-rule errors into HTTP problems. No I/O in this module.
+here too (``can_view``, ``may_reply``, ``may_review``). The review of a reply follows the
+review block ``anjian_shared.review`` (``Rule.ANY``: the responsible supervisor or a
+station leader of the notice's station decides, once). Rule errors are domain errors
+(``anjian_shared.errors``) with stable codes; shared maps them to problems. No I/O here.
+
+A deadline is one word across the platform: ``deadline`` (整改期限). The notice stores
+and emits it as ``rectification_date`` (the event contract of ``notices.notice.issued.v1``
+and of the plan), and exposes ``deadline`` as its canonical name.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
+from anjian_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from anjian_shared.events.common import MediaRef, PersonRef
 from anjian_shared.events.inspections_v1 import (
     RECTIFICATION_DISPOSITIONS,
@@ -27,11 +34,14 @@ from anjian_shared.events.inspections_v1 import (
     PlanSubmitted,
     ResultSnapshot,
 )
+from anjian_shared.review import Decision, Outcome, ReviewState, Rule, decide, decision_of
+from anjian_shared.review import Review as BlockReview
+
+from .documents import MAX_TEXT_CHARS as MAX_TEXT_CHARS  # one limit for every reply text
+from .documents import reply_text
 
 MAX_REPLY_PHOTOS = 9
 """A reply carries 0..9 photos (HB-08)."""
-MAX_TEXT_CHARS = 2000
-"""Reply text and review comments are 1..2000 characters."""
 
 PROJECT_MANAGER = "project_manager"
 STATION_LEADER = "station_leader"
@@ -57,49 +67,61 @@ STATUS_LABELS: dict[NoticeStatus, str] = {
 }
 
 
-class ReviewStatus(StrEnum):
-    """Outcome of one reply round."""
+class ReplyStatus(StrEnum):
+    """Outcome of one reply round, in the platform's one word: pending | accepted | rejected."""
 
     PENDING = "pending"
-    PASSED = "passed"
-    FAILED = "failed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
 
     @property
     def label(self) -> str:
-        return REVIEW_LABELS[self]
+        return REPLY_LABELS[self]
 
 
-REVIEW_LABELS: dict[ReviewStatus, str] = {
-    ReviewStatus.PENDING: "待审核",
-    ReviewStatus.PASSED: "审核通过",
-    ReviewStatus.FAILED: "审核不通过",
+REPLY_LABELS: dict[ReplyStatus, str] = {
+    ReplyStatus.PENDING: "待审核",
+    ReplyStatus.ACCEPTED: "审核通过",
+    ReplyStatus.REJECTED: "审核不通过",
 }
+
+
+class ReviewStatus(StrEnum):
+    """Deprecated (one release): the old words of ``ReplyStatus`` — passed = accepted,
+    failed = rejected."""
+
+    PENDING, PASSED, FAILED = "pending", "passed", "failed"
+
+    @property
+    def label(self) -> str:
+        return REPLY_LABELS[ReplyStatus(OLD_WORDS.get(self.value, self.value))]
+
+
+OLD_WORDS = {"passed": ReplyStatus.ACCEPTED.value, "failed": ReplyStatus.REJECTED.value}
 
 
 # ---------------------------------------------------------------- rule errors
 
 class NoticeRuleError(Exception):
-    """A rule of the notice refused the command."""
+    """A rule of the notice refused the command (each subclass is also a domain error)."""
 
 
-class NotPermitted(NoticeRuleError):
-    """The caller sees the notice but may not do this (→ 403)."""
+class NotPermitted(NoticeRuleError, Forbidden):
+    """The caller sees the notice but may not do this (403)."""
 
 
-class InvalidState(NoticeRuleError):
-    """The notice's state refuses the command (→ 409)."""
+class InvalidState(NoticeRuleError, Conflict):
+    """The notice's state refuses the command (409, code naming the state)."""
 
 
-class UnknownReply(NoticeRuleError):
-    """No reply with that id on this notice (→ 404)."""
+class UnknownReply(NoticeRuleError, NotFound):
+    """No reply with that id on this notice (404 ``reply-not-found``)."""
+
+    slug = "reply-not-found"
 
 
-class InvalidInput(NoticeRuleError):
-    """A field breaks a rule the schema cannot express (→ 422 naming ``field``)."""
-
-    def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+class InvalidInput(NoticeRuleError, Unprocessable):
+    """A field breaks a rule the schema cannot express (422 naming ``field``)."""
 
 
 # ---------------------------------------------------------------- the aggregate
@@ -113,12 +135,21 @@ class Actor(Protocol):
 
 
 class Review(BaseModel):
-    """The supervisor's verdict on one reply."""
+    """The supervisor's verdict on one reply (stored as ``passed``: true = accepted)."""
 
     passed: bool
     comment: str = ""
     reviewed_by: PersonRef
     reviewed_at: datetime
+
+    @property
+    def decision(self) -> Decision:
+        return Decision.of_accepted(self.passed)
+
+    def decided(self) -> BlockReview:
+        """The verdict as a decision of the review block."""
+        return BlockReview(reviewer_id=self.reviewed_by.user_id, reviewer_name=self.reviewed_by.name,
+                           decision=self.decision, comment=self.comment, reviewed_at=self.reviewed_at)
 
 
 class Reply(BaseModel):
@@ -133,7 +164,15 @@ class Reply(BaseModel):
     review: Review | None = None
 
     @property
+    def status(self) -> ReplyStatus:
+        """HB-08: pending until reviewed, then accepted | rejected."""
+        if self.review is None:
+            return ReplyStatus.PENDING
+        return ReplyStatus.ACCEPTED if self.review.passed else ReplyStatus.REJECTED
+
+    @property
     def review_status(self) -> ReviewStatus:
+        """Deprecated spelling of ``status`` (passed / failed)."""
         if self.review is None:
             return ReviewStatus.PENDING
         return ReviewStatus.PASSED if self.review.passed else ReviewStatus.FAILED
@@ -195,6 +234,11 @@ class Notice(BaseModel):
         return self.issued_by.user_id
 
     @property
+    def deadline(self) -> date:
+        """整改期限: the canonical name of ``rectification_date``."""
+        return self.rectification_date
+
+    @property
     def latest_reply(self) -> Reply | None:
         return self.replies[-1] if self.replies else None
 
@@ -214,7 +258,7 @@ class Notice(BaseModel):
         ensure_can_reply(self.status)
         text = validate_reply_text(text)
         if len(photos) > MAX_REPLY_PHOTOS:
-            raise InvalidInput(f"at most {MAX_REPLY_PHOTOS} photos", field="photos")
+            raise InvalidInput(f"at most {MAX_REPLY_PHOTOS} photos", field="photos", slug="too-many-photos")
         reply = Reply(reply_id=reply_id, round=len(self.replies) + 1, text=text, photos=list(photos),
                       replied_by=replied_by, submitted_at=now)
         self.replies.append(reply)
@@ -222,26 +266,44 @@ class Notice(BaseModel):
         self._touch(now)
         return reply
 
-    def review_reply(self, *, reply_id: str, passed: bool, comment: str | None, reviewed_by: PersonRef,
-                     now: datetime) -> Reply:
-        """Pass or fail the latest reply (HB-08): pass closes the notice, fail asks for a new round.
+    def review_reply(self, *, reply_id: str, decision: Decision | str | None = None, comment: str | None,
+                     reviewed_by: PersonRef, now: datetime, passed: bool | None = None,
+                     station_leader: bool = False) -> Reply:
+        """Accept (``approve``) or reject the latest reply (HB-08) through the review block
+        (``Rule.ANY``: the responsible supervisor, or — ``station_leader`` — a leader of the
+        notice's station, decides once): accept closes the notice, reject asks for a new round.
+        ``passed`` is the deprecated boolean (true = approve).
 
-        Raises ``UnknownReply`` for an id not on this notice, ``InvalidState`` unless it
-        is the latest reply and awaits review, ``InvalidInput`` (field ``comment``) when
-        failing without a comment.
+        Raises ``UnknownReply`` (404 ``reply-not-found``); ``NotPermitted`` (403
+        ``not-a-reviewer``); ``InvalidState`` 409 ``reply-not-latest`` for an older round,
+        ``reply-already-reviewed`` once decided; 422 ``comment`` (``comment-required``) when
+        rejecting without a comment; 422 ``decision`` without a decision.
         """
         index = next((i for i, r in enumerate(self.replies) if r.reply_id == reply_id), None)
         if index is None:
             raise UnknownReply(f"reply {reply_id} not found")
         if index != len(self.replies) - 1:
-            raise InvalidState("only the latest reply can be reviewed")
+            raise InvalidState("only the latest reply can be reviewed", slug="reply-not-latest")
         reply = self.replies[index]
-        if self.status != NoticeStatus.AWAITING_REVIEW or reply.review is not None:
-            raise InvalidState(f"the reply was already reviewed; notice is {self.status.value}")
-        comment = validate_review_comment(passed, comment)
-        reply.review = Review(passed=passed, comment=comment, reviewed_by=reviewed_by, reviewed_at=now)
-        self.status = status_after_review(passed)
-        if passed:
+        state = reply_review_state(self, reply, reviewed_by.user_id if station_leader else None)
+        if state.outcome is Outcome.PENDING and self.status != NoticeStatus.AWAITING_REVIEW:
+            raise InvalidState(f"notice is {self.status.value}; no reply awaits review",
+                               slug=f"notice-{self.status.value.replace('_', '-')}")
+        decision = decision_of(decision, passed, legacy_field="passed")  # after the 404/409 checks
+        try:
+            step = decide(state, reviewed_by.user_id, decision, comment, now, reviewer_name=reviewed_by.name,
+                          subject="reply", why="telling the project department what is missing")
+        except Forbidden as exc:
+            raise NotPermitted(str(exc), slug=exc.slug) from exc
+        except Conflict as exc:
+            raise InvalidState(str(exc), slug=exc.slug) from exc
+        except Unprocessable as exc:
+            raise InvalidInput(str(exc), field=exc.field, slug=exc.slug) from exc
+        accepted = step.review.approved
+        reply.review = Review(passed=accepted, comment=step.review.comment, reviewed_by=reviewed_by,
+                              reviewed_at=now)
+        self.status = status_after_review(accepted)
+        if accepted:
             self.closed_at = now
         self._touch(now)
         return reply
@@ -286,10 +348,21 @@ def issue_notice(*, plan: PlanSubmitted, project: PlanProject, tenant: str, noti
     )
 
 
+def reply_review_state(notice: Notice, reply: Reply, station_leader_id: str | None = None) -> ReviewState:
+    """HB-08: the review of one reply round in the review block's terms: the reviewers are
+    the responsible supervisor (and ``station_leader_id``, a leader of the notice's station
+    who acts); any one of them decides, once (``Rule.ANY``)."""
+    reviewers = [notice.reviewer_user_id, *([station_leader_id] if station_leader_id else [])]
+    reviews = [reply.review.decided()] if reply.review is not None else []
+    return ReviewState.of(reviewers, reviews, rule=Rule.ANY)
+
+
 def ensure_can_reply(status: NoticeStatus) -> None:
-    """``InvalidState`` unless the notice awaits a reply (409 while awaiting review or closed)."""
+    """``InvalidState`` unless the notice awaits a reply: 409 ``notice-awaiting-review`` while
+    the last reply awaits review, ``notice-closed`` once closed."""
     if status != NoticeStatus.AWAITING_REPLY:
-        raise InvalidState(f"notice is {status.value} ({status.label}); no reply is expected now")
+        raise InvalidState(f"notice is {status.value} ({status.label}); no reply is expected now",
+                           slug=f"notice-{status.value.replace('_', '-')}")
 
 
 def status_after_review(passed: bool) -> NoticeStatus:
@@ -298,23 +371,13 @@ def status_after_review(passed: bool) -> NoticeStatus:
 
 
 def validate_reply_text(text: str) -> str:
-    """Stripped text of 1..2000 characters, else ``InvalidInput`` on ``text``."""
-    text = (text or "").strip()
-    if not text:
-        raise InvalidInput("text is required", field="text")
-    if len(text) > MAX_TEXT_CHARS:
-        raise InvalidInput(f"text is longer than {MAX_TEXT_CHARS} characters", field="text")
-    return text
-
-
-def validate_review_comment(passed: bool, comment: str | None) -> str:
-    """The stripped comment; required (1..2000 chars) when the reply fails review."""
-    comment = (comment or "").strip()
-    if not passed and not comment:
-        raise InvalidInput("comment is required when the reply fails review", field="comment")
-    if len(comment) > MAX_TEXT_CHARS:
-        raise InvalidInput(f"comment is longer than {MAX_TEXT_CHARS} characters", field="comment")
-    return comment
+    """HB-08: stripped text of 1..2000 characters — the one reply-text rule of notices and
+    documents (``documents.reply_text``) — else ``InvalidInput`` on ``text``
+    (``text-required`` / ``text-too-long``)."""
+    try:
+        return reply_text(text)
+    except Unprocessable as exc:
+        raise InvalidInput(exc.detail, field="text", slug=exc.slug) from exc
 
 
 def can_view(notice: Notice, actor: Actor) -> bool:

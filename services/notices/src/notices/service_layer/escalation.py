@@ -33,6 +33,8 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from anjian_shared.events.notices_v1 import DocumentEscalated
 from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
+from anjian_shared.retry import DEPENDENCY_WAIT
+from anjian_shared.tenant_policy import tenant_policy
 from anjian_shared.types import new_id, utcnow
 
 from ..adapters.document_store import DOCUMENTS, ESCALATIONS, USERS, next_counter
@@ -125,7 +127,7 @@ async def sweep(mongo: Mongo, settings: Settings, *, now: datetime | None = None
         for cand in fresh:
             tenant, document_id = cand["tenant_id"], cand["_id"]
             seen.add((tenant, document_id))
-            if not settings.documents_enabled(tenant):
+            if not (await tenant_policy(mongo, tenant, settings)).enabled("enforcement_documents"):
                 continue
             try:
                 result = await escalate_document(mongo, tenant, document_id, now=now)
@@ -145,8 +147,8 @@ async def escalation_loop(app: FastAPI) -> None:
     settings: Settings = app.state.settings
     mongo: Mongo = app.state.mongo
     while True:
-        try:
-            await sweep(mongo, settings)
+        try:  # a database restarting: the sweep is retried per retry.DEPENDENCY_WAIT
+            await DEPENDENCY_WAIT.call(lambda: sweep(mongo, settings), what="escalation sweep")
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - e.g. the database is away: try again later

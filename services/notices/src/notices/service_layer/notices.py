@@ -8,16 +8,21 @@ state → 409, broken field rule → 422 naming the field.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from typing import Any
 
 import structlog
 from fastapi import UploadFile
 
-from anjian_shared.events.common import MediaRef, PersonRef
+from anjian_shared.events.common import PersonRef
 from anjian_shared.events.inspections_v1 import PlanSubmitted
-from anjian_shared.events.notices_v1 import NoticeClosed, NoticeIssued, ReplyReviewed, ReplySubmitted
+from anjian_shared.events.notices_v1 import (
+    NoticeClosed,
+    NoticeIssued,
+    ReplyReviewed,
+    ReplySubmitted,
+)
+from anjian_shared.media import MediaIntake, MediaPolicy
 from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
 from anjian_shared.pagination import paginate
 from anjian_shared.problems import Conflict, Forbidden, NotFound, Unprocessable
@@ -25,9 +30,9 @@ from anjian_shared.storage import Storage
 from anjian_shared.types import new_id, utcnow
 
 from ..adapters.repository import NOTICES, NoticeRepository, next_sequence, visibility_filter
-from ..adapters.tenants import tenant_config
+from ..adapters.tenants import notice_abbreviation
 from ..domain import model
-from ..domain.model import Actor, Notice, NoticeStatus
+from ..domain.model import Actor, Decision, Notice, NoticeStatus
 from ..domain.numbering import format_notice_number, numbering_year
 
 log = structlog.get_logger("notices.service")
@@ -56,7 +61,7 @@ async def issue_notices(uow: UnitOfWork, *, plan: PlanSubmitted) -> list[str]:
     if not model.requires_notice(plan.disposition):
         log.info("plan needs no rectification, no notice", plan_id=plan.plan_id, disposition=plan.disposition)
         return []
-    abbr = tenant_config(uow.tenant_id).abbr
+    abbr = await notice_abbreviation(uow, uow.tenant_id)
     year = numbering_year(plan.submitted_at)
     notices = NoticeRepository.of(uow)
     issued: list[str] = []
@@ -119,31 +124,15 @@ async def get_notice(*, mongo: Mongo, actor: Any, notice_id: str) -> Notice:
 
 # ---------------------------------------------------------------- HB-08: reply
 
-def _rule_problem(exc: model.NoticeRuleError) -> Exception:
-    if isinstance(exc, model.NotPermitted):
-        return Forbidden(str(exc))
-    if isinstance(exc, model.InvalidState):
-        return Conflict(str(exc))
-    if isinstance(exc, model.UnknownReply):
-        return NotFound(str(exc))
-    if isinstance(exc, model.InvalidInput):
-        return Unprocessable(str(exc), field=exc.field)
-    return Unprocessable(str(exc))
-
-
 def _check_reply_allowed(notice: Notice, actor: Actor) -> None:
+    """403 ``not-a-replier``; 409 ``notice-awaiting-review`` / ``notice-closed``."""
     if not model.may_reply(notice, actor):
-        raise Forbidden("only the project department (a replier of this notice) may reply")
-    try:
-        model.ensure_can_reply(notice.status)
-    except model.InvalidState as exc:
-        raise Conflict(str(exc)) from exc
+        raise Forbidden("only the project department (a replier of this notice) may reply", slug="not-a-replier")
+    model.ensure_can_reply(notice.status)
 
 
-async def _delete_quietly(storage: Storage, refs: Sequence[MediaRef]) -> None:
-    for ref in refs:
-        with contextlib.suppress(Exception):
-            await storage.delete(ref)
+def _changed_meanwhile() -> Conflict:
+    return Conflict("the notice changed meanwhile; reload and try again", slug="notice-changed")
 
 
 async def submit_reply(*, mongo: Mongo, storage: Storage, actor: Any, notice_id: str, text: str,
@@ -152,37 +141,31 @@ async def submit_reply(*, mongo: Mongo, storage: Storage, actor: Any, notice_id:
 
     ``text`` 1..2000 characters; ``photos`` 0..9 JPEG/PNG files of at most
     ``photo_max_bytes`` bytes each (413 / 415 naming ``photos``). Refused: 404 when the
-    notice is not in the caller's tenant, 403 unless the caller is a replier (station
-    users, other companies' users), 409 unless the notice awaits a reply. Photos are
+    notice is not in the caller's tenant, 403 ``not-a-replier`` unless the caller is a replier
+    (station users, other companies' users), 409 ``notice-awaiting-review`` /
+    ``notice-closed`` unless the notice awaits a reply (``notice-changed`` when a concurrent
+    write won); 422 ``text`` / ``photos``. Photos are
     stored before the transaction and deleted again if anything fails afterwards (no
     orphan objects, no partial write). Emits ``notices.reply.submitted.v1``.
     """
-    try:
-        text = model.validate_reply_text(text)
-    except model.InvalidInput as exc:
-        raise _rule_problem(exc) from exc
+    text = model.validate_reply_text(text)
     if len(photos) > model.MAX_REPLY_PHOTOS:
-        raise Unprocessable(f"at most {model.MAX_REPLY_PHOTOS} photos", field="photos")
+        raise Unprocessable(f"at most {model.MAX_REPLY_PHOTOS} photos", field="photos", slug="too-many-photos")
     notice = await _load(NoticeRepository(mongo.repo(NOTICES, actor.tenant)), notice_id)
     _check_reply_allowed(notice, actor)
 
-    stored: list[MediaRef] = []
-    try:
-        for upload in photos:
-            stored.append(await storage.put_image(upload, tenant=actor.tenant, folder=f"notices/{notice_id}/replies",
-                                                  max_bytes=photo_max_bytes, field="photos"))
+    folder = f"notices/{notice_id}/replies"
+    async with MediaIntake(storage, tenant=actor.tenant, folder=folder) as intake:
+        stored = await intake.take(photos, MediaPolicy.photo(max_bytes=photo_max_bytes))
 
         async def apply(uow: UnitOfWork) -> Notice:
             notices = NoticeRepository.of(uow)
             current = await _load(notices, notice_id)
             _check_reply_allowed(current, actor)
-            try:
-                reply = current.add_reply(reply_id=new_id(), text=text, photos=stored, replied_by=_person(actor),
-                                          now=utcnow())
-            except model.NoticeRuleError as exc:
-                raise _rule_problem(exc) from exc
+            reply = current.add_reply(reply_id=new_id(), text=text, photos=stored, replied_by=_person(actor),
+                                      now=utcnow())
             if not await notices.save(current):
-                raise Conflict("the notice changed meanwhile; reload and try again")
+                raise _changed_meanwhile()
             uow.emit(REPLY_SUBMITTED, subject=current.id, data=ReplySubmitted(
                 notice_id=current.id, number=current.number, reply_id=reply.reply_id, round=reply.round,
                 text=reply.text, photos=reply.photos, replied_by=reply.replied_by,
@@ -190,36 +173,34 @@ async def submit_reply(*, mongo: Mongo, storage: Storage, actor: Any, notice_id:
             return current
 
         return await with_transaction(mongo, actor.tenant, apply)
-    except BaseException:
-        await _delete_quietly(storage, stored)
-        raise
 
 
 # ---------------------------------------------------------------- HB-08: review
 
-async def review_reply(*, mongo: Mongo, actor: Any, notice_id: str, reply_id: str, passed: bool,
-                       comment: str | None) -> Notice:
-    """Pass or fail the latest reply (审核, HB-08); returns the notice.
+async def review_reply(*, mongo: Mongo, actor: Any, notice_id: str, reply_id: str,
+                       decision: Decision | str | None = None, comment: str | None,
+                       passed: bool | None = None) -> Notice:
+    """Accept (``approve``) or reject the latest reply (审核, HB-08, the review block with
+    ``Rule.ANY``); returns the notice. ``passed`` is the deprecated boolean (true = approve).
 
-    Pass → closed (emits ``notices.reply.reviewed.v1`` and ``notices.notice.closed.v1``);
-    fail → awaiting_reply for a new round (emits ``notices.reply.reviewed.v1``); a
-    failing review needs ``comment`` (422 naming ``comment``). Refused: 404 when the
-    notice is not in the caller's tenant or the reply is unknown, 403 unless the caller is the
-    responsible supervisor or a station leader of the notice's station, 409 unless the
-    reply is the latest one and awaits review.
+    Accept → closed (emits ``notices.reply.reviewed.v1`` and ``notices.notice.closed.v1``);
+    reject → awaiting_reply for a new round (emits ``notices.reply.reviewed.v1``); a
+    rejection needs ``comment`` (422 ``comment``, ``comment-required``). Refused: 404 when the
+    notice is not in the caller's tenant or the reply is unknown (``reply-not-found``); 403
+    ``not-a-reviewer`` unless the caller is the responsible supervisor or a station leader of
+    the notice's station; 409 ``reply-not-latest``, ``reply-already-reviewed`` (or
+    ``notice-changed`` when a concurrent write won); 422 ``decision`` without a decision.
     """
     async def apply(uow: UnitOfWork) -> Notice:
         notices = NoticeRepository.of(uow)
         notice = await _load(notices, notice_id)
         if not model.may_review(notice, actor):
-            raise Forbidden("only the responsible supervisor or a station leader may review")
-        try:
-            reply = notice.review_reply(reply_id=reply_id, passed=passed, comment=comment,
-                                        reviewed_by=_person(actor), now=utcnow())
-        except model.NoticeRuleError as exc:
-            raise _rule_problem(exc) from exc
+            raise Forbidden("only the responsible supervisor or a station leader may review", slug="not-a-reviewer")
+        reply = notice.review_reply(reply_id=reply_id, decision=decision, passed=passed, comment=comment,
+                                    reviewed_by=_person(actor), now=utcnow(),
+                                    station_leader=actor.user_id != notice.reviewer_user_id)
         if not await notices.save(notice):
-            raise Conflict("the notice changed meanwhile; reload and try again")
+            raise _changed_meanwhile()
         assert reply.review is not None
         uow.emit(REPLY_REVIEWED, subject=notice.id, data=ReplyReviewed(
             notice_id=notice.id, number=notice.number, reply_id=reply.reply_id, round=reply.round,

@@ -18,9 +18,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from anjian_shared.principal import Principal
 from anjian_shared.china_time import CHINA_TZ
 from anjian_shared.errors import Forbidden, Unprocessable
+from anjian_shared.principal import Principal
 
 from .model import PROJECT_ROLES, may_manage
 from .positioning import distance_to_position

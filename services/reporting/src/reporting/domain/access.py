@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from anjian_shared.principal import Principal
 from anjian_shared.events.inspections_v1 import PlanProject, PlanSubmitted
 from anjian_shared.events.notices_v1 import NoticeIssued
+from anjian_shared.principal import Principal
 
 
 def _project_party(principal: Principal, project: PlanProject) -> bool:

@@ -15,7 +15,12 @@ from typing import Literal
 
 from anjian_shared.events.common import MediaRef
 from anjian_shared.events.inspections_v1 import PlanProject, PlanSubmitted, ResultSnapshot
-from anjian_shared.events.notices_v1 import NoticeClosed, NoticeIssued, ReplyReviewed, ReplySubmitted
+from anjian_shared.events.notices_v1 import (
+    NoticeClosed,
+    NoticeIssued,
+    ReplyReviewed,
+    ReplySubmitted,
+)
 
 from .access import PlanView
 from .formatting import cn_date, cn_datetime

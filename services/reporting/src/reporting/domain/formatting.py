@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from anjian_shared.china_time import CHINA_TZ  # noqa: E402,F401 - re-exported for the PDF and XLSX code
+
 """China Standard Time; documents show local dates (no DST, so a fixed offset is exact)."""
 
 
@@ -28,5 +29,5 @@ def cn_datetime(value: datetime | None) -> str:
 def to_china(value: datetime) -> datetime:
     """A datetime in China time; a naive value is taken as UTC (what BSON returns without tz)."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(CHINA_TZ)

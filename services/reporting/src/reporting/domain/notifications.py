@@ -244,9 +244,11 @@ def document_reply_reviewed(event: DocumentReplyReviewed) -> list[NotificationDr
 def document_escalated(event: DocumentEscalated) -> list[NotificationDraft]:
     """HN-07: an overdue document was escalated → the issuer and the station leaders (once each)."""
     kind = DOCUMENT_TYPES_CN.get(event.document_type, event.document_type)
-    produced = {"penalty_recommendation": "处罚建议书", "bad_conduct_record": "不良行为记录"}.get(event.kind, event.kind)
+    produced = {"penalty_recommendation": "处罚建议书",
+                "bad_conduct_record": "不良行为记录"}.get(event.kind, event.kind)
     body = (f"{event.project_name}的{kind}{event.number}已超过回复期限{cn_date(event.deadline)}仍未全部回复通过，"
             f"已生成{produced}{event.escalation_number}。")
-    return [NotificationDraft(user_id=u, kind=NotificationKind.DOCUMENT_ESCALATED, title=f"处理文书逾期，已生成{produced}",
+    return [NotificationDraft(user_id=u, kind=NotificationKind.DOCUMENT_ESCALATED,
+                              title=f"处理文书逾期，已生成{produced}",
                               body=body, document_id=event.document_id)
             for u in _unique([event.issuer_user_id, *event.station_leader_ids])]

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from anjian_shared.principal import Principal, Role
 from anjian_shared.china_time import day_range
 from anjian_shared.errors import Forbidden, Unprocessable
+from anjian_shared.principal import Principal, Role
 
 from .formatting import to_china
 

@@ -18,7 +18,12 @@ import structlog
 from anjian_shared.auth import Principal
 from anjian_shared.events.common import MediaRef
 from anjian_shared.events.inspections_v1 import PlanSubmitted
-from anjian_shared.events.notices_v1 import NoticeClosed, NoticeIssued, ReplyReviewed, ReplySubmitted
+from anjian_shared.events.notices_v1 import (
+    NoticeClosed,
+    NoticeIssued,
+    ReplyReviewed,
+    ReplySubmitted,
+)
 from anjian_shared.mongo import Mongo
 from anjian_shared.problems import Conflict, Forbidden, NotFound
 from anjian_shared.storage import Storage

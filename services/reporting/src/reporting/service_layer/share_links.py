@@ -18,6 +18,7 @@ from anjian_shared.mongo import Mongo
 from anjian_shared.problems import NotFound, ProblemError
 from anjian_shared.types import new_id, utcnow
 
+from ..adapters.qr import qr_png
 from ..adapters.repositories import SHARE_LINKS
 from ..domain import share_links as rules
 from ..domain.share_links import SharedDocument
@@ -47,6 +48,11 @@ class CreatedLink:
 def share_url(base_url: str, token: str) -> str:
     """``<public_base_url>/api/reporting/v1/shared/<token>``."""
     return base_url.rstrip("/") + SHARED_PATH + token
+
+
+def share_qr_png(base_url: str, token: str) -> bytes:
+    """HB-09: a PNG QR code (bytes) of the share link's URL, to print or show."""
+    return qr_png(share_url(base_url, token))
 
 
 async def create_link(*, mongo: Mongo, principal: Principal, document: SharedDocument, target_id: str,

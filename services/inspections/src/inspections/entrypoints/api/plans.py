@@ -132,5 +132,5 @@ async def submit_plan(plan_id: PlanId, body: PlanSubmit, principal: CurrentPrinc
     doc = await submission_cases.submit_plan(
         mongo=mongo, principal=principal, plan_id=plan_id, disposition=body.disposition,
         title=body.notice.title, construction_stage=body.notice.construction_stage,
-        rectification_date=body.notice.rectification_date, seal_required=body.seal_required)
+        deadline=body.notice.deadline, seal_required=body.seal_required)
     return await plan_read(storage, doc)

@@ -45,14 +45,14 @@ def parse_list(values: list[str] | None, field: str) -> list[str]:
             try:
                 parsed = json.loads(text)
             except ValueError as exc:
-                raise Unprocessable(f"{field} is not a JSON array", field=field) from exc
+                raise Unprocessable(f"{field} is not a JSON array", field=field, slug="list-invalid") from exc
             if not isinstance(parsed, list) or not all(isinstance(c, str) for c in parsed):
-                raise Unprocessable(f"{field} must be an array of strings", field=field)
+                raise Unprocessable(f"{field} must be an array of strings", field=field, slug="list-invalid")
             out.extend(parsed)
         else:
             out.extend(text.split(","))
     if any(len(v.strip()) > 64 for v in out):
-        raise Unprocessable(f"{field}: an entry is longer than 64 characters", field=field)
+        raise Unprocessable(f"{field}: an entry is longer than 64 characters", field=field, slug="list-invalid")
     return [v.strip() for v in out if v.strip()]
 
 
@@ -189,8 +189,9 @@ async def review(record_id: RecordId, body: ReviewCreate, principal: CurrentPrin
     """HN-05/06 审核 by a report recipient: ``{decision: approve|reject, comment}`` (comment
     required to reject). All report recipients must approve to release the record (to its
     issue recipients: ``issued``; none: ``internal``); the first rejection returns it to the
-    sender (``rejected``, 审核未通过). 201 with the record; 403 not a report recipient; 404
-    not visible; 409 not pending review or already reviewed by the caller; 422 ``comment``."""
+    sender (``rejected``, 审核未通过). 201 with the record; 403 ``not-a-reviewer`` (not a report
+    recipient); 404 not visible; 409 ``record-not-pending-review`` / ``record-already-reviewed``;
+    422 ``comment`` (``comment-required``)."""
     doc = await cases.review_record(mongo=mongo, settings=settings, principal=principal, record_id=record_id,
                                     decision=body.decision, comment=body.comment)
     return await record_read(storage, doc, principal.user_id)

@@ -132,7 +132,8 @@ class NoticeDraftRead(BaseModel):
     """HN-04 同时下发整改通知: a pre-filled 整改通知 for the notices service's document form.
     ``replier_user_ids`` is a suggestion (the project managers of the project)."""
 
-    document_type: Literal["rectification"] = Field("rectification", description="整改通知 (notices' DocumentType code)")
+    document_type: Literal["rectification"] = Field("rectification",
+                                                    description="整改通知 (notices' DocumentType code)")
     project_id: str
     project_name: str = ""
     record_id: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from anjian_shared.events.common import PersonRef
 from anjian_shared.events.inspections_v1 import Disposition, HazardRef
@@ -74,13 +74,27 @@ class PlanUpdate(BaseModel):
 
 
 class NoticeInput(BaseModel):
-    """告知书 data (HB-06 7.2)."""
+    """告知书 data (HB-06 7.2). ``deadline`` (整改期限) is the canonical name; the old
+    ``rectification_date`` is still accepted for one release (deprecated) and both are returned."""
 
     model_config = ConfigDict(extra="forbid")
 
     title: ShortStr
     construction_stage: ShortStr = Field(description="施工阶段, e.g. 主体结构施工")
-    rectification_date: date = Field(description="整改日期; not before the planned date for 限期/停工整改")
+    deadline: date | None = Field(default=None, description="整改期限; not before the planned date for 限期/停工整改")
+    rectification_date: date | None = Field(default=None, deprecated="send deadline instead",
+                                            description="deprecated: the old name of deadline")
+
+    @model_validator(mode="after")
+    def _one_deadline(self) -> NoticeInput:
+        old = self.__dict__.get("rectification_date")
+        if self.deadline is None and old is None:
+            raise ValueError("deadline is required")
+        if self.deadline is not None and old is not None and self.deadline != old:
+            raise ValueError("deadline and the deprecated rectification_date differ")
+        self.deadline = self.deadline or old
+        self.__dict__["rectification_date"] = self.deadline
+        return self
 
 
 class PlanSubmit(BaseModel):
@@ -89,7 +103,7 @@ class PlanSubmit(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "disposition": "限期整改",
         "notice": {"title": "安全隐患整改告知书", "construction_stage": "主体结构施工",
-                   "rectification_date": "2026-03-20"},
+                   "deadline": "2026-03-20"},
         "seal_required": True}]})
 
     disposition: Disposition = Field(description="处置情况: 无隐患 | 现场整改 | 限期整改 | 停工整改")

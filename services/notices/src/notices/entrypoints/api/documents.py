@@ -257,9 +257,10 @@ async def review_document(document_id: DocumentId, body: DocumentReviewCreate, p
                           mongo: MongoDep, storage: StorageDep, settings: SettingsDep) -> DocumentRead:
     """HN-08 审核 by a report recipient: ``{decision: approve|reject, comment}`` (comment
     required to reject). ALL report recipients must approve to issue the document; the first
-    rejection returns it to the issuer (``rejected``). 201 with the document; 403 not a report
-    recipient; 404 not visible; 409 not pending review or already decided by the caller; 422
-    ``comment``."""
+    rejection returns it to the issuer (``rejected``). 201 with the document; 403
+    ``not-a-reviewer`` (not a report recipient); 404 not visible; 409
+    ``document-not-pending-review`` / ``document-already-reviewed``; 422 ``comment``
+    (``comment-required``)."""
     await cases.review_document(mongo=mongo, settings=settings, principal=principal, document_id=document_id,
                                 decision=body.decision, comment=body.comment)
     doc, replies, escalation = await cases.get_document(mongo=mongo, settings=settings, principal=principal,
@@ -296,12 +297,16 @@ async def submit_reply(
 async def review_reply(document_id: DocumentId, reply_id: ReplyId, body: ReplyReviewCreate,
                        principal: CurrentPrincipal, mongo: MongoDep, storage: StorageDep,
                        settings: SettingsDep) -> ReplyRead:
-    """HN-09 审核 by the document's issuer: ``{accepted: true}`` or ``{accepted: false, comment}``
-    (a rejected replier replies again). When every replier's latest reply is accepted the
-    document closes (已办结, ``notices.document.closed.v1``). 201 with the reviewed reply; 403
-    not the issuer; 404 not visible or unknown reply; 409 already reviewed; 422 ``comment``."""
+    """HN-09 审核 by the document's issuer: ``{decision: approve}`` or ``{decision: reject,
+    comment}`` (the deprecated ``{accepted: true|false}`` still works for one release); a
+    rejected replier replies again. When every replier's latest reply is accepted the document
+    closes (已办结, ``notices.document.closed.v1``). 201 with the reviewed reply (``status``
+    accepted | rejected); 403 ``not-a-reviewer`` (not the issuer); 404 not visible or unknown
+    reply; 409 ``reply-already-reviewed``; 422 ``comment`` (``comment-required``) or
+    ``decision`` (``decision-required`` / ``decision-mismatch``)."""
     reply = await cases.review_reply(mongo=mongo, settings=settings, principal=principal, document_id=document_id,
-                                     reply_id=reply_id, accepted=body.accepted, comment=body.comment)
+                                     reply_id=reply_id, decision=body.decision, accepted=body.legacy_accepted,
+                                     comment=body.comment)
     return await reply_read(storage, reply, presign_minutes=settings.presign_minutes)
 
 

@@ -42,7 +42,8 @@ class DocumentCreate(BaseModel):
         "report_recipient_ids": [], "issue_recipient_ids": []}]})
 
     document_type: TypeIn = Field(description="rectification 整改通知 | stop_work 停工通知 | resume_work 复工通知 | "
-                                              "bad_conduct 不良行为记录通知 | equipment_restriction 工程设备使用限制通知 | "
+                                              "bad_conduct 不良行为记录通知 | "
+                                              "equipment_restriction 工程设备使用限制通知 | "
                                               "partial_stop_work 局部停工通知")
     project_id: Id = Field(description="a project of your station")
     addressed_org_ids: Annotated[list[Id], Field(min_length=1, max_length=rules.MAX_PEOPLE)] = Field(
@@ -72,13 +73,22 @@ class DocumentReviewCreate(BaseModel):
 
 
 class ReplyReviewCreate(BaseModel):
-    """HN-09 审核 of a reply by the issuer: ``comment`` required when ``accepted`` is false."""
+    """HN-09 审核 of a reply by the issuer, the one review shape: ``decision`` approve | reject,
+    ``comment`` required to reject. ``accepted`` (true = approve) is the old field, still
+    accepted for one release (deprecated)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"accepted": False, "comment": "临边防护仍未封闭，请重新整改"}, {"accepted": True}]})
+        {"decision": "reject", "comment": "临边防护仍未封闭，请重新整改"}, {"decision": "approve"}]})
 
-    accepted: bool
+    decision: Decision | None = Field(default=None, description="approve (the reply is accepted) | reject")
+    accepted: bool | None = Field(default=None, deprecated="send decision: approve | reject instead",
+                                  description="deprecated: true = approve, false = reject")
     comment: Annotated[str, StringConstraints(max_length=rules.MAX_TEXT_CHARS)] | None = None
+
+    @property
+    def legacy_accepted(self) -> bool | None:
+        """The deprecated ``accepted`` (read without the deprecation warning)."""
+        return self.__dict__.get("accepted")
 
 
 class MediaRead(BaseModel):
@@ -119,6 +129,9 @@ class DocumentReviewRead(BaseModel):
 
 
 class ReplyReviewRead(BaseModel):
+    """The issuer's decision on a reply (``accepted`` mirrors ``decision == approve``)."""
+
+    decision: Decision
     accepted: bool
     comment: str = ""
     reviewed_by: PersonRef
@@ -318,7 +331,12 @@ async def reply_read(storage: Storage, reply: dict[str, Any], *, presign_minutes
         project_name=reply.get("project_name", ""), round=reply.get("round", 1), text=reply["text"],
         photos=photos, attachments=attachments, replied_by=PersonRef(**reply["replied_by"]),
         status=reply["status"], status_label=REPLY_LABELS[reply["status"]],
-        review=ReplyReviewRead(**review) if review else None, submitted_at=reply["submitted_at"])
+        review=_reply_review(review) if review else None, submitted_at=reply["submitted_at"])
+
+
+def _reply_review(review: dict[str, Any]) -> ReplyReviewRead:
+    decision = review.get("decision") or Decision.of_accepted(review["accepted"])  # stored before decision
+    return ReplyReviewRead(**{**review, "decision": decision, "accepted": decision == Decision.APPROVE})
 
 
 def escalation_read(esc: dict[str, Any]) -> EscalationRead:

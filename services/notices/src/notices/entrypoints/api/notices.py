@@ -12,8 +12,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 
-from anjian_shared.deps import MongoDep, StorageDep, app_settings
 from anjian_shared.auth import CurrentPrincipal
+from anjian_shared.deps import MongoDep, StorageDep, app_settings
 from anjian_shared.pagination import Cursor, Limit
 
 from ...domain.model import MAX_REPLY_PHOTOS, MAX_TEXT_CHARS, NoticeStatus
@@ -92,18 +92,31 @@ async def submit_reply(
     return await to_read(notice, storage, presign_minutes=settings.presign_minutes)
 
 
-@router.post("/{notice_id}/replies/{reply_id}/review", response_model=NoticeRead,
+@router.post("/{notice_id}/replies/{reply_id}/reviews", response_model=NoticeRead, status_code=201,
              summary="Review a reply (审核)")
 async def review_reply(notice_id: NoticeId, reply_id: ReplyId, body: ReviewCreate, principal: CurrentPrincipal,
                        mongo: MongoDep, storage: StorageDep, settings: SettingsDep) -> NoticeRead:
-    """Pass or fail the latest reply (HB-08) with JSON {passed, comment}.
+    """Accept or reject the latest reply (HB-08) with JSON ``{decision: approve|reject, comment}``
+    (the deprecated ``{passed: bool}`` still works for one release).
 
-    By the responsible supervisor or a station leader of the notice's station. Pass
-    closes the notice (已闭环); fail sends it back for a new reply round. Returns the
-    notice. Errors: 404 unknown notice (or another tenant's) or unknown reply; 403 not the reviewer;
-    409 the reply is not the latest or was already reviewed; 422 failing without
-    ``comment``.
+    By the responsible supervisor or a station leader of the notice's station, once per
+    round. Approve accepts the reply and closes the notice (已闭环); reject sends it back for
+    a new reply round (comment required). Returns the notice (201); the reply's ``status``
+    is accepted | rejected. Errors: 404 unknown notice (or another tenant's) or unknown reply
+    (``reply-not-found``); 403 ``not-a-reviewer``; 409 ``reply-not-latest``,
+    ``reply-already-reviewed``; 422 ``comment`` (``comment-required``), ``decision``
+    (``decision-required``, ``decision-mismatch``).
     """
     notice = await service.review_reply(mongo=mongo, actor=principal, notice_id=notice_id, reply_id=reply_id,
-                                        passed=body.passed, comment=body.comment)
+                                        decision=body.decision, passed=body.legacy_passed, comment=body.comment)
     return await to_read(notice, storage, presign_minutes=settings.presign_minutes)
+
+
+@router.post("/{notice_id}/replies/{reply_id}/review", response_model=NoticeRead, deprecated=True,
+             summary="Review a reply (deprecated path: use …/reviews)")
+async def review_reply_deprecated(notice_id: NoticeId, reply_id: ReplyId, body: ReviewCreate,
+                                  principal: CurrentPrincipal, mongo: MongoDep, storage: StorageDep,
+                                  settings: SettingsDep) -> NoticeRead:
+    """Deprecated alias of ``POST …/replies/{reply_id}/reviews`` (HB-08), kept for one release:
+    the same body, rules and errors; answers 200 as it always did."""
+    return await review_reply(notice_id, reply_id, body, principal, mongo, storage, settings)

@@ -13,9 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from anjian_shared.events.common import MediaRef, PersonRef
 from anjian_shared.events.inspections_v1 import Disposition, HazardRef, ResultSnapshot
+from anjian_shared.review import Decision
 from anjian_shared.storage import Storage
 
-from ...domain.model import MAX_TEXT_CHARS, Notice, NoticeStatus, Reply, ReviewStatus
+from ...domain.model import MAX_TEXT_CHARS, Notice, NoticeStatus, Reply, ReplyStatus, ReviewStatus
 
 
 class MediaRead(BaseModel):
@@ -42,7 +43,11 @@ class ResultRead(BaseModel):
 
 
 class ReviewRead(BaseModel):
-    passed: bool
+    """The review of a reply round: ``decision`` approve | reject (``accepted`` = approve)."""
+
+    decision: Decision
+    accepted: bool
+    passed: bool = Field(deprecated="read decision (or accepted) instead", description="deprecated: = accepted")
     comment: str
     reviewed_by: PersonRef
     reviewed_at: datetime
@@ -57,8 +62,11 @@ class ReplyRead(BaseModel):
     photos: list[MediaRead]
     replied_by: PersonRef
     submitted_at: datetime
-    review_status: ReviewStatus
-    review_status_label: str = Field(examples=["待审核"])
+    status: ReplyStatus = Field(description="pending 待审核 | accepted 审核通过 | rejected 审核不通过")
+    status_label: str = Field(examples=["待审核"])
+    review_status: ReviewStatus = Field(deprecated="read status (pending | accepted | rejected) instead",
+                                        description="deprecated: pending | passed | failed")
+    review_status_label: str = Field(examples=["待审核"], deprecated="read status_label instead")
     review: ReviewRead | None = None
 
 
@@ -75,7 +83,8 @@ class NoticeSummary(BaseModel):
     addressee_org_id: str
     disposition: Disposition
     title: str
-    rectification_date: date
+    deadline: date = Field(description="整改期限: the day by which the rectification is due")
+    rectification_date: date = Field(deprecated="read deadline instead", description="deprecated: = deadline")
     status: NoticeStatus
     status_label: str = Field(examples=["待整改回复"])
     rounds: int = Field(description="reply rounds so far")
@@ -107,13 +116,23 @@ class NoticePage(BaseModel):
 
 
 class ReviewCreate(BaseModel):
-    """Review of a reply: ``passed``; ``comment`` required when failing (1..2000 chars)."""
+    """Review of a reply, the one review shape of the platform: ``decision`` approve | reject;
+    ``comment`` required to reject (1..2000 chars). ``passed`` (true = approve) is the old
+    field, still accepted for one release (deprecated)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"decision": "reject", "comment": "临边防护仍未封闭，请重新整改"}, {"decision": "approve"}]})
 
-    passed: bool
+    decision: Decision | None = Field(default=None, description="approve (accepted, closes the notice) | reject")
+    passed: bool | None = Field(default=None, deprecated="send decision: approve | reject instead",
+                                description="deprecated: true = approve, false = reject")
     comment: str | None = Field(default=None, max_length=MAX_TEXT_CHARS,
                                 examples=["临边防护仍未封闭，请重新整改"])
+
+    @property
+    def legacy_passed(self) -> bool | None:
+        """The deprecated ``passed`` (read without the deprecation warning)."""
+        return self.__dict__.get("passed")
 
 
 # ---------------------------------------------------------------- mapping
@@ -124,7 +143,8 @@ def to_summary(notice: Notice) -> NoticeSummary:
         id=notice.id, number=notice.number, plan_id=notice.plan_id, plan_title=notice.plan_title,
         project_id=notice.project_id, project_name=notice.project_name, station_org_id=notice.station_org_id,
         addressee_org_id=notice.addressee_org_id, disposition=notice.disposition, title=notice.title,
-        rectification_date=notice.rectification_date, status=notice.status, status_label=notice.status.label,
+        deadline=notice.deadline, rectification_date=notice.rectification_date, status=notice.status,
+        status_label=notice.status.label,
         rounds=len(notice.replies), issued_at=notice.issued_at, closed_at=notice.closed_at)
 
 
@@ -143,10 +163,12 @@ async def to_read(notice: Notice, storage: Storage, *, presign_minutes: int = 15
     async def reply(r: Reply) -> ReplyRead:
         review = None
         if r.review is not None:
-            review = ReviewRead(passed=r.review.passed, comment=r.review.comment,
-                                reviewed_by=r.review.reviewed_by, reviewed_at=r.review.reviewed_at)
+            review = ReviewRead(decision=r.review.decision, accepted=r.review.passed, passed=r.review.passed,
+                                comment=r.review.comment, reviewed_by=r.review.reviewed_by,
+                                reviewed_at=r.review.reviewed_at)
         return ReplyRead(id=r.reply_id, round=r.round, text=r.text, photos=await media_list(r.photos),
-                         replied_by=r.replied_by, submitted_at=r.submitted_at, review_status=r.review_status,
+                         replied_by=r.replied_by, submitted_at=r.submitted_at, status=r.status,
+                         status_label=r.status.label, review_status=r.review_status,
                          review_status_label=r.review_status.label, review=review)
 
     async def result(res: ResultSnapshot) -> ResultRead:

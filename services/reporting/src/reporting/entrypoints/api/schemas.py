@@ -44,7 +44,7 @@ class NotificationRead(BaseModel):
     read_at: datetime | None = None
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "NotificationRead":
+    def from_doc(cls, doc: dict[str, Any]) -> NotificationRead:
         return cls(id=doc["_id"], **{k: doc.get(k) for k in (
             "kind", "title", "body", "plan_id", "notice_id", "reply_id", "round", "passed", "record_id",
             "document_id", "created_at", "read_at")})
@@ -79,7 +79,7 @@ class TodoRead(BaseModel):
     done_at: datetime | None = None
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "TodoRead":
+    def from_doc(cls, doc: dict[str, Any]) -> TodoRead:
         return cls(id=doc["_id"], **{k: doc.get(k) for k in (
             "kind", "title", "body", "notice_id", "number", "plan_id", "reply_id", "round", "created_at",
             "done_at")})

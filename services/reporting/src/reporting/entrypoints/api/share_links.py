@@ -8,7 +8,6 @@ from fastapi import APIRouter, Body, Path, Response, status
 
 from anjian_shared.auth import CurrentPrincipal
 
-from ...adapters.qr import qr_png
 from ...domain.share_links import SharedDocument
 from ...service_layer import documents as docs
 from ...service_layer import share_links as svc
@@ -80,6 +79,6 @@ async def open_shared(token: Token, mongo: MongoDep, storage: StorageDep, render
 async def shared_qr(token: Token, mongo: MongoDep, settings: SettingsDep) -> Response:
     """HB-09: a PNG QR code of the share link's URL, to print or show; 404/410 as the link."""
     await svc.resolve_link(mongo=mongo, token=token)
-    png = qr_png(svc.share_url(settings.public_base_url, token))
+    png = svc.share_qr_png(settings.public_base_url, token)
     return Response(content=png, media_type="image/png",
                     headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"})
