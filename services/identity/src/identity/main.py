@@ -9,8 +9,9 @@ from anjian_shared.app import ServiceSpec, create_service_app
 from .adapters import keys
 from .entrypoints.api.clients import router as clients_router
 from .entrypoints.api.policy import router as policy_router
+from .entrypoints.api.registrations import router as registrations_router
 from .entrypoints.api.routes import router
-from .service_layer import clients, policy, use_cases
+from .service_layer import clients, policy, registrations, use_cases
 from .settings import Settings
 
 
@@ -18,6 +19,7 @@ async def _startup(app: FastAPI) -> None:
     await use_cases.ensure_indexes(app.state.mongo)
     await clients.ensure_indexes(app.state.mongo)
     await policy.ensure_indexes(app.state.mongo)
+    await registrations.ensure_indexes(app.state.mongo)
     await use_cases.seed_tenants(mongo=app.state.mongo, settings=app.state.settings)
 
 
@@ -34,9 +36,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         name="identity",
         title="Anjian identity",
         description="Tenants (provinces), organisations, users and roles; sign-in, access and refresh tokens, "
-                    "JWKS (HB-01, PLAT-01); each province's tenant policy (feature switches, limits), "
+                    "JWKS (HB-01, PLAT-01); company self-registration and the authority of a GB/T 2260 "
+                    "division (HEB-01); each province's tenant policy (feature switches, limits), "
                     "changed by its administrator, audited.",
-        routers=[router, clients_router, policy_router],
+        routers=[router, clients_router, policy_router, registrations_router],
         startup=[_startup],
         key_source=key_source,
     )

@@ -20,6 +20,13 @@ class OrganizationCreated(BaseModel):
     company_roles: list[CompanyRole] = []
     parent_org_id: str | None = None
     region: str | None = None
+    division_code: str | None = Field(default=None, description=(
+        "GB/T 2260 code of the organisation's administrative division (province, city or "
+        "county; absent from events published before divisions)"), examples=["130102"])
+    credit_code: str | None = Field(default=None, description=(
+        "unified social credit code (GB 32100) of a company or agency, when known"))
+    in_province: bool | None = Field(default=None, description=(
+        "a company registered in the tenant's province (true) or from outside it (false)"))
     version: int | None = Field(default=None, ge=1, description=(
         "the aggregate's version: increases by one with every change of the aggregate; "
         "a read model keeps the highest (absent from events published before versions)"))
@@ -94,6 +101,51 @@ class TenantPolicyUpdated(BaseModel):
     updated_at: datetime = Field(description="when the change was made (UTC)")
 
 
+RegistrationKind = Literal["owner", "contractor", "leasing", "installer"]
+
+
+class _CompanyRegistration(BaseModel):
+    registration_id: str = Field(description="the registration's id (what the applicant polls)")
+    company_name: str = Field(description="the company's name as registered (e.g. 河北某建设集团有限公司)")
+    credit_code: str = Field(description="unified social credit code (GB 32100), checked")
+    company_roles: list[RegistrationKind] = Field(description="what the company registers as")
+    in_province: bool = Field(description="registered in the tenant's province (false: out of province)")
+    division_code: str = Field(description="GB/T 2260 division where the company is registered")
+    authority_org_id: str | None = Field(default=None, description=(
+        "the authority that reviews it: the authority whose division is the nearest "
+        "ancestor-or-self of the company's division"))
+    status: Literal["pending", "enabled", "refused"] = Field(description="state after this event")
+    version: int = Field(ge=1, description="the registration's version (+1 per change)")
+
+
+class CompanyRegistrationSubmitted(_CompanyRegistration):
+    """``identity.company_registration.submitted.v1``: a company registered itself online and
+    waits for the authority's review (HEB-01); a to-do for the authority, due in 24 h."""
+
+    submitted_at: datetime = Field(description="when it was submitted (UTC)")
+    due_at: datetime = Field(description="when the review becomes overdue (submitted + 24 h, UTC)")
+
+
+class CompanyRegistrationEnabled(_CompanyRegistration):
+    """``identity.company_registration.enabled.v1``: the authority enabled the company; its
+    organisation and administrator account exist (``org_id``, ``admin_user_id``). The
+    applicant is told (reporting turns this into a notification)."""
+
+    org_id: str = Field(description="the company's new organisation")
+    admin_user_id: str = Field(description="the company administrator's account")
+    decided_by: str = Field(description="user id of the authority's reviewer")
+    decided_at: datetime
+
+
+class CompanyRegistrationRefused(_CompanyRegistration):
+    """``identity.company_registration.refused.v1``: the authority refused the registration,
+    with its reason (HEB-01); the applicant is told and may register again."""
+
+    reason: str = Field(description="why, in the reviewer's words")
+    decided_by: str = Field(description="user id of the authority's reviewer")
+    decided_at: datetime
+
+
 EVENTS: dict[str, type[BaseModel]] = {
     "identity.organization.created.v1": OrganizationCreated,
     "identity.user.created.v1": UserCreated,
@@ -101,4 +153,7 @@ EVENTS: dict[str, type[BaseModel]] = {
     "identity.client.registered.v1": ClientRegistered,
     "identity.client.disabled.v1": ClientDisabled,
     "identity.tenant_policy.updated.v1": TenantPolicyUpdated,
+    "identity.company_registration.submitted.v1": CompanyRegistrationSubmitted,
+    "identity.company_registration.enabled.v1": CompanyRegistrationEnabled,
+    "identity.company_registration.refused.v1": CompanyRegistrationRefused,
 }

@@ -15,6 +15,7 @@ from typing import Any
 import jwt
 from pymongo.errors import DuplicateKeyError
 
+from anjian_shared import credit_code, divisions
 from anjian_shared.auth import Principal, Role
 from anjian_shared.events.identity_v1 import OrganizationCreated, UserCreated, UserUpdated
 from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
@@ -32,6 +33,7 @@ from anjian_shared.types import TENANTS, new_id, utcnow
 from ..adapters import keys
 from ..adapters.passwords import hash_password, verify_password
 from ..domain.model import may_create_org, may_create_user, roles_allowed
+from ..domain.registration import TENANT_PROVINCE
 from ..settings import Settings
 
 SEED_NAMESPACE = uuid.UUID("8d5c8f8e-6a55-4a4f-9a53-7f3f5b0d2a10")
@@ -65,12 +67,17 @@ async def seed_tenants(*, mongo: Mongo, settings: Settings) -> None:
                 await tenants.insert({"_id": code, "name": name, "created_at": utcnow()})
             org_id = seed_id(code, "authority")
             orgs = uow.repo("organizations")
-            if await orgs.get(org_id) is None:
+            province = TENANT_PROVINCE[code]
+            existing = await orgs.get(org_id)
+            if existing is None:
                 await orgs.insert({"_id": org_id, "name": AUTHORITY_NAMES[code], "kind": "authority",
                                    "company_roles": [], "parent_org_id": None, "region": name,
-                                   "version": 1, "created_at": utcnow()})
+                                   "division_code": province, "version": 1, "created_at": utcnow()})
                 uow.emit("identity.organization.created.v1", subject=org_id, data=OrganizationCreated(
-                    org_id=org_id, name=AUTHORITY_NAMES[code], kind="authority", region=name, version=1))
+                    org_id=org_id, name=AUTHORITY_NAMES[code], kind="authority", region=name,
+                    division_code=province, version=1))
+            elif not existing.get("division_code"):  # seeded before divisions (HEB-01)
+                await orgs.update({"_id": org_id}, {"$set": {"division_code": province}})
             user_id = seed_id(code, "admin")
             users = uow.repo("users")
             if await users.get(user_id) is None:
@@ -176,6 +183,10 @@ async def create_organization(*, mongo: Mongo, actor: Principal, data: dict[str,
         raise Unprocessable("a company needs at least one company role", field="company_roles")
     if data["kind"] != "company" and data.get("company_roles"):
         raise Unprocessable("only companies have company roles", field="company_roles")
+    if data.get("division_code") is not None:
+        divisions.require(data["division_code"], field="division_code")
+    if data.get("credit_code") is not None:
+        data = {**data, "credit_code": credit_code.validate(data["credit_code"], field="credit_code")}
 
     async def fn(uow: UnitOfWork) -> dict[str, Any]:
         orgs = uow.repo("organizations")
@@ -185,10 +196,15 @@ async def create_organization(*, mongo: Mongo, actor: Principal, data: dict[str,
                                  "created_by": actor.user_id})
         uow.emit("identity.organization.created.v1", subject=doc["_id"], data=OrganizationCreated(
             org_id=doc["_id"], name=doc["name"], kind=doc["kind"], company_roles=doc.get("company_roles", []),
-            parent_org_id=doc.get("parent_org_id"), region=doc.get("region"), version=1))
+            parent_org_id=doc.get("parent_org_id"), region=doc.get("region"),
+            division_code=doc.get("division_code"), credit_code=doc.get("credit_code"), version=1))
         return doc
 
-    return await with_transaction(mongo, actor.tenant, fn)
+    try:
+        return await with_transaction(mongo, actor.tenant, fn)
+    except DuplicateKeyError as exc:
+        raise Conflict("an organisation with this credit code exists", field="credit_code",
+                       slug="credit-code-taken") from exc
 
 
 async def create_user(*, mongo: Mongo, actor: Principal, data: dict[str, Any]) -> dict[str, Any]:

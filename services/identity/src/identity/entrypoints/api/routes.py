@@ -37,7 +37,8 @@ def _mongo(request: Request) -> Mongo:
 def org_read(doc: dict[str, Any]) -> OrganizationRead:
     return OrganizationRead(id=doc["_id"], tenant=doc["tenant_id"], name=doc["name"], kind=doc["kind"],
                             company_roles=doc.get("company_roles", []), parent_org_id=doc.get("parent_org_id"),
-                            region=doc.get("region"), created_at=doc["created_at"])
+                            region=doc.get("region"), division_code=doc.get("division_code"),
+                            credit_code=doc.get("credit_code"), created_at=doc["created_at"])
 
 
 def user_read(doc: dict[str, Any]) -> UserRead:

@@ -13,6 +13,8 @@ from anjian_shared.types import ShortStr, TenantCode
 Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{3,64}$")]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
 Mobile = Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")]
+DivisionCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+CreditCode = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
 
 class _Strict(BaseModel):
@@ -50,9 +52,16 @@ class OrganizationCreate(_Strict):
     company_roles: list[Literal["owner", "contractor", "supervision", "leasing", "installer"]] = []
     parent_org_id: str | None = None
     region: ShortStr | None = None
+    division_code: DivisionCode | None = Field(default=None, description=(
+        "GB/T 2260 code of its administrative division (province, city or county); an unknown "
+        "code is 422 ``unknown-division``"))
+    credit_code: CreditCode | None = Field(default=None, description=(
+        "unified social credit code (GB 32100) of a company or agency; a wrong check "
+        "character is 422"))
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"name": "武汉市建设工程安全监督站", "kind": "station", "region": "武汉市"}]})
+        "examples": [{"name": "武汉市建设工程安全监督站", "kind": "station", "region": "武汉市",
+                      "division_code": "420100"}]})
 
 
 class OrganizationRead(BaseModel):
@@ -63,6 +72,8 @@ class OrganizationRead(BaseModel):
     company_roles: list[str]
     parent_org_id: str | None
     region: str | None
+    division_code: str | None = None
+    credit_code: str | None = None
     created_at: datetime
 
 
