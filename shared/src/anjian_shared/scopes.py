@@ -31,6 +31,8 @@ SCOPES: dict[str, str] = {
     "events:inspections": "follow inspections events (plans, supervision records) — PLAT-03",
     "events:notices": "follow notices events (notices, enforcement documents, replies) — PLAT-03",
     "events:projects": "follow projects events (projects, positioning, attendance checks) — PLAT-03",
+    "events:equipment": "follow equipment events (crane filings, use registrations, machine and operator "
+                        "locks) — PLAT-03, HEB-06/07/14/15",
     "events:identity": "follow identity events except people: organisations, the province's settings — PLAT-03",
     PERSONAL: "receive identity.user.* events: names, user names and mobile numbers of the province's "
               "users (personal data) — PLAT-03",
