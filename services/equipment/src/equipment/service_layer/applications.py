@@ -28,6 +28,7 @@ from anjian_shared.applications import (
 from anjian_shared.china_time import china_day
 from anjian_shared.errors import (
     Conflict,
+    FieldProblem,
     Forbidden,
     NotFound,
     NotYetAvailable,
@@ -270,8 +271,7 @@ async def _locked_refusal(mongo: UnitOfWorkFactory, tenant: str, err: _Locked) -
         where = lock["project_id"] if lock else "another project"
         return Conflict(f"the machine is locked to project {where} until it is dismantled (HEB-14)",
                         slug="machine-locked", field="form.machine_id",
-                        errors=[{"field": "form.machine_id", "message": f"locked to project {where}",
-                                 "project_id": where}])
+                        errors=[FieldProblem("form.machine_id", f"locked to project {where}")])
     if err.what == "machine-filing":
         return Conflict("this maker and factory number are already filed", slug="machine-already-filed",
                         field="form.factory_number")
@@ -279,9 +279,7 @@ async def _locked_refusal(mongo: UnitOfWorkFactory, tenant: str, err: _Locked) -
     where = f"machine {lock['machine_id']} on project {lock['project_id']}" if lock else "another machine"
     return Conflict(f"person {err.ident} is registered on {where} until the authority unlocks them (HEB-07)",
                     slug="operator-locked", field="form.operators",
-                    errors=[{"field": "form.operators", "message": f"{err.ident} registered on {where}",
-                             "person_id": err.ident, **({"machine_id": lock["machine_id"],
-                                                          "project_id": lock["project_id"]} if lock else {})}])
+                    errors=[FieldProblem("form.operators", f"{err.ident} registered on {where}")])
 
 
 async def submit_application(*, mongo: UnitOfWorkFactory, principal: Principal, app_id: str,
