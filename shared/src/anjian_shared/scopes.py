@@ -31,6 +31,8 @@ SCOPES: dict[str, str] = {
     "events:inspections": "follow inspections events (plans, supervision records) — PLAT-03",
     "events:notices": "follow notices events (notices, enforcement documents, replies) — PLAT-03",
     "events:projects": "follow projects events (projects, positioning, attendance checks) — PLAT-03",
+    "events:equipment": "follow equipment events (crane filings, use registrations, machine and operator "
+                        "locks) — PLAT-03, HEB-06/07/14/15",
     "events:identity": "follow identity events except people: organisations, the province's settings — PLAT-03",
     PERSONAL: "receive identity.user.* events: names, user names and mobile numbers of the province's "
               "users (personal data) — PLAT-03",
@@ -39,6 +41,9 @@ SCOPES: dict[str, str] = {
 }
 """Every scope a partner client may be given, with what it grants (identity checks
 registrations against this table)."""
+
+PERSONAL_FAMILIES = ("identity.user.", "personnel.company_person.")
+"""Events that name people (names, mobiles, certificate numbers): only ``events:personal``."""
 
 OWN_ONLY = ("identity.client.", "partners.")
 """Families of events about partner clients and their subscriptions: a partner receives
@@ -51,7 +56,7 @@ def is_event_scope(scope: str) -> bool:
 
 def family_scopes(event_type: str) -> set[str]:
     """The scopes any one of which grants ``event_type`` (before the own-only rule)."""
-    if event_type.startswith("identity.user."):
+    if event_type.startswith(PERSONAL_FAMILIES):
         return {PERSONAL}
     if event_type.startswith(OWN_ONLY):
         return set(SCOPES)

@@ -33,7 +33,7 @@ tenant-scoped repository (or a unit of work's, inside a consumer).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -85,6 +85,12 @@ class LimitSpec:
     minimum: int
     maximum: int
     unit: str = "bytes"
+    tenant_defaults: Mapping[str, int] = field(default_factory=dict)
+    """A different registry default for some provinces (e.g. Hebei's 600 KB attachments)."""
+
+    def default_for(self, tenant: str) -> int:
+        """The registry default of ``tenant`` (its own one where the registry names it)."""
+        return self.tenant_defaults.get(tenant, self.default)
 
 
 @dataclass(frozen=True)
@@ -202,9 +208,40 @@ LIMITS: dict[str, LimitSpec] = {
             KiB,
             100 * MiB,
         ),
+        LimitSpec(
+            "application_attachment_max_bytes",
+            "HEB-17",
+            "largest attachment (certificate scan, PDF …) of an application (事项); Hebei: 600 KB",
+            "equipment",
+            "ANJIAN_APPLICATION_ATTACHMENT_MAX_BYTES[_PER_TENANT]",
+            10 * MiB,
+            KiB,
+            50 * MiB,
+            tenant_defaults={"hebei": 600 * KiB},
+        ),
+        *(
+            LimitSpec(
+                name,
+                "HEB-06",
+                f"service life (JGJ/T 189) of {what} beyond which a filing needs a safety assessment",
+                "equipment",
+                "(registry default only)",
+                years,
+                1,
+                50,
+                unit="years",
+            )
+            for name, what, years in (
+                ("tower_crane_life_years_small", "a tower crane under 630 kN·m", 10),
+                ("tower_crane_life_years_medium", "a tower crane of 630 to under 1250 kN·m", 15),
+                ("tower_crane_life_years_large", "a tower crane of 1250 kN·m and over", 20),
+                ("hoist_sc_life_years", "an SC construction hoist", 8),
+                ("hoist_ss_life_years", "an SS construction hoist", 5),
+            )
+        ),
     )
 }
-"""Every per-province limit (name → spec); all in bytes."""
+"""Every per-province limit (name → spec), in its unit (bytes unless ``unit`` says otherwise)."""
 
 SETTINGS: dict[str, SettingSpec] = {
     s.name: s
@@ -300,7 +337,7 @@ def resolve_defaults(tenant: str, defaults: PolicyDefaults | None = None) -> Pol
     """Complete ``defaults`` with the registry's for every name (limits capped by ceilings)."""
     given = defaults or PolicyDefaults()
     ceilings = given.ceilings
-    limits = {n: given.limits.get(n, s.default) for n, s in LIMITS.items()}
+    limits = {n: given.limits.get(n, s.default_for(tenant)) for n, s in LIMITS.items()}
     return PolicyDefaults(
         features={n: given.features.get(n, s.default) for n, s in FEATURES.items()},
         limits={n: min(v, ceilings[n]) if n in ceilings else v for n, v in limits.items()},

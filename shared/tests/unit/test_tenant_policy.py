@@ -239,3 +239,20 @@ async def test_read_model_keeps_the_newest_version_and_ignores_an_older_or_repea
     policy = await tenant_policy(mongo, "hainan")
     assert policy.enabled("positioning") and policy.version == 3
     assert [d["_id"] for d in mongo.documents(POLICY_COLLECTION)] == ["hainan"]
+
+
+def test_heb17_application_attachments_600kb_in_hebei_10mb_elsewhere_and_administrator_may_change():
+    from anjian_shared.tenant_policy import KiB, PolicyOverrides
+
+    assert effective_policy("hebei").limit("application_attachment_max_bytes") == 600 * KiB
+    assert effective_policy("hunan").limit("application_attachment_max_bytes") == 10 * MiB
+    changed = effective_policy("hebei", overrides=PolicyOverrides(limits={"application_attachment_max_bytes": 2 * MiB}))
+    assert changed.limit("application_attachment_max_bytes") == 2 * MiB
+
+
+def test_heb06_crane_service_life_thresholds_are_tenant_limits_in_years():
+    policy = effective_policy("hebei")
+    assert [policy.limit(n) for n in ("tower_crane_life_years_small", "tower_crane_life_years_medium",
+                                      "tower_crane_life_years_large", "hoist_sc_life_years",
+                                      "hoist_ss_life_years")] == [10, 15, 20, 8, 5]
+    assert LIMITS["hoist_sc_life_years"].unit == "years"

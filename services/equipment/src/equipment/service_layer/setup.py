@@ -1,0 +1,12 @@
+"""Startup of equipment's database (the entrypoint reaches adapters only through here)."""
+
+from __future__ import annotations
+
+from anjian_shared.mongo import UnitOfWorkFactory
+
+from ..adapters import store
+
+
+async def ensure_indexes(mongo: UnitOfWorkFactory) -> None:
+    """The unique indexes the locks and the registry rest on (idempotent)."""
+    await store.ensure_indexes(mongo)
