@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from . import equipment_v1, identity_v1, inspections_v1, notices_v1, partners_v1, personnel_v1, projects_v1
+from . import (
+    equipment_v1,
+    identity_v1,
+    inspections_v1,
+    notices_v1,
+    partners_v1,
+    personnel_v1,
+    projects_v1,
+)
 from .envelope import CloudEvent, make_event
 
 EVENT_TYPES: dict[str, type[BaseModel]] = {}
