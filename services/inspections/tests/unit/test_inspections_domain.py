@@ -149,7 +149,8 @@ def test_submitted_plan_refuses_every_change_with_409_even_for_others():
         lambda: rules.ensure_can_change_result(submitted, MEMBER, CREATOR),
         lambda: rules.ensure_can_sign(submitted, CREATOR),
         lambda: rules.ensure_can_submit(submitted, CREATOR, disposition="无隐患",
-                                        rectification_date=date(2026, 3, 12), seal_required=False),
+                                        rectification_date=date(2026, 3, 12), seal_required=False,
+                                        now=SUBMIT_NOW),
     ]
     for check in checks:
         with pytest.raises(Conflict):
@@ -231,9 +232,24 @@ def test_team_includes_creator_and_only_project_supervisors():
 
 # --- submission (HB-06) ----------------------------------------------------------------------
 
+SUBMIT_NOW = datetime(2026, 3, 14, 17, 0, tzinfo=UTC)   # 3月15日 01:00 in China
+
+
 def _submit(p: PlanFacts, user: str = CREATOR, disposition: str = "限期整改", when: date = date(2026, 3, 20),
-            seal_required: bool = False) -> None:
-    rules.ensure_can_submit(p, user, disposition=disposition, rectification_date=when, seal_required=seal_required)
+            seal_required: bool = False, backdated: bool = False) -> None:
+    rules.ensure_can_submit(p, user, disposition=disposition, rectification_date=when, seal_required=seal_required,
+                            now=SUBMIT_NOW, backdated=backdated)
+
+
+def test_hb06_a_rectification_deadline_before_today_in_china_needs_backdated():
+    """HB-06: 3月14日 is after the planned date (3月12日) but already past in China (3月15日 01:00) →
+    422 ``deadline-past``; backdated accepts it; 无隐患/现场整改 carry no deadline rule."""
+    with pytest.raises(Unprocessable) as exc:
+        _submit(plan(), when=date(2026, 3, 14))
+    assert exc.value.field == "notice.rectification_date" and exc.value.slug == "deadline-past"
+    _submit(plan(), when=date(2026, 3, 14), backdated=True)
+    _submit(plan(), when=date(2026, 3, 15))
+    _submit(plan(), disposition="现场整改", when=date(2026, 3, 14))
 
 
 def test_submit_only_by_the_responsible_supervisor_of_a_confirmed_plan():
@@ -260,7 +276,7 @@ def test_rectification_date_not_before_planned_date_for_rectification_dispositio
         _submit(plan(), disposition="停工整改", when=date(2026, 3, 1))
     assert exc.value.field == "notice.rectification_date"
     _submit(plan(), disposition="现场整改", when=date(2026, 3, 1))
-    _submit(plan(), disposition="限期整改", when=date(2026, 3, 12))
+    _submit(plan(), disposition="限期整改", when=date(2026, 3, 12), backdated=True)   # the planned day itself
 
 
 def test_signature_and_seal_only_by_the_responsible_supervisor():
