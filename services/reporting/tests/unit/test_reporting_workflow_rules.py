@@ -73,3 +73,29 @@ def test_hb09_the_plan_document_shows_both_the_planned_and_the_inspection_days()
     doc = plan_document(plan([result(datetime(2026, 12, 1, 17, 30, tzinfo=UTC))]), view=PlanView(None),
                         org_names={})
     assert fields(doc)["计划检查日期"] == "2026年12月4日" and fields(doc)["检查日期"] == "2026年12月2日"
+
+
+# --- HB-09: the PDF renders from state at least as new as the client's last write -----------------
+
+def test_hb09_the_read_model_reached_the_highest_version_without_gaps():
+    from reporting.domain.documents import reached_version
+
+    assert reached_version([]) == 0 and reached_version([1]) == 1
+    assert reached_version([3, 1, 2, 2]) == 3
+    assert reached_version([1, 3]) == 1            # version 2 (the reply) is still on its way
+
+
+def test_hb09_an_accepted_final_review_shows_the_closing_even_before_notice_closed_arrives():
+    from anjian_shared.events.notices_v1 import ReplyReviewed, ReplySubmitted
+    from reporting.domain.documents import ReplyRecord
+
+    submitted = ReplySubmitted(notice_id="n1", number="x", reply_id="r1", round=1, text="已整改", photos=[],
+                               replied_by=PersonRef(user_id="u-liu", name="刘洋"), reviewer_user_id="u-zhang",
+                               submitted_at=datetime(2026, 12, 3, 2, tzinfo=UTC))
+    reviewed = ReplyReviewed(notice_id="n1", number="x", reply_id="r1", round=1, passed=True, comment="",
+                             reviewed_by=ZHANG, replier_user_ids=["u-liu"],
+                             reviewed_at=datetime(2026, 12, 4, 2, tzinfo=UTC))
+    doc = notice_document(notice(), plan([result(datetime(2026, 12, 2, 3, tzinfo=UTC))]),
+                          replies=[ReplyRecord(reply_id="r1", round=1, submitted=submitted, reviewed=reviewed)],
+                          closed=None, org_names={})
+    assert doc.status is not None and "整改流程已于2026年12月4日结束" in doc.status

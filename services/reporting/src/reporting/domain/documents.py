@@ -11,6 +11,7 @@ given the bytes of.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -194,6 +195,29 @@ def _replies(records: list[ReplyRecord]) -> list[ReplyBlock]:
     return blocks
 
 
+def reached_version(versions: Iterable[int]) -> int:
+    """HB-09: the notice version reporting's read model has fully reached: the highest N such
+    that the events of every version 1..N were applied (events may arrive in any order: a
+    review (3) that overtook its reply (2) does not count until the reply is there). 0: none."""
+    have = set(versions)
+    n = 0
+    while n + 1 in have:
+        n += 1
+    return n
+
+
+def closing_of(records: list[ReplyRecord], closed: NoticeClosed | None) -> NoticeClosed | None:
+    """HB-08/09: the notice's closing: ``notices.notice.closed.v1`` once arrived, else what the
+    accepted final review already says (it closes the notice in the same change, same version)."""
+    if closed is not None or not records:
+        return closed
+    last = max(records, key=lambda r: r.round)
+    if last.reviewed is not None and last.reviewed.passed:
+        return NoticeClosed(notice_id=last.reviewed.notice_id, number=last.reviewed.number,
+                            closed_at=last.reviewed.reviewed_at, rounds=last.round, version=last.reviewed.version)
+    return None
+
+
 def _notice_status(replies: list[ReplyBlock], closed: NoticeClosed | None) -> str:
     if closed is not None:
         return f"整改回复第{closed.rounds}次审核通过，整改流程已于{cn_date(closed.closed_at)}结束。"
@@ -214,6 +238,7 @@ def notice_document(notice: NoticeIssued, plan: PlanSubmitted, *, replies: list[
     contractor = org_names.get(notice.addressee_org_id, "")
     deadline = cn_date(notice.rectification_date)
     reply_blocks = _replies(replies)
+    closed = closing_of(replies, closed)
     fields = [
         ("工程名称", notice.project_name),
         ("工程地址", project.address if project else ""),

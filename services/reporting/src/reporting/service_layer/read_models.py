@@ -84,17 +84,22 @@ async def record_plan_submitted(uow: UnitOfWork, *, payload: PlanSubmitted) -> N
                  set_on_insert={"created_at": now})
 
 
-async def _touch_notice(uow: UnitOfWork, notice_id: str, number: str, fields: dict[str, Any] | None = None) -> None:
+async def _touch_notice(uow: UnitOfWork, notice_id: str, number: str, fields: dict[str, Any] | None = None,
+                        *, source_version: int | None = None) -> None:
     """Upsert the notice document; the version bump makes concurrent handlers of one notice conflict
-    (and retry) instead of computing to-dos from stale snapshots."""
+    (and retry) instead of computing to-dos from stale snapshots. ``source_version`` (the
+    notice's own version the event left behind, HB-09) joins ``versions``: the PDF knows how
+    far the read model got (``domain.documents.reached_version``), whatever the arrival order."""
     now = utcnow()
     await upsert(uow.repo(NOTICES), notice_id, set={"number": number, "updated_at": now, **(fields or {})},
-                 set_on_insert={"created_at": now}, inc={"version": 1})
+                 set_on_insert={"created_at": now}, inc={"version": 1},
+                 add_to_set={"versions": source_version} if source_version is not None else None)
 
 
 async def record_notice_issued(uow: UnitOfWork, *, event_id: str, payload: NoticeIssued) -> int:
     """HB-08: store the notice, tell its repliers a reply is due; returns notifications made."""
-    await _touch_notice(uow, payload.notice_id, payload.number, {"issued": _json(payload), "plan_id": payload.plan_id})
+    await _touch_notice(uow, payload.notice_id, payload.number, {"issued": _json(payload), "plan_id": payload.plan_id},
+                        source_version=payload.version)
     made = await _notify(uow, event_id=event_id, drafts=rules.notice_issued(payload))
     await sync_todos(uow, notice_id=payload.notice_id)
     return made
@@ -107,7 +112,7 @@ async def record_reply_submitted(uow: UnitOfWork, *, event_id: str, payload: Rep
                  set={"notice_id": payload.notice_id, "round": payload.round, "submitted": _json(payload),
                       "updated_at": now},
                  set_on_insert={"created_at": now})
-    await _touch_notice(uow, payload.notice_id, payload.number)
+    await _touch_notice(uow, payload.notice_id, payload.number, source_version=payload.version)
     made = await _notify(uow, event_id=event_id, drafts=rules.reply_submitted(payload))
     await sync_todos(uow, notice_id=payload.notice_id)
     return made
@@ -120,7 +125,7 @@ async def record_reply_reviewed(uow: UnitOfWork, *, event_id: str, payload: Repl
                  set={"notice_id": payload.notice_id, "round": payload.round, "reviewed": _json(payload),
                       "updated_at": now},
                  set_on_insert={"created_at": now})
-    await _touch_notice(uow, payload.notice_id, payload.number)
+    await _touch_notice(uow, payload.notice_id, payload.number, source_version=payload.version)
     made = await _notify(uow, event_id=event_id, drafts=rules.reply_reviewed(payload))
     await sync_todos(uow, notice_id=payload.notice_id)
     return made
@@ -128,7 +133,8 @@ async def record_reply_reviewed(uow: UnitOfWork, *, event_id: str, payload: Repl
 
 async def record_notice_closed(uow: UnitOfWork, *, payload: NoticeClosed) -> None:
     """HB-08: mark the notice closed; its to-dos are done."""
-    await _touch_notice(uow, payload.notice_id, payload.number, {"closed": _json(payload)})
+    await _touch_notice(uow, payload.notice_id, payload.number, {"closed": _json(payload)},
+                        source_version=payload.version)
     await sync_todos(uow, notice_id=payload.notice_id)
 
 
