@@ -415,8 +415,8 @@ async def test_hainan_flow_and_other_tenant_gets_404(platform, ready, hainan):
         for who in ("zhang", "wang", "liu"):
             assert (await get(platform, w, who, f"/records/{other_id}")).status_code == 404
         assert (await review(platform, w, "wang", other_id, "approve")).status_code == 404
-    r = await submit(platform, hainan, project_id=ready.project_id)
-    assert r.status_code == 422 and r.json()["field"] == "project_id"
+    r = await submit(platform, hainan, project_id=ready.project_id)       # unknown in Hainan, as any unknown id
+    assert r.status_code == 409 and r.json()["field"] == "project_id"
 
 
 # --- validation -----------------------------------------------------------------------------------------

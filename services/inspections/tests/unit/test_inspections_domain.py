@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from anjian_shared.auth import Principal
-from anjian_shared.problems import Conflict, Forbidden, Unprocessable
+from anjian_shared.problems import Conflict, Forbidden, NotYetAvailable, Unprocessable
 from inspections.adapters.seed import JGJ59_FILE, MAJOR_FILE, load_json, seed_catalog
 from inspections.domain import catalog
 from inspections.domain import plans as rules
@@ -210,10 +210,18 @@ PROJECTS = {"p1": {"station_org_id": STATION, "supervisor_user_ids": [CREATOR, M
 
 def test_projects_must_belong_to_the_callers_station():
     assert rules.validate_projects(["p1", "p1"], PROJECTS, STATION) == ["p1"]
-    for ids in (["p2"], ["nope"], ["p1", "p2"]):
+    for ids in (["p2"], ["p1", "p2"], ["nope", "p2"]):
         with pytest.raises(Unprocessable) as exc:
             rules.validate_projects(ids, PROJECTS, STATION)
         assert exc.value.field == "project_ids"
+
+
+def test_hn07_a_project_not_yet_received_is_retryable_not_422():
+    """Issue 11 (the HN-07 class): a project inspections has not received yet (its
+    projects.project.registered.v1 on its way) answers 409 not-yet-available + Retry-After."""
+    with pytest.raises(NotYetAvailable) as exc:
+        rules.validate_projects(["p1", "nope"], PROJECTS, STATION)
+    assert exc.value.field == "project_ids" and exc.value.retry_after
 
 
 def test_team_includes_creator_and_only_project_supervisors():

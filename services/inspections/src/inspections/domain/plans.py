@@ -31,7 +31,7 @@ from enum import StrEnum
 from typing import Any
 
 from anjian_shared.china_time import check_not_past
-from anjian_shared.errors import Conflict, Forbidden, Unprocessable
+from anjian_shared.errors import Conflict, Forbidden, NotYetAvailable, Unprocessable
 from anjian_shared.events.inspections_v1 import RECTIFICATION_DISPOSITIONS
 from anjian_shared.principal import Principal, Role
 
@@ -224,11 +224,16 @@ def is_major_hazard(hazards: Iterable[Mapping[str, Any]]) -> bool:
 def validate_projects(project_ids: Sequence[str], known: Mapping[str, Mapping[str, Any]],
                       station_org_id: str) -> list[str]:
     """Every project must be in the tenant's directory and belong to the caller's station;
-    returns the ids without duplicates; 422 ``project_ids`` naming the others."""
+    returns the ids without duplicates; 422 ``project_ids`` naming the others — or, when every
+    refused id is merely unknown here (its event still on its way), 409 ``not-yet-available``
+    with Retry-After (issue 11: a transient state never reads as a permanent error)."""
     ids = list(dict.fromkeys(project_ids))
     if not ids:
         raise Unprocessable("name at least one project", field="project_ids")
     bad = [p for p in ids if p not in known or known[p].get("station_org_id") != station_org_id]
+    if bad and all(p not in known for p in bad):
+        raise NotYetAvailable(f"project_ids: {', '.join(bad)} not known here yet (a project registered just now "
+                              "reaches inspections in a moment); retry shortly", field="project_ids", retry_after=2)
     if bad:
         raise Unprocessable(f"unknown projects or not supervised by your station: {', '.join(bad)}",
                             field="project_ids")
