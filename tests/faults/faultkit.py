@@ -26,7 +26,7 @@ import asyncio
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -263,7 +263,7 @@ class Stream:
                 submitted = await self.write(c, "submit", "POST", f"/api/inspections/v1/plans/{pid}/submit", json={
                     "disposition": "限期整改", "seal_required": False,
                     "notice": {"title": "整改告知书", "construction_stage": "主体施工",
-                               "rectification_date": date.today().isoformat()}})
+                               "rectification_date": (date.today() + timedelta(days=1)).isoformat()}})
                 if submitted is not None:
                     self.ledger.acknowledged["submit"].append(pid)
 

@@ -112,7 +112,7 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
     ids["record_id"] = record["id"]
     ids["tenant"] = "hubei"  # /api/identity/v1/tenants/{tenant}/policy: the province's own policy
     ids["check_id"] = check["id"]
-    ids["document_id"] = await _escalated_document(platform, hubei_api, world, record["id"])
+    ids["document_id"] = await _escalated_document(platform, hubei_api, world, term)
     admin_token = await platform.admin_token("hubei")
     hainan_admin_token = await platform.admin_token("hainan")
     partner_tokens: dict[str, str] = {}
@@ -142,18 +142,23 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
                   hainan_admin_token=hainan_admin_token, partner_tokens=partner_tokens)
 
 
-async def _escalated_document(platform: Any, api: Any, world: World, record_id: str) -> str:
-    """HN-07: a backdated 整改通知 of 张伟 resting on the record, overdue and escalated (so
+async def _escalated_document(platform: Any, api: Any, world: World, term: str) -> str:
+    """HN-07: a backdated 整改通知 of 张伟 resting on a record of his the station released (监督内档:
+    a document never rests on a record still under review), overdue and escalated (so
     ``/documents/{document_id}`` and its ``/escalation`` name real objects)."""
     from datetime import UTC, date, datetime, timedelta
 
     from notices.service_layer.escalation import escalate_document
 
     db = platform.app("notices").state.mongo.db
+    async with api(world.token("zhang")) as c:
+        record_id = expect(await c.post("/api/inspections/v1/records", data={
+            "project_id": world.project_id, "check_type": "safety", "part_checked": "3#楼12层",
+            "term_codes": [term], "supplement": "临边防护缺失"}), 201)["id"]
 
     async def known() -> bool:  # notices learns the record and the people from events
         users = [world.people[p].user_id for p in ("zhang", "liu")]
-        return (await db["records"].find_one({"_id": record_id, "tenant_id": "hubei", "project_id": {"$exists": 1}})
+        return (await db["records"].find_one({"_id": record_id, "tenant_id": "hubei", "station_org_id": {"$exists": 1}})
                 is not None and await db["users"].count_documents({"_id": {"$in": users}}) == 2)
 
     await eventually(known, timeout=30)

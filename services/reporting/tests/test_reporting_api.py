@@ -19,6 +19,7 @@ from anjian_local.scenario import World, expect
 from anjian_local.testing.fixtures import Platform, eventually
 from anjian_shared.events import make_event
 from anjian_shared.events.common import MediaRef, PersonRef
+from anjian_shared.events.inspections_v1 import PlanChanged
 from anjian_shared.storage import Storage
 from anjian_shared.types import new_id, utcnow
 
@@ -454,3 +455,54 @@ async def test_plan_share_link_keeps_the_creators_view(scene: Scene) -> None:
     assert r.status_code == 200
     text = pdftotext(r.content)
     assert "塔吊附着装置螺栓松动" in text and kit.FINDING not in text
+
+
+# ---- HB-09: the PDF at least as new as the client's last write; HB-03: changed plans -----------------
+
+async def test_hb09_the_pdf_waits_for_min_version_and_says_which_version_it_shows(scene: Scene) -> None:
+    """HB-09 (issue 11): right after the final review closed the notice (version 3), the PDF asked
+    with ``min_version=3`` answers 409 not-yet-available + Retry-After while the review is still
+    on its way, then shows the closing, with ``Anjian-Notice-Version: 3``."""
+    plan_id, notice_id, number = new_id(), new_id(), scene.number()
+    liu, zhang = scene.person("liu"), scene.person("zhang")
+    await scene.publish(scene.event("inspections.plan.submitted.v1", plan_id, scene.submitted_plan(plan_id)))
+    await scene.publish(scene.event("notices.notice.issued.v1", notice_id,
+                                    scene.notice(notice_id, plan_id, number).model_copy(update={"version": 1})))
+    reply1 = new_id()
+    await scene.publish(scene.event("notices.reply.submitted.v1", notice_id, kit.reply_submitted(
+        notice_id=notice_id, number=number, reply_id=reply1, round=1, replier=liu, reviewer=zhang.user_id,
+        photos=[]).model_copy(update={"version": 2})))
+    url = f"{API}/notices/{notice_id}/document.pdf"
+    async with scene.platform.api(scene.token("wang")) as c:
+        r = await c.get(url, params={"min_version": 3})
+        assert r.status_code == 409 and r.json()["type"].endswith("/not-yet-available"), r.text
+        assert int(r.headers["Retry-After"]) >= 1
+        r = await c.get(url, params={"min_version": 2})
+        assert r.status_code == 200 and r.headers["Anjian-Notice-Version"] == "2"
+        await scene.publish(scene.event("notices.reply.reviewed.v1", notice_id, kit.reply_reviewed(
+            notice_id=notice_id, number=number, reply_id=reply1, round=1, passed=True, reviewer=zhang,
+            repliers=[liu.user_id], comment="整改到位").model_copy(update={"version": 3})))
+        r = await c.get(url, params={"min_version": 3})
+    assert r.status_code == 200 and r.headers["Anjian-Notice-Version"] == "3"
+    assert "整改流程已于" in pdftotext(r.content)          # the closing, before notice.closed arrived
+
+
+async def test_hb03_a_changed_plan_notifies_the_new_member_and_withdraws_the_removed_ones(scene: Scene) -> None:
+    """HB-03 (issue 11): 张伟 confirms a plan with 李娜, then replaces her by 王强 and
+    moves the date: 李娜's notification is withdrawn (and she is told she left), the new member
+    gets 站内通知."""
+    plan_id = new_id()
+    zhang, li, wang = scene.person("zhang"), scene.person("li"), scene.person("wang")
+    confirmed = kit.plan_confirmed(plan_id=plan_id, responsible=zhang, supervisors=[zhang, li],
+                                   confirmed_by=zhang.user_id, projects=[scene.project])
+    await scene.publish(scene.event("inspections.plan.confirmed.v1", plan_id, confirmed))
+    assert [n["kind"] for n in await scene.notifications("li") if n["plan_id"] == plan_id] == ["plan_confirmed"]
+    changed = PlanChanged(
+        plan_id=plan_id, title=confirmed.title, planned_date=confirmed.planned_date + timedelta(days=2),
+        previous_planned_date=confirmed.planned_date, project_ids=confirmed.project_ids,
+        project_names=confirmed.project_names, responsible_supervisor=zhang, supervisors=[zhang, wang],
+        added_user_ids=[wang.user_id], removed_user_ids=[li.user_id], changed_by=zhang.user_id, changed_at=utcnow())
+    await scene.publish(scene.event("inspections.plan.changed.v1", plan_id, changed))
+    assert [n for n in await scene.notifications("li") if n["plan_id"] == plan_id] == []
+    assert any(n["kind"] == "plan_left" and confirmed.title in n["body"] for n in await scene.notifications("li"))
+    assert [n["kind"] for n in await scene.notifications("wang") if n["plan_id"] == plan_id] == ["plan_joined"]

@@ -65,3 +65,16 @@ def day_range(date_from: date | None, date_to: date | None, *, tenant: str | Non
     if date_to:
         rng["$lt"] = day_start(date_to + timedelta(days=1), tenant)
     return rng or None
+
+
+def check_not_past(day: date, *, now: datetime, backdated: bool, field: str = "deadline",
+                   tenant: str | None = None) -> None:
+    """The one rule for a deadline (整改期限/截止日期, HB-06 and HN-07): ``day`` is not before
+    today in the tenant's calendar (China time) at the aware instant ``now``, unless the
+    caller says ``backdated`` (补录 of a paper document issued earlier). ``Unprocessable``
+    naming ``field`` (code ``deadline-past``) otherwise."""
+    today = china_day(now, tenant)
+    if day < today and not backdated:
+        raise Unprocessable(f"{field} {day.isoformat()} is before today ({today.isoformat()}, Asia/Shanghai); "
+                            "send backdated: true to record a paper document issued earlier",
+                            field=field, slug="deadline-past")

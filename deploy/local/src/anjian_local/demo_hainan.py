@@ -81,7 +81,7 @@ async def play_hainan(api: ApiFactory, *, admin_password: str, out_dir: Path, sa
         async def submit_record() -> dict[str, Any] | None:
             r = await zc.post("/api/inspections/v1/records", data=form,
                               files=[("photos", ("edge.jpg", site_photo(22), "image/jpeg"))])
-            if r.status_code == 422 and "project" in r.text:  # inspections still learning the project
+            if r.status_code == 409 and "not-yet-available" in r.text:  # inspections still learning the project
                 return None
             return expect(r, 201)
 
@@ -102,8 +102,8 @@ async def play_hainan(api: ApiFactory, *, admin_password: str, out_dir: Path, sa
 
         async def submit_document(body: dict[str, Any]) -> dict[str, Any] | None:
             r = await zc.post("/api/notices/v1/documents", json=body)
-            if r.status_code == 422 and ("record_id" in r.text or "project" in r.text):
-                return None  # notices still learning the record / project from their events
+            if r.status_code == 409 and ("not-yet-available" in r.text or "record-not-released" in r.text):
+                return None  # notices still learning the record (or its approval) / project from their events
             return expect(r, 201)
 
         rectification = await poll(lambda: submit_document({

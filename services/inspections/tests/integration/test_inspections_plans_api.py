@@ -84,9 +84,10 @@ async def test_missing_or_malformed_field_is_named(platform, ready):
 async def test_unknown_or_other_station_project_is_refused(platform, ready, other_station):
     async with platform.api(ready.token("zhang")) as c:
         before = len(expect(await c.get(f"{API}/plans", params={"limit": 100}), 200)["items"])
-        for project_ids in ([new_id()], [ready.project_id, other_station.project_id]):
+        for project_ids, code in (([new_id()], 409), ([ready.project_id, other_station.project_id], 422)):
             r = await c.post(f"{API}/plans", json=plan_body(ready, project_ids=project_ids))
-            assert r.status_code == 422 and r.json()["field"] == "project_ids", r.text
+            assert r.status_code == code and r.json()["field"] == "project_ids", r.text
+        assert r.status_code == 422                          # 409 (unknown here: maybe not yet arrived) retries
         after = len(expect(await c.get(f"{API}/plans", params={"limit": 100}), 200)["items"])
     assert before == after
 
@@ -179,8 +180,8 @@ async def test_creator_modifies_a_draft_and_a_confirmed_plan_without_results(pla
         assert set(changed["history"][-1]["detail"]) == {"title", "planned_date", "responsible_supervisor_id"}
         r = await zhang.patch(url, json={"supervisor_user_ids": [w.people["zhang"].user_id]})
         assert r.status_code == 422 and r.json()["field"] == "responsible_supervisor_id"
-        r = await zhang.patch(url, json={"project_ids": [new_id()]})
-        assert r.status_code == 422 and r.json()["field"] == "project_ids"
+        r = await zhang.patch(url, json={"project_ids": [new_id()]})   # unknown here: maybe not yet arrived
+        assert r.status_code == 409 and r.json()["field"] == "project_ids" and r.headers["Retry-After"]
         r = await zhang.patch(url, json={"planned_date": "soon"})
         assert r.status_code == 422 and r.json()["field"] == "planned_date"
         expect(await zhang.post(f"{url}/confirm"), 200)
@@ -215,7 +216,7 @@ async def test_other_tenant_gets_404(platform, ready, hebei):
         assert plan["id"] not in [p["id"] for p in expect(await c.get(f"{API}/plans?limit=100"), 200)["items"]]
         # Hebei cannot name Hubei's project either
         r = await c.post(f"{API}/plans", json=plan_body(hebei, project_ids=[ready.project_id]))
-        assert r.status_code == 422 and r.json()["field"] == "project_ids"
+        assert r.status_code == 409 and r.json()["field"] == "project_ids"   # unknown in Hebei, as any unknown id
 
 
 async def test_unknown_plan_is_404(platform, ready):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest_asyncio
@@ -218,6 +220,25 @@ async def test_signature_only_by_the_responsible_supervisor_and_replaceable(plat
     assert await stored_keys(platform, plan["id"]) == [second["key"]]  # the replaced one is gone
     seal = expect(await sign(platform.api, ready, plan["id"], kind="seal"), 200)["seal"]
     assert seal["content_type"] == "image/png"
+
+
+async def test_hb06_a_plan_planned_in_the_past_cannot_issue_an_overdue_notice(platform, ready):
+    """HB-06 (issue 11): planned ten days ago, a 限期整改 with yesterday's deadline (China time) is
+    after the planned date but already overdue: 422 ``deadline-past`` naming
+    ``notice.rectification_date``; said ``backdated: true`` (补录), it is submitted."""
+    china_today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    plan = await confirmed_plan(platform.api, ready, planned_date=(china_today - timedelta(days=10)).isoformat())
+    expect(await add_result(platform.api, ready, plan["id"]), 201)
+    expect(await sign(platform.api, ready, plan["id"]), 200)
+    yesterday = (china_today - timedelta(days=1)).isoformat()
+    body = {"disposition": "限期整改", "notice": {"title": "安全隐患整改告知书", "construction_stage": "主体结构施工",
+                                              "deadline": yesterday}}
+    async with platform.api(ready.token("zhang")) as zhang:
+        r = await zhang.post(f"{API}/plans/{plan['id']}/submit", json=body)
+        assert r.status_code == 422 and r.json()["type"].endswith("/deadline-past"), r.text
+        assert r.json()["field"] == "notice.rectification_date"
+        done = expect(await zhang.post(f"{API}/plans/{plan['id']}/submit", json={**body, "backdated": True}), 200)
+    assert done["status"] == "submitted" and done["submission"]["backdated"] is True
 
 
 async def test_submit_only_by_the_responsible_supervisor_with_all_its_data(platform, ready):

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from anjian_shared.auth import Principal
-from anjian_shared.problems import Conflict, Forbidden, Unprocessable
+from anjian_shared.problems import Conflict, Forbidden, NotYetAvailable, Unprocessable
 from inspections.adapters.seed import JGJ59_FILE, MAJOR_FILE, load_json, seed_catalog
 from inspections.domain import catalog
 from inspections.domain import plans as rules
@@ -149,7 +149,8 @@ def test_submitted_plan_refuses_every_change_with_409_even_for_others():
         lambda: rules.ensure_can_change_result(submitted, MEMBER, CREATOR),
         lambda: rules.ensure_can_sign(submitted, CREATOR),
         lambda: rules.ensure_can_submit(submitted, CREATOR, disposition="无隐患",
-                                        rectification_date=date(2026, 3, 12), seal_required=False),
+                                        rectification_date=date(2026, 3, 12), seal_required=False,
+                                        now=SUBMIT_NOW),
     ]
     for check in checks:
         with pytest.raises(Conflict):
@@ -209,10 +210,18 @@ PROJECTS = {"p1": {"station_org_id": STATION, "supervisor_user_ids": [CREATOR, M
 
 def test_projects_must_belong_to_the_callers_station():
     assert rules.validate_projects(["p1", "p1"], PROJECTS, STATION) == ["p1"]
-    for ids in (["p2"], ["nope"], ["p1", "p2"]):
+    for ids in (["p2"], ["p1", "p2"], ["nope", "p2"]):
         with pytest.raises(Unprocessable) as exc:
             rules.validate_projects(ids, PROJECTS, STATION)
         assert exc.value.field == "project_ids"
+
+
+def test_hn07_a_project_not_yet_received_is_retryable_not_422():
+    """Issue 11 (the HN-07 class): a project inspections has not received yet (its
+    projects.project.registered.v1 on its way) answers 409 not-yet-available + Retry-After."""
+    with pytest.raises(NotYetAvailable) as exc:
+        rules.validate_projects(["p1", "nope"], PROJECTS, STATION)
+    assert exc.value.field == "project_ids" and exc.value.retry_after
 
 
 def test_team_includes_creator_and_only_project_supervisors():
@@ -231,9 +240,24 @@ def test_team_includes_creator_and_only_project_supervisors():
 
 # --- submission (HB-06) ----------------------------------------------------------------------
 
+SUBMIT_NOW = datetime(2026, 3, 14, 17, 0, tzinfo=UTC)   # 3月15日 01:00 in China
+
+
 def _submit(p: PlanFacts, user: str = CREATOR, disposition: str = "限期整改", when: date = date(2026, 3, 20),
-            seal_required: bool = False) -> None:
-    rules.ensure_can_submit(p, user, disposition=disposition, rectification_date=when, seal_required=seal_required)
+            seal_required: bool = False, backdated: bool = False) -> None:
+    rules.ensure_can_submit(p, user, disposition=disposition, rectification_date=when, seal_required=seal_required,
+                            now=SUBMIT_NOW, backdated=backdated)
+
+
+def test_hb06_a_rectification_deadline_before_today_in_china_needs_backdated():
+    """HB-06: 3月14日 is after the planned date (3月12日) but already past in China (3月15日 01:00) →
+    422 ``deadline-past``; backdated accepts it; 无隐患/现场整改 carry no deadline rule."""
+    with pytest.raises(Unprocessable) as exc:
+        _submit(plan(), when=date(2026, 3, 14))
+    assert exc.value.field == "notice.rectification_date" and exc.value.slug == "deadline-past"
+    _submit(plan(), when=date(2026, 3, 14), backdated=True)
+    _submit(plan(), when=date(2026, 3, 15))
+    _submit(plan(), disposition="现场整改", when=date(2026, 3, 14))
 
 
 def test_submit_only_by_the_responsible_supervisor_of_a_confirmed_plan():
@@ -260,7 +284,7 @@ def test_rectification_date_not_before_planned_date_for_rectification_dispositio
         _submit(plan(), disposition="停工整改", when=date(2026, 3, 1))
     assert exc.value.field == "notice.rectification_date"
     _submit(plan(), disposition="现场整改", when=date(2026, 3, 1))
-    _submit(plan(), disposition="限期整改", when=date(2026, 3, 12))
+    _submit(plan(), disposition="限期整改", when=date(2026, 3, 12), backdated=True)   # the planned day itself
 
 
 def test_signature_and_seal_only_by_the_responsible_supervisor():

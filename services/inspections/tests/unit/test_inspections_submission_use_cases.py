@@ -4,11 +4,12 @@ their problem codes and leave the plan and the outbox untouched."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from anjian_shared.china_time import china_day
 from anjian_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from anjian_shared.principal import Principal
 from anjian_shared.testing.fakes import FakeDatabase
@@ -46,11 +47,18 @@ async def mongo() -> FakeDatabase:
     return db
 
 
+def china_today() -> date:
+    return china_day(datetime.now(UTC))
+
+
+DEADLINE = china_today() + timedelta(days=20)
+
+
 async def submit(mongo: FakeDatabase, *, who: str = SUP, disposition: str = "限期整改",
-                 deadline: date = date(2026, 3, 20), seal_required: bool = False) -> dict[str, Any]:
+                 deadline: date = DEADLINE, seal_required: bool = False, backdated: bool = False) -> dict[str, Any]:
     return await cases.submit_plan(mongo=mongo, principal=person(who), plan_id="plan1", disposition=disposition,
                                    title="安全隐患整改告知书", construction_stage="主体结构施工", deadline=deadline,
-                                   seal_required=seal_required)
+                                   seal_required=seal_required, backdated=backdated)
 
 
 async def unchanged(mongo: FakeDatabase) -> None:
@@ -61,13 +69,29 @@ async def unchanged(mongo: FakeDatabase) -> None:
 async def test_hb06_the_responsible_supervisor_submits_and_the_whole_plan_is_emitted(mongo):
     plan = await submit(mongo)
     assert plan["status"] == "submitted" and plan["submission"]["disposition"] == "限期整改"
-    assert plan["submission"]["notice"]["rectification_date"] == "2026-03-20"
+    assert plan["submission"]["notice"]["rectification_date"] == DEADLINE.isoformat()
     [event] = mongo.events(cases.PLAN_SUBMITTED, tenant=TENANT)
     data = event["data"]
-    assert data["notice"]["rectification_date"] == "2026-03-20"       # the event contract keeps its name
+    assert data["notice"]["rectification_date"] == DEADLINE.isoformat()  # the event contract keeps its name
     assert data["projects"][0]["project_manager_user_ids"] == [PM]
     assert [r["result_id"] for r in data["results"]] == ["r1"] and data["seal"] is None
     assert data["responsible_supervisor"] == {"user_id": SUP, "name": "U-SUP"}   # the token name
+
+
+async def test_hb06_a_deadline_already_past_is_refused_unless_backdated(mongo):
+    """HB-06: the plan was planned in the past (3月1日); a 限期整改/停工整改 deadline after the
+    planned date but before today (China time) is refused (422 ``deadline-past``) — the rule
+    Hainan's documents apply (``anjian_shared.china_time.check_not_past``) — unless the
+    supervisor says ``backdated`` (补录 of an inspection on paper)."""
+    yesterday = china_today() - timedelta(days=1)
+    assert yesterday > PLANNED
+    for disposition in ("限期整改", "停工整改"):
+        with pytest.raises(Unprocessable) as exc:
+            await submit(mongo, disposition=disposition, deadline=yesterday)
+        assert exc.value.field == "notice.rectification_date" and exc.value.slug == "deadline-past"
+    await unchanged(mongo)
+    plan = await submit(mongo, deadline=yesterday, backdated=True)
+    assert plan["status"] == "submitted" and plan["submission"]["backdated"] is True
 
 
 async def test_hb06_a_deadline_before_the_planned_date_is_refused_for_rectification(mongo):

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from anjian_shared.auth import Principal
+from anjian_shared.errors import NotFound, NotYetAvailable
 from anjian_shared.problems import Conflict, Forbidden, Unprocessable, UnsupportedMedia
 from anjian_shared.review import Decision, Review, ReviewState
 from anjian_shared.testing.media import image_bytes
@@ -293,13 +294,28 @@ def test_people_rules():
         assert exc.value.field == "addressed_org_ids"
 
 
-def test_record_must_be_of_the_same_project_and_not_rejected():
-    rules.check_record({"project_id": "p1", "status": "internal"}, project_id="p1")
-    rules.check_record({"project_id": "p1", "status": "pending_review"}, project_id="p1")
-    for bad in (None, {"project_id": "p2", "status": "issued"}, {"project_id": "p1", "status": "rejected"}):
+def test_record_must_be_readable_released_of_the_same_project():
+    """HN-04/HN-07: 404 unreadable; 422 another project or rejected; 409 (retryable) pending
+    review or not arrived yet."""
+    me = principal("zhang")
+
+    def rec(**over):  # type: ignore[no-untyped-def]
+        return {"project_id": "p1", "status": "issued", "station_org_id": "station",
+                "submitted_by": {"user_id": "zhang"}, **over}
+
+    rules.check_record(rec(status="internal"), project_id="p1", principal=me)
+    rules.check_record(rec(), project_id="p1", principal=me)
+    for bad in (rec(project_id="p2"), rec(status="rejected")):
         with pytest.raises(Unprocessable) as exc:
-            rules.check_record(bad, project_id="p1")
+            rules.check_record(bad, project_id="p1", principal=me)
         assert exc.value.field == "record_id"
+    for later, slug in ((None, "not-yet-available"), ({"project_id": "p1", "status": "issued"}, "not-yet-available"),
+                        (rec(status="pending_review"), "record-not-released")):
+        with pytest.raises(NotYetAvailable) as exc:
+            rules.check_record(later, project_id="p1", principal=me)
+        assert exc.value.slug == slug and exc.value.retry_after and exc.value.field == "record_id"
+    with pytest.raises(NotFound):
+        rules.check_record(rec(submitted_by={"user_id": "li"}), project_id="p1", principal=me)
 
 
 def test_date_filters_are_days_in_beijing_and_bounded():
@@ -311,3 +327,22 @@ def test_date_filters_are_days_in_beijing_and_bounded():
         with pytest.raises(Unprocessable) as exc:
             rules.day_range(start, end)
         assert exc.value.field == field
+
+
+def test_hn04_hn07_the_notice_draft_of_a_record_posts_as_returned():
+    """HN-04 同时下发整改通知: inspections' ``notice_draft`` (with its display fields
+    ``project_name`` and ``repliers``) is a valid ``POST /documents`` body as returned, once
+    the supervisor chose the deadline; the display fields are ignored, other unknown fields
+    are still refused."""
+    from pydantic import ValidationError
+
+    from notices.entrypoints.api.documents_schemas import DocumentCreate
+
+    draft = {"document_type": "rectification", "project_id": "p1", "project_name": "海口一号楼",
+             "record_id": "r1", "addressed_org_ids": ["org-contractor"], "details": "抽查类型：安全",
+             "replier_user_ids": ["liu"], "repliers": [{"user_id": "liu", "name": "刘洋"}]}
+    body = DocumentCreate.model_validate({**draft, "deadline": "2026-03-20"})
+    assert body.record_id == "r1" and body.replier_user_ids == ["liu"]
+    assert "project_name" not in body.model_dump(exclude_none=True)
+    with pytest.raises(ValidationError):
+        DocumentCreate.model_validate({**draft, "deadline": "2026-03-20", "typo_field": 1})

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from anjian_shared.errors import Conflict, Forbidden, Unprocessable
+from anjian_shared.errors import Conflict, Forbidden, NotFound, NotYetAvailable, Unprocessable
 from anjian_shared.principal import Principal
 from anjian_shared.testing.fakes import FakeDatabase, FakeStorage
 from anjian_shared.testing.media import FakeUpload, image_bytes
@@ -58,16 +58,18 @@ async def world() -> tuple[FakeDatabase, FakeStorage, Settings]:
         await mongo.repo(USERS, TENANT).insert({"_id": uid, "org_id": org, "roles": roles, "enabled": True,
                                                 "display_name": uid})
     await mongo.repo(RECORDS, TENANT).insert({"_id": "rec1", "project_id": "p1", "status": "issued",
+                                              "station_org_id": STATION, "submitted_by": {"user_id": ISSUER},
                                               "check_type": "safety", "part_checked": "3#楼"})
     return mongo, FakeStorage(), Settings()
 
 
 async def submit(world: Any, *, reviewers: list[str] = (), repliers: list[str] = (LIU,), days: int = 7,
-                 who: Principal | None = None, backdated: bool = False) -> dict[str, Any]:
+                 who: Principal | None = None, backdated: bool = False, record_id: str = "rec1",
+                 project_id: str = "p1") -> dict[str, Any]:
     mongo, _, settings = world
     return await cases.submit_document(
         mongo=mongo, settings=settings, principal=who or person(ISSUER), document_type="rectification",
-        project_id="p1", addressed_org_ids=[CONTRACTOR], record_id="rec1", details="临边防护缺失",
+        project_id=project_id, addressed_org_ids=[CONTRACTOR], record_id=record_id, details="临边防护缺失",
         deadline=(utcnow() + timedelta(days=days)).date(), backdated=backdated, replier_user_ids=list(repliers),
         report_recipient_ids=list(reviewers), issue_recipient_ids=[])
 
@@ -124,10 +126,70 @@ async def test_hn07_refusals_store_nothing_and_burn_no_number(world):
         await submit(world, days=-2)
     assert exc.value.field == "deadline"
     with pytest.raises(Unprocessable) as exc:
-        await submit(world, repliers=["nobody"])
+        await submit(world, repliers=[WANG])                  # known, but of the station, not the project
     assert exc.value.field == "replier_user_ids"
     assert world[0].documents(DOCUMENTS) == [] and world[0].outbox == []
     assert (await submit(world))["seq"] == 1
+
+
+async def add_record(world: Any, record_id: str, *, status: str, sender: str = ISSUER, reports: list[str] = (),
+                     issues: list[str] = ()) -> None:
+    await world[0].repo(RECORDS, TENANT).insert({
+        "_id": record_id, "project_id": "p1", "status": status, "station_org_id": STATION,
+        "submitted_by": {"user_id": sender}, "report_recipient_ids": list(reports),
+        "issue_recipient_ids": list(issues), "check_type": "safety", "part_checked": "3#楼"})
+
+
+async def test_hn04_hn07_a_document_rests_only_on_a_released_record(world):
+    """HN-04/HN-07: a record still pending review is not yet released — 409
+    ``record-not-released`` with Retry-After (it may be released later), never issued; a
+    rejected record is refused for good (422 ``record-rejected``); an internal one (监督内档)
+    is released."""
+    await add_record(world, "pending", status="pending_review", reports=[WANG])
+    await add_record(world, "rejected", status="rejected", reports=[WANG])
+    await add_record(world, "internal", status="internal")
+    with pytest.raises(NotYetAvailable) as exc:
+        await submit(world, record_id="pending")
+    assert exc.value.slug == "record-not-released" and exc.value.field == "record_id" and exc.value.retry_after
+    with pytest.raises(Unprocessable) as exc:
+        await submit(world, record_id="rejected")
+    assert exc.value.slug == "record-rejected" and exc.value.field == "record_id"
+    assert world[0].documents(DOCUMENTS) == [] and world[0].outbox == []
+    assert (await submit(world, record_id="internal"))["status"] == "issued"
+
+
+async def test_hn07_a_supervisor_cannot_cite_a_record_he_may_not_read(world):
+    """HN-07: the record visibility of ``GET /records/{id}`` (``anjian_shared.record_access``):
+    another supervisor of the station who is neither sender nor recipient gets the same 404;
+    an issue recipient may cite it once issued; the station leader may."""
+    await add_record(world, "lis", status="issued", sender=LI)
+    await add_record(world, "to-zhang", status="issued", sender=LI, issues=[ISSUER])
+    with pytest.raises(NotFound):
+        await submit(world, record_id="lis")
+    assert world[0].documents(DOCUMENTS) == []
+    assert (await submit(world, record_id="to-zhang"))["record"]["record_id"] == "to-zhang"
+    leader = person(WANG, STATION, "station_leader")
+    assert (await submit(world, record_id="lis", who=leader))["record_id"] == "lis"
+
+
+async def test_hn07_a_record_not_yet_arrived_is_retryable_never_422(world):
+    """HN-07: the draft a record returns, posted before notices received the record (or only
+    its review), answers 409 ``not-yet-available`` with Retry-After; so does a project or a
+    person notices has not heard of yet. Never a 422: the same request succeeds later."""
+    with pytest.raises(NotYetAvailable) as exc:
+        await submit(world, record_id="just-submitted")
+    assert exc.value.slug == "not-yet-available" and exc.value.field == "record_id" and exc.value.retry_after
+    await world[0].repo(RECORDS, TENANT).insert({"_id": "review-only", "project_id": "p1", "status": "issued"})
+    with pytest.raises(NotYetAvailable) as exc:
+        await submit(world, record_id="review-only")
+    assert exc.value.field == "record_id"
+    with pytest.raises(NotYetAvailable) as exc:
+        await submit(world, project_id="new-project")
+    assert exc.value.field == "project_id"
+    with pytest.raises(NotYetAvailable) as exc:
+        await submit(world, repliers=[LIU, "new-user"])
+    assert exc.value.field == "replier_user_ids"
+    assert world[0].documents(DOCUMENTS) == [] and world[0].outbox == []
 
 
 # --- HN-08: review by every report recipient ----------------------------------------------------------

@@ -207,3 +207,21 @@ async def test_hb08_a_closed_notice_takes_no_reply_and_an_old_round_no_review(wo
     with pytest.raises(Conflict) as exc:
         await reply(world)
     assert exc.value.slug == "notice-closed"
+
+
+# --- HB-09: every event says which version of the notice it leaves behind -------------------------
+
+async def test_hb09_events_and_responses_carry_the_notices_version(world):
+    """HB-09: the notice's ``version`` (1 issued, +1 per reply and per review) travels in every
+    event of the notice, so reporting knows how far its read model got; the API shows it
+    (a client passes it as ``min_version`` to the PDF)."""
+    from notices.entrypoints.api.schemas import to_summary
+
+    mongo = world[0]
+    assert {e["data"]["version"] for e in mongo.events(ISSUED, tenant=TENANT)} == {1}
+    replied = await reply(world)
+    assert replied.version == 2 and mongo.events(SUBMITTED, tenant=TENANT)[-1]["data"]["version"] == 2
+    closed = await review(world, replied.replies[0].reply_id, decision="approve")
+    assert closed.version == 3 and to_summary(closed).version == 3
+    assert mongo.events(REVIEWED, tenant=TENANT)[-1]["data"]["version"] == 3
+    assert mongo.events(CLOSED, tenant=TENANT)[-1]["data"]["version"] == 3

@@ -27,6 +27,41 @@ class PlanConfirmed(BaseModel):
     responsible_supervisor: PersonRef
     supervisors: list[PersonRef]
     confirmed_by: str
+    confirmed_at: datetime | None = None
+    """When it was confirmed (absent in events published before this field existed)."""
+
+
+class PlanChanged(BaseModel):
+    """``inspections.plan.changed.v1``: the creator changed a confirmed plan (HB-03 修改): its
+    team sees the new state — members who joined (``added_user_ids``) get a 站内通知, members
+    who left (``removed_user_ids``) no longer see the plan and their notifications of it are
+    withdrawn, the others are told of a new date (``planned_date`` ≠ ``previous_planned_date``)."""
+
+    plan_id: str
+    title: str
+    planned_date: date
+    previous_planned_date: date
+    project_ids: list[str]
+    project_names: list[str]
+    previous_project_ids: list[str] = []
+    responsible_supervisor: PersonRef
+    supervisors: list[PersonRef]
+    """The team after the change (the responsible supervisor included)."""
+    added_user_ids: list[str] = []
+    removed_user_ids: list[str] = []
+    changed_by: str
+    changed_at: datetime
+
+
+class PlanWithdrawn(BaseModel):
+    """``inspections.plan.withdrawn.v1``: the creator took a confirmed plan back to draft (HB-03
+    撤回): its team no longer sees it; their notifications of it are withdrawn."""
+
+    plan_id: str
+    title: str
+    supervisor_user_ids: list[str]
+    withdrawn_by: str
+    withdrawn_at: datetime
 
 
 class HazardRef(BaseModel):
@@ -191,6 +226,8 @@ class RecordReleased(BaseModel):
 
 EVENTS: dict[str, type[BaseModel]] = {
     "inspections.plan.confirmed.v1": PlanConfirmed,
+    "inspections.plan.changed.v1": PlanChanged,
+    "inspections.plan.withdrawn.v1": PlanWithdrawn,
     "inspections.plan.submitted.v1": PlanSubmitted,
     "inspections.record.submitted.v1": RecordSubmitted,
     "inspections.record.reviewed.v1": RecordReviewed,

@@ -30,6 +30,9 @@ class NoticeIssued(BaseModel):
     issued_by: PersonRef
     replier_user_ids: list[str]
     issued_at: datetime
+    version: int | None = None
+    """The notice's version after this change (1 issued, +1 per reply and per review; a review
+    and the closing it causes share one). Absent in events published before it existed."""
 
 
 class ReplySubmitted(BaseModel):
@@ -44,6 +47,9 @@ class ReplySubmitted(BaseModel):
     replied_by: PersonRef
     reviewer_user_id: str
     submitted_at: datetime
+    version: int | None = None
+    """The notice's version after this change (1 issued, +1 per reply and per review; a review
+    and the closing it causes share one). Absent in events published before it existed."""
 
 
 class ReplyReviewed(BaseModel):
@@ -58,6 +64,9 @@ class ReplyReviewed(BaseModel):
     reviewed_by: PersonRef
     replier_user_ids: list[str]
     reviewed_at: datetime
+    version: int | None = None
+    """The notice's version after this change (1 issued, +1 per reply and per review; a review
+    and the closing it causes share one). Absent in events published before it existed."""
 
 
 class NoticeClosed(BaseModel):
@@ -67,6 +76,9 @@ class NoticeClosed(BaseModel):
     number: str
     closed_at: datetime
     rounds: int
+    version: int | None = None
+    """The notice's version after this change (1 issued, +1 per reply and per review; a review
+    and the closing it causes share one). Absent in events published before it existed."""
 
 
 DocumentType = Literal["rectification", "stop_work", "resume_work", "bad_conduct", "equipment_restriction",

@@ -30,7 +30,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from anjian_shared.errors import Conflict, Forbidden, Unprocessable
+from anjian_shared.china_time import check_not_past
+from anjian_shared.errors import Conflict, Forbidden, NotYetAvailable, Unprocessable
 from anjian_shared.events.inspections_v1 import RECTIFICATION_DISPOSITIONS
 from anjian_shared.principal import Principal, Role
 
@@ -223,11 +224,16 @@ def is_major_hazard(hazards: Iterable[Mapping[str, Any]]) -> bool:
 def validate_projects(project_ids: Sequence[str], known: Mapping[str, Mapping[str, Any]],
                       station_org_id: str) -> list[str]:
     """Every project must be in the tenant's directory and belong to the caller's station;
-    returns the ids without duplicates; 422 ``project_ids`` naming the others."""
+    returns the ids without duplicates; 422 ``project_ids`` naming the others — or, when every
+    refused id is merely unknown here (its event still on its way), 409 ``not-yet-available``
+    with Retry-After (issue 11: a transient state never reads as a permanent error)."""
     ids = list(dict.fromkeys(project_ids))
     if not ids:
         raise Unprocessable("name at least one project", field="project_ids")
     bad = [p for p in ids if p not in known or known[p].get("station_org_id") != station_org_id]
+    if bad and all(p not in known for p in bad):
+        raise NotYetAvailable(f"project_ids: {', '.join(bad)} not known here yet (a project registered just now "
+                              "reaches inspections in a moment); retry shortly", field="project_ids", retry_after=2)
     if bad:
         raise Unprocessable(f"unknown projects or not supervised by your station: {', '.join(bad)}",
                             field="project_ids")
@@ -266,11 +272,13 @@ def ensure_can_sign(plan: PlanFacts, user_id: str, what: str = "signature") -> N
 
 
 def ensure_can_submit(plan: PlanFacts, user_id: str, *, disposition: str, rectification_date: date,
-                      seal_required: bool) -> None:
+                      seal_required: bool, now: datetime, backdated: bool = False) -> None:
     """Submit (提交): only the responsible supervisor (403), only a confirmed plan not yet
     submitted (409), with the signature (422 ``signature``), the seal when chosen (422 ``seal``)
-    and, for 限期整改/停工整改, a rectification date not before the planned date
-    (422 ``notice.rectification_date``)."""
+    and, for 限期整改/停工整改, a rectification date not before the planned date and not
+    before today in China time at ``now`` unless ``backdated`` (补录; the one deadline rule of
+    the platform, ``anjian_shared.china_time.check_not_past``, as Hainan's documents)
+    (422 ``notice.rectification_date``, ``deadline-past`` for the latter)."""
     _not_submitted(plan)
     if plan.responsible_supervisor_id != user_id:
         raise Forbidden("only the responsible supervisor (责任监督员) submits the plan")
@@ -284,6 +292,8 @@ def ensure_can_submit(plan: PlanFacts, user_id: str, *, disposition: str, rectif
     if disposition in RECTIFICATION_DISPOSITIONS and rectification_date < plan.planned_date:
         raise Unprocessable("the rectification date cannot be before the planned date",
                             field="notice.rectification_date")
+    if disposition in RECTIFICATION_DISPOSITIONS:
+        check_not_past(rectification_date, now=now, backdated=backdated, field="notice.rectification_date")
 
 
 def project_managers(project: Mapping[str, Any]) -> list[str]:

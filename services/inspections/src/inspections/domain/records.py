@@ -39,6 +39,7 @@ from typing import Any
 from anjian_shared.china_time import day_range
 from anjian_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from anjian_shared.principal import Principal, Role
+from anjian_shared.record_access import RecordAudience, may_read_record
 from anjian_shared.review import (
     Box,
     Boxes,
@@ -141,13 +142,13 @@ def ensure_reporter(principal: Principal) -> None:
 
 
 def can_see(record: RecordFacts, principal: Principal) -> bool:
-    """HN-04..06: sender; report recipients; issue recipients once issued; station leaders."""
-    uid = principal.user_id
-    if uid == record.submitted_by or uid in record.report_recipient_ids:
-        return True
-    if uid in record.issue_recipient_ids and record.status is RecordStatus.ISSUED:
-        return True
-    return principal.has(Role.STATION_LEADER.value) and principal.org_id == record.station_org_id
+    """HN-04..06: sender; report recipients; issue recipients once issued; station leaders —
+    the platform's one rule (``anjian_shared.record_access``, also applied by notices before
+    a document cites a record)."""
+    return may_read_record(RecordAudience.of(
+        submitted_by=record.submitted_by, station_org_id=record.station_org_id, status=record.status.value,
+        report_recipient_ids=record.report_recipient_ids, issue_recipient_ids=record.issue_recipient_ids),
+        principal)
 
 
 # --- routing --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import structlog
 
 from anjian_shared.auth import Principal
 from anjian_shared.events.common import PersonRef
-from anjian_shared.events.inspections_v1 import PlanConfirmed
+from anjian_shared.events.inspections_v1 import PlanChanged, PlanConfirmed, PlanWithdrawn
 from anjian_shared.media import discard
 from anjian_shared.mongo import Mongo, TenantRepository, UnitOfWork, with_transaction
 from anjian_shared.pagination import paginate
@@ -32,6 +32,8 @@ from .directory import person_names, projects_by_id
 log = structlog.get_logger("inspections.plans")
 
 PLAN_CONFIRMED = "inspections.plan.confirmed.v1"
+PLAN_CHANGED = "inspections.plan.changed.v1"
+PLAN_WITHDRAWN = "inspections.plan.withdrawn.v1"
 
 
 async def load_plan(repo: TenantRepository, plan_id: str, principal: Principal) -> tuple[dict[str, Any], PlanFacts]:
@@ -131,7 +133,10 @@ async def update_plan(*, mongo: Mongo, storage: Storage, principal: Principal, p
                       changes: dict[str, Any]) -> dict[str, Any]:
     """HB-03 修改: the creator changes title, projects, planned date, team or responsible
     supervisor of a draft plan, or of a confirmed plan without results (409 otherwise; 409
-    once submitted; 403 for anyone else). The team rules of ``create_plan`` apply again."""
+    once submitted; 403 for anyone else). The team rules of ``create_plan`` apply again.
+    A change of a CONFIRMED plan (its team sees it) emits ``inspections.plan.changed.v1``
+    (who joined, who left, the new date): reporting tells the new members, withdraws the
+    removed members' notifications and tells the others of a new date."""
     rules.ensure_planner(principal)
 
     async def apply(uow: UnitOfWork) -> dict[str, Any]:
@@ -165,12 +170,29 @@ async def update_plan(*, mongo: Mongo, storage: Storage, principal: Principal, p
         if updated is None:
             raise Conflict("the plan changed meanwhile; reload and try again")
         dropped.extend(doc.get(k) for k in ("signature", "seal") if k in fields)
+        if facts.status is PlanStatus.CONFIRMED:
+            uow.emit(PLAN_CHANGED, subject=plan_id, data=_changed_event(doc, updated, principal, now))
         return updated
 
     dropped: list[Any] = []
     updated = await with_transaction(mongo, principal.tenant, apply)
     await discard_media(storage, dropped)
     return updated
+
+
+def _changed_event(before: dict[str, Any], after: dict[str, Any], principal: Principal, now: Any) -> PlanChanged:
+    """HB-03: the ``inspections.plan.changed.v1`` payload of a confirmed plan's change."""
+    old_team, team = before["supervisor_user_ids"], after["supervisor_user_ids"]
+    people, names = after.get("people", {}), after.get("project_names", {})
+    return PlanChanged(
+        plan_id=after["_id"], title=after["title"], planned_date=date.fromisoformat(after["planned_date"]),
+        previous_planned_date=date.fromisoformat(before["planned_date"]), project_ids=after["project_ids"],
+        project_names=[names.get(p, p) for p in after["project_ids"]], previous_project_ids=before["project_ids"],
+        responsible_supervisor=PersonRef(user_id=after["responsible_supervisor_id"],
+                                         name=people.get(after["responsible_supervisor_id"], "")),
+        supervisors=[PersonRef(user_id=u, name=people.get(u, "")) for u in team],
+        added_user_ids=[u for u in team if u not in old_team], removed_user_ids=[u for u in old_team if u not in team],
+        changed_by=principal.user_id, changed_at=now)
 
 
 async def delete_plan(*, mongo: Mongo, storage: Storage, principal: Principal, plan_id: str) -> None:
@@ -224,7 +246,7 @@ async def confirm_plan(*, mongo: Mongo, principal: Principal, plan_id: str) -> d
             responsible_supervisor=PersonRef(user_id=doc["responsible_supervisor_id"],
                                              name=people[doc["responsible_supervisor_id"]]),
             supervisors=[PersonRef(user_id=u, name=people[u]) for u in doc["supervisor_user_ids"]],
-            confirmed_by=principal.user_id))
+            confirmed_by=principal.user_id, confirmed_at=now))
         return updated
 
     return await with_transaction(mongo, principal.tenant, apply)
@@ -232,12 +254,14 @@ async def confirm_plan(*, mongo: Mongo, principal: Principal, plan_id: str) -> d
 
 async def withdraw_plan(*, mongo: Mongo, principal: Principal, plan_id: str) -> dict[str, Any]:
     """HB-03 撤回: the creator takes a confirmed plan back to draft; refused (409) once the plan
-    has any inspection result (已产生检查记录的计划不可撤回) or is submitted; 403 for others."""
+    has any inspection result (已产生检查记录的计划不可撤回) or is submitted; 403 for others.
+    Emits ``inspections.plan.withdrawn.v1``: the team no longer sees the plan, reporting
+    withdraws their notifications of it."""
     rules.ensure_planner(principal)
 
     async def apply(uow: UnitOfWork) -> dict[str, Any]:
         repo = uow.repo(PLANS)
-        _, facts = await load_plan(repo, plan_id, principal)
+        doc, facts = await load_plan(repo, plan_id, principal)
         rules.ensure_can_withdraw(facts, principal.user_id)
         now = utcnow()
         updated = await repo.update(
@@ -246,6 +270,9 @@ async def withdraw_plan(*, mongo: Mongo, principal: Principal, plan_id: str) -> 
              "$push": {"history": rules.history_entry("withdrawn", principal, now)}})
         if updated is None:
             raise Conflict("the plan has inspection results and cannot be withdrawn", slug="plan-has-results")
+        uow.emit(PLAN_WITHDRAWN, subject=plan_id, data=PlanWithdrawn(
+            plan_id=plan_id, title=doc["title"], supervisor_user_ids=doc["supervisor_user_ids"],
+            withdrawn_by=principal.user_id, withdrawn_at=now))
         return updated
 
     return await with_transaction(mongo, principal.tenant, apply)

@@ -29,7 +29,7 @@ from anjian_shared.events.inspections_v1 import (
 from anjian_shared.media import MediaIntake, MediaPolicy, Sniffed, Upload
 from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
 from anjian_shared.pagination import paginate
-from anjian_shared.problems import Conflict, NotFound, Unprocessable
+from anjian_shared.problems import Conflict, NotFound, NotYetAvailable, Unprocessable
 from anjian_shared.review import decide_stored
 from anjian_shared.storage import Storage
 from anjian_shared.tenant_policy import TenantPolicy, tenant_policy
@@ -119,7 +119,8 @@ async def submit_record(*, mongo: Mongo, storage: Storage, settings: Settings, p
                         also_issue_notice: bool) -> dict[str, Any]:
     """HN-04 监督上报: a station's supervisor or leader submits a supervision record.
 
-    ``project_id``: a project of the caller's station (422 ``project_id``); ``term_codes``
+    ``project_id``: a project of the caller's station (422 ``project_id``; 409
+    ``not-yet-available`` + Retry-After for one inspections has not received yet); ``term_codes``
     from the terms library citable by ``check_type`` (422 ``term_codes``);
     ``violation_codes`` from the violations library (422 ``violation_codes``); report
     recipients: leaders/supervisors of the station (422 ``report_recipient_ids``); issue
@@ -140,7 +141,9 @@ async def submit_record(*, mongo: Mongo, storage: Storage, settings: Settings, p
     shapes = rules.parse_annotations(annotations, len(photos))
 
     project = await mongo.repo(PROJECTS, tenant).get(project_id)
-    if project is None or project.get("station_org_id") != principal.org_id:
+    if project is None:  # maybe registered just now: its event is on its way (issue 11)
+        raise NotYetAvailable("project_id: not known here yet; retry shortly", field="project_id", retry_after=2)
+    if project.get("station_org_id") != principal.org_id:
         raise Unprocessable("not a project of your station", field="project_id", slug="project-not-of-station")
     terms = await _cite(mongo, tenant, TERMS, library_rules.normalize_codes(
         term_codes, settings.max_codes_per_record, field="term_codes"), field="term_codes", check_type=check_type)

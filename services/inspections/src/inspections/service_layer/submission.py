@@ -73,7 +73,8 @@ def _person(people: dict[str, str], user_id: str) -> PersonRef:
 
 
 async def submit_plan(*, mongo: Mongo, principal: Principal, plan_id: str, disposition: str, title: str,
-                      construction_stage: str, deadline: date, seal_required: bool) -> dict[str, Any]:
+                      construction_stage: str, deadline: date, seal_required: bool,
+                      backdated: bool = False) -> dict[str, Any]:
     """HB-06 提交: the responsible supervisor submits a confirmed plan with the disposition
     (处置情况), the notice data (告知书: title, construction stage, ``deadline`` 整改期限 — sent
     on in the event as ``notice.rectification_date``, its contract name), the signature and,
@@ -82,14 +83,16 @@ async def submit_plan(*, mongo: Mongo, principal: Principal, plan_id: str, dispo
     403 not the responsible supervisor; 409 ``plan-not-confirmed`` (draft), ``plan-submitted``,
     ``plan-changed`` (a concurrent write), ``plan-too-many-results``,
     ``plan-project-unknown``; 422 ``signature`` / ``seal`` / ``notice.rectification_date``
-    (a deadline before the planned date for 限期整改/停工整改)."""
+    (a 限期整改/停工整改 deadline before the planned date, or — ``deadline-past`` — before
+    today in China time unless ``backdated``: 补录 of an inspection made on paper)."""
     rules.ensure_planner(principal)
 
     async def apply(uow: UnitOfWork) -> dict[str, Any]:
         plans = uow.repo(PLANS)
         doc, facts = await load_plan(plans, plan_id, principal)
         rules.ensure_can_submit(facts, principal.user_id, disposition=disposition,
-                                rectification_date=deadline, seal_required=seal_required)
+                                rectification_date=deadline, seal_required=seal_required, now=utcnow(),
+                                backdated=backdated)
         results = await uow.repo(RESULTS).find({"plan_id": plan_id}, sort=[("created_at", 1), ("_id", 1)],
                                                limit=MAX_RESULTS_PER_PLAN + 1)
         if len(results) > MAX_RESULTS_PER_PLAN:
@@ -105,7 +108,7 @@ async def submit_plan(*, mongo: Mongo, principal: Principal, plan_id: str, dispo
         now = utcnow()
         notice = NoticeData(title=title, construction_stage=construction_stage, rectification_date=deadline)
         submission = {"disposition": disposition, "notice": notice.model_dump(mode="json"),
-                      "seal_required": seal_required, "submitted_by": principal.user_id}
+                      "seal_required": seal_required, "submitted_by": principal.user_id, "backdated": backdated}
         seal = doc.get("seal") if seal_required else None
         updated = await plans.update(
             {"_id": plan_id, "status": PlanStatus.CONFIRMED.value, "result_count": facts.result_count},

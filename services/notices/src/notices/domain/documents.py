@@ -35,9 +35,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from anjian_shared.china_time import china_day, day_range
-from anjian_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from anjian_shared.china_time import check_not_past, china_day, day_range
+from anjian_shared.errors import Conflict, Forbidden, NotFound, NotYetAvailable, Unprocessable
 from anjian_shared.principal import Principal, Role
+from anjian_shared.record_access import RecordAudience, is_released, may_read_record
 from anjian_shared.review import (
     Box,
     Boxes,
@@ -147,11 +148,10 @@ def numbering_year(now: datetime) -> int:
 
 def check_deadline(deadline: date, *, now: datetime, backdated: bool) -> None:
     """HN-07 截止日期: a day not before today (Asia/Shanghai), unless the document is
-    ``backdated`` (补录 of a paper document issued earlier). 422 ``deadline``."""
-    if deadline < today(now) and not backdated:
-        raise Unprocessable(f"deadline {deadline.isoformat()} is before today ({today(now).isoformat()}, "
-                            "Asia/Shanghai); send backdated: true to record a paper document issued earlier",
-                            field="deadline", slug="deadline-past")
+    ``backdated`` (补录 of a paper document issued earlier). 422 ``deadline``
+    (``deadline-past``): the platform's one rule, ``anjian_shared.china_time.check_not_past``
+    (HB-06 applies it to a plan's rectification date too)."""
+    check_not_past(deadline, now=now, backdated=backdated, field="deadline")
 
 
 def is_overdue(deadline: date, *, now: datetime) -> bool:
@@ -354,6 +354,13 @@ def validate_addressed_orgs(ids: Sequence[str], project: Mapping[str, Any]) -> l
     return out
 
 
+def _unknown_yet(bad: Sequence[str], users: Mapping[str, Mapping[str, Any]], field: str) -> None:
+    """HN-07: when every refused person is merely unknown here (their ``identity.user.*``
+    event has not arrived), the answer is retryable (409 ``not-yet-available``), not a 422."""
+    if all(u not in users for u in bad):
+        raise not_arrived(f"the user(s) {', '.join(bad)}", field)
+
+
 def _active(users: Mapping[str, Mapping[str, Any]], uid: str) -> bool:
     return uid in users and users[uid].get("enabled", True) is not False
 
@@ -370,6 +377,7 @@ def validate_repliers(ids: Sequence[str], users: Mapping[str, Mapping[str, Any]]
     bad = [u for u in out if u not in participants
            and not (_active(users, u) and users[u].get("org_id") in companies)]
     if bad:
+        _unknown_yet(bad, users, "replier_user_ids")
         raise Unprocessable(f"not people of the project's parties: {', '.join(bad)}", field="replier_user_ids",
                             slug="not-project-parties")
     return out
@@ -385,6 +393,7 @@ def validate_report_recipients(ids: Sequence[str], users: Mapping[str, Mapping[s
     bad = [u for u in out if not _active(users, u) or users[u].get("org_id") != station_org_id
            or not set(users[u].get("roles", [])) & set(REVIEWER_ROLES)]
     if bad:
+        _unknown_yet(bad, users, "report_recipient_ids")
         raise Unprocessable(f"not leaders or supervisors of your station: {', '.join(bad)}",
                             field="report_recipient_ids", slug="not-station-reviewers")
     return out
@@ -402,20 +411,55 @@ def validate_issue_recipients(ids: Sequence[str], users: Mapping[str, Mapping[st
     orgs = set(project_companies(project)) | {project.get("station_org_id")}
     bad = [u for u in out if u not in participants and not (_active(users, u) and users[u].get("org_id") in orgs)]
     if bad:
+        _unknown_yet(bad, users, "issue_recipient_ids")
         raise Unprocessable(f"not people of the project's parties or station: {', '.join(bad)}",
                             field="issue_recipient_ids", slug="not-project-parties")
     return out
 
 
-def check_record(record: Mapping[str, Any] | None, *, project_id: str) -> None:
-    """HN-07 问题详情: the document rests on exactly one supervision record of the SAME
-    project that was not rejected ("no record, no document"). 422 ``record_id``."""
-    if record is None or record.get("project_id") != project_id:
+RECORD_RELEASE_RETRY_SECONDS = 30
+"""Retry-After of a record still under review: a reviewer decides in minutes, not milliseconds."""
+NOT_ARRIVED_RETRY_SECONDS = 2
+"""Retry-After of something notices has not heard of yet (an event on its way: ~0.1..1 s)."""
+
+
+def not_arrived(what: str, field: str) -> NotYetAvailable:
+    """HN-07: the retryable answer for a project, record or person notices has not received
+    yet (its event is on its way): 409 ``not-yet-available`` + Retry-After, naming ``field``.
+    An id that never arrives keeps this answer: notices cannot tell "not yet" from "never"."""
+    return NotYetAvailable(f"{field}: {what} has not reached the notices service yet; retry in a moment "
+                           "(if it was created just now it will be known shortly)", field=field,
+                           retry_after=NOT_ARRIVED_RETRY_SECONDS)
+
+
+def check_record(record: Mapping[str, Any] | None, *, project_id: str, principal: Principal) -> None:
+    """HN-04/HN-07 问题详情: the document rests on exactly one supervision record that the
+    caller may read, of the SAME project, that the station has RELEASED ("no record, no
+    document"; a document may rest only on a released record):
+
+    - not (yet) in notices' read model — or only its review arrived — 409 ``not-yet-available``
+      + Retry-After (``record_id``): the record's event is on its way;
+    - a record the caller may not read (``anjian_shared.record_access``, the rule of
+      ``GET /records/{id}``) — 404, as that GET answers;
+    - of another project — 422 ``record-not-of-project``;
+    - rejected in review (审核未通过) — 422 ``record-rejected`` (it never becomes citable);
+    - still pending review — 409 ``record-not-released`` + Retry-After: it may be released
+      later; submit the document once the reviewers approved the record.
+    """
+    if record is None or not (record.get("submitted_by") or {}).get("user_id"):
+        raise not_arrived("the supervision record", "record_id")
+    if not may_read_record(RecordAudience.from_doc(record), principal):
+        raise NotFound("record not found", field="record_id")
+    if record.get("project_id") != project_id:
         raise Unprocessable("record_id: not a supervision record of this project", field="record_id",
                             slug="record-not-of-project")
     if record.get("status") == "rejected":
         raise Unprocessable("record_id: the supervision record was rejected in review", field="record_id",
                             slug="record-rejected")
+    if not is_released(record.get("status", "")):
+        raise NotYetAvailable("record_id: the supervision record is still pending review; a document may rest "
+                              "only on a record the station has released", field="record_id",
+                              slug="record-not-released", retry_after=RECORD_RELEASE_RETRY_SECONDS)
 
 
 # --- views (HN-08 / HN-09) ----------------------------------------------------------------------

@@ -8,7 +8,10 @@ kept from other services' events (notices never reads another service's database
   (these two are kept by the shared ``anjian_shared.read_models.read_model`` consumer, see
   ``entrypoints.consumers``: an older snapshot never overwrites a newer one)
 - ``records`` ← ``inspections.record.submitted.v1`` / ``…reviewed.v1``: id, project,
-  station, submitter, the problem details a document quotes, and the routing status.
+  station, submitter, report and issue recipients (who may read it: the one rule of
+  ``anjian_shared.record_access``), the problem details a document quotes, and the routing
+  status. A record known only from its review (the submission still on its way) is not yet
+  citable (409 ``not-yet-available``).
 
 Each handler runs in the transaction that records the event id in the inbox, so a
 redelivered event has no second effect; the upserts are idempotent too. The two record
@@ -37,6 +40,8 @@ async def record_submitted(*, uow: UnitOfWork, record: RecordSubmitted) -> None:
         "part_checked": record.part_checked, "terms": [t.model_dump(mode="json") for t in record.terms],
         "violations": [v.model_dump(mode="json") for v in record.violations], "supplement": record.supplement,
         "photo_count": len(record.photos), "submitted_by": record.submitted_by.model_dump(mode="json"),
+        "report_recipient_ids": list(record.report_recipient_ids),
+        "issue_recipient_ids": list(record.issue_recipient_ids),
         "submitted_at": record.submitted_at, "updated_at": utcnow()}
     await upsert(uow.repo(RECORDS), record.record_id, fields, on_insert={"status": record.status})
 

@@ -79,7 +79,8 @@ async def issue_notices(uow: UnitOfWork, *, plan: PlanSubmitted) -> list[str]:
             project_name=notice.project_name, station_org_id=notice.station_org_id,
             addressee_org_id=notice.addressee_org_id, disposition=notice.disposition, title=notice.title,
             construction_stage=notice.construction_stage, rectification_date=notice.rectification_date,
-            issued_by=notice.issued_by, replier_user_ids=notice.replier_user_ids, issued_at=notice.issued_at))
+            issued_by=notice.issued_by, replier_user_ids=notice.replier_user_ids, issued_at=notice.issued_at,
+            version=notice.version))
         issued.append(notice.id)
         log.info("notice issued", notice_id=notice.id, number=notice.number, project_id=project.project_id)
     return issued
@@ -169,7 +170,8 @@ async def submit_reply(*, mongo: Mongo, storage: Storage, actor: Any, notice_id:
             uow.emit(REPLY_SUBMITTED, subject=current.id, data=ReplySubmitted(
                 notice_id=current.id, number=current.number, reply_id=reply.reply_id, round=reply.round,
                 text=reply.text, photos=reply.photos, replied_by=reply.replied_by,
-                reviewer_user_id=current.reviewer_user_id, submitted_at=reply.submitted_at))
+                reviewer_user_id=current.reviewer_user_id, submitted_at=reply.submitted_at,
+                version=current.version))
             return current
 
         return await with_transaction(mongo, actor.tenant, apply)
@@ -205,11 +207,13 @@ async def review_reply(*, mongo: Mongo, actor: Any, notice_id: str, reply_id: st
         uow.emit(REPLY_REVIEWED, subject=notice.id, data=ReplyReviewed(
             notice_id=notice.id, number=notice.number, reply_id=reply.reply_id, round=reply.round,
             passed=reply.review.passed, comment=reply.review.comment, reviewed_by=reply.review.reviewed_by,
-            replier_user_ids=notice.replier_user_ids, reviewed_at=reply.review.reviewed_at))
+            replier_user_ids=notice.replier_user_ids, reviewed_at=reply.review.reviewed_at,
+            version=notice.version))
         if notice.status == NoticeStatus.CLOSED:
             assert notice.closed_at is not None
             uow.emit(NOTICE_CLOSED, subject=notice.id, data=NoticeClosed(
-                notice_id=notice.id, number=notice.number, closed_at=notice.closed_at, rounds=len(notice.replies)))
+                notice_id=notice.id, number=notice.number, closed_at=notice.closed_at, rounds=len(notice.replies),
+                version=notice.version))
         return notice
 
     return await with_transaction(mongo, actor.tenant, apply)

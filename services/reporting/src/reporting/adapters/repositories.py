@@ -23,7 +23,8 @@ TODOS = "todos"
 PLANS = "plans"
 """Plan read model: ``confirmed`` (PlanConfirmed) and ``submitted`` (PlanSubmitted) payloads."""
 NOTICES = "notices"
-"""Notice read model: ``issued`` (NoticeIssued) and ``closed`` (NoticeClosed) payloads."""
+"""Notice read model: ``issued`` (NoticeIssued) and ``closed`` (NoticeClosed) payloads;
+``versions``: the notice versions whose events were applied (HB-09 ``min_version``)."""
 REPLIES = "replies"
 """Reply rounds: ``submitted`` (ReplySubmitted) and ``reviewed`` (ReplyReviewed) payloads."""
 ORGANIZATIONS = "organizations"
@@ -37,9 +38,11 @@ SHARE_LINKS = "share_links"
 
 async def upsert(repo: TenantRepository, id: str, *, set: Mapping[str, Any] | None = None,
                  set_on_insert: Mapping[str, Any] | None = None,
-                 inc: Mapping[str, Any] | None = None) -> None:
+                 inc: Mapping[str, Any] | None = None, add_to_set: Mapping[str, Any] | None = None) -> None:
     """Create or update the document ``id`` of the repository's tenant, in its session."""
     update: dict[str, Any] = {}
+    if add_to_set:
+        update["$addToSet"] = dict(add_to_set)
     if set:
         update["$set"] = dict(set)
     if set_on_insert:

@@ -1,7 +1,8 @@
 """The content of the PDF documents (HB-09), independent of how they are drawn.
 
 ``notice_document`` lays out a 告知书 with the inspection results (检查结果) of its
-project, the responsible supervisor's signature and seal, the issue date, and the
+project, the inspection date (检查日期: the day(s) its results were recorded, China
+time), the responsible supervisor's signature and seal, the issue date, and the
 rectification reply rounds (整改回复) with their review (审核) outcomes.
 ``plan_document`` lays out a plan's results, project by project, limited to the
 projects the reader may see. Images are ``MediaRef`` claim checks the renderer is
@@ -10,7 +11,9 @@ given the bytes of.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 from anjian_shared.events.common import MediaRef
@@ -23,7 +26,7 @@ from anjian_shared.events.notices_v1 import (
 )
 
 from .access import PlanView
-from .formatting import cn_date, cn_datetime
+from .formatting import cn_date, cn_datetime, to_china
 
 DEFAULT_NOTICE_TITLE = "安全隐患整改告知书"
 PLAN_TITLE = "日常抽查检查结果"
@@ -146,6 +149,18 @@ def _results(results: list[ResultSnapshot]) -> list[ResultBlock]:
     ]
 
 
+def inspection_days(results: list[ResultSnapshot], *, fallback: datetime) -> str:
+    """HB-09 检查日期: the day(s) the results were recorded (``recorded_at``, China time) —
+    one day (``2026年12月2日``) or the first and last (``2026年11月30日至2026年12月2日``) —
+    never the planned date. Without any result: the day of ``fallback`` (the submission)."""
+    days = sorted({to_china(r.recorded_at).date() for r in results})
+    if not days:
+        return cn_date(fallback)
+    if len(days) == 1:
+        return cn_date(days[0])
+    return f"{cn_date(days[0])}至{cn_date(days[-1])}"
+
+
 def _team(plan: PlanSubmitted) -> str:
     names = dict.fromkeys([plan.responsible_supervisor.name, *(s.name for s in plan.supervisors)])
     return "、".join(n for n in names if n)
@@ -180,6 +195,29 @@ def _replies(records: list[ReplyRecord]) -> list[ReplyBlock]:
     return blocks
 
 
+def reached_version(versions: Iterable[int]) -> int:
+    """HB-09: the notice version reporting's read model has fully reached: the highest N such
+    that the events of every version 1..N were applied (events may arrive in any order: a
+    review (3) that overtook its reply (2) does not count until the reply is there). 0: none."""
+    have = set(versions)
+    n = 0
+    while n + 1 in have:
+        n += 1
+    return n
+
+
+def closing_of(records: list[ReplyRecord], closed: NoticeClosed | None) -> NoticeClosed | None:
+    """HB-08/09: the notice's closing: ``notices.notice.closed.v1`` once arrived, else what the
+    accepted final review already says (it closes the notice in the same change, same version)."""
+    if closed is not None or not records:
+        return closed
+    last = max(records, key=lambda r: r.round)
+    if last.reviewed is not None and last.reviewed.passed:
+        return NoticeClosed(notice_id=last.reviewed.notice_id, number=last.reviewed.number,
+                            closed_at=last.reviewed.reviewed_at, rounds=last.round, version=last.reviewed.version)
+    return None
+
+
 def _notice_status(replies: list[ReplyBlock], closed: NoticeClosed | None) -> str:
     if closed is not None:
         return f"整改回复第{closed.rounds}次审核通过，整改流程已于{cn_date(closed.closed_at)}结束。"
@@ -200,6 +238,7 @@ def notice_document(notice: NoticeIssued, plan: PlanSubmitted, *, replies: list[
     contractor = org_names.get(notice.addressee_org_id, "")
     deadline = cn_date(notice.rectification_date)
     reply_blocks = _replies(replies)
+    closed = closing_of(replies, closed)
     fields = [
         ("工程名称", notice.project_name),
         ("工程地址", project.address if project else ""),
@@ -207,7 +246,8 @@ def notice_document(notice: NoticeIssued, plan: PlanSubmitted, *, replies: list[
         ("施工阶段", notice.construction_stage),
         ("处置情况", notice.disposition),
         ("整改期限", deadline),
-        ("检查日期", cn_date(plan.planned_date)),
+        ("检查日期", inspection_days([r for r in plan.results if r.project_id == notice.project_id],
+                                     fallback=plan.submitted_at)),
         ("检查人员", _team(plan)),
     ]
     results = [r for r in plan.results if r.project_id == notice.project_id]
@@ -248,6 +288,7 @@ def plan_document(plan: PlanSubmitted, *, view: PlanView, org_names: dict[str, s
     fields = [
         ("计划名称", plan.title),
         ("计划检查日期", cn_date(plan.planned_date)),
+        ("检查日期", inspection_days(list(plan.results), fallback=plan.submitted_at)),
         ("监督机构", org_names.get(plan.station_org_id, "")),
         ("责任监督员", plan.responsible_supervisor.name),
         ("检查人员", _team(plan)),

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from anjian_shared.events.inspections_v1 import (
+    PlanChanged,
     PlanConfirmed,
+    PlanWithdrawn,
     RecordReleased,
     RecordReviewed,
     RecordSubmitted,
@@ -35,6 +37,16 @@ class NotificationKind(StrEnum):
 
     PLAN_CONFIRMED = "plan_confirmed"
     """HB-03: a plan you are in was confirmed by another supervisor; you may now inspect."""
+    PLAN_JOINED = "plan_joined"
+    """HB-03: you were added to the team of a confirmed plan; you may now inspect."""
+    PLAN_RESCHEDULED = "plan_rescheduled"
+    """HB-03: a confirmed plan you are in changed its date (or projects)."""
+    PLAN_LEFT = "plan_left"
+    """HB-03: you were removed from a confirmed plan; its earlier notifications are withdrawn
+    (``plan_id`` is null: you no longer see the plan)."""
+    PLAN_WITHDRAWN = "plan_withdrawn"
+    """HB-03: a confirmed plan you were in was withdrawn to draft; its notifications are
+    withdrawn (``plan_id`` null)."""
     NOTICE_TO_REPLY = "notice_to_reply"
     """HB-08: a notice (告知书) was issued to your project department; a rectification reply is due."""
     REPLY_TO_REVIEW = "reply_to_review"
@@ -101,6 +113,47 @@ def plan_confirmed(event: PlanConfirmed) -> list[NotificationDraft]:
                          exclude={event.confirmed_by})
     return [NotificationDraft(user_id=u, kind=NotificationKind.PLAN_CONFIRMED, title="抽查计划已确认", body=body,
                               plan_id=event.plan_id) for u in recipients]
+
+
+def plan_changed(event: PlanChanged) -> list[NotificationDraft]:
+    """HB-03: a confirmed plan changed → each member who joined (``plan_joined``), each member who
+    left (``plan_left``, without a link: they no longer see the plan) and — when the date or the
+    projects changed — each remaining member (``plan_rescheduled``, old and new date); never the
+    one who changed it. The caller withdraws the plan's earlier notifications of the members who
+    left (``withdrawn_for``)."""
+    projects = "、".join(event.project_names) or "（无）"
+    when = cn_date(event.planned_date)
+    out = [NotificationDraft(user_id=u, kind=NotificationKind.PLAN_JOINED, title="您已加入抽查计划",
+                             body=f"您已加入抽查计划《{event.title}》，计划检查日期{when}，检查工程：{projects}。",
+                             plan_id=event.plan_id)
+           for u in _unique(event.added_user_ids, exclude={event.changed_by})]
+    out += [NotificationDraft(user_id=u, kind=NotificationKind.PLAN_LEFT, title="您已不再参加抽查计划",
+                              body=f"抽查计划《{event.title}》的检查人员已调整，您已不再参加该计划。")
+            for u in _unique(event.removed_user_ids, exclude={event.changed_by})]
+    moved = (event.planned_date != event.previous_planned_date
+             or set(event.project_ids) != set(event.previous_project_ids or event.project_ids))
+    if moved:
+        body = (f"抽查计划《{event.title}》已变更：计划检查日期由{cn_date(event.previous_planned_date)}改为{when}，"
+                f"检查工程：{projects}。")
+        team = [event.responsible_supervisor.user_id, *(p.user_id for p in event.supervisors)]
+        out += [NotificationDraft(user_id=u, kind=NotificationKind.PLAN_RESCHEDULED, title="抽查计划已变更",
+                                  body=body, plan_id=event.plan_id)
+                for u in _unique(team, exclude={event.changed_by, *event.added_user_ids})]
+    return out
+
+
+def withdrawn_for(event: PlanChanged) -> list[str]:
+    """HB-03: whose earlier notifications of the plan are withdrawn after a change: the members
+    who left (their notification names a plan they can no longer open)."""
+    return _unique(event.removed_user_ids)
+
+
+def plan_withdrawn(event: PlanWithdrawn) -> list[NotificationDraft]:
+    """HB-03 撤回: every member but the one who withdrew it is told (no link: nobody but the
+    creator sees a draft); the plan's earlier notifications are withdrawn by the caller."""
+    body = f"抽查计划《{event.title}》已被撤回修改，暂不需要检查；重新确认后将另行通知。"
+    return [NotificationDraft(user_id=u, kind=NotificationKind.PLAN_WITHDRAWN, title="抽查计划已撤回", body=body)
+            for u in _unique(event.supervisor_user_ids, exclude={event.withdrawn_by})]
 
 
 def notice_issued(event: NoticeIssued) -> list[NotificationDraft]:

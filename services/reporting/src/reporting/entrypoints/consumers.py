@@ -30,6 +30,18 @@ async def on_plan_confirmed(uow: UnitOfWork, event: CloudEvent, payload: Any) ->
     await rm.record_plan_confirmed(uow, event_id=event.id, payload=payload)
 
 
+@read_models.on("inspections.plan.changed.v1")
+async def on_plan_changed(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """HB-03: tell who joined, who left (their notifications of the plan withdrawn) and the new date."""
+    await rm.record_plan_changed(uow, event_id=event.id, payload=payload)
+
+
+@read_models.on("inspections.plan.withdrawn.v1")
+async def on_plan_withdrawn(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """HB-03 撤回: withdraw the plan's notifications; tell the team."""
+    await rm.record_plan_withdrawn(uow, event_id=event.id, payload=payload)
+
+
 @read_models.on("inspections.plan.submitted.v1")
 async def on_plan_submitted(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
     """HB-06/HB-09: store the plan's results, signature, seal, disposition and notice data."""

@@ -10,7 +10,7 @@ buckets, the platform's credentials); drawing runs in a worker thread.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import structlog
@@ -25,13 +25,20 @@ from anjian_shared.events.notices_v1 import (
     ReplySubmitted,
 )
 from anjian_shared.mongo import Mongo
-from anjian_shared.problems import Conflict, Forbidden, NotFound
+from anjian_shared.problems import Conflict, Forbidden, NotFound, NotYetAvailable
 from anjian_shared.storage import Storage
 
 from ..adapters.pdf import PdfRenderer
 from ..adapters.repositories import NOTICES, ORGANIZATIONS, PLANS, REPLIES
 from ..domain.access import PlanView, may_read_notice, plan_view
-from ..domain.documents import Document, ReplyRecord, media_key, notice_document, plan_document
+from ..domain.documents import (
+    Document,
+    ReplyRecord,
+    media_key,
+    notice_document,
+    plan_document,
+    reached_version,
+)
 
 log = structlog.get_logger("reporting.documents")
 
@@ -46,6 +53,9 @@ class NoticeBundle:
     plan: PlanSubmitted | None
     replies: list[ReplyRecord]
     closed: NoticeClosed | None
+    version: int | None = None
+    """The notice version the read model fully reached (HB-09); None for a notice whose events
+    carry no version (published before versions existed)."""
 
 
 @dataclass(frozen=True)
@@ -53,16 +63,32 @@ class RenderedDocument:
     pdf: bytes
     filename: str
     ascii_filename: str
+    version: int | None = None
+    """HB-09: the version of the notice this PDF shows (the ``Anjian-Notice-Version`` header)."""
 
 
-async def load_notice(*, mongo: Mongo, tenant: str, notice_id: str) -> NoticeBundle:
-    """The notice's read model. 404 unknown; 409 when only later events of it have arrived."""
+NOT_ARRIVED_RETRY_SECONDS = 1
+
+
+async def load_notice(*, mongo: Mongo, tenant: str, notice_id: str, min_version: int | None = None) -> NoticeBundle:
+    """The notice's read model. 404 unknown; 409 ``not-yet-available`` (Retry-After) when only
+    later events of it have arrived, or — HB-09 ``min_version`` — while the read model has not
+    reached the version the client last wrote (``domain.documents.reached_version``); with
+    ``min_version`` an unknown notice is 409 too (the client knows it exists: its events are
+    on their way). A notice whose events carry no version (older) is never held back."""
     doc = await mongo.repo(NOTICES, tenant).get(notice_id)
     if doc is None:
+        if min_version:
+            raise NotYetAvailable(f"version {min_version} of the notice has not reached reporting yet; try again "
+                                  "shortly", field="min_version", retry_after=NOT_ARRIVED_RETRY_SECONDS)
         raise NotFound("notice not found", field="notice_id")
     if not doc.get("issued"):
         raise Conflict("the notice is not yet available here; try again shortly", slug=NOT_YET,
                        headers={"Retry-After": "2"})
+    version = reached_version(doc.get("versions") or []) if doc.get("versions") else None
+    if min_version and version is not None and version < min_version:
+        raise NotYetAvailable(f"reporting shows version {version} of the notice; version {min_version} is on its "
+                              "way — try again shortly", field="min_version", retry_after=NOT_ARRIVED_RETRY_SECONDS)
     notice = NoticeIssued.model_validate(doc["issued"])
     plan_doc = await mongo.repo(PLANS, tenant).get(notice.plan_id)
     plan = PlanSubmitted.model_validate(plan_doc["submitted"]) if plan_doc and plan_doc.get("submitted") else None
@@ -74,12 +100,14 @@ async def load_notice(*, mongo: Mongo, tenant: str, notice_id: str) -> NoticeBun
             reviewed=ReplyReviewed.model_validate(r["reviewed"]) if r.get("reviewed") else None,
         ))
     closed = NoticeClosed.model_validate(doc["closed"]) if doc.get("closed") else None
-    return NoticeBundle(notice=notice, plan=plan, replies=replies, closed=closed)
+    return NoticeBundle(notice=notice, plan=plan, replies=replies, closed=closed, version=version)
 
 
-async def authorize_notice(*, mongo: Mongo, principal: Principal, notice_id: str) -> NoticeBundle:
-    """HB-09: the notice if ``principal`` may read it (see ``domain.access``); 404/403/409 otherwise."""
-    bundle = await load_notice(mongo=mongo, tenant=principal.tenant, notice_id=notice_id)
+async def authorize_notice(*, mongo: Mongo, principal: Principal, notice_id: str,
+                           min_version: int | None = None) -> NoticeBundle:
+    """HB-09: the notice if ``principal`` may read it (see ``domain.access``); 404/403/409
+    otherwise (409 ``not-yet-available`` also below ``min_version``, see ``load_notice``)."""
+    bundle = await load_notice(mongo=mongo, tenant=principal.tenant, notice_id=notice_id, min_version=min_version)
     allowed = may_read_notice(principal, bundle.notice, bundle.plan)
     if allowed is None:
         raise Conflict("the notice's inspection results are not yet available; try again shortly", slug=NOT_YET,
@@ -145,8 +173,9 @@ async def render_notice(*, mongo: Mongo, storage: Storage, renderer: PdfRenderer
     n = bundle.notice
     orgs = await _org_names(mongo, tenant, [n.station_org_id, n.addressee_org_id])
     doc = notice_document(n, bundle.plan, replies=bundle.replies, closed=bundle.closed, org_names=orgs)
-    return await _render(doc, storage=storage, renderer=renderer, concurrency=concurrency,
-                         ascii_filename=f"notice-{n.notice_id}.pdf")
+    rendered = await _render(doc, storage=storage, renderer=renderer, concurrency=concurrency,
+                             ascii_filename=f"notice-{n.notice_id}.pdf")
+    return replace(rendered, version=bundle.version)
 
 
 async def render_plan(*, mongo: Mongo, storage: Storage, renderer: PdfRenderer, tenant: str, plan: PlanSubmitted,

@@ -19,8 +19,9 @@ from ..adapters.repositories import NOTIFICATIONS, TODOS
 
 async def list_notifications(*, mongo: Mongo, principal: Principal, unread: bool | None, limit: int,
                              cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """The caller's notifications, newest first; ``unread`` True/False filters, None lists all."""
-    flt: dict[str, Any] = {"user_id": principal.user_id}
+    """The caller's notifications, newest first; ``unread`` True/False filters, None lists all.
+    Withdrawn ones (HB-03: of a plan the caller left, or that was withdrawn) are not listed."""
+    flt: dict[str, Any] = {"user_id": principal.user_id, "withdrawn_at": None}
     if unread is True:
         flt["read_at"] = None
     elif unread is False:
@@ -30,7 +31,8 @@ async def list_notifications(*, mongo: Mongo, principal: Principal, unread: bool
 
 async def count_unread(*, mongo: Mongo, principal: Principal) -> int:
     """How many of the caller's notifications are unread."""
-    return await mongo.repo(NOTIFICATIONS, principal.tenant).count({"user_id": principal.user_id, "read_at": None})
+    return await mongo.repo(NOTIFICATIONS, principal.tenant).count({"user_id": principal.user_id, "read_at": None,
+                                                                     "withdrawn_at": None})
 
 
 async def mark_read(*, mongo: Mongo, principal: Principal, notification_id: str) -> dict[str, Any]:

@@ -12,8 +12,10 @@ import uuid
 from typing import Any
 
 from anjian_shared.events.inspections_v1 import (
+    PlanChanged,
     PlanConfirmed,
     PlanSubmitted,
+    PlanWithdrawn,
     RecordReleased,
     RecordReviewed,
     RecordSubmitted,
@@ -64,17 +66,60 @@ async def _notify(uow: UnitOfWork, *, event_id: str, drafts: list[NotificationDr
             "_id": new_id(), "user_id": d.user_id, "kind": d.kind.value, "title": d.title, "body": d.body,
             "plan_id": d.plan_id, "notice_id": d.notice_id, "reply_id": d.reply_id, "round": d.round,
             "passed": d.passed, "record_id": d.record_id, "document_id": d.document_id,
-            "event_id": event_id, "created_at": now, "read_at": None,
+            "event_id": event_id, "created_at": now, "read_at": None, "withdrawn_at": None,
         })
     return len(drafts)
 
 
 async def record_plan_confirmed(uow: UnitOfWork, *, event_id: str, payload: PlanConfirmed) -> int:
-    """HB-03: remember the confirmed plan and notify its other supervisors; returns notifications made."""
+    """HB-03: remember the confirmed plan and notify its other supervisors; returns notifications made.
+    When a LATER change of the plan was handled first (events may overtake each other), only
+    the members of the team after that change are told, of its date."""
     now = utcnow()
-    await upsert(uow.repo(PLANS), payload.plan_id, set={"confirmed": _json(payload), "updated_at": now},
+    plans = uow.repo(PLANS)
+    known = await plans.get(payload.plan_id) or {}
+    await upsert(plans, payload.plan_id, set={"confirmed": _json(payload), "updated_at": now},
                  set_on_insert={"created_at": now})
-    return await _notify(uow, event_id=event_id, drafts=rules.plan_confirmed(payload))
+    drafts = rules.plan_confirmed(payload)
+    change = PlanChanged.model_validate(known["changed"]) if known.get("changed") else None
+    if change is not None and payload.confirmed_at is not None and change.changed_at > payload.confirmed_at:
+        team = {change.responsible_supervisor.user_id, *(p.user_id for p in change.supervisors)}
+        drafts = [d for d in drafts if d.user_id in team and d.user_id not in change.added_user_ids]
+    return await _notify(uow, event_id=event_id, drafts=drafts)
+
+
+async def _withdraw_plan_notifications(uow: UnitOfWork, plan_id: str, user_ids: list[str]) -> None:
+    """HB-03: the plan's notifications of ``user_ids`` are withdrawn (no longer listed nor counted)."""
+    if not user_ids:
+        return
+    repo = uow.repo(NOTIFICATIONS)
+    now = utcnow()
+    await repo.collection.update_many(
+        {"tenant_id": uow.tenant_id, "plan_id": plan_id, "user_id": {"$in": user_ids}, "withdrawn_at": None},
+        {"$set": {"withdrawn_at": now}}, session=repo.session)
+
+
+async def record_plan_changed(uow: UnitOfWork, *, event_id: str, payload: PlanChanged) -> int:
+    """HB-03: a confirmed plan changed: withdraw the notifications of the members who left, tell
+    who joined, who left and (new date) who stayed; returns notifications made. An older change
+    handled after a newer one only withdraws (the newer one already told the team)."""
+    now = utcnow()
+    plans = uow.repo(PLANS)
+    known = await plans.get(payload.plan_id) or {}
+    newest = known.get("changed")
+    if newest and PlanChanged.model_validate(newest).changed_at >= payload.changed_at:
+        await _withdraw_plan_notifications(uow, payload.plan_id, rules.withdrawn_for(payload))
+        return 0
+    await upsert(plans, payload.plan_id, set={"changed": _json(payload), "updated_at": now},
+                 set_on_insert={"created_at": now})
+    await _withdraw_plan_notifications(uow, payload.plan_id, rules.withdrawn_for(payload))
+    return await _notify(uow, event_id=event_id, drafts=rules.plan_changed(payload))
+
+
+async def record_plan_withdrawn(uow: UnitOfWork, *, event_id: str, payload: PlanWithdrawn) -> int:
+    """HB-03 撤回: every notification of the plan is withdrawn; the team is told."""
+    await _withdraw_plan_notifications(uow, payload.plan_id, list(payload.supervisor_user_ids))
+    return await _notify(uow, event_id=event_id, drafts=rules.plan_withdrawn(payload))
 
 
 async def record_plan_submitted(uow: UnitOfWork, *, payload: PlanSubmitted) -> None:
@@ -84,17 +129,22 @@ async def record_plan_submitted(uow: UnitOfWork, *, payload: PlanSubmitted) -> N
                  set_on_insert={"created_at": now})
 
 
-async def _touch_notice(uow: UnitOfWork, notice_id: str, number: str, fields: dict[str, Any] | None = None) -> None:
+async def _touch_notice(uow: UnitOfWork, notice_id: str, number: str, fields: dict[str, Any] | None = None,
+                        *, source_version: int | None = None) -> None:
     """Upsert the notice document; the version bump makes concurrent handlers of one notice conflict
-    (and retry) instead of computing to-dos from stale snapshots."""
+    (and retry) instead of computing to-dos from stale snapshots. ``source_version`` (the
+    notice's own version the event left behind, HB-09) joins ``versions``: the PDF knows how
+    far the read model got (``domain.documents.reached_version``), whatever the arrival order."""
     now = utcnow()
     await upsert(uow.repo(NOTICES), notice_id, set={"number": number, "updated_at": now, **(fields or {})},
-                 set_on_insert={"created_at": now}, inc={"version": 1})
+                 set_on_insert={"created_at": now}, inc={"version": 1},
+                 add_to_set={"versions": source_version} if source_version is not None else None)
 
 
 async def record_notice_issued(uow: UnitOfWork, *, event_id: str, payload: NoticeIssued) -> int:
     """HB-08: store the notice, tell its repliers a reply is due; returns notifications made."""
-    await _touch_notice(uow, payload.notice_id, payload.number, {"issued": _json(payload), "plan_id": payload.plan_id})
+    await _touch_notice(uow, payload.notice_id, payload.number, {"issued": _json(payload), "plan_id": payload.plan_id},
+                        source_version=payload.version)
     made = await _notify(uow, event_id=event_id, drafts=rules.notice_issued(payload))
     await sync_todos(uow, notice_id=payload.notice_id)
     return made
@@ -107,7 +157,7 @@ async def record_reply_submitted(uow: UnitOfWork, *, event_id: str, payload: Rep
                  set={"notice_id": payload.notice_id, "round": payload.round, "submitted": _json(payload),
                       "updated_at": now},
                  set_on_insert={"created_at": now})
-    await _touch_notice(uow, payload.notice_id, payload.number)
+    await _touch_notice(uow, payload.notice_id, payload.number, source_version=payload.version)
     made = await _notify(uow, event_id=event_id, drafts=rules.reply_submitted(payload))
     await sync_todos(uow, notice_id=payload.notice_id)
     return made
@@ -120,7 +170,7 @@ async def record_reply_reviewed(uow: UnitOfWork, *, event_id: str, payload: Repl
                  set={"notice_id": payload.notice_id, "round": payload.round, "reviewed": _json(payload),
                       "updated_at": now},
                  set_on_insert={"created_at": now})
-    await _touch_notice(uow, payload.notice_id, payload.number)
+    await _touch_notice(uow, payload.notice_id, payload.number, source_version=payload.version)
     made = await _notify(uow, event_id=event_id, drafts=rules.reply_reviewed(payload))
     await sync_todos(uow, notice_id=payload.notice_id)
     return made
@@ -128,7 +178,8 @@ async def record_reply_reviewed(uow: UnitOfWork, *, event_id: str, payload: Repl
 
 async def record_notice_closed(uow: UnitOfWork, *, payload: NoticeClosed) -> None:
     """HB-08: mark the notice closed; its to-dos are done."""
-    await _touch_notice(uow, payload.notice_id, payload.number, {"closed": _json(payload)})
+    await _touch_notice(uow, payload.notice_id, payload.number, {"closed": _json(payload)},
+                        source_version=payload.version)
     await sync_todos(uow, notice_id=payload.notice_id)
 
 

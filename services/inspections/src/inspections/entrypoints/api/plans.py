@@ -128,9 +128,11 @@ async def submit_plan(plan_id: PlanId, body: PlanSubmit, principal: CurrentPrinc
     the notice data (告知书 title, construction stage, rectification date) and the uploaded
     signature (+ seal when ``seal_required``). Emits ``inspections.plan.submitted.v1``; the plan
     is frozen afterwards (every change answers 409). 403 not the responsible supervisor; 409
-    draft or already submitted; 422 ``disposition``, ``notice.*``, ``signature``, ``seal``."""
+    draft or already submitted; 422 ``disposition``, ``notice.*``, ``signature``, ``seal``;
+    422 ``notice.rectification_date`` (``deadline-past``) for a 限期整改/停工整改 deadline before
+    today (China time) unless ``backdated: true``."""
     doc = await submission_cases.submit_plan(
         mongo=mongo, principal=principal, plan_id=plan_id, disposition=body.disposition,
         title=body.notice.title, construction_stage=body.notice.construction_stage,
-        deadline=body.notice.deadline, seal_required=body.seal_required)
+        deadline=body.notice.deadline, seal_required=body.seal_required, backdated=body.backdated)
     return await plan_read(storage, doc)

@@ -81,7 +81,8 @@ class NoticeInput(BaseModel):
 
     title: ShortStr
     construction_stage: ShortStr = Field(description="施工阶段, e.g. 主体结构施工")
-    deadline: date | None = Field(default=None, description="整改期限; not before the planned date for 限期/停工整改")
+    deadline: date | None = Field(default=None, description="整改期限; for 限期/停工整改 not before the planned date "
+                                                            "and not before today (China time) unless backdated")
     rectification_date: date | None = Field(default=None, deprecated="send deadline instead",
                                             description="deprecated: the old name of deadline")
 
@@ -109,6 +110,9 @@ class PlanSubmit(BaseModel):
     disposition: Disposition = Field(description="处置情况: 无隐患 | 现场整改 | 限期整改 | 停工整改")
     notice: NoticeInput
     seal_required: bool = Field(default=False, description="盖章: the seal must have been uploaded")
+    backdated: bool = Field(default=False, description="补录: an inspection recorded after the fact — a 限期整改/"
+                                                       "停工整改 deadline before today (China time) is accepted; "
+                                                       "without it such a deadline is refused (422 deadline-past)")
 
 
 class SubmissionRead(BaseModel):
@@ -116,6 +120,7 @@ class SubmissionRead(BaseModel):
     notice: NoticeInput
     seal_required: bool
     submitted_by: str
+    backdated: bool = False
 
 
 class PlanRead(BaseModel):

@@ -32,7 +32,9 @@ TypeIn = Annotated[DocumentType, BeforeValidator(document_type_code)]
 
 class DocumentCreate(BaseModel):
     """HN-07 新建通知 (JSON). ``document_type`` also accepts the manual's Chinese name
-    (``整改通知`` …), as inspections' ``notice_draft`` carries it."""
+    (``整改通知`` …). A record's ``notice_draft`` (inspections, HN-04 同时下发整改通知) is a
+    valid body as returned once ``deadline`` is added: its display fields ``project_name``
+    and ``repliers`` are accepted and ignored. Any other unknown field is refused (422)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "document_type": "rectification", "project_id": "6f1c0e0a9b2d4c7e8f10a1b2c3d4e5f6",
@@ -61,6 +63,11 @@ class DocumentCreate(BaseModel):
                                                                           "ALL must approve before it is issued")
     issue_recipient_ids: IdList = Field(default_factory=list, description="下达接收人: people of the project's "
                                                                          "parties or the station")
+    project_name: str | None = Field(default=None, exclude=True, max_length=200,
+                                     description="ignored: display field of a record's notice_draft")
+    repliers: list[dict[str, Any]] | None = Field(default=None, exclude=True, max_length=rules.MAX_PEOPLE,
+                                                  description="ignored: display field of a record's notice_draft "
+                                                              "(the names of replier_user_ids)")
 
 
 class DocumentReviewCreate(BaseModel):

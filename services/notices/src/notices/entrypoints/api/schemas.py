@@ -90,6 +90,8 @@ class NoticeSummary(BaseModel):
     rounds: int = Field(description="reply rounds so far")
     issued_at: datetime
     closed_at: datetime | None = None
+    version: int = Field(description="the notice's version (1 issued, +1 per reply and per review): pass it as "
+                                     "min_version to reporting's PDF to get a document at least this new (HB-09)")
 
 
 class NoticeRead(NoticeSummary):
@@ -145,7 +147,8 @@ def to_summary(notice: Notice) -> NoticeSummary:
         addressee_org_id=notice.addressee_org_id, disposition=notice.disposition, title=notice.title,
         deadline=notice.deadline, rectification_date=notice.rectification_date, status=notice.status,
         status_label=notice.status.label,
-        rounds=len(notice.replies), issued_at=notice.issued_at, closed_at=notice.closed_at)
+        rounds=len(notice.replies), issued_at=notice.issued_at, closed_at=notice.closed_at,
+        version=notice.version)
 
 
 async def to_read(notice: Notice, storage: Storage, *, presign_minutes: int = 15) -> NoticeRead:

@@ -103,7 +103,10 @@ async def submit_document(*, mongo: Mongo, settings: Settings, principal: Princi
     """HN-07 新建通知: a station's supervisor or leader submits an enforcement document.
 
     ``project_id`` a project of the caller's station (422 ``project_id``); ``record_id`` one
-    supervision record of that project, not rejected (422 ``record_id``);
+    supervision record of that project that the caller may read (404 as ``GET /records/{id}``
+    otherwise) and that the station released (422 ``record-rejected``; 409
+    ``record-not-released`` + Retry-After while pending review); a project, record or person
+    notices has not received yet answers 409 ``not-yet-available`` + Retry-After, never 422;
     ``addressed_org_ids`` 1..50 of the project's companies; ``replier_user_ids`` 1..50
     people of the project's parties; ``report_recipient_ids`` leaders/supervisors of the
     station; ``issue_recipient_ids`` people of the parties or the station (each 422 naming
@@ -117,10 +120,12 @@ async def submit_document(*, mongo: Mongo, settings: Settings, principal: Princi
     tenant = principal.tenant
     now = utcnow()
     project = await mongo.repo(PROJECTS, tenant).get(project_id)
-    if project is None or project.get("station_org_id") != principal.org_id:
+    if project is None:
+        raise rules.not_arrived("the project", "project_id")
+    if project.get("station_org_id") != principal.org_id:
         raise Unprocessable("not a project of your station", field="project_id", slug="project-not-of-station")
     record = await mongo.repo(RECORDS, tenant).get(record_id)
-    rules.check_record(record, project_id=project_id)
+    rules.check_record(record, project_id=project_id, principal=principal)
     assert record is not None
     addressed = rules.validate_addressed_orgs(addressed_org_ids, project)
     users = await by_ids(mongo.repo(USERS, tenant), [*replier_user_ids, *report_recipient_ids,

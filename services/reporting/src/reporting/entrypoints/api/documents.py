@@ -17,20 +17,32 @@ router = APIRouter(tags=["documents"])
 NoticeId = Annotated[str, Path(max_length=64)]
 PlanId = Annotated[str, Path(max_length=64)]
 Download = Annotated[bool, Query(description="true: Content-Disposition attachment instead of inline")]
+MinVersion = Annotated[int | None, Query(ge=1, le=1_000_000, description=(
+    "the notice's version from your last write (notices answers carry `version`): the PDF is rendered "
+    "from state at least this new, else 409 not-yet-available with Retry-After"))]
 
 
 @router.get("/notices/{notice_id}/document.pdf", response_class=Response, responses=PDF_RESPONSE,
             summary="The notice (告知书) as PDF")
 async def notice_pdf(notice_id: NoticeId, principal: CurrentPrincipal, mongo: MongoDep, storage: StorageDep,
-                     renderer: RendererDep, settings: SettingsDep, download: Download = False) -> Response:
+                     renderer: RendererDep, settings: SettingsDep, download: Download = False,
+                     min_version: MinVersion = None) -> Response:
     """HB-09: the 告知书 with title, number, project, addressee (项目部), construction stage,
     disposition, rectification date, each result (building, hazards with 重大事故隐患 marked,
     finding, photos), the responsible supervisor's signature, the seal, the issue date and the
     reply rounds with their review outcomes. Readers: the project's station, the plan's
     supervisors, the addressee contractor and repliers, the project's owner and supervision
     companies. 404 unknown (or other tenant), 403 anybody else, 409 while the plan's results
-    have not arrived, 503 when no CJK font is installed."""
-    bundle = await svc.authorize_notice(mongo=mongo, principal=principal, notice_id=notice_id)
+    have not arrived, 503 when no CJK font is installed.
+
+    Fresh after a write (HB-09): reporting renders from its read model, which follows the
+    notice's events a moment later. Pass the ``version`` of the notice from your last write
+    (every notices answer carries it) as ``min_version``: until the read model reached it the
+    answer is 409 ``not-yet-available`` with ``Retry-After`` (seconds) — retry then. The PDF's
+    header ``Anjian-Notice-Version`` says which version it shows (absent for notices issued
+    before versions existed)."""
+    bundle = await svc.authorize_notice(mongo=mongo, principal=principal, notice_id=notice_id,
+                                        min_version=min_version)
     doc = await svc.render_notice(mongo=mongo, storage=storage, renderer=renderer, tenant=principal.tenant,
                                   bundle=bundle, concurrency=settings.pdf_media_concurrency)
     return pdf_response(doc, download=download)

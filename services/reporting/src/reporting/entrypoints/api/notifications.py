@@ -23,7 +23,10 @@ async def list_notifications(principal: CurrentPrincipal, mongo: MongoDep,
                              unread: Annotated[bool | None, Query(description="true: unread only; false: read only")]
                              = None, limit: Limit = 20, cursor: Cursor = None) -> NotificationPage:
     """HB-03/HB-08: the caller's own notifications, newest first, ``limit`` 1..100 per page
-    (``next_cursor`` for the next). Kinds: ``plan_confirmed``, ``notice_to_reply``, ``reply_to_review``,
+    (``next_cursor`` for the next). Kinds: ``plan_confirmed``, ``plan_joined``, ``plan_rescheduled``,
+    ``plan_left`` and ``plan_withdrawn`` (HB-03: a confirmed plan changed; the notifications of a
+    plan the caller left, or that was withdrawn, are withdrawn and no longer listed nor counted),
+    ``notice_to_reply``, ``reply_to_review``,
     ``reply_reviewed`` (Hubei); ``record_to_review``, ``record_reviewed``, ``record_received`` (Hainan
     supervision records, HN-05/06; ``record_id``); ``document_to_review``, ``document_to_reply``,
     ``document_received``, ``document_replied``, ``document_reply_reviewed``, ``document_escalated``

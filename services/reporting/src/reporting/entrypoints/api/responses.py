@@ -9,9 +9,15 @@ from fastapi import Response
 
 from ...service_layer.documents import RenderedDocument
 
+VERSION_HEADER = "Anjian-Notice-Version"
+"""HB-09: which version of the notice a PDF shows."""
+
 PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-          "description": "the document as PDF (A4)"},
+          "description": "the document as PDF (A4)",
+          "headers": {VERSION_HEADER: {"description": "a notice's PDF: the version of the notice it shows "
+                                                      "(compare with the notice's `version`)",
+                                       "schema": {"type": "integer"}}}},
 }
 PNG_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
@@ -28,6 +34,9 @@ def pdf_response(doc: RenderedDocument, *, download: bool, shared: bool = False)
         "Cache-Control": "private, no-store",
         "X-Content-Type-Options": "nosniff",
     }
+    if doc.version is not None:
+        headers[VERSION_HEADER] = str(doc.version)
+        headers["Access-Control-Expose-Headers"] = VERSION_HEADER
     if shared:
         headers["Referrer-Policy"] = "no-referrer"
         headers["X-Robots-Tag"] = "noindex, nofollow"

@@ -24,7 +24,8 @@ class NotificationRead(BaseModel):
         "created_at": "2026-03-05T08:00:00Z", "read_at": None}]})
 
     id: str
-    kind: Literal["plan_confirmed", "notice_to_reply", "reply_to_review", "reply_reviewed",
+    kind: Literal["plan_confirmed", "plan_joined", "plan_rescheduled", "plan_left", "plan_withdrawn",
+                  "notice_to_reply", "reply_to_review", "reply_reviewed",
                   "record_to_review", "record_reviewed", "record_received",
                   "document_to_review", "document_to_reply", "document_received", "document_replied",
                   "document_reply_reviewed", "document_escalated"]
