@@ -22,7 +22,7 @@ from .auth import TokenVerifier, http_key_source
 from .bus import Bus, Subscription
 from .health import health_router
 from .idempotency import IdempotencyMiddleware
-from .limits import BodySizeLimitMiddleware
+from .limits import BodySizeLimitMiddleware, JsonDepthLimitMiddleware
 from .logging import RequestContextMiddleware, configure_logging
 from .mongo import Mongo
 from .outbox import OutboxRelay
@@ -124,6 +124,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     install_problem_handlers(app)
     app.add_middleware(UnexpectedErrorMiddleware)  # innermost: added first
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(JsonDepthLimitMiddleware, max_depth=settings.max_json_depth)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes,
                        max_multipart_bytes=settings.max_multipart_bytes)
     app.add_middleware(RequestContextMiddleware)

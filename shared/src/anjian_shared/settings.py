@@ -92,6 +92,9 @@ class ServiceSettings(BaseSettings):
                                 description="largest JSON (or other non-multipart) request body; 413 above")
     max_multipart_bytes: int = Field(default=50 * 1024 * 1024, ge=1024,
                                      description="largest multipart/form-data request (photos); 413 above")
+    max_json_depth: int = Field(default=32, ge=4, le=256,
+                                description="deepest nesting of arrays/objects in a JSON body; 422 "
+                                            "json-too-deep above (a deep body made parsers recurse: 500)")
 
     @property
     def mongo_db(self) -> str:
