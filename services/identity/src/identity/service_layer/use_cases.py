@@ -319,7 +319,7 @@ async def _store_user_change(*, mongo: Mongo, actor: Principal, user_id: str, ch
         uow.emit("identity.user.updated.v1", subject=user_id, data=UserUpdated(
             user_id=user_id, org_id=doc["org_id"], username=doc["username"], display_name=doc["display_name"],
             roles=doc["roles"], mobile=doc.get("mobile"), enabled=doc.get("enabled", True),
-            version=doc["version"], tokens_valid_after=update.get("tokens_valid_after")))
+            version=doc["version"], tokens_valid_after=doc.get("tokens_valid_after")))
         return doc
 
     doc = await with_transaction(mongo, actor.tenant, fn)
