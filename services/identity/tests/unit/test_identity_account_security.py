@@ -246,3 +246,19 @@ async def test_disabling_or_changing_roles_bumps_tokens_valid_after_in_the_event
     renamed, disabled = mongo.events("identity.user.updated.v1")
     assert renamed["data"]["tokens_valid_after"] is None, "a new display name leaves tokens alone"
     assert disabled["data"]["tokens_valid_after"] is not None and disabled["data"]["enabled"] is False
+
+
+async def test_wrong_current_passwords_are_throttled_without_locking_the_owner_out_of_signing_in():
+    mongo, admin = await _world()
+    for _ in range(SETTINGS.signin_max_failures):
+        with pytest.raises(Unprocessable):
+            await use_cases.change_password(mongo=mongo, settings=SETTINGS, actor=admin,
+                                            current_password="a-wrong-guess", new_password="Quiet-harbour-93")
+    with pytest.raises(TooManyRequests) as e:
+        await use_cases.change_password(mongo=mongo, settings=SETTINGS, actor=admin,
+                                        current_password=SETTINGS.bootstrap_admin_password,
+                                        new_password="Quiet-harbour-93")
+    assert e.value.code == "too-many-password-attempts"
+    pair = await use_cases.sign_in(mongo=mongo, settings=SETTINGS, tenant="hubei", username="admin",
+                                   password=SETTINGS.bootstrap_admin_password, client_address="198.51.100.3")
+    assert pair["access_token"]

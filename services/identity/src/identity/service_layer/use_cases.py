@@ -58,6 +58,7 @@ async def ensure_indexes(mongo: Mongo) -> None:
     await db.signin_address_failures.create_index("expires_at", expireAfterSeconds=0)
     await db.signin_address_failures.create_index([("address", 1), ("at", 1)])
     await db.username_refusals.create_index("expires_at", expireAfterSeconds=0)
+    await db.password_change_failures.create_index("expires_at", expireAfterSeconds=0)
     await db.username_refusals.create_index([("tenant_id", 1), ("actor_id", 1)])
 
 
@@ -360,21 +361,23 @@ async def change_password(*, mongo: Mongo, settings: Settings, actor: Principal,
                           new_password: str) -> None:
     """The signed-in user changes their password (PLAT-01).
 
-    422 ``current-password-wrong`` (``current_password``) — counted as a failed sign-in of the
-    user (429 after ``signin_max_failures``, as signing in); 422 naming ``new_password`` when the
+    422 ``current-password-wrong`` (``current_password``) — 429 after ``signin_max_failures`` of
+    those within ``signin_window_seconds`` (counted apart from sign-ins: a stolen access token
+    can't guess the password faster than signing in could, nor lock its owner out of signing in);
+    422 naming ``new_password`` when the
     province's policy refuses it. Ends every access token issued before (``tokens_valid_after``)
     and revokes the refresh tokens: the user signs in again.
     """
     user = await mongo.repo("users", actor.tenant).get(actor.user_id)
     if user is None or not user.get("enabled", True):
         raise Unauthorized("account disabled or unknown")
-    failures = mongo.repo("signin_failures", actor.tenant)
+    failures = mongo.repo("password_change_failures", actor.tenant)
     now = utcnow()
     recent = await failures.count({"username": user["username"],
                                    "at": {"$gte": now - timedelta(seconds=settings.signin_window_seconds)}})
     if recent >= settings.signin_max_failures:
-        raise TooManyRequests("too many failed attempts for this user; try again later",
-                              slug="too-many-sign-ins", retry_after=settings.signin_window_seconds)
+        raise TooManyRequests("too many wrong current passwords; try again later",
+                              slug="too-many-password-attempts", retry_after=settings.signin_window_seconds)
     if not await verify_password(user["password_hash"], current_password):
         await failures.insert({"_id": new_id(), "username": user["username"], "at": now,
                                "expires_at": now + timedelta(seconds=settings.signin_window_seconds)})

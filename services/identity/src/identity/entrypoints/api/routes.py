@@ -180,7 +180,8 @@ async def update_user(user_id: str, body: UserUpdate, principal: CurrentPrincipa
              responses={429: {"description": "too many wrong current passwords"}})
 async def change_my_password(body: PasswordChange, principal: CurrentPrincipal, request: Request) -> Response:
     """The signed-in user changes their password (PLAT-01). 204; 422 ``current-password-wrong``
-    (``current_password``; counts as a failed sign-in, 429 after 5); 422 naming ``new_password``
+    (``current_password``; 429 ``too-many-password-attempts`` after 5 in 15 minutes, counted apart
+    from sign-ins); 422 naming ``new_password``
     when the province's policy refuses it. Every access token issued before stops working at once
     (401 ``token-revoked``) and the refresh tokens are revoked: sign in again."""
     await use_cases.change_password(mongo=_mongo(request), settings=request.app.state.settings, actor=principal,
