@@ -109,6 +109,9 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
             "issue_recipient_ids": [world.people["liu"].user_id]}), 201)
         check = expect(await c.post(f"/api/projects/v1/projects/{world.project_id}/attendance-checks",
                                     json={"user_ids": [world.people["liu"].user_id]}), 201)
+        link = expect(await c.post(f"/api/reporting/v1/notices/{notice_id}/share-links",
+                                   json={"expires_in_minutes": 60}), 201)
+    ids["link_id"] = link["id"]  # DELETE /api/reporting/v1/share-links/{link_id} (issue 11, HB-09)
     ids["record_id"] = record["id"]
     ids["tenant"] = "hubei"  # /api/identity/v1/tenants/{tenant}/policy: the province's own policy
     ids["check_id"] = check["id"]

@@ -62,6 +62,7 @@ def request_kwargs(method: str, path: str, played: Any) -> dict[str, Any]:
     photo = ("photo.jpg", site_photo(5), "image/jpeg")
     bodies: dict[tuple[str, str], dict[str, Any]] = {
         ("PATCH", "/api/identity/v1/users/{user_id}"): {"json": {"display_name": "改名"}},
+        ("POST", "/api/identity/v1/users/{user_id}/password"): {"json": {"new_password": "Hostile-reset-2026"}},
         # a no-op (resets a value nobody set): the attack must not change the province's policy
         ("PATCH", "/api/identity/v1/tenants/{tenant}/policy"): {"json": {"settings": {"notice_abbreviation": None}}},
         ("PUT", "/api/projects/v1/projects/{project_id}/supervisors"):

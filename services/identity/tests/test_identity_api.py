@@ -102,12 +102,14 @@ async def test_user_roles_must_fit_the_organisation(platform, world):
     assert r.status_code == 422 and r.json()["field"] == "roles"
 
 
-async def test_duplicate_username_is_409_and_nothing_written(platform, world):
+async def test_duplicate_username_is_422_unavailable_and_nothing_written(platform, world):
+    """Issue 11: a taken name answers like a reserved one (422 ``username-unavailable``), never who has it."""
     async with platform.api(await platform.admin_token()) as c:
         r = await c.post("/api/identity/v1/users", json={
             "org_id": world.station_id, "username": world.people["zhang"].username, "display_name": "另一个张伟",
             "password": PASSWORD, "roles": ["supervisor"]})
-        assert r.status_code == 409 and r.json()["field"] == "username"
+        assert r.status_code == 422 and r.json()["field"] == "username"
+        assert r.json()["type"].endswith("/username-unavailable")
         users = expect(await c.get("/api/identity/v1/users", params={"org_id": world.station_id, "limit": 100}), 200)
     assert [u["display_name"] for u in users["items"]].count("另一个张伟") == 0
 

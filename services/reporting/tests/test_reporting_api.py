@@ -15,7 +15,7 @@ import reporting_testkit as kit
 from pydantic import BaseModel
 
 from anjian_local.infra import rabbitmqctl
-from anjian_local.scenario import World, expect
+from anjian_local.scenario import PASSWORD, World, expect
 from anjian_local.testing.fixtures import Platform, eventually
 from anjian_shared.events import make_event
 from anjian_shared.events.common import MediaRef, PersonRef
@@ -442,6 +442,61 @@ async def test_share_link_validation_and_entitlement(scene: Scene) -> None:
     async with scene.platform.api() as c:
         assert (await c.post(f"{API}/notices/{notice_id}/share-links", json={})).status_code == 401
     assert await scene.db["share_links"].count_documents({"tenant_id": "hubei", "target_id": notice_id}) == before
+
+
+async def test_hb09_share_links_are_revoked_by_creator_issuer_or_leader_and_410_at_once(scene: Scene) -> None:
+    """Issue 11: revocation (DELETE /share-links/{id}), a list for who may revoke, 410 at once."""
+    _, notice_id, _ = await scene.issued_notice()
+    async with scene.platform.api(scene.token("liu")) as c:
+        first = expect(await c.post(f"{API}/notices/{notice_id}/share-links", json={"expires_in_minutes": 60}), 201)
+        second = expect(await c.post(f"{API}/notices/{notice_id}/share-links", json={"expires_in_minutes": 60}), 201)
+    async with scene.platform.api(scene.token("li")) as c:  # station staff, not the issuer nor a leader
+        r = await c.delete(f"{API}/share-links/{first['id']}")
+        assert r.status_code == 403 and r.json()["type"].endswith("/not-link-manager")
+        assert expect(await c.get(f"{API}/notices/{notice_id}/share-links"), 200)["items"] == []
+    async with scene.platform.api(scene.hainan_admin) as c:
+        assert (await c.delete(f"{API}/share-links/{first['id']}")).status_code == 404
+    async with scene.platform.api(scene.token("zhang")) as c:  # the issuer sees and revokes every link
+        listed = expect(await c.get(f"{API}/notices/{notice_id}/share-links"), 200)["items"]
+        assert {i["id"] for i in listed} == {first["id"], second["id"]} and all("token" not in i for i in listed)
+        assert (await c.delete(f"{API}/share-links/{first['id']}")).status_code == 204
+    async with scene.platform.api(scene.token("wang")) as c:  # a station leader
+        assert (await c.delete(f"{API}/share-links/{second['id']}")).status_code == 204
+    async with scene.platform.api() as anonymous:
+        for link in (first, second):
+            r = await anonymous.get(link["url"])
+            assert r.status_code == 410 and r.json()["type"].endswith("/share-link-revoked")
+    async with scene.platform.api(scene.token("liu")) as c:
+        own = expect(await c.get(f"{API}/notices/{notice_id}/share-links"), 200)["items"]
+        assert {i["status"] for i in own} == {"revoked"}
+        third = expect(await c.post(f"{API}/notices/{notice_id}/share-links", json={"expires_in_minutes": 60}), 201)
+        assert (await c.delete(f"{API}/share-links/{third['id']}")).status_code == 204  # the creator
+
+
+async def test_hb09_a_link_stops_working_when_its_creator_is_disabled(scene: Scene) -> None:
+    """Issue 11: the link is as good as its creator's access (identity disables; reporting learns it)."""
+    _, notice_id, _ = await scene.issued_notice()
+    admin = await scene.platform.admin_token()
+    username = f"sharer.{new_id()[:6]}"
+    async with scene.platform.api(admin) as c:
+        sharer = expect(await c.post("/api/identity/v1/users", json={
+            "org_id": scene.hb.contractor_id, "username": username, "display_name": "周杰", "password": PASSWORD,
+            "roles": ["company_staff"]}), 201)
+    token = await scene.platform.sign_in("hubei", username, PASSWORD)
+    async with scene.platform.api(token) as c:
+        link = expect(await c.post(f"{API}/notices/{notice_id}/share-links", json={"expires_in_minutes": 60}), 201)
+    async with scene.platform.api() as anonymous:
+        assert (await anonymous.get(link["url"])).status_code == 200
+    async with scene.platform.api(admin) as c:
+        expect(await c.patch(f"/api/identity/v1/users/{sharer['id']}", json={"enabled": False}), 200)
+
+    async def refused() -> bool:
+        async with scene.platform.api() as anonymous:
+            r = await anonymous.get(link["url"])
+        assert r.status_code == 410 and r.json()["type"].endswith("/share-link-creator-no-access"), r.text
+        return True
+
+    await eventually(refused, timeout=10)
 
 
 async def test_plan_share_link_keeps_the_creators_view(scene: Scene) -> None:

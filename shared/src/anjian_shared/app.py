@@ -18,11 +18,12 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, FastAPI
 
+from .accounts import ACCOUNTS, accounts_subscription, check_account
 from .auth import TokenVerifier, http_key_source
 from .bus import Bus, Subscription
 from .health import health_router
 from .idempotency import IdempotencyMiddleware
-from .limits import BodySizeLimitMiddleware
+from .limits import BodySizeLimitMiddleware, JsonDepthLimitMiddleware
 from .logging import RequestContextMiddleware, configure_logging
 from .mongo import Mongo
 from .outbox import OutboxRelay
@@ -51,6 +52,10 @@ class ServiceSpec:
     """Long-running tasks started after startup succeeded (sweeps, schedulers)."""
     key_source: Callable[[FastAPI], Any] | None = None
     """identity verifies with its own keys instead of fetching its JWKS over HTTP."""
+    accounts_collection: str | None = None
+    """Where the users' token state is (``enabled``, ``tokens_valid_after``): None keeps the read
+    model ``accounts`` of identity's user events (a consumer the factory adds); identity names
+    its own ``users``."""
     openapi_tags: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -113,17 +118,27 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                                 public_endpoint=settings.s3_public_endpoint)
     app.state.bus = Bus(settings.amqp_url, settings.amqp_exchange, spec.name, prefetch=settings.amqp_prefetch,
                         delivery_limit=settings.amqp_delivery_limit)
-    for sub in spec.subscriptions:
+    subscriptions = list(spec.subscriptions)
+    if spec.accounts_collection is None:
+        subscriptions.append(accounts_subscription())
+    for sub in subscriptions:
         app.state.bus.add_subscription(sub, app.state.mongo)
     app.state.relay = OutboxRelay(app.state.mongo, app.state.bus, poll_seconds=settings.outbox_poll_seconds,
                                   lease_seconds=settings.outbox_lease_seconds)
     app.state.mongo.on_commit = app.state.relay.wake
     key_source = spec.key_source(app) if spec.key_source else http_key_source(settings.identity_url)
-    app.state.verifier = TokenVerifier(key_source, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+    accounts = spec.accounts_collection or ACCOUNTS
+
+    async def account_check(principal: Any) -> None:
+        await check_account(app.state.mongo, principal, collection=accounts)
+
+    app.state.verifier = TokenVerifier(key_source, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+                                       account_check=account_check)
 
     install_problem_handlers(app)
     app.add_middleware(UnexpectedErrorMiddleware)  # innermost: added first
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(JsonDepthLimitMiddleware, max_depth=settings.max_json_depth)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes,
                        max_multipart_bytes=settings.max_multipart_bytes)
     app.add_middleware(RequestContextMiddleware)

@@ -26,6 +26,9 @@ ALGORITHMS = ["RS256"]
 
 
 KeySource = Callable[[], Awaitable[dict[str, Any]]]
+AccountCheck = Callable[[Principal], Awaitable[None]]
+"""Raises ``Unauthorized`` (``token-revoked``) for a token its account no longer honours
+(``anjian_shared.accounts.check_account``)."""
 
 
 def http_key_source(identity_url: str) -> KeySource:
@@ -43,8 +46,10 @@ def http_key_source(identity_url: str) -> KeySource:
 class TokenVerifier:
     """Verifies access tokens with a cached JWKS from ``key_source``."""
 
-    def __init__(self, key_source: KeySource, *, issuer: str, audience: str, ttl_seconds: float = 300) -> None:
+    def __init__(self, key_source: KeySource, *, issuer: str, audience: str, ttl_seconds: float = 300,
+                 account_check: AccountCheck | None = None) -> None:
         self.key_source = key_source
+        self.account_check = account_check
         self.issuer = issuer
         self.audience = audience
         self.ttl = ttl_seconds
@@ -66,7 +71,8 @@ class TokenVerifier:
             self._fetched_at = time.monotonic()
 
     async def verify(self, token: str) -> Principal:
-        """Return the principal of a valid token; raise ``Unauthorized`` otherwise."""
+        """Return the principal of a valid token; raise ``Unauthorized`` otherwise (401
+        ``token-revoked`` when ``account_check`` says the account no longer honours it)."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -96,10 +102,17 @@ class TokenVerifier:
             raise Unauthorized(f"invalid token: {exc}") from exc
         if claims.get("typ") != "access" or not claims.get("tenant") or not claims.get("org"):
             raise Unauthorized("not an access token")
-        return Principal(user_id=claims["sub"], tenant=claims["tenant"], org_id=claims["org"],
-                         roles=list(claims.get("roles", [])), name=claims.get("name", ""),
-                         org_kind=claims.get("org_kind", ""),
-                         scopes=str(claims.get("scope") or "").split())
+        iat = claims.get("iat")
+        principal = Principal(user_id=claims["sub"], tenant=claims["tenant"], org_id=claims["org"],
+                              roles=list(claims.get("roles", [])), name=claims.get("name", ""),
+                              org_kind=claims.get("org_kind", ""),
+                              scopes=str(claims.get("scope") or "").split(),
+                              issued_at=float(iat) if isinstance(iat, int | float) else None)
+        if self.account_check is not None:
+            # the account may have been disabled, or its password or roles changed, since the
+            # token was issued: 401 token-revoked at once, in every service (anjian_shared.accounts)
+            await self.account_check(principal)
+        return principal
 
 
 bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/identity/v1/sessions")

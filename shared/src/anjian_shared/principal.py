@@ -33,6 +33,9 @@ class Principal(BaseModel):
     """``authority`` | ``station`` | ``company`` | ``agency`` | ``partner`` (claim ``org_kind``)."""
     scopes: list[str] = []
     """OAuth scopes (claim ``scope``, space-separated); partner clients carry e.g. ``events:read``."""
+    issued_at: float | None = None
+    """When the token was issued (claim ``iat``, epoch seconds with milliseconds): compared with the
+    account's ``tokens_valid_after`` (``anjian_shared.accounts``)."""
 
     def has(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)

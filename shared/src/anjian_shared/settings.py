@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_S3_ACCESS_KEY = "anjian"
@@ -92,6 +92,22 @@ class ServiceSettings(BaseSettings):
                                 description="largest JSON (or other non-multipart) request body; 413 above")
     max_multipart_bytes: int = Field(default=50 * 1024 * 1024, ge=1024,
                                      description="largest multipart/form-data request (photos); 413 above")
+    trusted_proxies: str = Field(
+        default="127.0.0.1/32,::1/128",
+        description="ANJIAN_TRUSTED_PROXIES: comma-separated addresses/networks of the gateway (and "
+                    "other proxies) whose X-Forwarded-For is believed (anjian_shared.proxies); empty: "
+                    "nobody's, the peer is the client")
+    max_json_depth: int = Field(default=32, ge=4, le=256,
+                                description="deepest nesting of arrays/objects in a JSON body; 422 "
+                                            "json-too-deep above (a deep body made parsers recurse: 500)")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies_parse(cls, value: str) -> str:
+        from .proxies import parse_networks
+
+        parse_networks(value)  # a typo stops the service at start, not at the first request
+        return value
 
     @property
     def mongo_db(self) -> str:

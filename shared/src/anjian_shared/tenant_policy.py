@@ -2,8 +2,8 @@
 
 A province (tenant) has features switched on or off (Hainan's flows: positioning HN-03,
 attendance HN-11, supervision records HN-04..06, enforcement documents HN-07..09), limits
-(largest photo, video, attachment … in bytes) and a few text settings (the one-character
-abbreviation that starts notice numbers). Every name is in a registry below
+(largest photo, video, attachment … in bytes; the shortest password in characters) and a few
+text settings (the one-character abbreviation that starts notice numbers). Every name is in a registry below
 (``FEATURES``, ``LIMITS``, ``SETTINGS``) with its requirement id, unit, default and bounds.
 
 Where a value comes from, lowest to highest:
@@ -239,9 +239,21 @@ LIMITS: dict[str, LimitSpec] = {
                 ("hoist_ss_life_years", "an SS construction hoist", 5),
             )
         ),
+        LimitSpec(
+            "password_min_length",
+            "HB-01, PLAT-01",
+            "shortest password a user may set (create, change, reset); common passwords and ones "
+            "containing the user name are refused at any length",
+            "identity",
+            "ANJIAN_PASSWORD_MIN_LENGTH",
+            10,
+            8,
+            64,
+            unit="characters",
+        ),
     )
 }
-"""Every per-province limit (name → spec), in its unit (bytes unless ``unit`` says otherwise)."""
+"""Every per-province limit (name → spec), in its ``unit`` (bytes unless it says years or characters)."""
 
 SETTINGS: dict[str, SettingSpec] = {
     s.name: s

@@ -8,9 +8,14 @@ import httpx
 
 
 class RoutingTransport(httpx.AsyncBaseTransport):
-    def __init__(self, service_urls: dict[str, str]) -> None:
+    """``forwarded_for``: the client address this transport says it forwards for, in
+    ``X-Forwarded-For`` (as the gateway does; a test that sets the header itself keeps its own);
+    None sends none."""
+
+    def __init__(self, service_urls: dict[str, str], *, forwarded_for: str | None = None) -> None:
         self.service_urls = {k: httpx.URL(v) for k, v in service_urls.items()}
         self.inner = httpx.AsyncHTTPTransport()
+        self.forwarded_for = forwarded_for
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         parts = request.url.path.split("/")
@@ -18,6 +23,8 @@ class RoutingTransport(httpx.AsyncBaseTransport):
             target = self.service_urls[parts[2]]
             request.url = request.url.copy_with(scheme=target.scheme, host=target.host, port=target.port)
             request.headers["host"] = f"{target.host}:{target.port}"
+            if self.forwarded_for and "x-forwarded-for" not in request.headers:
+                request.headers["x-forwarded-for"] = self.forwarded_for
         return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:

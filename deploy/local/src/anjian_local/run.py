@@ -116,7 +116,7 @@ def main() -> None:
     env = {**os.environ, **service_env(cfg)}
     for name, port in SERVICE_PORTS.items():
         cmd = [sys.executable, "-m", "uvicorn", "--factory", f"{name}.main:create_app", "--host", "127.0.0.1",
-               "--port", str(port), "--no-access-log", "--log-level", "warning"]
+               "--port", str(port), "--no-access-log", "--log-level", "warning", "--no-proxy-headers"]
         m.add_process(name, shlex.join(cmd), env=env)
     gw = gateway_command(data_dir)
     if gw:

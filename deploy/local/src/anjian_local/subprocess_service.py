@@ -76,7 +76,8 @@ class ServiceProcess:
         if self.running:
             raise RuntimeError(f"{self.name} is already running")
         argv = [sys.executable, "-m", "uvicorn", "--factory", f"{self.service}.main:create_app",
-                "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log", "--log-level", "warning"]
+                "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log", "--log-level", "warning",
+                "--no-proxy-headers"]
         if self.workers > 1:
             argv += ["--workers", str(self.workers)]
         log = open(self.log_path, "ab")  # noqa: SIM115 - kept for the process lifetime

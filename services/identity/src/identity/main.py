@@ -42,5 +42,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[router, clients_router, policy_router, registrations_router],
         startup=[_startup],
         key_source=key_source,
+        accounts_collection="users",  # tokens_valid_after and enabled, read where they are written
     )
     return create_service_app(spec, settings)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from anjian_shared.settings import DEV_ADMIN_PASSWORD, ServiceSettings, is_placeholder
+from anjian_shared.tenant_policy import LIMITS, PolicyDefaults
 
 
 class Settings(ServiceSettings):
@@ -14,6 +17,23 @@ class Settings(ServiceSettings):
     signin_max_failures: int = 5
     """Failed sign-ins for one user name within ``signin_window_seconds`` before 429."""
     signin_window_seconds: int = 900
+    signin_max_failures_per_address: int = Field(default=20, ge=1)
+    """Failed sign-ins from one client address (any user names, any province) within
+    ``signin_address_window_seconds`` before 429: random user names from one client cost Argon2
+    time each. The address is the peer's, or the forwarded one from ``trusted_proxies``."""
+    signin_address_window_seconds: int = Field(default=600, ge=1)
+    password_min_length: int = Field(default=LIMITS["password_min_length"].default,
+                                     ge=LIMITS["password_min_length"].minimum,
+                                     le=LIMITS["password_min_length"].maximum)
+    """The default of the tenant policy's ``password_min_length`` (a province's administrator may
+    set another, within 8..64)."""
+    username_refusals_per_hour: int = Field(default=10, ge=1)
+    """``username-unavailable`` answers one user (not a province administrator) gets per hour
+    before 429: trying names one by one to learn which exist is slow."""
+
+    def policy_defaults(self, tenant: str) -> PolicyDefaults:
+        """identity's part of the tenant policy's defaults: ``password_min_length``."""
+        return PolicyDefaults(limits={"password_min_length": self.password_min_length})
 
     def production_problems(self) -> list[str]:
         """The shared checks plus identity's: the province admins' initial password."""

@@ -59,6 +59,10 @@ class UserUpdated(BaseModel):
     version: int | None = Field(default=None, ge=1, description=(
         "the aggregate's version: increases by one with every change of the aggregate; "
         "a read model keeps the highest (absent from events published before versions)"))
+    tokens_valid_after: datetime | None = Field(default=None, description=(
+        "access tokens of this user issued before this instant are refused (401 token-revoked) by "
+        "every service: set when the account is disabled, its password changed or reset, or its "
+        "roles or organisation changed; absent when no such change happened yet"))
 
 
 class ClientRegistered(BaseModel):

@@ -182,7 +182,7 @@ class RunningService:
     def __init__(self, name: str, app: FastAPI, port: int) -> None:
         self.name, self.app, self.port = name, app, port
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                                    lifespan="on"))
+                                                    lifespan="on", proxy_headers=False))
         self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self.task: asyncio.Task[None] | None = None
 
@@ -240,12 +240,19 @@ class Platform:
     def app(self, service: str) -> FastAPI:
         return self.services[service].app
 
-    def api(self, token: str | None = None, **kw: Any) -> httpx.AsyncClient:
-        """An httpx client for ``/api/<service>/v1/…`` paths (routed like the gateway)."""
+    def api(self, token: str | None = None, *, client_address: str | None = None, **kw: Any) -> httpx.AsyncClient:
+        """An httpx client for ``/api/<service>/v1/…`` paths (routed like the gateway).
+
+        Like the gateway it sends ``X-Forwarded-For``: ``client_address``, or an address of its
+        own (198.18.0.0/15) per client, so the services (trusting 127.0.0.1 as their gateway)
+        count each test client's sign-in failures apart, as they would count real clients'."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         headers.update(kw.pop("headers", {}))
+        address = client_address or (
+            f"198.{18 + secrets.randbelow(2)}.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}")
+        transport = RoutingTransport({n: s.url for n, s in self.services.items()}, forwarded_for=address)
         return httpx.AsyncClient(base_url=GATEWAY, headers=headers, timeout=30, follow_redirects=False,
-                                 transport=RoutingTransport({n: s.url for n, s in self.services.items()}), **kw)
+                                 transport=transport, **kw)
 
     async def sign_in(self, tenant: str, username: str, password: str) -> str:
         """An access token for the user; fails the test when sign-in fails."""

@@ -21,20 +21,23 @@ from anjian_shared.events.identity_v1 import OrganizationCreated, UserCreated, U
 from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
 from anjian_shared.pagination import paginate
 from anjian_shared.problems import (
-    Conflict,
     Forbidden,
     NotFound,
     TooManyRequests,
     Unauthorized,
     Unprocessable,
 )
+from anjian_shared.tenant_policy import tenant_policy
 from anjian_shared.types import TENANTS, new_id, utcnow
 
 from ..adapters import keys
+from ..adapters.common_passwords import is_common
 from ..adapters.passwords import hash_password, verify_password
+from ..domain import accounts
 from ..domain.model import may_create_org, may_create_user, roles_allowed
 from ..domain.registration import TENANT_PROVINCE
 from ..settings import Settings
+from .policy import POLICIES
 
 SEED_NAMESPACE = uuid.UUID("8d5c8f8e-6a55-4a4f-9a53-7f3f5b0d2a10")
 AUTHORITY_NAMES = {code: f"{name}住房和城乡建设厅" for code, name in TENANTS.items()}
@@ -54,6 +57,11 @@ async def ensure_indexes(mongo: Mongo) -> None:
     await db.refresh_tokens.create_index("family")
     await db.signin_failures.create_index("expires_at", expireAfterSeconds=0)
     await db.signin_failures.create_index([("tenant_id", 1), ("username", 1)])
+    await db.signin_address_failures.create_index("expires_at", expireAfterSeconds=0)
+    await db.signin_address_failures.create_index([("address", 1), ("at", 1)])
+    await db.username_refusals.create_index("expires_at", expireAfterSeconds=0)
+    await db.password_change_failures.create_index("expires_at", expireAfterSeconds=0)
+    await db.username_refusals.create_index([("tenant_id", 1), ("actor_id", 1)])
 
 
 async def seed_tenants(*, mongo: Mongo, settings: Settings) -> None:
@@ -103,10 +111,13 @@ async def _issue_tokens(*, mongo: Mongo, settings: Settings, user: dict[str, Any
                         family: str | None = None) -> dict[str, Any]:
     key = await keys.current_key(mongo.db)
     now = utcnow()
+    # iat in milliseconds (RFC 7519 NumericDate may hold fractions): a token issued a moment after
+    # the account's tokens_valid_after (a password change, then signing in again) stays valid
+    issued_at = int(now.timestamp() * 1000) / 1000
     claims = {
         "iss": settings.jwt_issuer, "aud": settings.jwt_audience, "sub": user["_id"],
         "tenant": user["tenant_id"], "org": user["org_id"], "org_kind": org["kind"], "roles": user["roles"],
-        "name": user["display_name"], "typ": "access", "iat": now,
+        "name": user["display_name"], "typ": "access", "iat": issued_at,
         "exp": now + timedelta(seconds=settings.access_token_ttl_seconds), "jti": new_id(),
     }
     access = jwt.encode(claims, key["private_pem"], algorithm="RS256", headers={"kid": key["kid"]})
@@ -119,32 +130,50 @@ async def _issue_tokens(*, mongo: Mongo, settings: Settings, user: dict[str, Any
             "expires_in": settings.access_token_ttl_seconds}
 
 
-async def sign_in(*, mongo: Mongo, settings: Settings, tenant: str, username: str, password: str) -> dict[str, Any]:
+async def sign_in(*, mongo: Mongo, settings: Settings, tenant: str, username: str, password: str,
+                  client_address: str | None = None) -> dict[str, Any]:
     """HB-01: user name + password → token pair.
 
-    Raises 401 for wrong credentials, unknown tenant or a disabled user (one message
-    for all), 429 with Retry-After after ``signin_max_failures`` failures for that user
-    name within the window.
+    Raises 401 for wrong credentials, unknown tenant or a disabled user (one message for all;
+    an unknown user name costs the same Argon2 verification, against a dummy hash, as a known
+    one). 429 with Retry-After (seconds) after ``signin_max_failures`` failures for that user
+    name within ``signin_window_seconds``, or ``signin_max_failures_per_address`` failures from
+    ``client_address`` (any user names, any province) within ``signin_address_window_seconds``.
     """
-    failures = mongo.repo("signin_failures", tenant)
-    # Record the attempt BEFORE checking the password, then count: of a burst of concurrent
-    # attempts at most ``signin_max_failures`` get to verify a password (counting first and
-    # recording after let every request of a parallel burst through the throttle).
-    attempt_id = new_id()
     now = utcnow()
+    attempt_id = new_id()
+    # Record the attempt BEFORE checking the password, then count: of a burst of concurrent
+    # attempts at most the limit get to verify a password (counting first and recording after
+    # let every request of a parallel burst through the throttle). Per client address first:
+    # random user names from one client each cost an Argon2 verification.
+    by_address = mongo.db.signin_address_failures if client_address else None
+    if by_address is not None:
+        window = timedelta(seconds=settings.signin_address_window_seconds)
+        await by_address.insert_one({"_id": attempt_id, "address": client_address, "at": now,
+                                     "expires_at": now + window})
+        recent = await by_address.count_documents({"address": client_address, "at": {"$gte": now - window}})
+        if recent > settings.signin_max_failures_per_address:
+            await by_address.delete_one({"_id": attempt_id})  # refused attempts don't extend the window
+            raise TooManyRequests("too many failed sign-ins from this address; try again later",
+                                  slug="too-many-sign-ins", retry_after=settings.signin_address_window_seconds)
+    failures = mongo.repo("signin_failures", tenant)
     await failures.insert({"_id": attempt_id, "username": username, "at": now,
                            "expires_at": now + timedelta(seconds=settings.signin_window_seconds)})
     window_start = now - timedelta(seconds=settings.signin_window_seconds)
     recent = await failures.count({"username": username, "at": {"$gte": window_start}})
     if recent > settings.signin_max_failures:
-        await failures.delete({"_id": attempt_id})  # refused attempts don't extend the window
+        await failures.delete({"_id": attempt_id})
+        if by_address is not None:
+            await by_address.delete_one({"_id": attempt_id})
         raise TooManyRequests("too many failed sign-ins for this user; try again later",
-                              headers={"Retry-After": str(settings.signin_window_seconds)})
+                              slug="too-many-sign-ins", retry_after=settings.signin_window_seconds)
     user = await mongo.repo("users", tenant).find_one({"username": username}) if tenant in TENANTS else None
     ok = await verify_password(user["password_hash"] if user else None, password)
     if not ok or not user or not user.get("enabled", True):
         raise Unauthorized("user name or password is wrong, or the account is disabled")
     await failures.delete({"_id": attempt_id})  # a successful sign-in is not a failure
+    if by_address is not None:
+        await by_address.delete_one({"_id": attempt_id})
     org = await mongo.repo("organizations", tenant).get(user["org_id"])
     return await _issue_tokens(mongo=mongo, settings=settings, user=user, org=org or {"kind": ""})
 
@@ -207,11 +236,39 @@ async def create_organization(*, mongo: Mongo, actor: Principal, data: dict[str,
                        slug="credit-code-taken") from exc
 
 
-async def create_user(*, mongo: Mongo, actor: Principal, data: dict[str, Any]) -> dict[str, Any]:
+async def _check_password(*, mongo: Mongo, settings: Settings, tenant: str, username: str, password: str,
+                          field: str = "password") -> None:
+    """The province's password policy (``domain.accounts.check_password``): 422 naming ``field``."""
+    policy = await tenant_policy(mongo, tenant, settings, collection=POLICIES)
+    accounts.check_password(password, username=username, min_length=policy.limit("password_min_length"),
+                            is_common=is_common, field=field)
+
+
+async def _refuse_username(*, mongo: Mongo, settings: Settings, actor: Principal) -> None:
+    """Answer a taken or reserved user name: 422 ``username-unavailable`` (never who holds it).
+    Anyone but a province administrator (who sees every user anyway) gets at most
+    ``username_refusals_per_hour`` of these, then 429: names can't be tried one by one."""
+    if not actor.has(Role.PROVINCE_ADMIN, Role.PLATFORM_ADMIN):
+        refusals = mongo.repo("username_refusals", actor.tenant)
+        now = utcnow()
+        hour = timedelta(hours=1)
+        recent = await refusals.count({"actor_id": actor.user_id, "at": {"$gte": now - hour}})
+        if recent >= settings.username_refusals_per_hour:
+            raise TooManyRequests("too many unavailable user names; try again later",
+                                  slug="too-many-username-attempts", retry_after=3600)
+        await refusals.insert({"_id": new_id(), "actor_id": actor.user_id, "at": now, "expires_at": now + hour})
+    raise accounts.username_unavailable()
+
+
+async def create_user(*, mongo: Mongo, settings: Settings, actor: Principal, data: dict[str, Any]) -> dict[str, Any]:
     """Create a user in an organisation of the actor's tenant.
 
-    403 when the actor may not create users there; 422 for an unknown org (field
-    ``org_id``) or roles the org kind can't hold (``roles``); 409 for a taken user name.
+    403 when the actor may not create users there; 422 for an unknown org (field ``org_id``),
+    roles the org kind can't hold (``roles``), a password the province's policy refuses
+    (``password``: ``password-too-short``, ``password-common``, ``password-contains-username``),
+    a taken or reserved user name (``username``, ``username-unavailable``: the same answer for
+    both, never saying who holds it; user names are unique per province); 429 after
+    ``username_refusals_per_hour`` of those for anyone but a province administrator.
     """
     org = await mongo.repo("organizations", actor.tenant).get(data["org_id"])
     if org is None:
@@ -221,7 +278,15 @@ async def create_user(*, mongo: Mongo, actor: Principal, data: dict[str, Any]) -
     bad = roles_allowed(org["kind"], data["roles"])
     if bad:
         raise Unprocessable(f"roles not allowed for a {org['kind']}: {', '.join(bad)}", field="roles")
-    password_hash = await hash_password(data.pop("password"))
+    data = dict(data)
+    password = data.pop("password")
+    await _check_password(mongo=mongo, settings=settings, tenant=actor.tenant, username=data["username"],
+                          password=password)
+    try:
+        accounts.check_username_allowed(data["username"])
+    except Unprocessable:
+        await _refuse_username(mongo=mongo, settings=settings, actor=actor)
+    password_hash = await hash_password(password)
 
     async def fn(uow: UnitOfWork) -> dict[str, Any]:
         doc = await uow.repo("users").insert({
@@ -234,35 +299,134 @@ async def create_user(*, mongo: Mongo, actor: Principal, data: dict[str, Any]) -
 
     try:
         return await with_transaction(mongo, actor.tenant, fn)
-    except DuplicateKeyError as exc:
-        raise Conflict("user name already taken in this province", field="username") from exc
+    except DuplicateKeyError:
+        await _refuse_username(mongo=mongo, settings=settings, actor=actor)
+        raise  # not reached: _refuse_username always raises
 
 
-async def update_user(*, mongo: Mongo, actor: Principal, user_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """Change a user's name, roles, mobile or enabled flag (HUN-19 enable/disable)."""
+def _now_ms() -> Any:
+    """Now, to the millisecond (what MongoDB stores and access tokens' ``iat`` carry)."""
+    now = utcnow()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+async def _store_user_change(*, mongo: Mongo, actor: Principal, user_id: str, changes: dict[str, Any],
+                             end_tokens: bool, guard_admins: bool = False) -> dict[str, Any]:
+    """Apply ``changes`` to the user, version +1, and publish the full snapshot
+    (``identity.user.updated.v1``) in one transaction. ``end_tokens``: set ``tokens_valid_after``
+    to now (every service then refuses the user's older access tokens) and revoke the user's
+    refresh tokens. ``guard_admins``: the change takes an administrator away; refused (409
+    ``last-admin``) when no other enabled one would remain. The tenant document is written in
+    the same transaction, so two such changes at once conflict and are decided one after the
+    other (never both admitted on the same count)."""
+
+    async def fn(uow: UnitOfWork) -> dict[str, Any]:
+        users = uow.repo("users")
+        if guard_admins:
+            await uow.repo("tenants").update({"_id": actor.tenant}, {"$inc": {"admin_changes": 1}})
+            others = await users.count({"_id": {"$ne": user_id}, "enabled": {"$ne": False},
+                                        "roles": {"$in": list(accounts.ADMIN_ROLES)}})
+            accounts.check_not_last_admin(others)
+        update: dict[str, Any] = {**changes, "updated_at": utcnow()}
+        if end_tokens:
+            update["tokens_valid_after"] = _now_ms()
+        doc = await users.update({"_id": user_id}, {"$set": update, "$inc": {"version": 1}})
+        if doc is None:
+            raise NotFound("user not found", slug="user-not-found")
+        uow.emit("identity.user.updated.v1", subject=user_id, data=UserUpdated(
+            user_id=user_id, org_id=doc["org_id"], username=doc["username"], display_name=doc["display_name"],
+            roles=doc["roles"], mobile=doc.get("mobile"), enabled=doc.get("enabled", True),
+            version=doc["version"], tokens_valid_after=doc.get("tokens_valid_after")))
+        return doc
+
+    doc = await with_transaction(mongo, actor.tenant, fn)
+    if end_tokens:
+        await mongo.db.refresh_tokens.delete_many({"tenant_id": actor.tenant, "user_id": user_id})
+    return doc
+
+
+async def update_user(*, mongo: Mongo, settings: Settings, actor: Principal, user_id: str,
+                      changes: dict[str, Any]) -> dict[str, Any]:
+    """Change a user's name, roles, mobile or enabled flag (HUN-19 enable/disable).
+
+    404 ``user-not-found``; 403 when the actor may not manage the user; 422 ``roles`` for no
+    roles or roles the organisation can't hold; 409 ``last-admin`` when the change would leave
+    the province without an enabled administrator (also for administrators changing
+    themselves). Disabling, or changing roles, ends the user's access tokens at once
+    (``tokens_valid_after``) and revokes their refresh tokens.
+    """
     user = await mongo.repo("users", actor.tenant).get(user_id)
     if user is None:
-        raise NotFound("user not found")
+        raise NotFound("user not found", slug="user-not-found")
     org = await mongo.repo("organizations", actor.tenant).get(user["org_id"])
     if not may_create_user(actor, org_id=user["org_id"], org_kind=org["kind"] if org else ""):
         raise Forbidden("you may not change this user")
     if changes.get("roles") is not None:
+        if not changes["roles"]:
+            raise Unprocessable("a user needs at least one role", field="roles")
         bad = roles_allowed(org["kind"] if org else "", changes["roles"])
         if bad:
             raise Unprocessable(f"roles not allowed: {', '.join(bad)}", field="roles")
     changes = {k: v for k, v in changes.items() if v is not None}
+    return await _store_user_change(mongo=mongo, actor=actor, user_id=user_id, changes=changes,
+                                    end_tokens=accounts.ends_tokens(user, changes),
+                                    guard_admins=accounts.removes_admin(user, changes))
 
-    async def fn(uow: UnitOfWork) -> dict[str, Any]:
-        doc = await uow.repo("users").update({"_id": user_id}, {"$set": {**changes, "updated_at": utcnow()},
-                                                               "$inc": {"version": 1}})
-        assert doc is not None
-        uow.emit("identity.user.updated.v1", subject=user_id, data=UserUpdated(
-            user_id=user_id, org_id=doc["org_id"], username=doc["username"], display_name=doc["display_name"],
-            roles=doc["roles"], mobile=doc.get("mobile"), enabled=doc.get("enabled", True),
-            version=doc["version"]))
-        return doc
 
-    return await with_transaction(mongo, actor.tenant, fn)
+async def change_password(*, mongo: Mongo, settings: Settings, actor: Principal, current_password: str,
+                          new_password: str) -> None:
+    """The signed-in user changes their password (PLAT-01).
+
+    422 ``current-password-wrong`` (``current_password``) — 429 after ``signin_max_failures`` of
+    those within ``signin_window_seconds`` (counted apart from sign-ins: a stolen access token
+    can't guess the password faster than signing in could, nor lock its owner out of signing in);
+    422 naming ``new_password`` when the
+    province's policy refuses it. Ends every access token issued before (``tokens_valid_after``)
+    and revokes the refresh tokens: the user signs in again.
+    """
+    user = await mongo.repo("users", actor.tenant).get(actor.user_id)
+    if user is None or not user.get("enabled", True):
+        raise Unauthorized("account disabled or unknown")
+    failures = mongo.repo("password_change_failures", actor.tenant)
+    now = utcnow()
+    recent = await failures.count({"username": user["username"],
+                                   "at": {"$gte": now - timedelta(seconds=settings.signin_window_seconds)}})
+    if recent >= settings.signin_max_failures:
+        raise TooManyRequests("too many wrong current passwords; try again later",
+                              slug="too-many-password-attempts", retry_after=settings.signin_window_seconds)
+    if not await verify_password(user["password_hash"], current_password):
+        await failures.insert({"_id": new_id(), "username": user["username"], "at": now,
+                               "expires_at": now + timedelta(seconds=settings.signin_window_seconds)})
+        raise Unprocessable("the current password is wrong", field="current_password",
+                            slug="current-password-wrong")
+    await _set_password(mongo=mongo, settings=settings, actor=actor, user=user, new_password=new_password)
+
+
+async def reset_password(*, mongo: Mongo, settings: Settings, actor: Principal, user_id: str,
+                         new_password: str) -> None:
+    """An administrator sets a user's password (province admin: anyone of the province; station
+    leader: own station; company admin: own company) — PLAT-01, HUN-19.
+
+    404 ``user-not-found``; 403 when the actor may not manage the user; 422 naming
+    ``new_password`` when the province's policy refuses it. Ends the user's access tokens at once
+    and revokes their refresh tokens.
+    """
+    user = await mongo.repo("users", actor.tenant).get(user_id)
+    if user is None:
+        raise NotFound("user not found", slug="user-not-found")
+    org = await mongo.repo("organizations", actor.tenant).get(user["org_id"])
+    if not may_create_user(actor, org_id=user["org_id"], org_kind=org["kind"] if org else ""):
+        raise Forbidden("you may not change this user")
+    await _set_password(mongo=mongo, settings=settings, actor=actor, user=user, new_password=new_password)
+
+
+async def _set_password(*, mongo: Mongo, settings: Settings, actor: Principal, user: dict[str, Any],
+                        new_password: str) -> None:
+    await _check_password(mongo=mongo, settings=settings, tenant=actor.tenant, username=user["username"],
+                          password=new_password, field="new_password")
+    password_hash = await hash_password(new_password)
+    await _store_user_change(mongo=mongo, actor=actor, user_id=user["_id"],
+                             changes={"password_hash": password_hash}, end_tokens=True)
 
 
 def visible_user_filter(actor: Principal) -> dict[str, Any]:

@@ -28,7 +28,6 @@ another station's supervisor or another tenant — gets 404, so ids don't leak.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from typing import Any
 
 from anjian_shared.china_time import day_range
 from anjian_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from anjian_shared.jsontext import loads_limited
 from anjian_shared.principal import Principal, Role
 from anjian_shared.record_access import RecordAudience, may_read_record
 from anjian_shared.review import (
@@ -282,7 +282,7 @@ def parse_annotations(raw: str | None, photo_count: int) -> list[list[dict[str, 
     if raw is None or not raw.strip():
         return [[] for _ in range(photo_count)]
     try:
-        data = json.loads(raw)
+        data = loads_limited(raw)
     except ValueError as exc:
         raise Unprocessable("annotations is not JSON", field="annotations", slug="annotations-invalid") from exc
     if not isinstance(data, list):

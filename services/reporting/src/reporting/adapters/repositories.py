@@ -63,6 +63,8 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     await db[TODOS].create_index([("tenant_id", ASCENDING), ("notice_id", ASCENDING)])
     await db[REPLIES].create_index([("tenant_id", ASCENDING), ("notice_id", ASCENDING)])
     await db[SHARE_LINKS].create_index([("tenant_id", ASCENDING), ("token_sha256", ASCENDING)], unique=True)
+    await db[SHARE_LINKS].create_index([("tenant_id", ASCENDING), ("target_id", ASCENDING), ("created_at", DESCENDING),
+                                        ("_id", DESCENDING)])  # a document's links, newest first (HB-09)
     await db[STATION_ITEMS].create_index(
         [("tenant_id", ASCENDING), ("station_org_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)])
     await db[STATION_ITEMS].create_index([("tenant_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)])

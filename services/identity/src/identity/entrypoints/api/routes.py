@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from anjian_shared.auth import CurrentPrincipal
 from anjian_shared.mongo import Mongo
 from anjian_shared.pagination import Cursor, Limit
+from anjian_shared.proxies import client_address
 from anjian_shared.types import TENANTS
 
 from ...service_layer import use_cases
@@ -17,6 +18,8 @@ from .schemas import (
     OrganizationCreate,
     OrganizationPage,
     OrganizationRead,
+    PasswordChange,
+    PasswordReset,
     RefreshRequest,
     SessionCreate,
     TenantRead,
@@ -59,16 +62,25 @@ async def list_tenants() -> list[TenantRead]:
     return [TenantRead(code=c, name=n) for c, n in TENANTS.items()]
 
 
+def _client_address(request: Request) -> str | None:
+    """The caller's address: the peer, or the forwarded one from a trusted proxy (the gateway)."""
+    return client_address(request.client.host if request.client else None,
+                          request.headers.get("x-forwarded-for"), request.app.state.settings.trusted_proxies)
+
+
 @router.post("/sessions", response_model=TokenPair, tags=["tokens"],
-             responses={429: {"description": "too many failed attempts"}})
+             responses={429: {"description": "too many failed attempts for the user or from the address"}})
 async def create_session(body: SessionCreate, request: Request) -> dict[str, Any]:
     """Sign in with user name and password (HB-01).
 
     Returns an RS256 access token (``expires_in`` seconds, default 900) and a rotating
-    refresh token. 401 for wrong credentials; 429 with ``Retry-After`` after repeated failures.
+    refresh token. 401 for wrong credentials (an unknown user name costs the same Argon2 time);
+    429 ``too-many-sign-ins`` with ``Retry-After`` (seconds) after 5 failures for one user name
+    in 15 minutes, or 20 failures from one client address (any user names) in 10 minutes.
     """
     return await use_cases.sign_in(mongo=_mongo(request), settings=request.app.state.settings,
-                                   tenant=body.tenant, username=body.username, password=body.password)
+                                   tenant=body.tenant, username=body.username, password=body.password,
+                                   client_address=_client_address(request))
 
 
 @router.post("/sessions/refresh", response_model=TokenPair, tags=["tokens"])
@@ -125,8 +137,13 @@ async def get_organization(org_id: str, principal: CurrentPrincipal, request: Re
 @router.post("/users", response_model=UserRead, status_code=201, tags=["users"])
 async def create_user(body: UserCreate, principal: CurrentPrincipal, request: Request) -> UserRead:
     """Create a user (province admin: anyone; station leader: own station; company admin:
-    own company). 422 names ``org_id``/``roles``; 409 when the user name is taken."""
-    doc = await use_cases.create_user(mongo=_mongo(request), actor=principal, data=body.model_dump())
+    own company). 422 names ``org_id``/``roles``; 422 ``password`` when the province's password
+    policy refuses it (``password-too-short``, ``password-common``, ``password-contains-username``);
+    422 ``username-unavailable`` (``username``) when the name is taken anywhere in the province or
+    reserved — the same answer for both, never who holds it; 429 after 10 of those in an hour
+    (anyone but the province administrator)."""
+    doc = await use_cases.create_user(mongo=_mongo(request), settings=request.app.state.settings,
+                                      actor=principal, data=body.model_dump())
     return user_read(doc)
 
 
@@ -148,7 +165,38 @@ async def get_user(user_id: str, principal: CurrentPrincipal, request: Request) 
 
 @router.patch("/users/{user_id}", response_model=UserRead, tags=["users"])
 async def update_user(user_id: str, body: UserUpdate, principal: CurrentPrincipal, request: Request) -> UserRead:
-    """Change name, roles, mobile, or enable/disable sign-in (HUN-19)."""
-    doc = await use_cases.update_user(mongo=_mongo(request), actor=principal, user_id=user_id,
+    """Change name, roles, mobile, or enable/disable sign-in (HUN-19).
+
+    422 ``roles`` for ``[]`` or roles the organisation can't hold; 409 ``last-admin`` when the
+    province would be left without an enabled administrator (also for one changing themselves).
+    Disabling or changing roles ends the user's access tokens in every service at once (401
+    ``token-revoked``; the refresh tokens are revoked, a re-enabled user signs in again)."""
+    doc = await use_cases.update_user(mongo=_mongo(request), settings=request.app.state.settings,
+                                      actor=principal, user_id=user_id,
                                       changes=body.model_dump(exclude_unset=True))
     return user_read(doc)
+
+
+@router.post("/me/password", status_code=204, tags=["users"],
+             responses={429: {"description": "too many wrong current passwords"}})
+async def change_my_password(body: PasswordChange, principal: CurrentPrincipal, request: Request) -> Response:
+    """The signed-in user changes their password (PLAT-01). 204; 422 ``current-password-wrong``
+    (``current_password``; 429 ``too-many-password-attempts`` after 5 in 15 minutes, counted apart
+    from sign-ins); 422 naming ``new_password``
+    when the province's policy refuses it. Every access token issued before stops working at once
+    (401 ``token-revoked``) and the refresh tokens are revoked: sign in again."""
+    await use_cases.change_password(mongo=_mongo(request), settings=request.app.state.settings, actor=principal,
+                                    current_password=body.current_password, new_password=body.new_password)
+    return Response(status_code=204)
+
+
+@router.post("/users/{user_id}/password", status_code=204, tags=["users"])
+async def reset_password(user_id: str, body: PasswordReset, principal: CurrentPrincipal,
+                         request: Request) -> Response:
+    """Set a user's password (province admin: anyone; station leader: own station; company admin:
+    own company) — PLAT-01. 204; 404, 403 as for PATCH; 422 naming ``new_password`` when the
+    province's policy refuses it. The user's access tokens stop working at once, their refresh
+    tokens are revoked."""
+    await use_cases.reset_password(mongo=_mongo(request), settings=request.app.state.settings, actor=principal,
+                                   user_id=user_id, new_password=body.new_password)
+    return Response(status_code=204)

@@ -12,6 +12,8 @@ from anjian_shared.types import ShortStr, TenantCode
 
 Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{3,64}$")]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+"""8..128 characters here; the province's policy (``password_min_length``, 10 by default; no common
+password; not the user name) is checked by the service (422 ``password-*`` naming the field)."""
 Mobile = Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")]
 DivisionCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 CreditCode = Annotated[str, StringConstraints(min_length=1, max_length=40)]
@@ -91,12 +93,28 @@ class UserCreate(_Strict):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "org_id": "6f1c0e0a9b2d4c7e8f10a1b2c3d4e5f6", "username": "zhang.wei", "display_name": "张伟",
-        "password": "a-long-secret", "roles": ["supervisor"], "mobile": "13800000000"}]})
+        "password": "Tower-crane-47-ledger", "roles": ["supervisor"], "mobile": "13800000000"}]})
+
+
+class PasswordChange(_Strict):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    new_password: Password
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"current_password": "••••••••••", "new_password": "Tower-crane-47-ledger"}]})
+
+
+class PasswordReset(_Strict):
+    new_password: Password
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"new_password": "Tower-crane-47-ledger"}]})
 
 
 class UserUpdate(_Strict):
     display_name: ShortStr | None = None
-    roles: list[str] | None = None
+    roles: Annotated[list[str], Field(min_length=1)] | None = None
+    """At least one role, as on create (``[]`` is 422 naming ``roles``)."""
     enabled: bool | None = None
     mobile: Mobile | None = None
 

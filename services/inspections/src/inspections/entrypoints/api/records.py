@@ -6,7 +6,6 @@ A record is immutable once submitted: there is no update or delete; ``PUT``, ``P
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated
@@ -15,6 +14,7 @@ from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, st
 from pydantic import StringConstraints
 
 from anjian_shared.auth import CurrentPrincipal
+from anjian_shared.jsontext import loads_limited
 from anjian_shared.pagination import Cursor, Limit
 from anjian_shared.problems import Problem, Unprocessable
 
@@ -43,7 +43,7 @@ def parse_list(values: list[str] | None, field: str) -> list[str]:
         text = value.strip()
         if text.startswith("["):
             try:
-                parsed = json.loads(text)
+                parsed = loads_limited(text)
             except ValueError as exc:
                 raise Unprocessable(f"{field} is not a JSON array", field=field, slug="list-invalid") from exc
             if not isinstance(parsed, list) or not all(isinstance(c, str) for c in parsed):

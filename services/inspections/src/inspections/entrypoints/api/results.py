@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, status
 
 from anjian_shared.auth import CurrentPrincipal
+from anjian_shared.jsontext import loads_limited
 from anjian_shared.pagination import Cursor, Limit
 from anjian_shared.problems import Unprocessable
 
@@ -30,7 +30,7 @@ def parse_hazard_codes(values: list[str]) -> list[str]:
         text = value.strip()
         if text.startswith("["):
             try:
-                parsed = json.loads(text)
+                parsed = loads_limited(text)
             except ValueError as exc:
                 raise Unprocessable("hazard_codes is not a JSON array", field="hazard_codes") from exc
             if not isinstance(parsed, list) or not all(isinstance(c, str) for c in parsed):

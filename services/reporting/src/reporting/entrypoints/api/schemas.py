@@ -118,6 +118,24 @@ class ShareLinkRead(BaseModel):
     expires_at: datetime
 
 
+class ShareLinkInfo(BaseModel):
+    """A share link as listed to who may revoke it (HB-09): never its token (only its hash is kept)."""
+
+    id: str
+    document: Literal["notice", "plan"]
+    target_id: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    status: Literal["active", "expired", "revoked"]
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+
+
+class ShareLinkPage(Page[ShareLinkInfo]):
+    pass
+
+
 class EscalationRead(BaseModel):
     """What an overdue document turned into (HN-07)."""
 
