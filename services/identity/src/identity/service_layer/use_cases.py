@@ -21,6 +21,7 @@ from anjian_shared.events.identity_v1 import OrganizationCreated, UserCreated, U
 from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
 from anjian_shared.pagination import paginate
 from anjian_shared.problems import (
+    Conflict,
     Forbidden,
     NotFound,
     TooManyRequests,
