@@ -12,7 +12,18 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from .mongo import Mongo
+from .proxies import client_address
 from .storage import Storage
+
+
+def request_client_address(request: Request) -> str | None:
+    """The caller's address: the peer, or the forwarded one when the peer is a trusted proxy
+    (``ANJIAN_TRUSTED_PROXIES``, the gateway). Throttles key on it."""
+    settings = getattr(request.app.state, "settings", None)
+    trusted = getattr(settings, "trusted_proxies", None)
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.get("x-forwarded-for")
+    return client_address(peer, forwarded, trusted) if trusted is not None else client_address(peer, forwarded)
 
 
 def app_mongo(request: Request) -> Mongo:

@@ -123,8 +123,9 @@ async def test_heb01_refusal_needs_a_reason_and_frees_the_credit_code():
     ({"division_code": "130199"}, "division_code", "unknown-division"),
     ({"division_code": "420102"}, "division_code", "division-outside-province"),
     ({"in_province": False}, "division_code", "division-inside-province"),
-    ({"admin_password": "12345678"}, "admin.password", "weak-password"),
-    ({"admin_password": "lease.admin1"}, "admin.password", "weak-password"),
+    ({"admin_password": "12345678"}, "admin_password", "password-too-short"),
+    ({"admin_password": "password123456"}, "admin_password", "password-common"),
+    ({"admin_password": "lease.admin-2026"}, "admin_password", "password-contains-username"),
 ])
 async def test_heb01_bad_registrations_are_refused_naming_the_field(change, field, code):
     mongo = await _db()

@@ -50,19 +50,6 @@ def check_division(code: str, *, tenant: str, in_province: bool) -> divisions.Di
     return division
 
 
-def check_password(username: str, password: str) -> None:
-    """The administrator's password: 8+ characters, not the user name (nor contained in it
-    or containing it) and not only one kind of character (422, field
-    ``admin.password``, slug ``weak-password``)."""
-    low = password.lower()
-    if len(password) < 8 or username.lower() in low or low in username.lower() \
-            or password.isdigit() or password.isalpha():
-        raise Unprocessable(
-            "the password needs 8 or more characters mixing letters and digits or signs, "
-            "and must not contain the user name",
-            field="admin.password", slug="weak-password")
-
-
 def review_division(doc: Mapping[str, Any]) -> str:
     """The division the registration is reviewed in: the company's own, or — for an
     out-of-province company — the province office's (it enters the province there)."""

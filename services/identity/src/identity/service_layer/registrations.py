@@ -37,6 +37,7 @@ from anjian_shared.types import TENANTS, new_id, utcnow
 
 from ..adapters.passwords import hash_password
 from ..domain import registration as rules
+from .use_cases import check_password_policy
 
 REGISTRATIONS = "company_registrations"
 AUDIT = "registration_audit"
@@ -105,7 +106,7 @@ def _event_fields(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 async def submit_registration(*, mongo: Any, tenant: str, data: dict[str, Any], address: str | None,
-                              throttle: Throttle = Throttle()) -> tuple[dict[str, Any], str]:
+                              throttle: Throttle = Throttle(), settings: Any = None) -> tuple[dict[str, Any], str]:
     """HEB-01: a company registers itself (no sign-in). ``data``: ``company_name``,
     ``credit_code``, ``company_roles`` (owner/contractor/leasing/installer, ≥1),
     ``in_province``, ``division_code``, ``contact_name``, ``contact_mobile``,
@@ -114,7 +115,8 @@ async def submit_registration(*, mongo: Any, tenant: str, data: dict[str, Any], 
     Returns (the pending registration, the status token — shown once). 404 for an unknown
     tenant; 429 ``registration-throttled`` past ``throttle`` from one address; 422 naming
     the field: ``credit-code-check-character``/``credit-code-format``, ``unknown-division``,
-    ``division-outside-province``/``division-inside-province``, ``weak-password``; 409
+    ``division-outside-province``/``division-inside-province``, the password policy's codes
+    (``password-too-short``, ``password-common``, ``password-contains-username``); 409
     ``credit-code-taken`` (an organisation or an open/enabled registration has it) or
     ``username-taken``. Emits ``identity.company_registration.submitted.v1``."""
     if tenant not in TENANTS:
@@ -122,7 +124,8 @@ async def submit_registration(*, mongo: Any, tenant: str, data: dict[str, Any], 
     await _throttle(mongo=mongo, tenant=tenant, address=address, throttle=throttle)
     code = credit_code.validate(data["credit_code"], field="credit_code")
     rules.check_division(data["division_code"], tenant=tenant, in_province=data["in_province"])
-    rules.check_password(data["admin_username"], data["admin_password"])
+    await check_password_policy(mongo=mongo, settings=settings, tenant=tenant, username=data["admin_username"],
+                                password=data["admin_password"], field="admin_password")
     if not data.get("company_roles"):
         raise Unprocessable("say what the company registers as", field="company_roles")
     province = rules.TENANT_PROVINCE[tenant]

@@ -237,9 +237,10 @@ async def create_organization(*, mongo: Mongo, actor: Principal, data: dict[str,
                        slug="credit-code-taken") from exc
 
 
-async def _check_password(*, mongo: Mongo, settings: Settings, tenant: str, username: str, password: str,
-                          field: str = "password") -> None:
-    """The province's password policy (``domain.accounts.check_password``): 422 naming ``field``."""
+async def check_password_policy(*, mongo: Mongo, settings: Settings | None, tenant: str, username: str,
+                                password: str, field: str = "password") -> None:
+    """The province's password policy (``domain.accounts.check_password``) for every password a user
+    sets (create, change, reset, a company's self-registration HEB-01): 422 naming ``field``."""
     policy = await tenant_policy(mongo, tenant, settings, collection=POLICIES)
     accounts.check_password(password, username=username, min_length=policy.limit("password_min_length"),
                             is_common=is_common, field=field)
@@ -281,7 +282,7 @@ async def create_user(*, mongo: Mongo, settings: Settings, actor: Principal, dat
         raise Unprocessable(f"roles not allowed for a {org['kind']}: {', '.join(bad)}", field="roles")
     data = dict(data)
     password = data.pop("password")
-    await _check_password(mongo=mongo, settings=settings, tenant=actor.tenant, username=data["username"],
+    await check_password_policy(mongo=mongo, settings=settings, tenant=actor.tenant, username=data["username"],
                           password=password)
     try:
         accounts.check_username_allowed(data["username"])
@@ -423,7 +424,7 @@ async def reset_password(*, mongo: Mongo, settings: Settings, actor: Principal, 
 
 async def _set_password(*, mongo: Mongo, settings: Settings, actor: Principal, user: dict[str, Any],
                         new_password: str) -> None:
-    await _check_password(mongo=mongo, settings=settings, tenant=actor.tenant, username=user["username"],
+    await check_password_policy(mongo=mongo, settings=settings, tenant=actor.tenant, username=user["username"],
                           password=new_password, field="new_password")
     password_hash = await hash_password(new_password)
     await _store_user_change(mongo=mongo, actor=actor, user_id=user["_id"],

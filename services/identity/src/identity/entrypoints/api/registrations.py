@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from anjian_shared.auth import CurrentPrincipal
+from anjian_shared.deps import request_client_address
 from anjian_shared.pagination import Cursor, Limit, Page
 from anjian_shared.types import ShortStr, TenantCode, utcnow
 
@@ -105,8 +106,7 @@ def _read(doc: dict[str, Any]) -> CompanyRegistrationRead:
                                    "due_at", "decided_at", "version")})
 
 
-def _address(request: Request) -> str | None:
-    return request.client.host if request.client else None
+_address = request_client_address  # behind the gateway: the forwarded address of a trusted proxy
 
 
 @router.post("/company-registrations", response_model=CompanyRegistrationSubmitted, status_code=201,
@@ -121,7 +121,8 @@ async def submit(body: CompanyRegistrationCreate, request: Request) -> CompanyRe
     data = body.model_dump(exclude={"admin", "tenant"})
     data.update(admin_username=body.admin.username, admin_password=body.admin.password)
     doc, token = await service.submit_registration(mongo=request.app.state.mongo, tenant=body.tenant,
-                                                   data=data, address=_address(request))
+                                                   data=data, address=_address(request),
+                                                   settings=request.app.state.settings)
     return CompanyRegistrationSubmitted(**_read(doc).model_dump(), status_token=token)
 
 

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from anjian_shared.auth import CurrentPrincipal
+from anjian_shared.deps import request_client_address
 from anjian_shared.mongo import Mongo
 from anjian_shared.pagination import Cursor, Limit
-from anjian_shared.proxies import client_address
 from anjian_shared.types import TENANTS
 
 from ...service_layer import use_cases
@@ -62,10 +62,7 @@ async def list_tenants() -> list[TenantRead]:
     return [TenantRead(code=c, name=n) for c, n in TENANTS.items()]
 
 
-def _client_address(request: Request) -> str | None:
-    """The caller's address: the peer, or the forwarded one from a trusted proxy (the gateway)."""
-    return client_address(request.client.host if request.client else None,
-                          request.headers.get("x-forwarded-for"), request.app.state.settings.trusted_proxies)
+_client_address = request_client_address
 
 
 @router.post("/sessions", response_model=TokenPair, tags=["tokens"],
