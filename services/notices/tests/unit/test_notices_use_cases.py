@@ -233,3 +233,18 @@ async def test_acting_on_a_notice_one_cannot_see_is_404_and_on_one_one_sees_403(
         await reply(world, SUP)
     assert exc.value.slug == "not-a-replier"
     assert types(mongo) == [ISSUED, ISSUED, SUBMITTED]
+
+
+# --- for front ends: the notices of one plan ----------------------------------------------------------
+
+async def test_notices_filter_by_plan_id(world):
+    mongo = world[0]
+    other = plan().model_copy(update={"plan_id": "plan2"})
+    await issue(mongo, other)
+    mine, _ = await cases.list_notices(mongo=mongo, actor=SUP, status=None, project_id=None, plan_id="plan1",
+                                       limit=50, cursor=None)
+    assert len(mine) == 2 and {n.plan_id for n in mine} == {"plan1"}
+    company_b = actor("staff-b", "contractorB", "company_staff")
+    theirs, _ = await cases.list_notices(mongo=mongo, actor=company_b, status=None, project_id=None,
+                                         plan_id="plan2", limit=50, cursor=None)
+    assert [(n.plan_id, n.project_id) for n in theirs] == [("plan2", "p2")]   # still only what it may see

@@ -88,14 +88,17 @@ async def issue_notices(uow: UnitOfWork, *, plan: PlanSubmitted) -> list[str]:
 # ---------------------------------------------------------------- reading
 
 async def list_notices(*, mongo: Mongo, actor: Any, status: NoticeStatus | None, project_id: str | None,
-                       limit: int, cursor: str | None) -> tuple[list[Notice], str | None]:
+                       limit: int, cursor: str | None, plan_id: str | None = None) -> tuple[list[Notice], str | None]:
     """One page (newest first) of the notices ``actor`` may see, optionally filtered by
-    ``status`` and ``project_id``; returns (notices, next_cursor). 422 on a bad cursor."""
+    ``status``, ``project_id`` and ``plan_id`` (the 告知书 issued from one spot-check plan, one
+    per project); returns (notices, next_cursor). 422 on a bad cursor."""
     flt: dict[str, Any] = visibility_filter(actor)
     if status is not None:
         flt["status"] = status.value
     if project_id is not None:
         flt["project_id"] = project_id
+    if plan_id is not None:
+        flt["plan_id"] = plan_id
     docs, next_cursor = await paginate(mongo.repo(NOTICES, actor.tenant), flt, limit=limit, cursor=cursor)
     return [Notice.model_validate(d) for d in docs], next_cursor
 
