@@ -513,6 +513,7 @@ async def quiesce(mongo: Any, amqp_url: str, timeout: float = 180) -> float:
     must not pay for the backlog of the previous one. Returns the seconds waited."""
     started = time.monotonic()
     queues = ["projects.directory", "inspections.project-directory", "inspections.user-directory",
+              "inspections.plan-notices",
               "notices.plan-submissions", "notices.document-projects", "notices.document-users",
               "notices.document-records", "reporting.read-models"]
     connection = await aio_pika.connect(amqp_url)
