@@ -4,7 +4,9 @@
 rclone S3 and five services started, then it waits) is started in a subprocess; once it says
 ``holding``, every process descending from it is recorded (psutil), it gets SIGTERM (as from a
 CI timeout or a supervisor) or SIGINT (Ctrl-C), and within the time its cleanup needs every one
-of those processes must be gone and it must exit 128 + the signal's number.
+of those processes must be gone and it must exit 128 + the signal's number. ``make run``'s
+launcher (``anjian_local.run``: honcho in front of everything) gets the same check with SIGTERM
+once the whole platform answers (skipped when its fixed ports are taken by a running one).
 
 Needs what ``make bench`` needs to start (the RabbitMQ Debian package, installed by
 ``make install``); each run takes about a minute.
@@ -93,6 +95,59 @@ def test_bench_launcher_stops_every_process_it_started(tmp_path, sig) -> None:
         assert not _alive(children), f"still running after {sig.name}: {_alive(children)}"
         assert code == 128 + sig, log.read_text(errors="replace")[-2000:]
     finally:  # whatever the outcome, nothing of this test stays behind (orphans found by their tag)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(launcher.pid, signal.SIGKILL)
+        launcher.wait(timeout=30)
+        for p in _tagged(tag) + children:
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+
+
+RUN_PORTS = (27117, 5682, 25682, 4379, 15682, 9100, 8100, *range(8101, 8109))
+"""The fixed ports of `make run` (anjian_local.run.local_infra_config, SERVICE_PORTS, the gateway)."""
+
+
+def _taken(ports: tuple[int, ...]) -> list[int]:
+    import socket
+
+    taken = []
+    for port in ports:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                taken.append(port)
+    return taken
+
+
+@pytest.mark.timeout(420)
+def test_make_run_launcher_stops_every_process_it_started_on_sigterm(tmp_path) -> None:
+    """`make run` (anjian-run: honcho in front of RabbitMQ, SecantusDB, rclone, eight services and
+    the gateway), once everything answers, gets SIGTERM: every process descending from it ends."""
+    taken = _taken(RUN_PORTS)
+    if taken:
+        pytest.skip(f"a `make run` seems to be running here (ports {taken} answer)")
+    log = tmp_path / "run.log"
+    tag = f"{os.getpid()}-{time.monotonic_ns()}"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", TAG_VARIABLE: tag, "ANJIAN_DATA_DIR": str(tmp_path / "data")}
+    env.pop("ANJIAN_ENVIRONMENT", None)
+    with open(log, "wb") as out:
+        launcher = subprocess.Popen([sys.executable, "-m", "anjian_local.run"], cwd=ROOT, env=env,
+                                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+    children: list[psutil.Process] = []
+    try:
+        _wait_for_line(log, launcher, "Anjian is running", timeout=300)
+        children = psutil.Process(launcher.pid).children(recursive=True)
+        names = " ".join(" ".join(p.cmdline()) for p in children)
+        for what in ("rabbit", "secantusd", "rclone", "uvicorn"):
+            assert what in names, what
+        launcher.send_signal(signal.SIGTERM)
+        launcher.wait(timeout=120)
+        deadline = time.monotonic() + 10
+        while _alive(children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(children), f"still running after SIGTERM: {_alive(children)}"
+        assert not _tagged(tag), [p.pid for p in _tagged(tag)]
+    finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(launcher.pid, signal.SIGKILL)
         launcher.wait(timeout=30)
