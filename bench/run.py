@@ -22,8 +22,15 @@ from this runner:
   listing from one to two worker processes.
 
 Prints a table and writes ``bench/results.json``. Nothing here is asserted: the
-figures depend on the machine. ``ANJIAN_BENCH_SECONDS`` (default 8) is the length of
-each wrk run, ``ANJIAN_BENCH_CONNECTIONS`` (default 16) its connections.
+figures depend on the machine.
+
+Stopped with SIGTERM, SIGINT (Ctrl-C) or SIGHUP, it stops every process it started (the
+services, then RabbitMQ, SecantusDB and rclone) and exits 128 + the signal's number
+(``anjian_local.processes``). ``--hold`` is the short mode: start the infrastructure and the
+services, print ``holding`` and wait for a signal (the test of that cleanup uses it).
+
+``ANJIAN_BENCH_SECONDS`` (default 8) is the length of each wrk run,
+``ANJIAN_BENCH_CONNECTIONS`` (default 16) its connections.
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ import httpx
 from anjian_local.gatewayclient import RoutingTransport
 from anjian_local.infra import EmbeddedInfra, InfraConfig, free_port
 from anjian_local.media import signature_png, site_photo
+from anjian_local.processes import Stopped, reap_descendants, stop_on_signals
 from anjian_local.scenario import HAIKOU, PASSWORD, build_world, expect
 from anjian_local.subprocess_service import ServiceProcess
 from anjian_shared.events import make_event
@@ -505,6 +513,7 @@ async def quiesce(mongo: Any, amqp_url: str, timeout: float = 180) -> float:
     must not pay for the backlog of the previous one. Returns the seconds waited."""
     started = time.monotonic()
     queues = ["projects.directory", "inspections.project-directory", "inspections.user-directory",
+              "inspections.plan-notices",
               "notices.plan-submissions", "notices.document-projects", "notices.document-users",
               "notices.document-records", "reporting.read-models"]
     connection = await aio_pika.connect(amqp_url)
@@ -760,9 +769,10 @@ async def measure_platform(p: Platform, prep: Prepared, mongo: Any, amqp: str, w
     return figures
 
 
-async def main_async() -> dict[str, Any]:
-    """The whole run: limits, preparation, platform figures, ratios (see the module docstring)."""
-    if not shutil.which("wrk"):
+async def main_async(hold: bool = False) -> dict[str, Any]:
+    """The whole run: limits, preparation, platform figures, ratios (see the module docstring).
+    ``hold``: only start the infrastructure and the services, then wait for a stop signal."""
+    if not hold and not shutil.which("wrk"):
         sys.exit("wrk is not installed: run `make install` (deploy/local/bin/install-system-deps)")
     results: dict[str, Any] = {"machine": machine(), "settings": {"wrk_seconds": SECONDS,
                                                                    "wrk_connections": CONNECTIONS}}
@@ -771,11 +781,15 @@ async def main_async() -> dict[str, Any]:
         say(f"machine: {results['machine']}")
         say("starting RabbitMQ, SecantusDB and S3 …")
         infra = EmbeddedInfra(InfraConfig.ephemeral(workdir / "infra"))
-        infra.start()
         p = Platform(infra, workdir)
         mongo = connect(infra.cfg.mongo_url)
         waits: dict[str, float] = {}
-        try:
+        try:  # everything started from here on is stopped in `finally`, also on SIGTERM/SIGINT
+            infra.start()
+            if hold:
+                await p.start()
+                say(f"holding: infrastructure and {', '.join(SERVICES)} running; stop with SIGTERM or Ctrl-C")
+                await asyncio.Event().wait()
             results["limits"] = limits = await measure_limits(infra, workdir)
             prep = await prepare(p)
             figures = await measure_platform(p, prep, mongo, infra.cfg.amqp_url, workdir, results, waits)
@@ -840,7 +854,17 @@ def table(results: dict[str, Any]) -> str:
 
 def main() -> None:
     started = time.monotonic()
-    results = asyncio.run(main_async())
+    hold = "--hold" in sys.argv[1:]
+    with stop_on_signals():
+        try:
+            results = asyncio.run(main_async(hold=hold))
+        except Stopped as stop:
+            left = reap_descendants()
+            say(f"stopped by {stop}: every process it started is stopped"
+                + (f" ({len(left)} had to be signalled again)" if left else ""))
+            sys.exit(stop.exit_code)
+        finally:
+            reap_descendants()
     results["took_seconds"] = round(time.monotonic() - started, 1)
     out = HERE / "results.json"
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from anjian_local.demo import play_hubei
+from anjian_local.testing.fixtures import eventually
 
 
 @pytest.mark.slow
@@ -28,3 +29,22 @@ async def test_hubei_flow_end_to_end_writes_a_readable_chinese_pdf(platform, tmp
     assert "建设工程安全隐患整改告知书" in compact
     assert "临边防护栏杆缺失" in compact
     assert "限期整改" in compact
+    await plan_links_to_its_notice(platform, result)
+
+
+async def plan_links_to_its_notice(platform, result) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11 (front ends): the submitted plan names its 告知书; ``?plan_id=`` finds it."""
+    token = result["world"].token("zhang")
+    async with platform.api(token) as c:
+        async def linked() -> dict:
+            plan = (await c.get(f"/api/inspections/v1/plans/{result['plan_id']}")).json()
+            assert [n["notice_id"] for n in plan["notices"]] == [result["notice_id"]], plan.get("notices")
+            return plan
+
+        plan = await eventually(linked, timeout=20)
+        assert plan["notices"][0]["number"] == result["number"] and plan["status_label"] == "已提交"
+        assert plan["submission"]["disposition_label"] == "限期整改"
+        page = (await c.get("/api/notices/v1/notices", params={"plan_id": result["plan_id"]})).json()
+        assert [n["id"] for n in page["items"]] == [result["notice_id"]]
+        other = (await c.get("/api/notices/v1/notices", params={"plan_id": "f" * 32})).json()
+        assert other["items"] == []

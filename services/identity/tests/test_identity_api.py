@@ -144,6 +144,25 @@ async def test_disabled_user_cannot_sign_in(platform, world):
         expect(await c.patch(f"/api/identity/v1/users/{world.people['zhao'].user_id}", json={"enabled": True}), 200)
 
 
+async def test_the_user_picker_leaves_disabled_users_out_unless_an_admin_asks(platform, world):
+    """Issue 11: GET /users offers enabled users; include_disabled=true for user administrators only."""
+    admin = await platform.admin_token()
+    zhao = world.people["zhao"].user_id
+    async with platform.api(admin) as c:
+        expect(await c.patch(f"/api/identity/v1/users/{zhao}", json={"enabled": False}), 200)
+        try:
+            org = {"org_id": world.supervision_id, "limit": 100}
+            listed = expect(await c.get("/api/identity/v1/users", params=org), 200)
+            assert zhao not in {u["id"] for u in listed["items"]}
+            everyone = expect(await c.get("/api/identity/v1/users", params={**org, "include_disabled": "true"}), 200)
+            assert [u["enabled"] for u in everyone["items"] if u["id"] == zhao] == [False]
+            async with platform.api(world.token("zhang")) as supervisor:
+                r = await supervisor.get("/api/identity/v1/users", params={"include_disabled": "true"})
+                assert r.status_code == 403 and r.json()["code"] == "not-user-admin"
+        finally:
+            expect(await c.patch(f"/api/identity/v1/users/{zhao}", json={"enabled": True}), 200)
+
+
 async def test_no_token_is_401(platform):
     async with platform.api() as c:
         r = await c.get("/api/identity/v1/me")

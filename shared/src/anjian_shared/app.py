@@ -19,6 +19,7 @@ import structlog
 from fastapi import APIRouter, FastAPI
 
 from .accounts import ACCOUNTS, accounts_subscription, check_account
+from .api_docs import install_api_docs
 from .auth import TokenVerifier, http_key_source
 from .bus import Bus, Subscription
 from .health import health_router
@@ -107,7 +108,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         version="1.0.0",
         lifespan=lifespan,
         openapi_url=f"{prefix}/openapi.json",
-        docs_url=f"{prefix}/docs",
+        docs_url=None,   # FastAPI's own pages load Swagger UI from a CDN: install_api_docs below
         redoc_url=None,
         openapi_tags=spec.openapi_tags or None,
     )
@@ -142,6 +143,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes,
                        max_multipart_bytes=settings.max_multipart_bytes)
     app.add_middleware(RequestContextMiddleware)
+    install_api_docs(app, prefix, openapi_url=f"{prefix}/openapi.json")
     health = health_router()
     app.include_router(health)
     app.include_router(health, prefix=prefix)

@@ -54,6 +54,16 @@ class Decision(StrEnum):
         return cls.APPROVE if accepted else cls.REJECT
 
 
+DECISION_LABELS: dict[str, str] = {Decision.APPROVE.value: "通过", Decision.REJECT.value: "不通过"}
+"""The Chinese label of a decision (``decision_label`` in every review view); no decision yet: 待审核."""
+PENDING_LABEL = "待审核"
+
+
+def decision_label(decision: Decision | str | None) -> str:
+    """通过 / 不通过 for a decision, 待审核 for none yet."""
+    return DECISION_LABELS[Decision(decision).value] if decision else PENDING_LABEL
+
+
 class Outcome(StrEnum):
     """Where a review round stands."""
 

@@ -4,7 +4,11 @@ Starts the embedded infrastructure (RabbitMQ, SecantusDB, rclone S3), the eight
 services and, when nginx is installed, the gateway that serves every API under one
 origin — all as children of one honcho process manager. It waits until every
 service answers ``/readyz`` (each seeds its reference data on first start), then
-prints where everything is. Ctrl-C stops everything it started, nothing else.
+prints where everything is. Ctrl-C, SIGTERM and SIGHUP alike stop everything it started,
+nothing else: honcho sends SIGTERM to each child's process group (SIGKILL after 20 s), SIGHUP
+is turned into SIGTERM, the kernel sends this process SIGTERM when its parent dies
+(``PR_SET_PDEATHSIG``), and whatever still descends from it afterwards is reaped
+(``anjian_local.processes``).
 
 Data lives in ``ANJIAN_DATA_DIR`` (default ``.anjian/`` in the repository) and
 survives a restart.
@@ -15,6 +19,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -26,6 +31,7 @@ from honcho import manager as honcho_manager
 from anjian_shared.settings import DEV_ADMIN_PASSWORD, SERVICE_PORTS
 
 from .infra import InfraConfig, process_specs
+from .processes import ask_for_parent_death_signal, reap_descendants
 
 GATEWAY_PORT = int(os.environ.get("ANJIAN_GATEWAY_PORT", "8100"))
 REPO = Path(__file__).resolve().parents[4]
@@ -122,7 +128,13 @@ def main() -> None:
     if gw:
         m.add_process("gateway", gw)
     threading.Thread(target=_announce, args=(gw is not None, cfg), daemon=True).start()
-    m.loop()
+    # honcho handles SIGTERM and SIGINT; a closed terminal (SIGHUP) stops everything the same way
+    signal.signal(signal.SIGHUP, lambda signum, frame: os.kill(os.getpid(), signal.SIGTERM))
+    ask_for_parent_death_signal()
+    try:
+        m.loop()
+    finally:
+        reap_descendants()
     sys.exit(m.returncode)
 
 

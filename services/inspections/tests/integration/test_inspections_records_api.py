@@ -266,7 +266,8 @@ async def test_with_report_recipients_the_record_waits_for_review_then_approval_
         rec = expect(await submit(platform, ready, reviewers=["wang"], receivers=["liu"]), 201)
         await events.wait_for("inspections.record.submitted.v1", rec["id"])
         assert rec["status"] == "pending_review" and rec["status_label"] == "待审核"
-        assert rec["report_recipients"] == [{"user_id": ready.people["wang"].user_id, "name": "王强", "decision": None}]
+        assert rec["report_recipients"] == [{"user_id": ready.people["wang"].user_id, "name": "王强", "decision": None,
+                                             "decision_label": "待审核"}]
         assert (await get(platform, ready, "liu", f"/records/{rec['id']}")).status_code == 404, "not before release"
         assert rec["id"] not in await ids_in(platform, ready, "liu", "/records/views/received")
         assert rec["id"] in await ids_in(platform, ready, "wang", "/records/views/received", box="to_review")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from anjian_shared.errors import Conflict, DomainError, Forbidden, Unprocessable
+from anjian_shared.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
 from anjian_shared.principal import Principal
 from anjian_shared.testing.fakes import FakeDatabase, FakeStorage
 from anjian_shared.testing.media import FakeUpload, image_bytes
@@ -184,3 +184,23 @@ async def test_other_tenants_do_not_see_the_record(world):
         await cases.review_record(mongo=world[0], settings=world[2], principal=stranger, record_id=doc["_id"],
                                   decision="approve", comment=None)
     assert exc.value.slug == "not-found" or exc.value.slug == "feature-disabled"
+
+
+# --- the 403/404 rule (README "403 or 404"): cannot see it → 404; sees it, may not act → 403 -----
+
+async def test_review_by_who_cannot_see_the_record_is_404_and_by_who_sees_it_403(world):
+    doc = await submit(world, reviewers=[DEPUTY])
+    outsider = person("u-other-supervisor", "supervisor")          # same station, neither sender nor recipient
+    with pytest.raises(NotFound):
+        await cases.get_record(mongo=world[0], settings=world[2], principal=outsider, record_id=doc["_id"])
+    with pytest.raises(NotFound):
+        await cases.review_record(mongo=world[0], settings=world[2], principal=outsider, record_id=doc["_id"],
+                                  decision="approve", comment=None)
+    leader = person(LEADER, "station_leader")                      # sees every record of the station
+    assert (await cases.get_record(mongo=world[0], settings=world[2], principal=leader,
+                                   record_id=doc["_id"]))["_id"] == doc["_id"]
+    with pytest.raises(Forbidden) as exc:
+        await cases.review_record(mongo=world[0], settings=world[2], principal=leader, record_id=doc["_id"],
+                                  decision="approve", comment=None)
+    assert exc.value.slug == "not-a-reviewer"
+    assert types(world[0]) == [SUBMITTED]

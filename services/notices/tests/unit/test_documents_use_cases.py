@@ -319,3 +319,23 @@ async def test_hn07_an_overdue_document_escalates_exactly_once(world):
     assert (await doc_of(world, overdue["_id"]))["escalated"] is True
     assert not (await doc_of(world, on_time["_id"]))["escalated"]
     assert mongo.documents(REPLIES)[0]["status"] == "accepted"
+
+
+# --- the 403/404 rule (README "403 or 404"): cannot see it → 404; sees it, may not act → 403 -----
+
+async def test_review_by_who_cannot_see_the_document_is_404_and_by_who_sees_it_403(world):
+    mongo, _, settings = world
+    doc = await submit(world, reviewers=[LI])
+    outsider = person("another-supervisor")                        # same station, not issuer nor recipient
+    with pytest.raises(NotFound):
+        await cases.get_document(mongo=mongo, settings=settings, principal=outsider, document_id=doc["_id"])
+    with pytest.raises(NotFound):
+        await cases.review_document(mongo=mongo, settings=settings, principal=outsider, document_id=doc["_id"],
+                                    decision="approve", comment=None)
+    leader = person(WANG, STATION, "station_leader")               # sees every document of the station
+    assert (await cases.get_document(mongo=mongo, settings=settings, principal=leader,
+                                     document_id=doc["_id"]))[0]["_id"] == doc["_id"]
+    with pytest.raises(Forbidden) as exc:
+        await review(world, doc["_id"], WANG, "approve")
+    assert exc.value.slug == "not-a-reviewer"
+    assert types(mongo) == [SUBMITTED]

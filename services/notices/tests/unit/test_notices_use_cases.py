@@ -133,10 +133,12 @@ async def test_hb08_no_second_reply_while_one_awaits_review(world):
 
 
 async def test_hb08_only_a_replier_replies(world):
-    for who in (SUP, actor("pm9", "contractorB", "project_manager"), actor("staff", "contractorA", "company_staff")):
+    for who in (SUP, actor("staff", "contractorA", "company_staff")):     # they see it: 403
         with pytest.raises(Forbidden) as exc:
             await reply(world, who)
         assert exc.value.slug == "not-a-replier"
+    with pytest.raises(NotFound):                                          # another company's: 404
+        await reply(world, actor("pm9", "contractorB", "project_manager"))
     assert types(world[0]) == [ISSUED, ISSUED]
 
 
@@ -184,9 +186,8 @@ async def test_hb08_refusals_name_what_happened(world):
     with pytest.raises(Forbidden) as exc:
         await review(world, rid, PM, decision="approve")
     assert exc.value.slug == "not-a-reviewer"
-    with pytest.raises(Forbidden) as exc:
+    with pytest.raises(NotFound):                                  # another station's leader does not see it
         await review(world, rid, actor("boss2", "other-station", "station_leader"), decision="approve")
-    assert exc.value.slug == "not-a-reviewer"
     with pytest.raises(NotFound) as exc:
         await review(world, "nope", decision="approve")
     assert exc.value.slug == "reply-not-found"
@@ -225,3 +226,43 @@ async def test_hb09_events_and_responses_carry_the_notices_version(world):
     assert closed.version == 3 and to_summary(closed).version == 3
     assert mongo.events(REVIEWED, tenant=TENANT)[-1]["data"]["version"] == 3
     assert mongo.events(CLOSED, tenant=TENANT)[-1]["data"]["version"] == 3
+
+
+# --- the 403/404 rule (README "403 or 404"): cannot see it → 404; sees it, may not act → 403 -----
+
+async def test_acting_on_a_notice_one_cannot_see_is_404_and_on_one_one_sees_403(world):
+    mongo, _, notice_id = world
+    rid = (await reply(world)).replies[0].reply_id
+    other_pm = actor("pm9", "contractorB", "project_manager")      # another company's project manager
+    other_leader = actor("boss2", "other-station", "station_leader")
+    for who in (other_pm, other_leader):
+        with pytest.raises(NotFound):
+            await cases.get_notice(mongo=mongo, actor=who, notice_id=notice_id)
+        with pytest.raises(NotFound):
+            await reply(world, who)
+        with pytest.raises(NotFound):
+            await review(world, rid, who, decision="approve")
+    staff = actor("staff", "contractorA", "company_staff")         # sees it (its company's), may not act
+    assert (await cases.get_notice(mongo=mongo, actor=staff, notice_id=notice_id)).id == notice_id
+    with pytest.raises(Forbidden) as exc:
+        await review(world, rid, staff, decision="approve")
+    assert exc.value.slug == "not-a-reviewer"
+    with pytest.raises(Forbidden) as exc:
+        await reply(world, SUP)
+    assert exc.value.slug == "not-a-replier"
+    assert types(mongo) == [ISSUED, ISSUED, SUBMITTED]
+
+
+# --- for front ends: the notices of one plan ----------------------------------------------------------
+
+async def test_notices_filter_by_plan_id(world):
+    mongo = world[0]
+    other = plan().model_copy(update={"plan_id": "plan2"})
+    await issue(mongo, other)
+    mine, _ = await cases.list_notices(mongo=mongo, actor=SUP, status=None, project_id=None, plan_id="plan1",
+                                       limit=50, cursor=None)
+    assert len(mine) == 2 and {n.plan_id for n in mine} == {"plan1"}
+    company_b = actor("staff-b", "contractorB", "company_staff")
+    theirs, _ = await cases.list_notices(mongo=mongo, actor=company_b, status=None, project_id=None,
+                                         plan_id="plan2", limit=50, cursor=None)
+    assert [(n.plan_id, n.project_id) for n in theirs] == [("plan2", "p2")]   # still only what it may see

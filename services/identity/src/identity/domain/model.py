@@ -34,6 +34,13 @@ def may_create_user(actor: Principal, *, org_id: str, org_kind: str) -> bool:
     return False
 
 
+def may_list_disabled_users(actor: Principal) -> bool:
+    """Who administers users (the province, a station's leader, a company's admin) may ask the
+    user list for disabled accounts too (``include_disabled``); the picker of everybody else
+    offers enabled users only."""
+    return actor.has(Role.PROVINCE_ADMIN, Role.PLATFORM_ADMIN, Role.STATION_LEADER, Role.COMPANY_ADMIN)
+
+
 def may_create_org(actor: Principal) -> bool:
     """Only the province administration registers organisations (stations, companies)."""
     return actor.has(Role.PROVINCE_ADMIN, Role.PLATFORM_ADMIN)

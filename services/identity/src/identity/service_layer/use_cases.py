@@ -35,7 +35,7 @@ from ..adapters import keys
 from ..adapters.common_passwords import is_common
 from ..adapters.passwords import hash_password, verify_password
 from ..domain import accounts
-from ..domain.model import may_create_org, may_create_user, roles_allowed
+from ..domain.model import may_create_org, may_create_user, may_list_disabled_users, roles_allowed
 from ..domain.registration import TENANT_PROVINCE
 from ..settings import Settings
 from .policy import POLICIES
@@ -474,10 +474,18 @@ async def get_organization(*, mongo: Mongo, actor: Principal, org_id: str) -> di
 
 
 async def list_users(*, mongo: Mongo, actor: Principal, org_id: str | None, role: str | None, limit: int,
-                     cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+                     cursor: str | None, include_disabled: bool = False) -> tuple[list[dict[str, Any]], str | None]:
     """One page of the users ``actor`` may see (government staff: the province; companies: their
-    own), filtered by ``org_id`` and ``role``."""
+    own), filtered by ``org_id`` and ``role``: the user picker. Disabled users are left out
+    unless ``include_disabled`` (user administrators only: province admin, station leader,
+    company admin; anyone else 403 ``not-user-admin``)."""
     flt = visible_user_filter(actor)
+    if include_disabled:
+        if not may_list_disabled_users(actor):
+            raise Forbidden("only user administrators list disabled users", slug="not-user-admin",
+                            field="include_disabled")
+    else:
+        flt["enabled"] = {"$ne": False}
     if org_id:
         if flt.get("org_id") and flt["org_id"] != org_id:
             return [], None

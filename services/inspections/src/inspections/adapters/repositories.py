@@ -26,11 +26,14 @@ CATALOG = "catalog"
 PROJECTS = "projects"
 USERS = "users"
 PLAN_AUDIT = "plan_audit"
+PLAN_NOTICES = "plan_notices"
+"""Read model: the 告知书 issued from each plan (``notices.notice.issued.v1``), one per notice."""
 
 
 async def ensure_indexes(mongo: Mongo) -> None:
     """Startup hook: the indexes every query of this service uses."""
     db = mongo.db
+    await db[PLAN_NOTICES].create_index([("tenant_id", ASCENDING), ("plan_id", ASCENDING)])
     await db[PLANS].create_index([("tenant_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)])
     await db[PLANS].create_index([("tenant_id", ASCENDING), ("supervisor_user_ids", ASCENDING)])
     await db[PLANS].create_index([("tenant_id", ASCENDING), ("station_org_id", ASCENDING)])

@@ -44,6 +44,10 @@ class CheckType(StrEnum):
     COMBINED = "combined"   # 综合: quality and safety
 
 
+CHECK_TYPE_LABELS = {CheckType.QUALITY.value: "质量", CheckType.SAFETY.value: "安全", CheckType.COMBINED.value: "综合"}
+"""The Chinese label of each check type (``check_type_label``)."""
+
+
 class Library(StrEnum):
     """The two phrase libraries."""
 

@@ -47,6 +47,10 @@ class PlanStatus(StrEnum):
     SUBMITTED = "submitted"    # 已提交: frozen
 
 
+STATUS_LABELS = {PlanStatus.DRAFT.value: "草稿", PlanStatus.CONFIRMED.value: "已确认",
+                 PlanStatus.SUBMITTED.value: "已提交"}
+"""The Chinese label of each plan status (``status_label`` in every plan view)."""
+
 VISIBLE_TO_TEAM = (PlanStatus.CONFIRMED.value, PlanStatus.SUBMITTED.value)
 
 

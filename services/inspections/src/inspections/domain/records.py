@@ -84,6 +84,10 @@ class SentStatus(StrEnum):
     REJECTED = "rejected"               # 审核未通过
 
 
+SENT_STATUS_LABELS = {"pending_review": "待审核", "approved": "审核通过", "rejected": "审核未通过"}
+"""The Chinese label of each 我发送的 tab (``sent_status_label``)."""
+
+
 SENT_STATUSES: dict[SentStatus, tuple[str, ...]] = {
     SentStatus.PENDING_REVIEW: (RecordStatus.PENDING_REVIEW.value,),
     SentStatus.APPROVED: (RecordStatus.ISSUED.value, RecordStatus.INTERNAL.value),

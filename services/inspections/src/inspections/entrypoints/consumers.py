@@ -1,6 +1,8 @@
-"""Event consumers of inspections: the project directory and the user-name directory.
+"""Event consumers of inspections: the project directory, the user-name directory and the
+notices issued from each plan.
 
-Queues ``inspections.project-directory`` and ``inspections.user-directory``, kept by the shared
+Queues ``inspections.project-directory``, ``inspections.user-directory`` and
+``inspections.plan-notices``, kept by the shared
 read-model consumer (``anjian_shared.read_models.read_model``): each snapshot is applied in the
 transaction that also records the event id in the inbox, so a redelivered event has no second
 effect, and only when it is newer than the one held (the aggregate's ``version``).
@@ -8,9 +10,12 @@ effect, and only when it is newer than the one held (the aggregate's ``version``
 
 from __future__ import annotations
 
+from typing import Any
+
 from anjian_shared.bus import Subscription
 from anjian_shared.read_models import PROJECTS, USERS, read_model
 
+from ..adapters.repositories import PLAN_NOTICES
 from ..adapters.repositories import PROJECTS as PROJECTS_COLLECTION
 from ..adapters.repositories import USERS as USERS_COLLECTION
 
@@ -21,4 +26,17 @@ user_directory = read_model(Subscription("user-directory"), collection=USERS_COL
                             events=USERS)
 """The users' display names, organisations, roles and enabled flags (plans, records, events)."""
 
-SUBSCRIPTIONS = (project_directory, user_directory)
+
+
+def notice_fields(payload: Any) -> dict[str, Any]:
+    """What a plan shows of a 告知书 issued from it (``NoticeIssued``)."""
+    return {"notice_id": payload.notice_id, "plan_id": payload.plan_id, "number": payload.number,
+            "project_id": payload.project_id, "project_name": payload.project_name, "title": payload.title,
+            "rectification_date": payload.rectification_date.isoformat(), "issued_at": payload.issued_at}
+
+
+plan_notices = read_model(Subscription("plan-notices"), collection=PLAN_NOTICES,
+                          events={"notices.notice.issued.v1": (lambda p: p.notice_id, notice_fields)})
+"""HB-06/HB-09 for front ends: a submitted plan links to the 告知书 notices issued from it."""
+
+SUBSCRIPTIONS = (project_directory, user_directory, plan_notices)

@@ -24,7 +24,7 @@ from anjian_shared.problems import Conflict, NotFound
 from anjian_shared.storage import Storage
 from anjian_shared.types import new_id, utcnow
 
-from ..adapters.repositories import PLAN_AUDIT, PLANS, PROJECTS, RESULTS, USERS
+from ..adapters.repositories import PLAN_AUDIT, PLAN_NOTICES, PLANS, PROJECTS, RESULTS, USERS
 from ..domain import plans as rules
 from ..domain.plans import PlanFacts, PlanStatus
 from .directory import person_names, projects_by_id
@@ -123,10 +123,14 @@ async def list_plans(*, mongo: Mongo, principal: Principal, status: PlanStatus |
 
 
 async def get_plan(*, mongo: Mongo, principal: Principal, plan_id: str) -> dict[str, Any]:
-    """One plan the caller may see (404 otherwise)."""
+    """One plan the caller may see (404 otherwise), with ``notices``: the 告知书 issued from it
+    once submitted (``notice_id``, ``number``, ``project_id``, ``project_name``, ``title``,
+    ``rectification_date``, ``issued_at``; by number), as the notices service announced them
+    (``notices.notice.issued.v1``: a second or two after submission, empty before)."""
     rules.ensure_planner(principal)
     doc, _ = await load_plan(mongo.repo(PLANS, principal.tenant), plan_id, principal)
-    return doc
+    notices = await mongo.repo(PLAN_NOTICES, principal.tenant).find({"plan_id": plan_id}, limit=200)
+    return {**doc, "notices": sorted(notices, key=lambda n: n["number"])}
 
 
 async def update_plan(*, mongo: Mongo, storage: Storage, principal: Principal, plan_id: str,

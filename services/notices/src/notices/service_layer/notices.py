@@ -89,24 +89,19 @@ async def issue_notices(uow: UnitOfWork, *, plan: PlanSubmitted) -> list[str]:
 # ---------------------------------------------------------------- reading
 
 async def list_notices(*, mongo: Mongo, actor: Any, status: NoticeStatus | None, project_id: str | None,
-                       limit: int, cursor: str | None) -> tuple[list[Notice], str | None]:
+                       limit: int, cursor: str | None, plan_id: str | None = None) -> tuple[list[Notice], str | None]:
     """One page (newest first) of the notices ``actor`` may see, optionally filtered by
-    ``status`` and ``project_id``; returns (notices, next_cursor). 422 on a bad cursor."""
+    ``status``, ``project_id`` and ``plan_id`` (the 告知书 issued from one spot-check plan, one
+    per project); returns (notices, next_cursor). 422 on a bad cursor."""
     flt: dict[str, Any] = visibility_filter(actor)
     if status is not None:
         flt["status"] = status.value
     if project_id is not None:
         flt["project_id"] = project_id
+    if plan_id is not None:
+        flt["plan_id"] = plan_id
     docs, next_cursor = await paginate(mongo.repo(NOTICES, actor.tenant), flt, limit=limit, cursor=cursor)
     return [Notice.model_validate(d) for d in docs], next_cursor
-
-
-async def _load(notices: NoticeRepository, notice_id: str) -> Notice:
-    """The notice of the repository's tenant (404 otherwise: other tenants' ids do not leak)."""
-    notice = await notices.get(notice_id)
-    if notice is None:
-        raise NotFound(f"notice {notice_id} not found")
-    return notice
 
 
 async def _load_visible(notices: NoticeRepository, actor: Actor, notice_id: str) -> Notice:
@@ -142,8 +137,9 @@ async def submit_reply(*, mongo: Mongo, storage: Storage, actor: Any, notice_id:
 
     ``text`` 1..2000 characters; ``photos`` 0..9 JPEG/PNG files of at most
     ``photo_max_bytes`` bytes each (413 / 415 naming ``photos``). Refused: 404 when the
-    notice is not in the caller's tenant, 403 ``not-a-replier`` unless the caller is a replier
-    (station users, other companies' users), 409 ``notice-awaiting-review`` /
+    notice is not in the caller's tenant or the caller may not see it (another company's or
+    station's users: the 403/404 rule), 403 ``not-a-replier`` when the caller sees it but is
+    not a replier (station users, the company's other staff), 409 ``notice-awaiting-review`` /
     ``notice-closed`` unless the notice awaits a reply (``notice-changed`` when a concurrent
     write won); 422 ``text`` / ``photos``. Photos are
     stored before the transaction and deleted again if anything fails afterwards (no
@@ -152,7 +148,7 @@ async def submit_reply(*, mongo: Mongo, storage: Storage, actor: Any, notice_id:
     text = model.validate_reply_text(text)
     if len(photos) > model.MAX_REPLY_PHOTOS:
         raise Unprocessable(f"at most {model.MAX_REPLY_PHOTOS} photos", field="photos", slug="too-many-photos")
-    notice = await _load(NoticeRepository(mongo.repo(NOTICES, actor.tenant)), notice_id)
+    notice = await _load_visible(NoticeRepository(mongo.repo(NOTICES, actor.tenant)), actor, notice_id)
     _check_reply_allowed(notice, actor)
 
     folder = f"notices/{notice_id}/replies"
@@ -161,7 +157,7 @@ async def submit_reply(*, mongo: Mongo, storage: Storage, actor: Any, notice_id:
 
         async def apply(uow: UnitOfWork) -> Notice:
             notices = NoticeRepository.of(uow)
-            current = await _load(notices, notice_id)
+            current = await _load_visible(notices, actor, notice_id)
             _check_reply_allowed(current, actor)
             reply = current.add_reply(reply_id=new_id(), text=text, photos=stored, replied_by=_person(actor),
                                       now=utcnow())
@@ -188,14 +184,15 @@ async def review_reply(*, mongo: Mongo, actor: Any, notice_id: str, reply_id: st
     Accept → closed (emits ``notices.reply.reviewed.v1`` and ``notices.notice.closed.v1``);
     reject → awaiting_reply for a new round (emits ``notices.reply.reviewed.v1``); a
     rejection needs ``comment`` (422 ``comment``, ``comment-required``). Refused: 404 when the
-    notice is not in the caller's tenant or the reply is unknown (``reply-not-found``); 403
-    ``not-a-reviewer`` unless the caller is the responsible supervisor or a station leader of
-    the notice's station; 409 ``reply-not-latest``, ``reply-already-reviewed`` (or
+    notice is not in the caller's tenant, the caller may not see it (the 403/404 rule) or the
+    reply is unknown (``reply-not-found``); 403 ``not-a-reviewer`` when the caller sees it but
+    is neither the responsible supervisor nor a station leader of the notice's station; 409
+    ``reply-not-latest``, ``reply-already-reviewed`` (or
     ``notice-changed`` when a concurrent write won); 422 ``decision`` without a decision.
     """
     async def apply(uow: UnitOfWork) -> Notice:
         notices = NoticeRepository.of(uow)
-        notice = await _load(notices, notice_id)
+        notice = await _load_visible(notices, actor, notice_id)
         if not model.may_review(notice, actor):
             raise Forbidden("only the responsible supervisor or a station leader may review", slug="not-a-reviewer")
         reply = notice.review_reply(reply_id=reply_id, decision=decision, passed=passed, comment=comment,

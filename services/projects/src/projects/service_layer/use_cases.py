@@ -108,9 +108,31 @@ async def get_visible(*, mongo: Mongo, actor: Principal, project_id: str) -> dic
     return doc
 
 
+async def with_names(mongo: Mongo, tenant: str, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``docs`` with ``names``: ``{"orgs": {org_id: name}, "users": {user_id: name}}`` for the
+    station, the three parties and the supervisors, from this service's organisation and user
+    directories (read models kept from identity's events; one query each for all ``docs``).
+    An id not in a directory (yet) is left out: the view shows the id."""
+    org_ids = {d[f] for d in docs for f in ("station_org_id", *PARTY_FIELDS) if d.get(f)}
+    user_ids = {u for d in docs for u in d.get("supervisor_user_ids", [])}
+    orgs = await mongo.repo("organizations", tenant).find({"_id": {"$in": sorted(org_ids)}}, limit=len(org_ids) or 1)
+    users = await mongo.repo("users", tenant).find({"_id": {"$in": sorted(user_ids)}}, limit=len(user_ids) or 1)
+    names = {"orgs": {o["_id"]: o.get("name") for o in orgs if o.get("name")},
+             "users": {u["_id"]: u.get("display_name") for u in users if u.get("display_name")}}
+    return [{**d, "names": names} for d in docs]
+
+
+async def get_project(*, mongo: Mongo, actor: Principal, project_id: str) -> dict[str, Any]:
+    """``GET /projects/{id}``: the project if the actor may see it (404 otherwise), with the
+    names of its station, parties and supervisors (``with_names``)."""
+    doc = await get_visible(mongo=mongo, actor=actor, project_id=project_id)
+    return (await with_names(mongo, actor.tenant, [doc]))[0]
+
+
 async def list_projects(*, mongo: Mongo, actor: Principal, q: str | None = None, positioned: bool | None = None,
                         limit: int, cursor: str | None = None) -> DocPage:
-    """The projects the actor may see (participants their own), newest first; ``q``: the name
+    """The projects the actor may see (participants their own), newest first, each with the
+    names of its parties (``with_names``); ``q``: the name
     contains it (HN-03 工程列表 keyword), ``positioned``: with / still without a position
     (HN-03). One page of ``limit``; 422 naming ``cursor`` for a bad cursor."""
     conditions: list[dict[str, Any]] = []
@@ -122,7 +144,8 @@ async def list_projects(*, mongo: Mongo, actor: Principal, q: str | None = None,
     if positioned is not None:
         conditions.append({"positioning": {"$exists": positioned}})
     flt: dict[str, Any] = {"$and": conditions} if len(conditions) > 1 else (conditions[0] if conditions else {})
-    return await paginate(mongo.repo("projects", actor.tenant), flt, limit=limit, cursor=cursor)
+    page = await paginate(mongo.repo("projects", actor.tenant), flt, limit=limit, cursor=cursor)
+    return DocPage(await with_names(mongo, actor.tenant, page.items), page.next_cursor)
 
 
 async def _change(*, mongo: Mongo, actor: Principal, project_id: str, action: str,

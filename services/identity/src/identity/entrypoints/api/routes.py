@@ -147,10 +147,16 @@ async def create_user(body: UserCreate, principal: CurrentPrincipal, request: Re
 @router.get("/users", response_model=UserPage, tags=["users"])
 async def list_users(principal: CurrentPrincipal, request: Request, limit: Limit = 20, cursor: Cursor = None,
                      org_id: Annotated[str | None, Query(max_length=64)] = None,
-                     role: Annotated[str | None, Query(max_length=40)] = None) -> UserPage:
-    """Users the caller may see (government staff: the province; companies: their own)."""
+                     role: Annotated[str | None, Query(max_length=40)] = None,
+                     include_disabled: Annotated[bool, Query(
+                         description="also list disabled users (user administrators only: province admin, "
+                                     "station leader, company admin; others 403 not-user-admin)")] = False,
+                     ) -> UserPage:
+    """The user picker: enabled users the caller may see (government staff: the province;
+    companies: their own), filtered by ``org_id`` and ``role``. Disabled users only with
+    ``include_disabled=true``, for user administrators (403 ``not-user-admin`` otherwise)."""
     docs, nxt = await use_cases.list_users(mongo=_mongo(request), actor=principal, org_id=org_id, role=role,
-                                           limit=limit, cursor=cursor)
+                                           limit=limit, cursor=cursor, include_disabled=include_disabled)
     return UserPage(items=[user_read(d) for d in docs], next_cursor=nxt)
 
 

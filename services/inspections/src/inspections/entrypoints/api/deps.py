@@ -11,6 +11,7 @@ from anjian_shared.deps import MongoDep, StorageDep, app_settings  # noqa: F401 
 from anjian_shared.events.common import MediaRef, PersonRef
 from anjian_shared.storage import Storage
 
+from ...domain.plans import STATUS_LABELS as PLAN_STATUS_LABELS
 from ...settings import Settings
 from .schemas import MediaRead, PlanRead, ResultRead
 
@@ -35,17 +36,23 @@ async def plan_read(storage: Storage, doc: dict[str, Any]) -> PlanRead:
     names = doc.get("project_names", {})
     signature, seal = await asyncio.gather(media_read(storage, doc.get("signature")),
                                            media_read(storage, doc.get("seal")))
+    submission = doc.get("submission")
+    if submission:
+        submission = {**submission, "disposition_label": submission["disposition"]}  # 处置情况 values are Chinese
     return PlanRead(
-        id=doc["_id"], title=doc["title"], status=doc["status"], station_org_id=doc["station_org_id"],
+        id=doc["_id"], title=doc["title"], status=doc["status"], status_label=PLAN_STATUS_LABELS[doc["status"]],
+        station_org_id=doc["station_org_id"],
         projects=[{"project_id": p, "name": names.get(p, p)} for p in doc["project_ids"]],
         planned_date=doc["planned_date"],
         supervisors=[_person(people, u) for u in doc["supervisor_user_ids"]],
         responsible_supervisor=_person(people, doc["responsible_supervisor_id"]),
         created_by=_person(people, doc["created_by"]),
         result_count=doc.get("result_count", 0), signature=signature, seal=seal,
-        submission=doc.get("submission"), created_at=doc["created_at"], updated_at=doc["updated_at"],
+        submission=submission, created_at=doc["created_at"], updated_at=doc["updated_at"],
         confirmed_at=doc.get("confirmed_at"), submitted_at=doc.get("submitted_at"),
         history=doc.get("history", []),
+        notices=[{**n, "project_name": names.get(n["project_id"]) or n.get("project_name") or n["project_id"]}
+                 for n in doc.get("notices", [])],
     )
 
 

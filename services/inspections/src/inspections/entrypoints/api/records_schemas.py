@@ -14,10 +14,18 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from anjian_shared.events.common import PersonRef
 from anjian_shared.events.inspections_v1 import LibraryEntryRef, PhotoAnnotation
 from anjian_shared.pagination import Page
+from anjian_shared.review import decision_label
 from anjian_shared.storage import Storage
 
-from ...domain.libraries import CheckType
-from ...domain.records import STATUS_LABELS, Decision, RecordStatus, SentStatus, sent_status
+from ...domain.libraries import CHECK_TYPE_LABELS, CheckType
+from ...domain.records import (
+    SENT_STATUS_LABELS,
+    STATUS_LABELS,
+    Decision,
+    RecordStatus,
+    SentStatus,
+    sent_status,
+)
 from .deps import media_read
 from .schemas import MediaRead
 
@@ -118,6 +126,7 @@ class ReviewRead(BaseModel):
 
     reviewer: PersonRef
     decision: Decision
+    decision_label: str = Field("", examples=["不通过"], description="通过 | 不通过")
     comment: str = ""
     reviewed_at: datetime
 
@@ -126,6 +135,7 @@ class ReportRecipientRead(PersonRef):
     """A report recipient (上报接收人) and their decision so far (null: not yet)."""
 
     decision: Decision | None = None
+    decision_label: str = Field("待审核", examples=["通过"], description="通过 | 不通过 | 待审核 (no decision yet)")
 
 
 class NoticeDraftRead(BaseModel):
@@ -146,13 +156,15 @@ class NoticeDraftRead(BaseModel):
 class RecordRead(BaseModel):
     """A supervision record (监督检查记录, HN-04). ``status``: pending_review 待审核 | issued 已下达
     | internal 监督内档 | rejected 审核未通过; ``sent_status`` its 我发送的 tab (pending_review |
-    approved | rejected). ``notice_draft`` only for the sender, when they asked for it."""
+    approved | rejected). ``notice_draft`` only for the sender, when they asked for it. Every
+    code comes with its Chinese ``…_label`` (status, sent status, check type, decisions)."""
 
     id: str
     project_id: str
     project_name: str
     station_org_id: str
     check_type: CheckType
+    check_type_label: str = Field("", examples=["安全"], description="质量 | 安全 | 综合")
     part_checked: str
     terms: list[LibraryEntryRef]
     violations: list[LibraryEntryRef]
@@ -166,6 +178,7 @@ class RecordRead(BaseModel):
     status: RecordStatus
     status_label: str = Field(examples=["待审核"])
     sent_status: SentStatus
+    sent_status_label: str = Field("", examples=["审核通过"], description="待审核 | 审核通过 | 审核未通过")
     reviews: list[ReviewRead]
     also_issue_notice: bool
     notice_draft: NoticeDraftRead | None = None
@@ -220,18 +233,22 @@ async def record_read(storage: Storage, doc: dict[str, Any], viewer_id: str) -> 
     sender = doc["submitted_by"]["user_id"]
     return RecordRead(
         id=doc["_id"], project_id=doc["project_id"], project_name=doc.get("project_name", ""),
-        station_org_id=doc["station_org_id"], check_type=doc["check_type"], part_checked=doc["part_checked"],
+        station_org_id=doc["station_org_id"], check_type=doc["check_type"],
+        check_type_label=CHECK_TYPE_LABELS.get(doc["check_type"], doc["check_type"]), part_checked=doc["part_checked"],
         terms=doc.get("terms", []), violations=doc.get("violations", []), supplement=doc.get("supplement", ""),
         photos=[RecordPhotoRead(**m.model_dump(), width=p.get("width"), height=p.get("height"),
                                 annotations=p.get("annotations", []))
                 for m, p in zip(photos, doc.get("photos", []), strict=True) if m is not None],
         videos=[v for v in videos if v is not None], audios=[a for a in audios if a is not None],
         submitted_by=PersonRef(user_id=sender, name=doc["submitted_by"].get("name") or sender),
-        report_recipients=[ReportRecipientRead(user_id=u, name=people.get(u) or u, decision=decisions.get(u))
+        report_recipients=[ReportRecipientRead(user_id=u, name=people.get(u) or u, decision=decisions.get(u),
+                                               decision_label=decision_label(decisions.get(u)))
                            for u in doc.get("report_recipient_ids", [])],
         issue_recipients=[PersonRef(user_id=u, name=people.get(u) or u) for u in doc.get("issue_recipient_ids", [])],
         status=doc["status"], status_label=STATUS_LABELS[doc["status"]], sent_status=sent_status(doc["status"]),
-        reviews=doc.get("reviews", []), also_issue_notice=doc.get("also_issue_notice", False),
+        sent_status_label=SENT_STATUS_LABELS[sent_status(doc["status"]).value],
+        reviews=[{**r, "decision_label": decision_label(r.get("decision"))} for r in doc.get("reviews", [])],
+        also_issue_notice=doc.get("also_issue_notice", False),
         notice_draft=doc.get("notice_draft") if viewer_id == sender else None,
         submitted_at=doc["submitted_at"], released_at=doc.get("released_at"), decided_at=doc.get("decided_at"),
     )

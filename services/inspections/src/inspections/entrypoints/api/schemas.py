@@ -117,18 +117,35 @@ class PlanSubmit(BaseModel):
 
 class SubmissionRead(BaseModel):
     disposition: Disposition
+    disposition_label: str = Field("", examples=["限期整改"], description="处置情况 in Chinese (the value itself)")
     notice: NoticeInput
     seal_required: bool
     submitted_by: str
     backdated: bool = False
 
 
+class PlanNoticeRead(BaseModel):
+    """A 告知书 issued from the plan (one per project with rectification), for a link to
+    ``GET /api/notices/v1/notices/{notice_id}``."""
+
+    notice_id: str
+    number: str = Field(examples=["鄂安监告〔2026〕0001号"])
+    project_id: str
+    project_name: str
+    title: str
+    rectification_date: date
+    issued_at: datetime
+
+
 class PlanRead(BaseModel):
-    """A plan as its team sees it."""
+    """A plan as its team sees it. ``status_label``: 草稿 | 已确认 | 已提交. ``notices``: the 告知书
+    issued from it once submitted (``GET /plans/{id}`` only; empty until the notices service
+    has issued them, a second or two after submission; also ``GET /api/notices/v1/notices?plan_id=``)."""
 
     id: str
     title: str
     status: PlanStatus
+    status_label: str = Field("", examples=["已确认"])
     station_org_id: str
     projects: list[ProjectBrief]
     planned_date: date
@@ -144,6 +161,7 @@ class PlanRead(BaseModel):
     confirmed_at: datetime | None = None
     submitted_at: datetime | None = None
     history: list[HistoryEntryRead]
+    notices: list[PlanNoticeRead] = []
 
 
 PlanPage = Page[PlanRead]

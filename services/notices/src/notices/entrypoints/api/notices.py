@@ -35,18 +35,22 @@ async def list_notices(
     mongo: MongoDep,
     status: Annotated[NoticeStatus | None, Query(description="awaiting_reply | awaiting_review | closed")] = None,
     project_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    plan_id: Annotated[str | None, Query(min_length=1, max_length=64,
+                                         description="the notices issued from this spot-check plan")] = None,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> NoticePage:
     """Notices the caller may see, newest first (HB-06/HB-08).
 
     Visible to users of the addressee org (the contractor's project department) and of
-    the issuing station; others get an empty page. Filters: ``status``, ``project_id``.
+    the issuing station; others get an empty page. Filters: ``status``, ``project_id``,
+    ``plan_id`` (the 告知书 of one plan: one per project with rectification).
     ``limit`` 1..100 (default 20); ``cursor`` = ``next_cursor`` of the previous page.
     Errors: 401 without a token; 422 for an unknown status or a bad cursor.
     """
     items, next_cursor = await service.list_notices(mongo=mongo, actor=principal, status=status,
-                                                    project_id=project_id, limit=limit, cursor=cursor)
+                                                    project_id=project_id, plan_id=plan_id, limit=limit,
+                                                    cursor=cursor)
     return NoticePage(items=[to_summary(n) for n in items], next_cursor=next_cursor)
 
 

@@ -15,6 +15,8 @@ from ...service_layer import use_cases
 from .schemas import (
     ParticipantIn,
     ParticipantRead,
+    PartyRead,
+    PersonRead,
     PositioningSummary,
     ProjectCreate,
     ProjectPage,
@@ -30,11 +32,23 @@ def _mongo(request: Request) -> Mongo:
 
 
 def project_read(doc: dict[str, Any]) -> ProjectRead:
+    """The response body of a project document (parties and supervisors named when the use
+    case looked their names up: ``use_cases.with_names``)."""
+    names = doc.get("names") or {}
+    orgs, users = names.get("orgs", {}), names.get("users", {})
+
+    def party(field: str) -> PartyRead | None:
+        return PartyRead(org_id=doc[field], name=orgs.get(doc[field]) or doc[field]) if names else None
+
     return ProjectRead(
         id=doc["_id"], tenant=doc["tenant_id"], code=doc["code"], name=doc["name"], address=doc["address"],
         station_org_id=doc["station_org_id"], owner_org_id=doc["owner_org_id"],
         contractor_org_id=doc["contractor_org_id"], supervision_org_id=doc["supervision_org_id"],
         supervisor_user_ids=doc["supervisor_user_ids"],
+        station=party("station_org_id"), owner=party("owner_org_id"), contractor=party("contractor_org_id"),
+        supervision=party("supervision_org_id"),
+        supervisors=[PersonRead(user_id=u, name=users.get(u) or u)
+                     for u in doc["supervisor_user_ids"]] if names else [],
         participants=[ParticipantRead(**p, project_role_label=PROJECT_ROLES.get(p["project_role"], ""))
                       for p in doc["participants"]],
         status=doc.get("status", "active"), created_at=doc["created_at"],
@@ -68,8 +82,10 @@ async def list_projects(principal: CurrentPrincipal, request: Request, limit: Li
 
 @router.get("/projects/{project_id}", response_model=ProjectRead)
 async def get_project(project_id: str, principal: CurrentPrincipal, request: Request) -> ProjectRead:
-    """One project the caller takes part in; 404 otherwise."""
-    return project_read(await use_cases.get_visible(mongo=_mongo(request), actor=principal, project_id=project_id))
+    """One project the caller takes part in, with the names of its station, owner, contractor,
+    supervision company and supervisors (``station``, ``owner``, ``contractor``, ``supervision``:
+    ``{org_id, name}``; ``supervisors``: ``{user_id, name}``); 404 otherwise."""
+    return project_read(await use_cases.get_project(mongo=_mongo(request), actor=principal, project_id=project_id))
 
 
 @router.put("/projects/{project_id}/supervisors", response_model=ProjectRead)

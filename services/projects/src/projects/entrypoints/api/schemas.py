@@ -64,7 +64,18 @@ class PositioningSummary(BaseModel):
     positioned_by: PersonRead
 
 
+class PartyRead(BaseModel):
+    """An organisation named on the project: its id and name (the id again while the
+    organisation is not yet in this service's directory)."""
+
+    org_id: str
+    name: str
+
+
 class ProjectRead(BaseModel):
+    """A project with the names of its station (监督站), owner (建设单位), contractor (施工单位),
+    supervision company (监理单位) and supervisors, next to their ids."""
+
     id: str
     tenant: str
     code: str
@@ -75,6 +86,11 @@ class ProjectRead(BaseModel):
     contractor_org_id: str
     supervision_org_id: str
     supervisor_user_ids: list[str]
+    station: PartyRead | None = None
+    owner: PartyRead | None = None
+    contractor: PartyRead | None = None
+    supervision: PartyRead | None = None
+    supervisors: list[PersonRead] = []
     participants: list[ParticipantRead]
     status: str
     created_at: datetime
