@@ -12,7 +12,7 @@ import httpx
 import pytest_asyncio
 
 from anjian_local.demo import play_hubei
-from anjian_local.scenario import World, build_world, expect
+from anjian_local.scenario import PASSWORD, Person, World, build_world, expect, sign_in
 from anjian_local.testing.fixtures import eventually
 
 
@@ -117,6 +117,8 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
     ids["check_id"] = check["id"]
     ids["document_id"] = await _escalated_document(platform, hubei_api, world, term)
     admin_token = await platform.admin_token("hubei")
+    if "equipment" in platform.services:  # HEB-01/03/06/07/11 objects, made in Hubei
+        ids.update(await _registry_objects(platform, hubei_api, world, admin_token))
     hainan_admin_token = await platform.admin_token("hainan")
     partner_tokens: dict[str, str] = {}
     if "/api/identity/v1/clients" in platform.app("identity").openapi()["paths"]:  # partner clients (PLAT-03)
@@ -173,3 +175,97 @@ async def _escalated_document(platform: Any, api: Any, world: World, term: str) 
             "replier_user_ids": [world.people["liu"].user_id]}), 201)
     await escalate_document(platform.app("notices").state.mongo, "hubei", doc["id"], now=datetime.now(UTC))
     return doc["id"]
+
+
+PDF = b"%PDF-1.4\n% certificate\n"
+
+
+async def _registry_objects(platform: Any, api: Any, world: World, admin: str) -> dict[str, Any]:
+    """HEB-01/03/06/07/11 in Hubei: 孙丽 (the contractor's administrator) with a crane driver
+    of her company (``person_id``), two machines she filed, the one on the project used by a
+    registration naming the driver (his operator lock), the other ``machine_id`` to cancel;
+    a draft filing (``app_id``); a banned model (``ban_id``); a pending company registration
+    (``registration_id`` and its ``status_token``)."""
+    import secrets
+    from datetime import date, timedelta
+
+    from anjian_shared import credit_code
+
+    sfx = secrets.token_hex(3)
+    async with api(admin) as c:
+        installer = expect(await c.post("/api/identity/v1/organizations", json={
+            "name": f"武汉某起重设备安装有限公司{sfx}", "kind": "company", "company_roles": ["installer"]}), 201)["id"]
+        for key, name, org in (("sun", "孙丽", world.contractor_id), ("xu", "徐刚", installer)):
+            user = expect(await c.post("/api/identity/v1/users", json={
+                "org_id": org, "username": f"{key}.{sfx}", "display_name": name, "password": PASSWORD,
+                "roles": ["company_admin"]}), 201)
+            world.people[key] = Person(user["id"], f"{key}.{sfx}", name, org,
+                                       await sign_in(api, "hubei", f"{key}.{sfx}", PASSWORD))
+        ban = expect(await c.post("/api/equipment/v1/banned-models", json={"model": f"QTZ25-{sfx}",
+                                                                           "reason": "淘汰"}), 201)
+    today = date.today()
+    async with api(world.token("sun")) as c:
+        driver = expect(await c.post("/api/personnel/v1/people", json={
+            "name": "王师傅", "category": "crane_driver", "certificate_number": f"鄂A{sfx}",
+            "issued_on": (today - timedelta(days=30)).isoformat()}), 201)
+
+    async def draft(who: str, kind: str, form: dict[str, Any], slots: tuple[str, ...]) -> str:
+        async with api(world.token(who)) as c:
+            async def create() -> dict[str, Any]:  # 409/503 until identity's org event has arrived
+                r = await c.post("/api/equipment/v1/applications", json={"kind": kind, "form": form})
+                assert r.status_code == 201, r.text
+                return r.json()
+            app = await eventually(create, timeout=30)
+            for slot in slots:
+                expect(await c.post(f"/api/equipment/v1/applications/{app['id']}/attachments",
+                                    params={"slot": slot}, files={"file": (f"{slot}.pdf", PDF, "application/pdf")}),
+                       201)
+        return str(app["id"])
+
+    async def submit(who: str, app_id: str) -> dict[str, Any]:
+        async with api(world.token(who)) as c:
+            async def go() -> dict[str, Any]:
+                r = await c.post(f"/api/equipment/v1/applications/{app_id}/submission",
+                                 json={"authority_org_id": world.station_id})
+                assert r.status_code == 200, r.text
+                return r.json()
+            return await eventually(go, timeout=30)
+
+    certificates = ("manufacturing_licence", "product_certificate", "supervision_certificate")
+
+    def filing(n: int) -> dict[str, Any]:
+        return {"machine_kind": "tower_crane", "model": "QTZ80", "maker": "中联重科",
+                "factory_number": f"SEC-{sfx}-{n}", "manufacture_date": (today - timedelta(days=700)).isoformat(),
+                "rated_moment_knm": 800}
+
+    machines = []
+    for n in (1, 2):
+        app_id = await draft("sun", "filing", filing(n), certificates)
+        await submit("sun", app_id)
+        async with api(world.token("zhang")) as c:
+            for action in ("accept", "approve"):
+                done = expect(await c.post(f"/api/equipment/v1/applications/{app_id}/decisions",
+                                           json={"action": action}), 200)
+        machines.append(done["machine_id"])
+    on_project = {"machine_id": machines[0], "project_id": world.project_id}
+    await submit("xu", await draft("xu", "installation", {
+        **on_project, "start_date": (today - timedelta(days=3)).isoformat(),
+        "end_date": (today - timedelta(days=2)).isoformat()}, ("special_plan",)))
+    await submit("sun", await draft("sun", "use_registration", {
+        **on_project, "acceptance_date": (today - timedelta(days=1)).isoformat(),
+        "operators": [{"person_id": driver["id"], "name": driver["name"], "role": "driver",
+                       "certificate_number": driver["certificate_number"]}]}, ("acceptance_record",)))
+    while True:
+        first17 = "91420102" + "".join(secrets.choice("0123456789") for _ in range(9))
+        code = first17 + credit_code.check_character(first17)
+        if credit_code.is_valid(code):
+            break
+    async with api() as c:
+        registration = expect(await c.post("/api/identity/v1/company-registrations", json={
+            "tenant": "hubei", "company_name": f"武汉某建筑工程有限公司{sfx}", "credit_code": code,
+            "company_roles": ["contractor"], "in_province": True, "division_code": "420102",
+            "contact_name": "周七", "contact_mobile": "13800000000",
+            "admin": {"username": f"reg.{sfx}", "password": "Tower-crane-2026"}}), 201)
+    return {"app_id": await draft("sun", "filing", filing(3), ()), "machine_id": machines[1], "ban_id": ban["id"],
+            "person_id": driver["id"], "registration_id": registration["id"],
+            "status_token": registration["status_token"]}

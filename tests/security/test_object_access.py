@@ -30,13 +30,25 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("GET", "/api/inspections/v1/catalog/items/{code}", "*"):
         "reference catalog (national standards JGJ 59-2011 / 2024 major-hazard standard), seeded identically in "
         "every tenant: the caller reads its own tenant's copy of public text",
+    ("GET", "/api/identity/v1/authorities/for-division/{code}", "other company"):
+        "which authority of the province a division belongs to (HEB-01/06): the province's public directory, "
+        "no company's object; other tenants get 404 (no authority of theirs encloses a Hubei division)",
 }
+PATH_IDS = {"/api/identity/v1/authorities/for-division/{code}": {"code": "420102"}}
+"""Ids of a route whose parameter name means something else elsewhere ({code}: a catalog item)."""
 
 # who may read a route (to prove the ids are real); default 张伟, the responsible supervisor
 READER = {"/api/reporting/v1/notifications/{notification_id}/read": "li",
           "/api/identity/v1/clients/{client_id}": "admin",
           "/api/identity/v1/tenants/{tenant}/policy": "admin",
-          "/api/identity/v1/tenants/{tenant}/policy/audit": "admin"}
+          "/api/identity/v1/tenants/{tenant}/policy/audit": "admin",
+          # HEB-01: the province office reviews the province's registrations (and refuses this one)
+          "/api/identity/v1/company-registrations/{registration_id}": "admin",
+          "/api/identity/v1/company-registrations/{registration_id}/decision": "admin",
+          "/api/identity/v1/company-registrations/{registration_id}/status": "applicant",
+          "/api/equipment/v1/banned-models/{ban_id}": "admin",  # DELETE: attacked by 海南's administrator too
+          "/api/equipment/v1/applications/{app_id}": "sun",  # a draft: only its applicant company sees it
+          "/api/personnel/v1/people/{person_id}/pick-check": "liu"}  # a colleague of the driver's company
 PARTNER_ROUTES = "/api/partners/v1/subscriptions/{subscription_id}"
 """Routes of a partner system (client credentials): read by their owner, attacked by the
 other tenant's partner and by another partner of the same province."""
@@ -55,10 +67,18 @@ def route_table(platform: Any) -> list[tuple[str, str, str, dict[str, Any]]]:
     return sorted(rows, key=lambda r: (r[0], r[2], r[1]))
 
 
-def request_kwargs(method: str, path: str, played: Any) -> dict[str, Any]:
+STATUS = "/api/identity/v1/company-registrations/{registration_id}/status"
+"""Polled without signing in, with the status token handed out at submission: the applicant
+presents it; a hostile caller presents its bearer token and a well-formed wrong status token."""
+
+
+def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False) -> dict[str, Any]:
     """A VALID request body for the route (a hostile caller must be refused for who they
     are, not for a malformed body)."""
     ids, w = played.ids, played.hubei
+    if path == STATUS:
+        return {"params": {"tenant": "hubei"}, "headers": {
+            "X-Registration-Token": ids["status_token"] if reader else "x" * len(ids["status_token"])}}
     photo = ("photo.jpg", site_photo(5), "image/jpeg")
     bodies: dict[tuple[str, str], dict[str, Any]] = {
         ("PATCH", "/api/identity/v1/users/{user_id}"): {"json": {"display_name": "改名"}},
@@ -102,6 +122,18 @@ def request_kwargs(method: str, path: str, played: Any) -> dict[str, Any]:
             {"json": {"accepted": True}},
         ("PATCH", "/api/partners/v1/subscriptions/{subscription_id}"): {"json": {"status": "paused"}},
         ("POST", "/api/partners/v1/subscriptions/{subscription_id}/secret/rotate"): {"json": {"grace_seconds": 60}},
+        ("PUT", "/api/equipment/v1/applications/{app_id}/form"): {"json": {"form": {
+            "machine_kind": "tower_crane", "model": "QTZ80", "maker": "中联重科", "factory_number": "FORGED-1",
+            "manufacture_date": "2024-01-01", "rated_moment_knm": 800}}},
+        ("POST", "/api/equipment/v1/applications/{app_id}/attachments"):
+            {"params": {"slot": "product_certificate"}, "files": {"file": ("c.pdf", b"%PDF-1.4\n", "application/pdf")}},
+        ("POST", "/api/equipment/v1/applications/{app_id}/submission"): {"json": {"authority_org_id": w.station_id}},
+        ("POST", "/api/equipment/v1/applications/{app_id}/decisions"): {"json": {"action": "accept"}},
+        ("DELETE", "/api/equipment/v1/operator-locks/{person_id}"): {"json": {"reason": "伪造解锁"}},
+        ("POST", "/api/equipment/v1/machines/{machine_id}/cancellation"): {"json": {"reason": "伪造注销"}},
+        ("POST", "/api/identity/v1/company-registrations/{registration_id}/decision"):
+            {"json": {"decision": "refuse", "reason": "材料不全"}},
+        ("POST", "/api/personnel/v1/people/{person_id}/pick-check"): {"json": {"category": "crane_driver"}},
     }
     return bodies.get((method, path), {})
 
@@ -119,7 +151,7 @@ async def test_every_route_with_an_id_refuses_other_tenants_and_other_companies(
     allow_used: list[str] = []
     for service, method, path, _op in rows:
         try:
-            url = fill(path, played.ids)
+            url = fill(path, {**played.ids, **PATH_IDS.get(path, {})})
         except KeyError as exc:
             failures.append(f"{method} {path}: no real object for path parameter {exc}")
             lines.append(f"{service:<12} {method:<6} {path:<66} {'?':>6} {'—':>6} {'—':>7}  NOT COVERED")
@@ -127,8 +159,9 @@ async def test_every_route_with_an_id_refuses_other_tenants_and_other_companies(
         reader = "—"
         if method == "GET" or (path in READER and method != "DELETE"):
             who = READER.get(path, "partner" if path.startswith(PARTNER_ROUTES) else "zhang")
-            async with played.recorder.factory(platform, "hubei")(played.token(who)) as c:
-                r = await c.request(method, url, **({} if method == "GET" else request_kwargs(method, path, played)))
+            token = None if who == "applicant" else played.token(who)  # the applicant: its status token
+            async with played.recorder.factory(platform, "hubei")(token) as c:
+                r = await c.request(method, url, **request_kwargs(method, path, played, reader=True))
             reader = str(r.status_code)
             if not 200 <= r.status_code < 300:
                 failures.append(f"{method} {path}: the rightful reader {who} got {r.status_code} {r.text[:200]}")
