@@ -39,10 +39,13 @@ async def escalations_of(kit: DocKit, document_id: str) -> list[dict[str, Any]]:
 
 async def test_overdue_document_escalates_exactly_once_across_processes(docs: DocKit):
     w = docs.hn
-    doc = await docs.document(w, deadline=past(3), backdated=True, replier_user_ids=docs.ids(w, "liu", "zhao"))
+    # due tomorrow while 刘洋 replies: the replica's own sweep (every 2 s) must not escalate it before
+    # his reply is accepted; then its deadline is moved three days back, as if time had passed
+    doc = await docs.document(w, deadline=past(-1), replier_user_ids=docs.ids(w, "liu", "zhao"))
     did = doc["id"]
     reply = expect(await docs.reply(w, "liu", did), 201)
     expect(await docs.review_reply(w, "zhang", did, reply["id"], True), 201)      # 刘洋 done, 赵敏 not
+    await docs.db["documents"].update_one({"_id": did}, {"$set": {"deadline": past(3)}})
 
     more = [(await docs.document(w, deadline=past(1 + i), backdated=True))["id"] for i in range(5)]
     ours = [did, *more]
