@@ -434,6 +434,18 @@ async def tenant_policy(
     return effective_policy(tenant, defaults, overrides_from_doc(doc))
 
 
+
+async def require_feature(
+    db: Any, tenant: str, defaults: PolicyDefaults | HasPolicyDefaults | None, feature: str,
+    *, collection: str = POLICY_COLLECTION,
+) -> TenantPolicy:
+    """``tenant``'s policy after checking ``feature`` is on (403 ``feature-disabled`` otherwise):
+    the one gate of every per-province feature (HN-03/11 positioning and attendance, HN-04..06
+    records, HN-07..09 documents …). Returns the policy, whose limits the caller usually needs."""
+    policy = await tenant_policy(db, tenant, defaults, collection=collection)
+    ensure_enabled(policy, feature)
+    return policy
+
 def policy_fields(payload: Any) -> dict[str, Any]:
     """The read-model document of a ``TenantPolicyUpdated`` (the administrator's values)."""
     return {

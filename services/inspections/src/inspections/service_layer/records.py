@@ -32,8 +32,7 @@ from anjian_shared.pagination import paginate
 from anjian_shared.problems import Conflict, NotFound, NotYetAvailable, Unprocessable
 from anjian_shared.review import decide_stored
 from anjian_shared.storage import Storage
-from anjian_shared.tenant_policy import TenantPolicy, tenant_policy
-from anjian_shared.tenant_policy import ensure_enabled as ensure_feature
+from anjian_shared.tenant_policy import TenantPolicy, require_feature
 from anjian_shared.types import new_id, utcnow
 
 from ..adapters.records_store import RECORDS, TERMS, VIOLATIONS
@@ -60,9 +59,7 @@ async def ensure_enabled(mongo: Mongo, settings: Settings, principal: Principal)
     """HN-04..06 are a per-tenant feature (tenant policy ``supervision_records``): 403 problem
     ``feature-disabled`` for a tenant that has them switched off (as the projects service
     does for its HN features). Returns the tenant's policy (its limits)."""
-    policy = await tenant_policy(mongo, principal.tenant, settings)
-    ensure_feature(policy, "supervision_records")
-    return policy
+    return await require_feature(mongo, principal.tenant, settings, "supervision_records")
 
 
 async def _visible(mongo: Mongo, principal: Principal, record_id: str) -> dict[str, Any]:

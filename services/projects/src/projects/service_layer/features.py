@@ -8,7 +8,7 @@ province administrator switches them over identity's API.
 from __future__ import annotations
 
 from anjian_shared.mongo import Mongo
-from anjian_shared.tenant_policy import TenantPolicy, ensure_enabled, tenant_policy
+from anjian_shared.tenant_policy import TenantPolicy, require_feature
 
 from ..settings import Settings
 
@@ -21,6 +21,4 @@ async def ensure_feature(
 ) -> TenantPolicy:
     """403 (problem type ``feature-disabled``) unless ``feature`` (``positioning`` for HN-03,
     ``attendance`` for HN-11) is switched on for ``tenant``. Returns the tenant's policy."""
-    policy = await tenant_policy(mongo, tenant, settings)
-    ensure_enabled(policy, feature)
-    return policy
+    return await require_feature(mongo, tenant, settings, feature)

@@ -10,8 +10,7 @@ import structlog
 from anjian_shared.auth import Principal
 from anjian_shared.mongo import Mongo, with_transaction
 from anjian_shared.problems import Conflict, NotFound
-from anjian_shared.tenant_policy import TenantPolicy, tenant_policy
-from anjian_shared.tenant_policy import ensure_enabled as ensure_feature
+from anjian_shared.tenant_policy import TenantPolicy, require_feature
 
 from ...adapters.document_store import (
     DOCUMENTS,
@@ -38,9 +37,7 @@ class Stale(Exception):
 async def ensure_enabled(mongo: Mongo, settings: Settings, tenant: str) -> TenantPolicy:
     """HN-07..09 are a per-tenant feature (tenant policy ``enforcement_documents``): 403 problem
     ``feature-disabled`` for a tenant that has them switched off. Returns the tenant's policy."""
-    policy = await tenant_policy(mongo, tenant, settings)
-    ensure_feature(policy, "enforcement_documents")
-    return policy
+    return await require_feature(mongo, tenant, settings, "enforcement_documents")
 
 
 
