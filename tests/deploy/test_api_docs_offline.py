@@ -1,4 +1,4 @@
-"""The interactive API documents work without internet (issue 11, "for the people building front ends").
+"""PLAT-02: the interactive API documents work without internet (issue 11, "for the people building front ends").
 
 Every service's Swagger UI (``/api/<service>/v1/docs``) and ReDoc (``…/redoc``) page is opened
 in a real headless Chromium (Debian's ``chromium`` package, driven by Playwright with

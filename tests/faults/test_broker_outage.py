@@ -1,4 +1,5 @@
-"""A change made while RabbitMQ is down is delivered once the broker is back (outbox)."""
+"""PLAT-04 (nothing lost when a service, the broker or the database goes away).
+A change made while RabbitMQ is down is delivered once the broker is back (outbox)."""
 
 from __future__ import annotations
 

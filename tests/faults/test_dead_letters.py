@@ -1,4 +1,5 @@
-"""F5: poison messages are dead-lettered, the rest keep flowing, an operator lists and
+"""PLAT-04 (nothing lost when a service, the broker or the database goes away).
+F5: poison messages are dead-lettered, the rest keep flowing, an operator lists and
 replays them with ``anjian-deadletters`` (``python -m anjian_shared.deadletters``).
 
 On the shared platform's broker (delivery limit 3 in tests): an undecodable message goes

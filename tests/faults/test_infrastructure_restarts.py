@@ -1,4 +1,5 @@
-"""F1, F4, F6: the infrastructure goes away under a steady stream of HB writes.
+"""PLAT-04 (nothing lost when a service, the broker or the database goes away).
+F1, F4, F6: the infrastructure goes away under a steady stream of HB writes.
 
 A ``Stream`` of workers plays plan → confirm → 2 results with photos → signature →
 submit (限期整改) in a loop, each write with an ``Idempotency-Key`` and retried on 503 /

@@ -1,4 +1,5 @@
-"""HB-06/HB-08 under a broker outage: a plan submitted while RabbitMQ is down still
+"""PLAT-04 (nothing lost when a service, the broker or the database goes away).
+HB-06/HB-08 under a broker outage: a plan submitted while RabbitMQ is down still
 produces exactly one notice for the contractor once the broker is back."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""F3, F2, F7: service processes killed at the worst moments, and two replicas competing.
+"""PLAT-04 (nothing lost when a service, the broker or the database goes away).
+F3, F2, F7: service processes killed at the worst moments, and two replicas competing.
 
 The services run as real processes (``python -m uvicorn --factory …``) in a world of
 their own (vhost, databases); events are ``inspections.plan.submitted.v1`` as inspections

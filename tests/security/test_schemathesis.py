@@ -1,4 +1,5 @@
-"""S5: schemathesis runs every operation of every service's OpenAPI document against the
+"""PLAT-02 (every capability is an HTTP API with an OpenAPI document).
+S5: schemathesis runs every operation of every service's OpenAPI document against the
 running services: no 5xx, no response that breaks its own schema (status code, content
 type, body), for valid (positive) and invalid (negative) generated requests.
 

@@ -266,3 +266,25 @@ async def test_heb03_lists_mine_and_inbox(env):
 
 def test_heb06_dates_sanity():
     assert date(2026, 1, 1) < date(2026, 1, 2)
+
+
+async def test_heb12_supplementary_registration_needs_old_number_and_authority_before_use(env):
+    """HEB-12 补录: a machine filed before the platform is registered with its earlier filing number
+    (422 ``form.old_filing_number`` without it) and may be used (installation notification) only
+    once the authority approved it."""
+    mongo, _ = env
+    lease = who("lease")
+    bare = await cases.create_application(mongo=mongo, principal=lease, kind="supplementary", form=crane("OLD-0"))
+    with pytest.raises(Unprocessable) as exc:
+        await cases.submit_application(mongo=mongo, principal=lease, app_id=bare["_id"], authority_org_id="auth")
+    assert exc.value.field == "form.old_filing_number"
+
+    app = await cases.create_application(mongo=mongo, principal=lease, kind="supplementary",
+                                         form=crane("OLD-1", old_filing_number="冀A-T-2015-0042"))
+    app = await cases.submit_application(mongo=mongo, principal=lease, app_id=app["_id"], authority_org_id="auth")
+    await cases.decide(mongo=mongo, principal=who("auth"), app_id=app["_id"], action="accept")
+    done = await cases.decide(mongo=mongo, principal=who("auth"), app_id=app["_id"], action="approve")
+    machine = await mongo.repo(store.MACHINES, T).get(done["machine_id"])
+    assert machine["status"] == "filed" and machine.get("old_filing_number") == "冀A-T-2015-0042"
+    installed = await install(env, done["machine_id"], "project-A")
+    assert installed["stage"] == "submitted"
