@@ -101,9 +101,14 @@ class DeliveryWorker:
                 started += 1
         return started
 
-    async def _release(self, subs: TenantRepository, sub_id: str, *, due_at: Any) -> None:
-        await subs.update({"_id": sub_id, "lease_by": self.id},
-                          {"$set": {"due_at": due_at, "lease_until": None, "lease_by": None}})
+    async def _release(self, subs: TenantRepository, sub_id: str, *, due_at: Any, version: int | None = None) -> bool:
+        """Give up the lease, next look at ``due_at``; with ``version``, only if the
+        subscription's ``work_version`` is still that (False: it changed, look again)."""
+        match: dict[str, Any] = {"_id": sub_id, "lease_by": self.id}
+        if version is not None:
+            match["work_version"] = version
+        released = await subs.update(match, {"$set": {"due_at": due_at, "lease_until": None, "lease_by": None}})
+        return released is not None
 
     async def _deliver(self, tenant: str, sub_id: str) -> None:
         subs = self.mongo.repo(SUBSCRIPTIONS, tenant)
@@ -141,8 +146,11 @@ class DeliveryWorker:
             head = heads[0]
             now = utcnow()
             if head["next_attempt_at"] is not None and head["next_attempt_at"] > now:
-                await self._release(subs, sub_id, due_at=head["next_attempt_at"])
-                return
+                # guarded by work_version: a resume, retry-now or new event since ``sub`` was read
+                # made something due now; releasing with this later time would hide it
+                if await self._release(subs, sub_id, due_at=head["next_attempt_at"], version=version):
+                    return
+                continue
             await subs.update({"_id": sub_id, "lease_by": self.id}, {"$set": {"lease_until": now + self.lease}})
             entry = {"event": head["event"]} if head.get("event") else await event_log.get(head["event_id"])
             if entry is None:  # (a test event travels in its delivery, never in the log)
@@ -152,7 +160,7 @@ class DeliveryWorker:
                 continue
             started = utcnow()
             attempt = await self._attempt(sub, entry["event"])
-            if not await self._record(tenant, sub, head, attempt, started):
+            if not await self._record(tenant, sub, head, attempt, started, version=version):
                 return
 
     async def _attempt(self, sub: dict[str, Any], event: dict[str, Any]) -> Attempt:
@@ -172,9 +180,13 @@ class DeliveryWorker:
         return await self.sender.post(sub["url"], body=body, headers=headers)
 
     async def _record(self, tenant: str, sub: dict[str, Any], head: dict[str, Any], attempt: Attempt,
-                      started: Any) -> bool:
+                      started: Any, *, version: int) -> bool:
         """Persist the attempt; True to go on with the next delivery, False when the
-        subscription must wait (retry scheduled) or was paused."""
+        subscription must wait (retry scheduled) or was paused.
+
+        A failed attempt schedules the next one, unless a resume or retry-now made the
+        delivery due meanwhile (its ``next_attempt_at`` changed under us): then the attempt is
+        recorded, the earlier time kept, and the sweep goes on at once (PLAT-03)."""
         subs = self.mongo.repo(SUBSCRIPTIONS, tenant)
         deliveries = self.mongo.repo(DELIVERIES, tenant)
         now = utcnow()
@@ -193,11 +205,14 @@ class DeliveryWorker:
                               schedule=self.settings.webhook_retry_schedule,
                               window_seconds=self.settings.webhook_retry_window_seconds)
         if nxt is not None:
-            await deliveries.update({"_id": head["_id"]}, {"$set": {**common, "next_attempt_at": nxt}})
+            scheduled = await deliveries.update({"_id": head["_id"], "next_attempt_at": head["next_attempt_at"]},
+                                                {"$set": {**common, "next_attempt_at": nxt}})
+            if scheduled is None:  # made due meanwhile (resume / retry-now): keep that
+                await deliveries.update({"_id": head["_id"]}, {"$set": common})
+                return True
             log.info("delivery failed, will retry", subscription_id=sub["_id"], event_id=head["event_id"],
                      attempts=attempts, error=attempt.error, next_attempt_at=nxt.isoformat())
-            await self._release(subs, sub["_id"], due_at=nxt)
-            return False
+            return not await self._release(subs, sub["_id"], due_at=nxt, version=version)
 
         async def give_up(uow: UnitOfWork) -> None:
             await uow.repo(DELIVERIES).update({"_id": head["_id"]}, {"$set": {

@@ -56,8 +56,9 @@ async def record_event(uow: UnitOfWork, event: CloudEvent, *, retention: timedel
             "event_type": event.type, "seq": seq, "status": "pending", "attempts": 0, "first_attempt_at": None,
             "last_attempt_at": None, "next_attempt_at": now, "last_response_code": None, "last_error": None,
             "delivered_at": None, "history": [], "created_at": now, "expires_at": now + retention})
-        await subs.update({"_id": sub["_id"]}, {"$inc": {"work_version": 1}})
-        await subs.update({"_id": sub["_id"], "due_at": None}, {"$set": {"due_at": now}})
+        # one unconditional write: a sweep going idle at this instant either sees the new
+        # work_version (and looks again) or is followed by this due_at (and is claimed again)
+        await subs.update({"_id": sub["_id"]}, {"$inc": {"work_version": 1}, "$set": {"due_at": now}})
         count += 1
     if event.type.startswith("identity.client."):
         await apply_client_event(uow, event_type=event.type, data=data or {}, now=now)
