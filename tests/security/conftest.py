@@ -119,6 +119,8 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
     admin_token = await platform.admin_token("hubei")
     if "equipment" in platform.services:  # HEB-01/03/06/07/11 objects, made in Hubei
         ids.update(await _registry_objects(platform, hubei_api, world, admin_token))
+    if "personnel" in platform.services:  # HUN-02..08 objects (an agency's records), made in Hubei
+        ids.update(await _agency_objects(platform, hubei_api, world, admin_token))
     hainan_admin_token = await platform.admin_token("hainan")
     partner_tokens: dict[str, str] = {}
     if "/api/identity/v1/clients" in platform.app("identity").openapi()["paths"]:  # partner clients (PLAT-03)
@@ -178,6 +180,50 @@ async def _escalated_document(platform: Any, api: Any, world: World, term: str) 
 
 
 PDF = b"%PDF-1.4\n% certificate\n"
+
+
+async def _agency_objects(platform: Any, api: Any, world: World, admin: str) -> dict[str, Any]:
+    """HUN-02..08 in Hubei: a county agency (``agency_id``) whose leader 彭涛 filled every part
+    of its record this year (``year``), with one staff member (``staff_id``); the province
+    leader reads and writes it all (READER ``peng``)."""
+    import secrets
+    from datetime import date
+
+    from anjian_shared import credit_code
+
+    sfx = secrets.token_hex(3)
+    year = date.today().year
+    async with api(admin) as c:
+        agency = expect(await c.post("/api/identity/v1/organizations", json={
+            "name": f"武汉市江岸区监督站{sfx}", "kind": "agency", "division_code": "420102"}), 201)["id"]
+        peng = expect(await c.post("/api/identity/v1/users", json={
+            "org_id": agency, "username": f"peng.{sfx}", "display_name": "彭涛", "password": PASSWORD,
+            "roles": ["station_leader"]}), 201)
+    token = await sign_in(api, "hubei", f"peng.{sfx}", PASSWORD)
+    world.people["peng"] = Person(peng["id"], f"peng.{sfx}", "彭涛", agency, token)
+    base = f"/api/personnel/v1/agencies/{agency}"
+    async with api(token) as c:
+        code = "12420102MB0000000"
+        code += credit_code.check_character(code)
+
+        async def basic() -> dict[str, Any]:  # 404 until identity's organisation event has arrived
+            return expect(await c.put(f"{base}/basic-info", json={
+                "name": "江岸区监督站", "credit_code": code, "kind": "combined", "approved_headcount": 20,
+                "address": "武汉市江岸区 1 号", "leader_name": "彭涛", "leader_mobile": "13800000002"}), 200)
+        await eventually(basic, timeout=30)
+        staff = expect(await c.post(f"{base}/staff", json={
+            "name": "李明", "gender": "male", "birth_date": "1988-04-12", "post": "supervisor",
+            "education": "bachelor", "title": "intermediate"}), 201)
+        expect(await c.post(f"{base}/project-figures", json={
+            "year": year, "projects": 12, "new_projects": 4, "completed_projects": 3, "floor_area_10k_m2": 35.5,
+            "investment_10k_yuan": 81000}), 201)
+        expect(await c.post(f"{base}/funding-figures", json={
+            "year": year, "fiscal_10k_yuan": 80, "other_income_10k_yuan": 3, "personnel_costs_10k_yuan": 60,
+            "operating_costs_10k_yuan": 19, "equipment_costs_10k_yuan": 4}), 201)
+        expect(await c.put(f"{base}/qualification", json={
+            "certificate_number": f"鄂监资{sfx}", "issued_on": f"{year}-01-01", "valid_until": f"{year + 2}-12-31"}),
+            200)
+    return {"agency_id": agency, "staff_id": staff["id"], "year": str(year)}
 
 
 async def _registry_objects(platform: Any, api: Any, world: World, admin: str) -> dict[str, Any]:

@@ -48,7 +48,12 @@ READER = {"/api/reporting/v1/notifications/{notification_id}/read": "li",
           "/api/identity/v1/company-registrations/{registration_id}/status": "applicant",
           "/api/equipment/v1/banned-models/{ban_id}": "admin",  # DELETE: attacked by 海南's administrator too
           "/api/equipment/v1/applications/{app_id}": "sun",  # a draft: only its applicant company sees it
-          "/api/personnel/v1/people/{person_id}/pick-check": "liu"}  # a colleague of the driver's company
+          "/api/personnel/v1/people/{person_id}/pick-check": "liu",  # a colleague of the driver's company
+          # HUN-02..08: the agency's leader 彭涛 reads and writes its records (not the province's decision)
+          **{f"/api/personnel/v1/agencies/{{agency_id}}{tail}": "peng" for tail in (
+              "", "/basic-info", "/staff", "/staff/{staff_id}", "/staffing-structure", "/project-figures",
+              "/project-figures/{year}", "/funding-figures", "/funding-figures/{year}", "/qualification",
+              "/annual-record/{year}")}}
 PARTNER_ROUTES = "/api/partners/v1/subscriptions/{subscription_id}"
 """Routes of a partner system (client credentials): read by their owner, attacked by the
 other tenant's partner and by another partner of the same province."""
@@ -134,6 +139,28 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
         ("POST", "/api/identity/v1/company-registrations/{registration_id}/decision"):
             {"json": {"decision": "refuse", "reason": "材料不全"}},
         ("POST", "/api/personnel/v1/people/{person_id}/pick-check"): {"json": {"category": "crane_driver"}},
+        ("PUT", "/api/personnel/v1/agencies/{agency_id}/basic-info"): {"json": {
+            "name": "伪造", "credit_code": "91420102MA4K0XQX1B", "kind": "quality", "approved_headcount": 1,
+            "address": "伪造", "leader_name": "伪造", "leader_mobile": "13800000009"}},
+        ("POST", "/api/personnel/v1/agencies/{agency_id}/staff"): {"json": {
+            "name": "伪造", "gender": "male", "birth_date": "1990-01-01", "post": "other", "education": "college",
+            "title": "none"}},
+        ("PATCH", "/api/personnel/v1/agencies/{agency_id}/staff/{staff_id}"): {"json": {"title": "senior"}},
+        ("POST", "/api/personnel/v1/agencies/{agency_id}/project-figures"): {"json": {
+            "year": 2020, "projects": 1, "new_projects": 1, "completed_projects": 0, "floor_area_10k_m2": 1,
+            "investment_10k_yuan": 1}},
+        ("PUT", "/api/personnel/v1/agencies/{agency_id}/project-figures/{year}"): {"json": {
+            "year": int(ids["year"]), "projects": 1, "new_projects": 1, "completed_projects": 0,
+            "floor_area_10k_m2": 1, "investment_10k_yuan": 1}},
+        ("POST", "/api/personnel/v1/agencies/{agency_id}/funding-figures"): {"json": {
+            "year": 2020, "fiscal_10k_yuan": 1, "other_income_10k_yuan": 0, "personnel_costs_10k_yuan": 0,
+            "operating_costs_10k_yuan": 0, "equipment_costs_10k_yuan": 0}},
+        ("PUT", "/api/personnel/v1/agencies/{agency_id}/funding-figures/{year}"): {"json": {
+            "year": int(ids["year"]), "fiscal_10k_yuan": 1, "other_income_10k_yuan": 0,
+            "personnel_costs_10k_yuan": 0, "operating_costs_10k_yuan": 0, "equipment_costs_10k_yuan": 0}},
+        ("PUT", "/api/personnel/v1/agencies/{agency_id}/qualification"): {"json": {
+            "certificate_number": "伪造", "issued_on": "2026-01-01", "valid_until": "2027-01-01"}},
+        ("POST", "/api/personnel/v1/agencies/{agency_id}/qualification/decision"): {"json": {"decision": "verify"}},
     }
     return bodies.get((method, path), {})
 

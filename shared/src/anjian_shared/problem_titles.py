@@ -183,6 +183,25 @@ TITLES_ZH: dict[str, str] = {
     "not-authority-staff": "只有主管部门人员可以办理",
     "not-province-admin": "只有省级管理员可以操作",
     "not-owner": "只有产权单位可以操作",
+    # Hunan agencies (HUN-02..HUN-08)
+    "not-agency-leader": "仅本机构负责人可修改机构信息",
+    "agency-not-found": "监督机构不存在或无权查看",
+    "year-out-of-range": "统计年度超出范围",
+    "birth-date-implausible": "出生日期不合理",
+    "date-in-future": "日期不能晚于今天",
+    "year-mismatch": "年度与路径不一致",
+    "required-field-missing": "必填项未填写",
+    "staff-not-found": "本机构无此人员",
+    "staffing-return-not-frozen-yet": "上年度人员结构尚未封存，请稍后再试",
+    "no-staffing-return-for-year": "该年度本机构没有人员记录",
+    "figures-not-found": "该年度尚未填报",
+    "figures-exist-for-year": "该年度已填报，请修改",
+    "valid-until-before-issue": "有效期截止日早于发证日",
+    "not-province-office": "仅省级主管部门可审核",
+    "annual-record-incomplete": "机构年度信息未填完整，不能导出",
+    "version-mismatch": "记录已被他人修改，请刷新后重试",
+    "qualification-already-verified": "监督资格已验证且在有效期内",
+    "qualification-not-pending": "没有待审核的监督资格验证",
 }
 """code → Chinese title, for every code a service can answer with."""
 

@@ -6,15 +6,26 @@ from fastapi import FastAPI
 
 from anjian_shared.app import ServiceSpec, create_service_app
 
+from .adapters.store import ensure_indexes
+from .entrypoints.api.agencies import router as agencies_router
 from .entrypoints.api.company_people import router as people_router
 from .entrypoints.consumers import directory
+from .service_layer.year_end import year_end_loop
 from .settings import Settings
 
 
+async def _indexes(app: FastAPI) -> None:
+    await ensure_indexes(app.state.mongo)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Health, readiness and the staff-directory consumer (certificates and training come with Hunan)."""
+    """Company personnel (HEB-11), Hunan agencies' records (HUN-02..08) with the year-end
+    freeze of staffing returns, the staff-directory consumer."""
     spec = ServiceSpec(name="personnel", title="Anjian personnel",
                        description="Agency staff, certificates, training and assessments (HUN-04..18, HEB-11). "
-                                   "This release: the staff directory and company personnel (HEB-11).",
-                       routers=[people_router], subscriptions=[directory])
+                                   "This release: company personnel (HEB-11) and the agencies' own records "
+                                   "(HUN-02..HUN-08: basic information, staff, staffing structure frozen each "
+                                   "31 December, supervised-project and funding figures, qualification).",
+                       routers=[people_router, agencies_router], subscriptions=[directory],
+                       startup=[_indexes], background=[year_end_loop])
     return create_service_app(spec, settings or Settings())

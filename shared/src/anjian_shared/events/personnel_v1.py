@@ -1,12 +1,12 @@
 """Events published by personnel, version 1 (HEB-11: company safety staff and
-special-operations personnel with their certificates)."""
+special-operations personnel with their certificates; HUN-02..HUN-08: Hunan agencies' records)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 Category = Literal["A", "B", "C1", "C2", "C3", "electrician", "scaffolder", "signaller_rigger",
                    "crane_driver", "crane_installer", "platform_installer"]
@@ -28,6 +28,52 @@ class CompanyPersonSaved(BaseModel):
     version: int = Field(ge=1, description="the person's version (+1 per change); keep the highest")
 
 
+AgencyStep = Literal["basic_info", "staffing", "supervised_projects", "funding", "qualification"]
+
+
+class AgencySaved(BaseModel):
+    """``personnel.agency.saved.v1``: a Hunan supervision agency (监督机构) changed its records —
+    basic information, staff, yearly figures or qualification (HUN-02..HUN-08). Carries where
+    the agency stands in its completion flow (监督机构信息完善流程) so reporting can show the
+    next step as a to-do (HUN-01) without calling back."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "agency_org_id": "6f1c0a9e3b2d4e5f8a7b6c5d4e3f2a1b", "name": "长沙市建设工程质量安全监督站",
+        "division_code": "430100", "kind": "combined", "year": 2026,
+        "steps_done": ["basic_info", "staffing"], "next_step": "supervised_projects",
+        "qualification_status": "not_filed", "version": 3}]})
+
+    agency_org_id: str = Field(description="the agency's organisation id (identity)")
+    name: str = Field(description="the agency's name")
+    division_code: str | None = Field(default=None, description="GB/T 2260 code of the agency's jurisdiction")
+    kind: Literal["combined", "quality", "safety"] | None = Field(default=None, description=(
+        "质量安全监督合署 (combined), 独立质量 (quality) or 独立安全 (safety) agency; None until the "
+        "basic information is filed"))
+    year: int = Field(description="the statistical year the progress is counted for (China time)")
+    steps_done: list[AgencyStep] = Field(description="the completion-flow steps filled for that year")
+    next_step: AgencyStep | None = Field(description="the first step still to fill; None when all are filled")
+    qualification_status: Literal["not_filed", "pending", "verified", "rejected", "expired"] = Field(
+        description="the supervision-qualification verification status (HUN-08)")
+    version: int = Field(ge=1, description="the agency record's version (+1 per change); keep the highest")
+
+
+class StaffingReturnFrozen(BaseModel):
+    """``personnel.staffing_return.frozen.v1``: the year-end job froze an agency's staffing
+    structure (人员结构情况) of a past year as of 31 December, China time (HUN-04). Once per
+    agency and year; the return never changes afterwards."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "agency_org_id": "6f1c0a9e3b2d4e5f8a7b6c5d4e3f2a1b", "year": 2025, "total": 42,
+        "frozen_at": "2026-01-01T00:00:05Z"}]})
+
+    agency_org_id: str = Field(description="the agency's organisation id (identity)")
+    year: int = Field(description="the year frozen")
+    total: int = Field(ge=0, description="staff counted on 31 December of that year")
+    frozen_at: datetime = Field(description="when the job froze it (UTC)")
+
+
 EVENTS: dict[str, type[BaseModel]] = {
     "personnel.company_person.saved.v1": CompanyPersonSaved,
+    "personnel.agency.saved.v1": AgencySaved,
+    "personnel.staffing_return.frozen.v1": StaffingReturnFrozen,
 }
