@@ -223,7 +223,14 @@ async def _agency_objects(platform: Any, api: Any, world: World, admin: str) -> 
         expect(await c.put(f"{base}/qualification", json={
             "certificate_number": f"鄂监资{sfx}", "issued_on": f"{year}-01-01", "valid_until": f"{year + 2}-12-31"}),
             200)
-    return {"agency_id": agency, "staff_id": staff["id"], "year": str(year)}
+        sheet = expect(await c.post("/api/personnel/v1/assessments", json={  # HUN-16, kept a draft
+            "kind": "group", "assessed_staff_ids": [staff["id"]]}), 201)
+        expect(await c.post(f"/api/personnel/v1/assessments/{sheet['id']}/projects", json={
+            "project_name": "江岸某住宅", "construction_unit": "某置业", "deductions": [{"code": "D01"}]}), 201)
+        score = expect(await c.post("/api/personnel/v1/dynamic-scores", json={  # HUN-18, pending
+            "staff_id": staff["id"], "date": f"{year}-01-02", "reason_codes": ["R02"]}), 201)
+    return {"agency_id": agency, "staff_id": staff["id"], "year": str(year), "assessment_id": sheet["id"],
+            "index": "0", "score_id": score["id"]}
 
 
 async def _registry_objects(platform: Any, api: Any, world: World, admin: str) -> dict[str, Any]:

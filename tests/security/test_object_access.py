@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from anjian_local.media import signature_png, site_photo
+from anjian_shared import credit_code
 
 # (method, path, caller) → reason; caller "*" = both hostile callers
 ALLOWED: dict[tuple[str, str, str], str] = {
@@ -34,7 +35,8 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "which authority of the province a division belongs to (HEB-01/06): the province's public directory, "
         "no company's object; other tenants get 404 (no authority of theirs encloses a Hubei division)",
 }
-PATH_IDS = {"/api/identity/v1/authorities/for-division/{code}": {"code": "420102"}}
+PATH_IDS = {"/api/identity/v1/authorities/for-division/{code}": {"code": "420102"},
+            "/api/personnel/v1/assessment-catalog/{code}": {"code": "D01"}}
 """Ids of a route whose parameter name means something else elsewhere ({code}: a catalog item)."""
 
 # who may read a route (to prove the ids are real); default 张伟, the responsible supervisor
@@ -53,7 +55,9 @@ READER = {"/api/reporting/v1/notifications/{notification_id}/read": "li",
           **{f"/api/personnel/v1/agencies/{{agency_id}}{tail}": "peng" for tail in (
               "", "/basic-info", "/staff", "/staff/{staff_id}", "/staffing-structure", "/project-figures",
               "/project-figures/{year}", "/funding-figures", "/funding-figures/{year}", "/qualification",
-              "/annual-record/{year}")}}
+              "/annual-record/{year}", "/staff/{staff_id}/dynamic-score")},
+          "/api/personnel/v1/assessments/{assessment_id}": "peng"}
+VALID_CREDIT_CODE = "12420102MB0000001" + credit_code.check_character("12420102MB0000001")
 PARTNER_ROUTES = "/api/partners/v1/subscriptions/{subscription_id}"
 """Routes of a partner system (client credentials): read by their owner, attacked by the
 other tenant's partner and by another partner of the same province."""
@@ -140,7 +144,7 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
             {"json": {"decision": "refuse", "reason": "材料不全"}},
         ("POST", "/api/personnel/v1/people/{person_id}/pick-check"): {"json": {"category": "crane_driver"}},
         ("PUT", "/api/personnel/v1/agencies/{agency_id}/basic-info"): {"json": {
-            "name": "伪造", "credit_code": "91420102MA4K0XQX1B", "kind": "quality", "approved_headcount": 1,
+            "name": "伪造", "credit_code": VALID_CREDIT_CODE, "kind": "quality", "approved_headcount": 1,
             "address": "伪造", "leader_name": "伪造", "leader_mobile": "13800000009"}},
         ("POST", "/api/personnel/v1/agencies/{agency_id}/staff"): {"json": {
             "name": "伪造", "gender": "male", "birth_date": "1990-01-01", "post": "other", "education": "college",
@@ -161,6 +165,14 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
         ("PUT", "/api/personnel/v1/agencies/{agency_id}/qualification"): {"json": {
             "certificate_number": "伪造", "issued_on": "2026-01-01", "valid_until": "2027-01-01"}},
         ("POST", "/api/personnel/v1/agencies/{agency_id}/qualification/decision"): {"json": {"decision": "verify"}},
+        ("GET", "/api/personnel/v1/agencies/{agency_id}/staff/{staff_id}/dynamic-score"):
+            {"params": {"year": ids["year"]}},
+        ("PUT", "/api/personnel/v1/assessment-catalog/{code}"):
+            {"json": {"kind": "deduction", "text": "伪造", "points": 1}},
+        ("POST", "/api/personnel/v1/assessments/{assessment_id}/projects"):
+            {"json": {"project_name": "伪造", "construction_unit": "伪造", "deductions": []}},
+        ("PUT", "/api/personnel/v1/assessments/{assessment_id}/projects/{index}"):
+            {"json": {"project_name": "伪造", "construction_unit": "伪造", "deductions": []}},
     }
     return bodies.get((method, path), {})
 

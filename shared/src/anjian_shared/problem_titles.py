@@ -202,6 +202,17 @@ TITLES_ZH: dict[str, str] = {
     "version-mismatch": "记录已被他人修改，请刷新后重试",
     "qualification-already-verified": "监督资格已验证且在有效期内",
     "qualification-not-pending": "没有待审核的监督资格验证",
+    # Hunan assessments and dynamic scoring (HUN-16..HUN-18)
+    "assessment-without-projects": "考核至少需要一个被考核项目",
+    "assessment-submitted": "考核已提交，不能修改",
+    "not-above-assessed": "只能考核下级监督机构",
+    "catalog-item-unknown": "不是本省目录中的条目",
+    "catalog-item-repeated": "同一条目不能重复勾选",
+    "assessment-not-found": "考核记录不存在或无权查看",
+    "not-agency-staff": "仅本机构人员可以操作",
+    "score-not-found": "记分记录不存在或无权查看",
+    "score-already-approved": "记分已审核，不能删除或重复审核",
+    "assessed-project-not-found": "考核中没有该项目",
 }
 """code → Chinese title, for every code a service can answer with."""
 

@@ -240,6 +240,17 @@ LIMITS: dict[str, LimitSpec] = {
             )
         ),
         LimitSpec(
+            "dynamic_score_threshold",
+            "HUN-18",
+            "approved dynamic-scoring points (动态考核记分) in a year at which a supervisor is flagged",
+            "personnel",
+            "(registry default only)",
+            12,
+            1,
+            100,
+            unit="points",
+        ),
+        LimitSpec(
             "password_min_length",
             "HB-01, PLAT-01",
             "shortest password a user may set (create, change, reset); common passwords and ones "

@@ -131,3 +131,50 @@ async def test_hun02_to_hun08_an_agency_fills_its_record_and_the_city_follows_it
 
     async with platform.api(await platform.admin_token("hubei")) as c:  # another province's administrator
         assert (await c.get(base)).status_code == 404
+
+
+async def test_hun16_hun18_a_group_assessment_and_a_dynamic_score_over_http(platform: Platform):
+    w = await _world(platform)
+    year = date.today().year
+    async with platform.api(w["furong"]) as c:
+        async def staff() -> dict[str, Any]:  # 404 until identity's organisation event has arrived
+            return expect(await c.post(f"{API}/{w['furong_org']}/staff", json={
+                "name": "李明", "gender": "male", "birth_date": "1988-04-12", "post": "supervisor",
+                "education": "bachelor", "title": "intermediate"}), 201)
+        member = await eventually(staff, timeout=30)
+        catalog = expect(await c.get("/api/personnel/v1/assessment-catalog", params={"kind": "deduction"}), 200)
+        assert catalog and "NOT an official standard" in catalog[0]["source"]
+        sheet = expect(await c.post("/api/personnel/v1/assessments", json={
+            "kind": "group", "assessed_staff_ids": [member["id"]]}), 201)
+        base = f"/api/personnel/v1/assessments/{sheet['id']}"
+        unknown = await c.post(f"{base}/projects", json={"project_name": "p", "construction_unit": "u",
+                                                         "deductions": [{"code": "NOPE"}]})
+        assert unknown.status_code == 422 and unknown.json()["field"] == "deductions.0.code"
+        points = {i["code"]: i["points"] for i in catalog}
+        expect(await c.post(f"{base}/projects", json={"project_name": "湘江某住宅", "construction_unit": "某置业",
+                                                      "deductions": [{"code": "D02"}]}), 201)
+        expect(await c.post(f"{base}/projects", json={"project_name": "岳麓某学校", "construction_unit": "某教育局",
+                                                      "deductions": []}), 201)
+        drafts = expect(await c.get("/api/personnel/v1/assessments", params={"status": "draft"}), 200)
+        assert [d["id"] for d in drafts["items"]] == [sheet["id"]], "resume from the list of drafts"
+        done = expect(await c.post(f"{base}/submission"), 200)
+        expected = (100 - points["D02"] + 100) / 2
+        assert done["score"] == f"{expected:.2f}"
+        late = await c.put(f"{base}/projects/0", json={"project_name": "改", "construction_unit": "改",
+                                                       "deductions": []})
+        assert late.status_code == 409 and late.json()["code"] == "assessment-submitted"
+
+        entry = expect(await c.post("/api/personnel/v1/dynamic-scores", json={
+            "staff_id": member["id"], "date": f"{year}-01-02", "reason_codes": ["R04"]}), 201)
+        expect(await c.post(f"/api/personnel/v1/dynamic-scores/{entry['id']}/approval"), 200)
+        gone = await c.delete(f"/api/personnel/v1/dynamic-scores/{entry['id']}")
+        assert gone.status_code == 409 and gone.json()["code"] == "score-already-approved"
+        total = expect(await c.get(f"{API}/{w['furong_org']}/staff/{member['id']}/dynamic-score",
+                                   params={"year": year}), 200)
+        reasons = expect(await c.get("/api/personnel/v1/assessment-catalog", params={"kind": "scoring_reason"}), 200)
+        r04 = {i["code"]: i["points"] for i in reasons}["R04"]
+        assert total["total"] == r04 and total["pending"] == 0
+        assert total["flagged"] == (r04 >= total["threshold"])
+    async with platform.api(w["yuelu"]) as c:  # a sibling county: neither the sheet nor the entry
+        assert (await c.get(base)).status_code == 404
+        assert (await c.post(f"/api/personnel/v1/dynamic-scores/{entry['id']}/approval")).status_code == 404

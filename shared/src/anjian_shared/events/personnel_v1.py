@@ -72,7 +72,31 @@ class StaffingReturnFrozen(BaseModel):
     frozen_at: datetime = Field(description="when the job froze it (UTC)")
 
 
+class AssessmentSubmitted(BaseModel):
+    """``personnel.assessment.submitted.v1``: a supervision-group assessment (监督组考核, HUN-16)
+    or an assessment of an agency by the level above it (层级考核, HUN-17) was submitted; its
+    score never changes afterwards."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "assessment_id": "0b6f5c2e9d8a4f1b8c7d6e5f4a3b2c1d", "kind": "group",
+        "assessor_org_id": "6f1c0a9e3b2d4e5f8a7b6c5d4e3f2a1b", "agency_org_id": "6f1c0a9e3b2d4e5f8a7b6c5d4e3f2a1b",
+        "staff_ids": ["a1b2c3d4e5f60718293a4b5c6d7e8f90"], "projects": 2, "score": 91.5,
+        "submitted_at": "2026-12-02T03:00:00Z"}]})
+
+    assessment_id: str = Field(description="the assessment sheet's id")
+    kind: Literal["group", "agency"] = Field(
+        description="group: staff of the assessor's agency; agency: an agency below the assessor")
+    assessor_org_id: str = Field(description="the organisation that assessed")
+    agency_org_id: str = Field(description="the assessed staff's agency, or the assessed agency")
+    staff_ids: list[str] = Field(description="the assessed staff (kind group); empty for kind agency")
+    projects: int = Field(ge=1, description="assessed projects on the sheet")
+    score: float = Field(ge=0, le=100,
+                         description="the mean of the projects' scores (100 minus deductions), 2 decimals")
+    submitted_at: datetime = Field(description="when it was submitted (UTC)")
+
+
 EVENTS: dict[str, type[BaseModel]] = {
+    "personnel.assessment.submitted.v1": AssessmentSubmitted,
     "personnel.company_person.saved.v1": CompanyPersonSaved,
     "personnel.agency.saved.v1": AgencySaved,
     "personnel.staffing_return.frozen.v1": StaffingReturnFrozen,

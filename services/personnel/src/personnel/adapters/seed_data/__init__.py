@@ -1,0 +1,1 @@
+"""Reference data shipped with personnel (a sample Hunan assessment catalog, labelled so)."""
