@@ -21,7 +21,14 @@ import pytest
 from anjian_shared.errors import Unprocessable
 from inspections.adapters.seed import seed_catalog
 from inspections.domain.catalog import group_tables
-from inspections.domain.scoring import Grade, ItemEntry, TableEntry, evaluate, shown, tables_from_catalog
+from inspections.domain.scoring import (
+    Grade,
+    ItemEntry,
+    TableEntry,
+    evaluate,
+    shown,
+    tables_from_catalog,
+)
 
 
 @pytest.fixture(scope="module")
