@@ -134,6 +134,11 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
         ("POST", "/api/identity/v1/company-registrations/{registration_id}/decision"):
             {"json": {"decision": "refuse", "reason": "材料不全"}},
         ("POST", "/api/personnel/v1/people/{person_id}/pick-check"): {"json": {"category": "crane_driver"}},
+        ("PATCH", "/api/inspections/v1/evaluations/{evaluation_id}"): {"json": {"tables": [{"code": "A.0.2"}]}},
+        ("POST", "/api/inspections/v1/evaluations/{evaluation_id}/photos"):
+            {"data": {"table_code": "A.0.1", "item_no": "7"}, "files": [("photos", photo)]},
+        ("POST", "/api/inspections/v1/evaluations/{evaluation_id}/submit"):
+            {"json": {"rectification_deadline": "2099-01-01"}},
     }
     return bodies.get((method, path), {})
 
