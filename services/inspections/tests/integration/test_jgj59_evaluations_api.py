@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest_asyncio
 from inspections_testkit import API, EventCapture, photos, wait_project_known
 
+from anjian_local.demo_jgj59 import play_jgj59
 from anjian_local.scenario import build_world, expect
 from anjian_shared.china_time import china_day
 
@@ -170,3 +171,14 @@ async def test_jgj59_bad_entries_name_the_field_and_store_nothing(platform, read
         assert r.status_code == 415
         got = expect(await c.get(f"{API}/evaluations/{ev['id']}"), 200)
     assert got["photos"] == []
+
+
+async def test_jgj59_demo_step_prints_the_grade_and_writes_the_pdf(platform, ready, tmp_path):
+    """JGJ59 ``make demo`` step (``anjian_local.demo_jgj59``): A.0.1 at 0 (安全教育 fully deducted),
+    文明施工 96 (A1 14.4), 脚手架 (94+95)/2 = 94.5 (A1 9.45), 施工用电 97 (A1 9.7), 塔式起重机 96
+    (A1 9.6): ΣA1 = 43.15 of ΣB = 55 → 78.45, yet 不合格 (a table at 0); the PDF is written."""
+    lines: list[str] = []
+    result = await play_jgj59(platform.api, ready, out_dir=tmp_path, say=lines.append)
+    assert result["total"] == 78.45 and result["grade_label"] == "不合格"
+    assert result["pdf_path"].read_bytes().startswith(b"%PDF")
+    assert any("rectification-deadline-required" in line for line in lines)

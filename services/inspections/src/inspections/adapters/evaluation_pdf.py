@@ -145,7 +145,7 @@ class EvaluationPdf:
                  Paragraph("受检项目负责人：", c), Paragraph("", c)],
                 [Paragraph("提交时间：", c), Paragraph(_t(view.get("submitted_at") or "未提交"), c),
                  Paragraph("签字日期：", c), Paragraph("", c)]]
-        out.append(Table(sign, colWidths=[3.2 * cm, CONTENT_W / 2 - 3.2 * cm, 3.2 * cm, CONTENT_W / 2 - 3.2 * cm]))
+        out.append(Table(sign, colWidths=[3.8 * cm, CONTENT_W / 2 - 3.8 * cm, 3.4 * cm, CONTENT_W / 2 - 3.4 * cm]))
         return out
 
     def _sheet(self, table: Mapping[str, Any], view: Mapping[str, Any]) -> list[Any]:
@@ -179,7 +179,7 @@ class EvaluationPdf:
                      "", "", "", "", "", ""])
         reason = ZERO_REASONS.get(table.get("zero_reason") or "", "")
         rows.append([Paragraph(f"本表得分：{_num(table['score'])} 分　{reason}", c), "", "", "", "", "", ""])
-        widths = [1.1 * cm, 4.4 * cm, 1.7 * cm, 1.6 * cm, 1.6 * cm, 1.6 * cm]
+        widths = [1.1 * cm, 4.2 * cm, 2.0 * cm, 1.6 * cm, 1.6 * cm, 1.6 * cm]
         widths.append(CONTENT_W - sum(widths))
         n = len(rows)
         spans = [("SPAN", (0, n - 2), (-1, n - 2)), ("SPAN", (0, n - 1), (-1, n - 1))]
