@@ -242,3 +242,15 @@ async def test_jgj59_pdf_shows_summary_grade_scores_and_the_unverified_mark(mong
                                    evaluation_id=ev["_id"])
 
 
+
+
+async def test_jgj59_draft_pdf_is_marked_and_an_empty_draft_does_not_print(mongo) -> None:
+    """JGJ59 PDF of a draft: marked 草稿; a draft with no table that applies → 422 ``tables``."""
+    ev = await create(mongo, tables=GOOD)
+    _, pdf = await cases.evaluation_pdf(mongo=mongo, settings=Settings(), principal=person(), evaluation_id=ev["_id"])
+    text = pdftotext(pdf).replace(" ", "")
+    assert "【草稿】" in text and "优良" in text and "80分" in text
+    empty = await create(mongo, tables=[])
+    with pytest.raises(Unprocessable) as err:
+        await cases.evaluation_pdf(mongo=mongo, settings=Settings(), principal=person(), evaluation_id=empty["_id"])
+    assert err.value.field == "tables"
