@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest_asyncio
 from anjian_local.demo import play_hubei
 from anjian_local.scenario import PASSWORD, Person, World, build_world, expect, sign_in
 from anjian_local.testing.fixtures import eventually
+from anjian_shared.china_time import china_day
 
 
 @dataclass
@@ -111,6 +113,10 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
                                     json={"user_ids": [world.people["liu"].user_id]}), 201)
         link = expect(await c.post(f"/api/reporting/v1/notices/{notice_id}/share-links",
                                    json={"expires_in_minutes": 60}), 201)
+        evaluation = expect(await c.post("/api/inspections/v1/evaluations", json={  # JGJ 59 draft (issue 15)
+            "project_id": world.project_id, "check_date": china_day(datetime.now(UTC)).isoformat(),
+            "tables": [{"code": "A.0.1", "items": [{"no": 7, "deduction": 2, "finding": "分包协议缺安全条款"}]}]}), 201)
+    ids["evaluation_id"] = evaluation["id"]
     ids["link_id"] = link["id"]  # DELETE /api/reporting/v1/share-links/{link_id} (issue 11, HB-09)
     ids["record_id"] = record["id"]
     ids["tenant"] = "hubei"  # /api/identity/v1/tenants/{tenant}/policy: the province's own policy

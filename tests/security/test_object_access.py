@@ -173,6 +173,11 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
             {"json": {"project_name": "伪造", "construction_unit": "伪造", "deductions": []}},
         ("PUT", "/api/personnel/v1/assessments/{assessment_id}/projects/{index}"):
             {"json": {"project_name": "伪造", "construction_unit": "伪造", "deductions": []}},
+        ("PATCH", "/api/inspections/v1/evaluations/{evaluation_id}"): {"json": {"tables": [{"code": "A.0.2"}]}},
+        ("POST", "/api/inspections/v1/evaluations/{evaluation_id}/photos"):
+            {"data": {"table_code": "A.0.1", "item_no": "7"}, "files": [("photos", photo)]},
+        ("POST", "/api/inspections/v1/evaluations/{evaluation_id}/submit"):
+            {"json": {"rectification_deadline": "2099-01-01"}},
     }
     return bodies.get((method, path), {})
 

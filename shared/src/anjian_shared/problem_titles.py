@@ -213,6 +213,14 @@ TITLES_ZH: dict[str, str] = {
     "score-not-found": "记分记录不存在或无权查看",
     "score-already-approved": "记分已审核，不能删除或重复审核",
     "assessed-project-not-found": "考核中没有该项目",
+    # --- JGJ 59-2011 safety check evaluation (安全检查评分, issue 15) ----------------------------
+    "unknown-check-table": "不是 JGJ 59-2011 的检查评分表",
+    "deduction-above-points": "扣减分数超过该项应得分数",
+    "guarantee-item-required": "保证项目必须检查，不能作为缺项",
+    "no-check-table": "请至少选择一张适用的检查评分表",
+    "deduction-photo-required": "扣分项须附照片",
+    "rectification-deadline-required": "评定为不合格时须填写整改期限",
+    "evaluation-submitted": "安全检查评分已提交，不可修改",
 }
 """code → Chinese title, for every code a service can answer with."""
 

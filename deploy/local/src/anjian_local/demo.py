@@ -1,5 +1,6 @@
 """``make demo``: the Hubei spot-check flow (HB-01..HB-09) over HTTP, as real users would,
-then the Hainan mobile-supervision flow (``demo_hainan``, HN-03..HN-11).
+then a JGJ 59-2011 safety check evaluation of the same project (``demo_jgj59``) and the
+Hainan mobile-supervision flow (``demo_hainan``, HN-03..HN-11).
 
 Two supervisors of a Wuhan station (张伟, responsible; 李娜) and the contractor's
 project manager (刘洋): plan → confirm → on-site results with JPEG photos →
@@ -262,13 +263,15 @@ async def run_demo(api: ApiFactory, *, admin_password: str, out_dir: Path, say: 
     """``make demo``: the Hubei flow followed by a partner over signed webhooks, then the
     Hainan flow (``demo_hainan.play_hainan``) with its escalation."""
     from .demo_hainan import play_hainan  # imports this module's helpers
+    from .demo_jgj59 import play_jgj59
 
     async with partner_stream(api, admin_password=admin_password, say=say) as stream:
         result = await play_hubei(api, admin_password=admin_password, out_dir=out_dir, say=say)
         await stream.wait_for("notices.notice.closed.v1", notice_id=result["notice_id"])
+    jgj59 = await play_jgj59(api, result["world"], out_dir=out_dir, say=say)
     hainan = await play_hainan(api, admin_password=admin_password, out_dir=out_dir, say=say)
     return {**result, "partner_events_verified": stream.verified, "partner_events_expected": len(stream.expected),
-            "hainan": hainan}
+            "hainan": hainan, "jgj59": jgj59}
 
 
 def _api_factory(base: str | None) -> ApiFactory:
@@ -299,6 +302,8 @@ def main() -> None:
     print(json.dumps({"notice": result["number"], "status": result["final_status"],
                       "pdf": str(result["pdf_path"]), "share_url": result["share_url"],
                       "partner_events_verified": result["partner_events_verified"],
+                      "jgj59": {"total": result["jgj59"]["total"], "grade": result["jgj59"]["grade_label"],
+                                "pdf": str(result["jgj59"]["pdf_path"])},
                       "hainan": {"document": result["hainan"]["document_number"],
                                  "document_status": result["hainan"]["document_status"],
                                  "escalation": result["hainan"]["escalation"]["number"],

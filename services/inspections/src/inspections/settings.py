@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from anjian_shared.pdf_fonts import DEFAULT_CJK_FONTS
 from anjian_shared.settings import ServiceSettings
 from anjian_shared.tenant_policy import PolicyDefaults
 
@@ -48,6 +49,15 @@ class Settings(ServiceSettings):
     max_videos_per_record: int = Field(default=2, ge=0, le=10, description="videos of one record (HN-04)")
     max_audios_per_record: int = Field(default=3, ge=0, le=10, description="audio clips of one record (HN-04)")
     max_codes_per_record: int = Field(default=50, ge=1, description="terms (and violations) cited by one record")
+
+    # --- JGJ 59-2011 safety check evaluations (安全检查评分) ---------------------------------------
+    max_photos_per_evaluation_item: int = Field(
+        default=9, ge=1, le=50, description="photos justifying the deduction of one evaluation item")
+    cjk_font_path: str | None = Field(
+        default=None, description="TrueType/TTC CJK font of the evaluation PDF (ANJIAN_CJK_FONT_PATH); unset: the "
+                                  "first existing entry of cjk_font_candidates (anjian_shared.pdf_fonts)")
+    cjk_font_subfont_index: int = Field(default=0, ge=0, description="face index inside a .ttc collection")
+    cjk_font_candidates: list[str] = Field(default_factory=lambda: list(DEFAULT_CJK_FONTS))
 
     def photo_limit(self, tenant: str) -> int:
         """Largest accepted upload of ``tenant``, in bytes."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from .common import MediaRef, PersonRef
 
@@ -224,6 +224,52 @@ class RecordReleased(BaseModel):
     released_at: datetime
 
 
+class EvaluationTableScore(BaseModel):
+    """One check table of a JGJ 59-2011 evaluation as scored."""
+
+    code: str = Field(description="table of JGJ 59-2011 appendix A, e.g. A.0.1", examples=["A.0.1"])
+    name: str = Field(description="table name, e.g. 安全管理")
+    summary_group: str = Field(description="row of the summary table (汇总表) the table enters, e.g. 脚手架")
+    applicable: bool = Field(description="false: chosen but marked not applicable (缺项)")
+    score: float | None = Field(default=None, description="table score 0..100, 2 decimals; null when not applicable")
+    zero_reason: str | None = Field(
+        default=None, description="guarantee_item_zero | guarantee_under_minimum: why the guarantee-item rule gave 0")
+    verified: bool = Field(default=True, description="false: the table's points are not yet checked against the "
+                                                     "published standard (A.0.14, A.0.19 in the seed data)")
+
+
+class EvaluationSubmitted(BaseModel):
+    """``inspections.evaluation.submitted.v1``: a supervisor submitted a JGJ 59-2011 safety check
+    evaluation (安全检查评分) of a project; it never changes afterwards. ``grade`` 不合格
+    (``fail``) comes with the ``rectification_deadline`` by which the site must rectify."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "evaluation_id": "6f1c0e9a2b7d4c3e8f5a1b2c3d4e5f60", "project_id": "p-7f3a", "project_name": "光谷科技大厦",
+        "station_org_id": "org-station-wuhan", "check_date": "2026-12-01", "total": 68.4, "grade": "fail",
+        "grade_label": "不合格", "zero_tables": ["A.0.1"],
+        "tables": [{"code": "A.0.1", "name": "安全管理", "summary_group": "安全管理", "applicable": True, "score": 0.0,
+                    "zero_reason": "guarantee_item_zero", "verified": True}],
+        "rectification_deadline": "2026-12-15",
+        "submitted_by": {"user_id": "u-zhang", "name": "张伟"}, "submitted_at": "2026-12-01T08:30:00Z"}]})
+
+    evaluation_id: str = Field(description="the evaluation (GET /api/inspections/v1/evaluations/{evaluation_id})")
+    project_id: str = Field(description="the project evaluated")
+    project_name: str = Field(description="工程名称")
+    station_org_id: str = Field(description="the supervision station (监督站) of the project")
+    check_date: date = Field(description="检查日期, China calendar day")
+    total: float = Field(
+        description="summary score (汇总表 总得分) 0..100, 2 decimals, rescaled for tables not checked")
+    grade: Literal["good", "pass", "fail"] = Field(description="good 优良 (≥80, no table 0) | pass 合格 (70..<80, "
+                                                               "no table 0) | fail 不合格 (<70 or a table at 0)")
+    grade_label: str = Field(description="优良 | 合格 | 不合格")
+    zero_tables: list[str] = Field(default=[], description="codes of tables that scored 0")
+    tables: list[EvaluationTableScore] = Field(default=[], description="the tables chosen, in table order")
+    rectification_deadline: date | None = Field(
+        default=None, description="整改期限 (China calendar day): required when the grade is fail")
+    submitted_by: PersonRef = Field(description="the supervisor who submitted")
+    submitted_at: datetime = Field(description="when it was submitted (UTC)")
+
+
 EVENTS: dict[str, type[BaseModel]] = {
     "inspections.plan.confirmed.v1": PlanConfirmed,
     "inspections.plan.changed.v1": PlanChanged,
@@ -232,4 +278,5 @@ EVENTS: dict[str, type[BaseModel]] = {
     "inspections.record.submitted.v1": RecordSubmitted,
     "inspections.record.reviewed.v1": RecordReviewed,
     "inspections.record.released.v1": RecordReleased,
+    "inspections.evaluation.submitted.v1": EvaluationSubmitted,
 }

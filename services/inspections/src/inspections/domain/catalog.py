@@ -45,10 +45,12 @@ def jgj59_items(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Catalog items of every check table in ``jgj59-2011-check-tables.json`` (document order).
 
     Each item: ``code, source, name, major=False, table_code, table_name, summary_group,
-    kind`` (保证项目|一般项目), ``points`` (int), ``verified`` (the table's points checked).
+    kind`` (保证项目|一般项目), ``points`` (int), ``verified`` (the table's points checked),
+    ``summary_weight`` (the weight of its summary group in the 汇总表, ``summary_table_weights``).
     """
     items: list[dict[str, Any]] = []
     standard = data.get("standard", "JGJ 59-2011")
+    weights = data.get("summary_table_weights", {})
     for table in data["tables"]:
         for index, item in enumerate(table["items"], start=1):
             items.append({
@@ -60,6 +62,7 @@ def jgj59_items(data: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "table_code": table["code"],
                 "table_name": table["name"],
                 "summary_group": table.get("summary_group"),
+                "summary_weight": weights.get(table.get("summary_group")),
                 "kind": item["kind"],
                 "points": item["points"],
                 "verified": bool(table.get("verified", True)),
@@ -115,13 +118,13 @@ def searchable_text(item: Mapping[str, Any]) -> str:
 
 def group_tables(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Group JGJ 59 items (in ``seq`` order) into their check tables:
-    ``[{code, name, summary_group, verified, items: [...]}]`` in table order."""
+    ``[{code, name, summary_group, summary_weight, verified, items: [...]}]`` in table order."""
     tables: dict[str, dict[str, Any]] = {}
     for item in sorted(items, key=lambda i: i["seq"]):
         if item.get("source") != CatalogSource.JGJ59.value:
             continue
         table = tables.setdefault(item["table_code"], {
             "code": item["table_code"], "name": item["table_name"], "summary_group": item.get("summary_group"),
-            "verified": item.get("verified", True), "items": []})
+            "summary_weight": item.get("summary_weight"), "verified": item.get("verified", True), "items": []})
         table["items"].append(item)
     return list(tables.values())
