@@ -49,6 +49,9 @@ class Settings(ServiceSettings):
     max_audios_per_record: int = Field(default=3, ge=0, le=10, description="audio clips of one record (HN-04)")
     max_codes_per_record: int = Field(default=50, ge=1, description="terms (and violations) cited by one record")
 
+    self_inspection_escalation_interval_seconds: float = Field(
+        default=300, gt=0, description="FJ-11: how often overdue self-inspection notices are escalated")
+
     def photo_limit(self, tenant: str) -> int:
         """Largest accepted upload of ``tenant``, in bytes."""
         return self.photo_max_bytes_per_tenant.get(tenant, self.photo_max_bytes)

@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 
 from anjian_shared.china_time import china_day
-from anjian_shared.errors import Conflict, DomainError, Forbidden, NotFound, NotYetAvailable, Unprocessable
+from anjian_shared.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    NotYetAvailable,
+    Unprocessable,
+)
 from anjian_shared.principal import Principal
 from anjian_shared.testing.fakes import FakeDatabase, FakeStorage
 from anjian_shared.testing.media import FakeUpload, image_bytes
@@ -150,7 +157,7 @@ async def test_fj04_check_in_refusals(world):
     await cases.check_in(principal=person(CHIEF), captured_at=utcnow(), **kw)
     with pytest.raises(Conflict) as e:
         await cases.check_in(principal=person(CHIEF), captured_at=utcnow(), **kw)
-    assert slug(e) == "inspection-in-progress"
+    assert slug(e) == "self-inspection-wrong-status"
 
 
 # --- FJ-05 -----------------------------------------------------------------------------------------
@@ -254,7 +261,7 @@ async def test_fj06_answers_before_check_in_are_refused(world):
                                         title=None)
     with pytest.raises(Conflict) as e:
         await answer(world, doc["_id"], POINTS[0][0], "yes")
-    assert slug(e) == "inspection-created"
+    assert slug(e) == "self-inspection-wrong-status"
 
 
 async def test_fj07_drafts_are_listed_and_resumed(world):

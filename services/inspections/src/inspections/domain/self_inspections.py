@@ -185,10 +185,11 @@ def ensure_inspector_of(doc: Mapping[str, Any], principal: Principal, action: st
 
 
 def ensure_status(doc: Mapping[str, Any], *allowed: Status, what: str) -> None:
-    """409 ``inspection-<status>`` when the inspection is not in one of ``allowed``."""
+    """409 ``self-inspection-wrong-status`` (detail: the status it is in) when the inspection is
+    not in one of ``allowed``."""
     if doc["status"] not in {s.value for s in allowed}:
         raise Conflict(f"cannot {what}: the inspection is {doc['status']} ({STATUS_LABELS[doc['status']]})",
-                       slug=f"inspection-{doc['status'].replace('_', '-')}")
+                       slug="self-inspection-wrong-status")
 
 
 # --- check-in (检查打卡) -----------------------------------------------------------------------
@@ -268,7 +269,7 @@ def verify_companion_token(token: str, doc: Mapping[str, Any], principal: Princi
     tenant or inspection), 422 ``companion-token-expired`` (past its 5 minutes), 409
     ``companion-token-used`` (single use: already scanned), 403 ``companion-other-company``
     (the scanner is not staff of the inspecting company), 409 ``already-companion`` (the
-    inspector or a companion scanning again), 409 ``inspection-<status>`` (not checked in, or
+    inspector or a companion scanning again), 409 ``self-inspection-wrong-status`` (not checked in, or
     completed)."""
     claims = read_companion_token(token)
     key = _unb64(doc.get("companion_key", ""))
@@ -465,7 +466,7 @@ def overdue_filter(now: datetime) -> dict[str, Any]:
 
 def ensure_can_reply(doc: Mapping[str, Any], principal: Principal) -> None:
     """FJ-11 整改反馈: only the notice's feedback person (403 ``not-the-feedback-person``); only
-    while rectifying (409 ``inspection-<status>``); not while a reply awaits review (409
+    while rectifying (409 ``self-inspection-wrong-status``); not while a reply awaits review (409
     ``reply-pending``)."""
     n = doc.get("notice")
     if not n or principal.user_id != n["feedback_person"]["user_id"]:

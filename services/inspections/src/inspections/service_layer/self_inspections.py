@@ -138,7 +138,7 @@ async def check_in(*, mongo: Mongo, principal: Principal, inspection_id: str, lo
                    captured_at: datetime) -> dict[str, Any]:
     """FJ-04 检查打卡: the inspector checks in with device time and GPS position; the distance
     (metres) from the project's position (HN-03, ``projects.project.positioned.v1``) is kept
-    (null while the project has none). Once only: 409 ``inspection-in-progress`` after. 403
+    (null while the project has none). Once only: 409 ``self-inspection-wrong-status`` after. 403
     ``not-the-inspector``; 422 ``captured_at``/``longitude``/``latitude``. Emits
     ``…checked_in.v1``."""
 
@@ -507,6 +507,24 @@ async def escalate_overdue(mongo: Mongo, *, now: datetime | None = None) -> list
             if await with_transaction(mongo, tenant, apply):
                 done.append((tenant, doc["_id"]))
     return done
+
+
+async def escalation_loop(app: Any) -> None:
+    """FJ-11: background task of every replica (``ServiceSpec.background``): a sweep at start,
+    then every ``self_inspection_escalation_interval_seconds``; errors are logged, the loop goes on."""
+    import asyncio
+
+    settings: Settings = app.state.settings
+    while True:
+        try:
+            done = await escalate_overdue(app.state.mongo)
+            if done:
+                log.info("self-inspection notices escalated", count=len(done))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - e.g. the database is away: try again later
+            log.warning("self-inspection escalation sweep failed", error=repr(exc)[:300])
+        await asyncio.sleep(settings.self_inspection_escalation_interval_seconds)
 
 
 # --- the stations' view ------------------------------------------------------------------------------
