@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from anjian_shared.events.projects_v1 import FUJIAN_PROJECT_ROLES
 from anjian_shared.principal import Principal, Role
 
 PROJECT_ROLES: dict[str, str] = {
@@ -13,6 +14,7 @@ PROJECT_ROLES: dict[str, str] = {
     "chief_supervising_engineer": "总监理工程师",
     "supervising_engineer": "专业监理工程师",
     "owner_representative": "建设单位项目负责人",
+    **FUJIAN_PROJECT_ROLES,
 }
 """Roles a person can hold on a project; ``project_manager`` marks the contractor's
 project department (项目部) that replies to rectification notices (HB-08)."""
