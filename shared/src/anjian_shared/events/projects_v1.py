@@ -98,6 +98,42 @@ class ProjectPositioned(BaseModel):
     positioned_by: PersonRef
 
 
+class PlatformPerson(BaseModel):
+    """A person the province's integration platform registered (FJ-01): the account identity
+    opens for them is tied to this mobile number."""
+
+    user_id: str = Field(description="the account's user id (chosen by projects, stable per mobile number)")
+    name: str
+    mobile: str = Field(description="the mobile number the platform registered (11 digits, mainland China)",
+                        examples=["13800000001"])
+
+
+class PlatformCompany(BaseModel):
+    """The supervision company (监理单位) of a platform project."""
+
+    org_id: str = Field(description="the organisation's id (an existing organisation with this credit code, "
+                                    "else chosen by projects, stable per credit code)")
+    credit_code: str = Field(description="unified social credit code (GB 32100)", examples=["91350100MA2XXXXX0X"])
+    name: str
+    administrator: PlatformPerson | None = Field(default=None, description=(
+        "the company's administrator (监理单位管理员) when the platform named one"))
+
+
+class PlatformProjectSynced(BaseModel):
+    """``projects.platform_project.synced.v1``: a project from the province's integration
+    platform (一体化平台) was created or changed by a sync (FJ-01); identity opens the
+    accounts of its supervision company's administrator and its chief supervising engineer,
+    tied to the platform-registered mobile numbers. Personal data (mobile numbers): partners
+    receive it only with ``events:personal``. A replayed sync that changes nothing emits none."""
+
+    project_id: str
+    platform_code: str = Field(description="the project's code on the platform (一体化平台项目编号)")
+    assessable: bool = Field(description="在建可评价: the project is under construction and assessable")
+    supervision_company: PlatformCompany
+    chief_engineer: PlatformPerson = Field(description="the chief supervising engineer (总监理工程师)")
+    version: int = Field(ge=1, description="the project's version after the sync")
+
+
 AttendanceStatus = Literal["present", "late", "absent"]
 
 
@@ -135,4 +171,5 @@ EVENTS: dict[str, type[BaseModel]] = {
     "projects.project.updated.v1": ProjectUpdated,
     "projects.project.positioned.v1": ProjectPositioned,
     "projects.attendance.checked.v1": AttendanceChecked,
+    "projects.platform_project.synced.v1": PlatformProjectSynced,
 }
