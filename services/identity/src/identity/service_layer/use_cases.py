@@ -370,6 +370,8 @@ async def update_user(*, mongo: Mongo, settings: Settings, actor: Principal, use
         if bad:
             raise Unprocessable(f"roles not allowed: {', '.join(bad)}", field="roles")
     changes = {k: v for k, v in changes.items() if v is not None}
+    if "mobile" in changes and changes["mobile"] != user.get("mobile"):
+        changes["mobile_verified_at"] = None  # a number set by an administrator is not verified (HN-01)
     return await _store_user_change(mongo=mongo, actor=actor, user_id=user_id, changes=changes,
                                     end_tokens=accounts.ends_tokens(user, changes),
                                     guard_admins=accounts.removes_admin(user, changes))
