@@ -49,6 +49,10 @@ READER = {"/api/reporting/v1/notifications/{notification_id}/read": "li",
           "/api/equipment/v1/banned-models/{ban_id}": "admin",  # DELETE: attacked by 海南's administrator too
           "/api/equipment/v1/applications/{app_id}": "sun",  # a draft: only its applicant company sees it
           "/api/personnel/v1/people/{person_id}/pick-check": "liu"}  # a colleague of the driver's company
+GET_READER = {f"/api/inspections/v1/self-inspections/{{inspection_id}}{tail}": "zhao"
+              for tail in ("", "/points", "/timeline", "/feedback", "/companion-codes/qr.png")}
+"""Who reads a route's GET only (its POSTs are not replayed by the reader): FJ-04..FJ-11, 赵敏
+inspects (and is the feedback person of) the self-inspection."""
 PARTNER_ROUTES = "/api/partners/v1/subscriptions/{subscription_id}"
 """Routes of a partner system (client credentials): read by their owner, attacked by the
 other tenant's partner and by another partner of the same province."""
@@ -134,6 +138,19 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
         ("POST", "/api/identity/v1/company-registrations/{registration_id}/decision"):
             {"json": {"decision": "refuse", "reason": "材料不全"}},
         ("POST", "/api/personnel/v1/people/{person_id}/pick-check"): {"json": {"category": "crane_driver"}},
+        # FJ-04..FJ-11 self-inspections: valid bodies, refused for who the caller is (404: not visible)
+        ("POST", "/api/inspections/v1/self-inspections/{inspection_id}/check-in"):
+            {"json": {"longitude": 114.4, "latitude": 30.5, "captured_at": "2026-01-01T08:00:00+08:00"}},
+        ("GET", "/api/inspections/v1/self-inspections/{inspection_id}/companion-codes/qr.png"):
+            {"params": {"token": ids.get("companion_token", "")}},
+        ("PUT", "/api/inspections/v1/self-inspections/{inspection_id}/points/{code}"): {"data": {"value": "yes"}},
+        ("POST", "/api/inspections/v1/self-inspections/{inspection_id}/complete"): {"json": {"confirm": True}},
+        ("POST", "/api/inspections/v1/self-inspections/{inspection_id}/notice"):
+            {"json": {"feedback_user_id": w.people["zhao"].user_id}},
+        ("POST", "/api/inspections/v1/self-inspections/{inspection_id}/feedback"): {"data": {"text": "伪造反馈"}},
+        ("POST", "/api/inspections/v1/self-inspections/{inspection_id}/feedback/{feedback_id}/review"):
+            {"json": {"decision": "approve"}},
+        ("PATCH", "/api/inspections/v1/check-points/{code}"): {"json": {"text": "被篡改的检查要点"}},
     }
     return bodies.get((method, path), {})
 
@@ -158,7 +175,8 @@ async def test_every_route_with_an_id_refuses_other_tenants_and_other_companies(
             continue
         reader = "—"
         if method == "GET" or (path in READER and method != "DELETE"):
-            who = READER.get(path, "partner" if path.startswith(PARTNER_ROUTES) else "zhang")
+            who = (GET_READER.get(path) if method == "GET" else None) or READER.get(
+                path, "partner" if path.startswith(PARTNER_ROUTES) else "zhang")
             token = None if who == "applicant" else played.token(who)  # the applicant: its status token
             async with played.recorder.factory(platform, "hubei")(token) as c:
                 r = await c.request(method, url, **request_kwargs(method, path, played, reader=True))
