@@ -260,15 +260,19 @@ async def partner_stream(api: ApiFactory, *, admin_password: str, tenant: str = 
 
 async def run_demo(api: ApiFactory, *, admin_password: str, out_dir: Path, say: Say = print) -> dict[str, Any]:
     """``make demo``: the Hubei flow followed by a partner over signed webhooks, then the
-    Hainan flow (``demo_hainan.play_hainan``) with its escalation."""
+    Hainan flow (``demo_hainan.play_hainan``) with its escalation, then Fujian's self-inspection
+    (``demo_fujian.play_fujian``)."""
     from .demo_hainan import play_hainan  # imports this module's helpers
 
     async with partner_stream(api, admin_password=admin_password, say=say) as stream:
         result = await play_hubei(api, admin_password=admin_password, out_dir=out_dir, say=say)
         await stream.wait_for("notices.notice.closed.v1", notice_id=result["notice_id"])
     hainan = await play_hainan(api, admin_password=admin_password, out_dir=out_dir, say=say)
+    from .demo_fujian import play_fujian
+
+    fujian = await play_fujian(api, admin_password=admin_password, say=say)
     return {**result, "partner_events_verified": stream.verified, "partner_events_expected": len(stream.expected),
-            "hainan": hainan}
+            "hainan": hainan, "fujian": fujian}
 
 
 def _api_factory(base: str | None) -> ApiFactory:
