@@ -126,7 +126,9 @@ async def companion_code(inspection_id: InspectionId, principal: CurrentPrincipa
 
 
 @router.get("/self-inspections/{inspection_id}/companion-codes/qr.png", summary="The companion QR code (PNG)",
-            responses={200: {"content": {"image/png": {}}, "description": "the QR code"}})
+            response_class=Response,
+            responses={200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+                             "description": "the QR code (PNG)"}})
 async def companion_qr(inspection_id: InspectionId, principal: CurrentPrincipal, mongo: MongoDep,
                        token: Annotated[str, Query(min_length=1, max_length=1000)]) -> Response:
     """FJ-05: the QR code (PNG, error correction M) of a token the inspector issued for this
