@@ -152,6 +152,7 @@ TITLES_ZH: dict[str, str] = {
     "record-not-released": "所依据的监督检查记录尚未审核通过",
     # --- Fujian: self-inspections (监理单位自查, FJ-04..FJ-11) ----------------------------------
     "not-project-inspector": "您不是该项目的监理人员（总监、专监、监理员），不能检查",
+    "project-not-assessable-for-inspection": "该项目不是在建可评价状态，不能新增检查",
     "not-the-inspector": "仅检查人可执行此操作",
     "self-inspection-wrong-status": "该检查当前状态不允许此操作",
     "inspection-changed": "检查已被他人修改，请刷新后重试",

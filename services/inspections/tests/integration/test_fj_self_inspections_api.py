@@ -226,7 +226,7 @@ async def test_fj04_who_may_not_start_an_inspection(platform, fj):
     await publish_project(platform, fj, old, assessable=False)
     async with platform.api(fj.token("chief")) as c:
         r = await c.post(f"{API}/self-inspections", json={"project_id": old})
-        assert r.status_code == 409 and r.json()["code"] == "project-not-assessable"
+        assert r.status_code == 409 and r.json()["code"] == "project-not-assessable-for-inspection"
         r = await c.post(f"{API}/self-inspections", json={"project_id": "fj-never"})
         assert r.status_code == 409 and r.json()["code"] == "not-yet-available" and "retry-after" in r.headers
 

@@ -137,7 +137,7 @@ async def test_fj04_who_may_not_inspect(world):
         await create(person(CHIEF, org=OTHER_CO))
     with pytest.raises(Conflict) as e:
         await create(person(CHIEF), "p-old")
-    assert slug(e) == "project-not-assessable"
+    assert slug(e) == "project-not-assessable-for-inspection"
     with pytest.raises(NotYetAvailable):
         await create(person(CHIEF), "p-unknown")
     assert mongo.outbox == []

@@ -135,7 +135,7 @@ def ensure_inspector(project: Mapping[str, Any] | None, principal: Principal) ->
     Unknown project: 409 ``not-yet-available`` (retryable); a project of another company (or
     tenant): 404; a colleague who is not the project's supervision staff: 403
     ``not-project-inspector``; a project no longer assessable (在建可评价): 409
-    ``project-not-assessable``.
+    ``project-not-assessable-for-inspection``.
     """
     if project is None:
         raise not_arrived()
@@ -146,7 +146,7 @@ def ensure_inspector(project: Mapping[str, Any] | None, principal: Principal) ->
                         slug="not-project-inspector")
     if not project.get("assessable"):
         raise Conflict("the project is not under construction and assessable (在建可评价)",
-                       slug="project-not-assessable", field="project_id")
+                       slug="project-not-assessable-for-inspection", field="project_id")
 
 
 def basic_data(title: str | None, *, now: datetime, project: Mapping[str, Any]) -> str:

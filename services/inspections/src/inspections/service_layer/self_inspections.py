@@ -104,7 +104,7 @@ async def create_inspection(*, mongo: Mongo, settings: Settings, principal: Prin
     starts a self-inspection with its basic data; the project's check points are copied from
     the tenant's catalog (检查要点, FJ-06). 409 ``not-yet-available`` (project unknown yet),
     404 (another company's project), 403 ``not-project-inspector``, 409
-    ``project-not-assessable``, 409 ``checklist-empty``. Emits ``…created.v1``."""
+    ``project-not-assessable-for-inspection``, 409 ``checklist-empty``. Emits ``…created.v1``."""
     tenant = principal.tenant
     project = await mongo.repo(PROJECTS, tenant).get(project_id)
     rules.ensure_inspector(project, principal)

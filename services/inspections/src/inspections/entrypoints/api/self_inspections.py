@@ -66,7 +66,7 @@ async def create_inspection(body: SelfInspectionCreate, principal: CurrentPrinci
     """FJ-04 新增检查: supervision staff (总监理工程师, 专业监理工程师, 监理员) of an assessable project
     of their company start an inspection with its basic data; the checklist is copied from the
     province's check points. 201 + Location; 404 another company's project; 403
-    ``not-project-inspector``; 409 ``project-not-assessable``; 409 ``not-yet-available`` (the
+    ``not-project-inspector``; 409 ``project-not-assessable-for-inspection``; 409 ``not-yet-available`` (the
     project has not arrived yet: retry)."""
     doc = await cases.create_inspection(mongo=mongo, settings=settings, principal=principal,
                                         project_id=body.project_id.strip(), title=body.title)
