@@ -39,7 +39,10 @@ async def test_fj06_province_admin_adds_a_major_point_others_may_not():
     settings = Settings(supervision_records_default=False)
     made = await cases.create_entry(mongo=mongo, settings=settings, principal=admin(), library=Library.CHECK_POINTS,
                                     fields={"code": "FJ-01", "text": "连墙件", "hazard_codes": ["ZD2024-7.2"]})
-    assert made["hazard_codes"] == ["ZD2024-7.2"] and made["source"] == "tenant"
+    assert made["hazard_codes"] == ["ZD2024-7.2"] and made["source"] == "tenant" and made["major"] is True
+    changed = await cases.update_entry(mongo=mongo, settings=settings, principal=admin(),
+                                       library=Library.CHECK_POINTS, code="FJ-01", changes={"hazard_codes": []})
+    assert changed["major"] is False
     with pytest.raises(Unprocessable) as e:
         await cases.create_entry(mongo=mongo, settings=settings, principal=admin(), library=Library.CHECK_POINTS,
                                  fields={"text": "x", "hazard_codes": ["NOPE"]})

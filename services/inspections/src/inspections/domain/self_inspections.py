@@ -301,9 +301,18 @@ def verify_companion_token(token: str, doc: Mapping[str, Any], principal: Princi
 # --- the checklist (检查要点) ------------------------------------------------------------------
 
 def major_codes(codes: Iterable[str]) -> list[str]:
-    """FJ-06: the cited codes that are items of the 2024 major-hazard standard (重大事故隐患).
-    The one rule ``catalog.is_major_code``; to meet ``domain.hazards`` (H2) when merged."""
+    """FJ-06: the cited codes that are items of the 2024 major-hazard standard (``ZD2024-``):
+    the fallback for a point stored without its ``major`` flag."""
     return [c for c in codes if is_major_code(c)]
+
+
+def is_major_point(entry: Mapping[str, Any]) -> bool:
+    """FJ-06: a check point is a 重大事故隐患 point when it cites a major item of the hazard
+    catalog: the ``major`` flag the library stored from the catalog items when the point was
+    saved (the catalog decides, as ``domain.hazards`` does for results), else by code."""
+    if "major" in entry:
+        return bool(entry["major"])
+    return bool(major_codes(entry.get("hazard_codes") or []))
 
 
 def checklist(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -313,7 +322,7 @@ def checklist(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     points = [{"code": e["code"], "text": e["text"], "reference": e.get("reference"),
                "category": e.get("category"), "source": e.get("source"),
                "hazard_codes": list(e.get("hazard_codes") or []),
-               "major": bool(major_codes(e.get("hazard_codes") or [])), "answer": None}
+               "major": is_major_point(e), "answer": None}
               for e in entries]
     if not points:
         raise Conflict("the province's check-point catalog is empty", slug="checklist-empty")

@@ -38,15 +38,16 @@ async def _gate(mongo: Mongo, settings: Settings, principal: Principal, library:
         await ensure_enabled(mongo, settings, principal)
 
 
-async def _hazard_codes(mongo: Mongo, tenant: str, codes: Any) -> list[str]:
-    """FJ-06: the hazard-catalog codes a check point cites (e.g. ``ZD2024-5.4``): each in the
-    tenant's hazard catalog (422 ``hazard_codes``)."""
+async def _hazard_codes(mongo: Mongo, tenant: str, codes: Any) -> dict[str, Any]:
+    """FJ-06: the hazard-catalog codes a check point cites (e.g. ``ZD2024-5.4``), each in the
+    tenant's hazard catalog (422 ``hazard_codes``), and ``major``: one of them is a major item
+    of the catalog (重大事故隐患; the catalog decides, as for Hubei's results)."""
     wanted = rules.normalize_codes(codes or [], 20, field="hazard_codes")
     found = await by_ids(mongo.repo(CATALOG, tenant), wanted, key="code")
     unknown = [c for c in wanted if c not in found]
     if unknown:
         raise Unprocessable(f"not in the hazard catalog: {', '.join(unknown)}", field="hazard_codes")
-    return wanted
+    return {"hazard_codes": wanted, "major": any(bool(found[c].get("major")) for c in wanted)}
 
 
 async def list_entries(*, mongo: Mongo, settings: Settings, principal: Principal, library: Library,
@@ -84,7 +85,7 @@ async def create_entry(*, mongo: Mongo, settings: Settings, principal: Principal
     else:
         entry["category"] = fields.get("category")
     if library is Library.CHECK_POINTS:
-        entry["hazard_codes"] = await _hazard_codes(mongo, principal.tenant, fields.get("hazard_codes"))
+        entry.update(await _hazard_codes(mongo, principal.tenant, fields.get("hazard_codes")))
     entry["search_text"] = rules.search_text(entry)
     revived = await repo.update({"code": code, "deleted": True}, {"$set": {**entry, "created_at": now}})
     if revived is not None:
@@ -114,7 +115,7 @@ async def update_entry(*, mongo: Mongo, settings: Settings, principal: Principal
             raise Unprocessable("check_type cannot be removed", field="check_type")
         fields["check_type"] = CheckType(fields["check_type"]).value
     if "hazard_codes" in fields:
-        fields["hazard_codes"] = await _hazard_codes(mongo, principal.tenant, fields["hazard_codes"])
+        fields.update(await _hazard_codes(mongo, principal.tenant, fields["hazard_codes"]))
     merged = {**current, **fields}
     fields["search_text"] = rules.search_text(merged)
     updated = await repo.update({"code": code, "deleted": {"$ne": True}},

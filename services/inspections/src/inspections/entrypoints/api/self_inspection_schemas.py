@@ -296,4 +296,4 @@ def check_point_read(doc: dict[str, Any]) -> CheckPointRead:
     codes = doc.get("hazard_codes") or []
     return CheckPointRead(code=doc["code"], text=doc["text"], reference=doc.get("reference"),
                           category=doc.get("category"), source=doc.get("source", "tenant"), hazard_codes=codes,
-                          major=bool(rules.major_codes(codes)), seeded=bool(doc.get("seeded")))
+                          major=rules.is_major_point(doc), seeded=bool(doc.get("seeded")))
