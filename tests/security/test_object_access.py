@@ -89,6 +89,11 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
             {"json": {"supervisor_user_ids": [w.people["li"].user_id]}},
         ("POST", "/api/projects/v1/projects/{project_id}/participants"):
             {"json": {"user_id": w.people["chen"].user_id, "project_role": "project_manager"}},
+        # FJ-03 supervision staff roles: a real Hubei project and person, attacked like any route
+        ("POST", "/api/projects/v1/projects/{project_id}/supervision-staff"):
+            {"json": {"user_id": w.people["chen"].user_id, "project_role": "site_supervisor"}},
+        ("DELETE", "/api/projects/v1/projects/{project_id}/supervision-staff/{user_id}"):
+            {"params": {"project_role": "site_supervisor"}},
         ("PATCH", "/api/inspections/v1/plans/{plan_id}"): {"json": {"title": "被篡改的计划"}},
         ("PUT", "/api/inspections/v1/plans/{plan_id}/signature"):
             {"files": {"file": ("s.png", signature_png(), "image/png")}},
