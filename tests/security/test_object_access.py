@@ -85,11 +85,6 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
             "X-Registration-Token": ids["status_token"] if reader else "x" * len(ids["status_token"])}}
     photo = ("photo.jpg", site_photo(5), "image/jpeg")
     bodies: dict[tuple[str, str], dict[str, Any]] = {
-        # FJ-03 (H5's routes, merged into h6): valid bodies so the hostile callers meet 403/404, not 422
-        ("POST", "/api/projects/v1/projects/{project_id}/supervision-staff"):
-            {"json": {"user_id": w.people["zhao"].user_id, "project_role": "site_supervisor"}},
-        ("DELETE", "/api/projects/v1/projects/{project_id}/supervision-staff/{user_id}"):
-            {"params": {"project_role": "site_supervisor"}},
         ("PATCH", "/api/identity/v1/users/{user_id}"): {"json": {"display_name": "改名"}},
         ("POST", "/api/identity/v1/users/{user_id}/password"): {"json": {"new_password": "Hostile-reset-2026"}},
         # a no-op (resets a value nobody set): the attack must not change the province's policy
@@ -98,6 +93,11 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
             {"json": {"supervisor_user_ids": [w.people["li"].user_id]}},
         ("POST", "/api/projects/v1/projects/{project_id}/participants"):
             {"json": {"user_id": w.people["chen"].user_id, "project_role": "project_manager"}},
+        # FJ-03 supervision staff roles: a real Hubei project and person, attacked like any route
+        ("POST", "/api/projects/v1/projects/{project_id}/supervision-staff"):
+            {"json": {"user_id": w.people["chen"].user_id, "project_role": "site_supervisor"}},
+        ("DELETE", "/api/projects/v1/projects/{project_id}/supervision-staff/{user_id}"):
+            {"params": {"project_role": "site_supervisor"}},
         ("PATCH", "/api/inspections/v1/plans/{plan_id}"): {"json": {"title": "被篡改的计划"}},
         ("PUT", "/api/inspections/v1/plans/{plan_id}/signature"):
             {"files": {"file": ("s.png", signature_png(), "image/png")}},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from .common import MediaRef, PersonRef
 
@@ -125,6 +125,15 @@ class PlatformProjectSynced(BaseModel):
     accounts of its supervision company's administrator and its chief supervising engineer,
     tied to the platform-registered mobile numbers. Personal data (mobile numbers): partners
     receive it only with ``events:personal``. A replayed sync that changes nothing emits none."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "project_id": "5f0c1e2d3b4a49c8a7e6d5c4b3a29180", "platform_code": "FJ-2024-0001", "assessable": True,
+        "supervision_company": {"org_id": "0b9c2f6a7e113f0c1f524a0e4c558d7e", "credit_code": "91350100MA2XXXXX0X",
+                                "name": "福建闽江工程监理有限公司", "administrator": {
+                                    "user_id": "7e113f0c1f524a0e4c558d7e0b9c2f6a", "name": "陈明",
+                                    "mobile": "13900000001"}},
+        "chief_engineer": {"user_id": "1f524a0e4c558d7e0b9c2f6a7e113f0c", "name": "林志强", "mobile": "13900000002"},
+        "version": 1}]})
 
     project_id: str
     platform_code: str = Field(description="the project's code on the platform (一体化平台项目编号)")

@@ -35,7 +35,7 @@ from anjian_shared.types import TENANTS, new_id, utcnow
 from ..adapters.sms import SmsGateway
 from ..domain import otp
 from ..settings import Settings
-from .use_cases import _issue_tokens, _store_user_change
+from .use_cases import _issue_tokens, _store_user_change, address_attempt, forget_address_attempt
 
 
 async def ensure_indexes(mongo: Mongo) -> None:
@@ -47,28 +47,6 @@ async def ensure_indexes(mongo: Mongo) -> None:
         await db[name].create_index([("tenant_id", 1), ("mobile", 1), ("at", 1)])
     await db.users.create_index([("tenant_id", 1), ("mobile", 1)])
     await db.dev_sms_outbox.create_index([("tenant_id", 1), ("mobile", 1), ("at", -1)])
-
-
-async def _address_attempt(mongo: Mongo, settings: Settings, address: str | None) -> str | None:
-    """Count one attempt against ``address`` in the password sign-in's address budget; 429
-    ``too-many-sign-ins`` beyond it. Returns the attempt's id (``_forget`` it on success)."""
-    if not address:
-        return None
-    now, attempt_id = utcnow(), new_id()
-    window = timedelta(seconds=settings.signin_address_window_seconds)
-    coll = mongo.db.signin_address_failures
-    await coll.insert_one({"_id": attempt_id, "address": address, "at": now, "expires_at": now + window})
-    if await coll.count_documents({"address": address, "at": {"$gte": now - window}}) \
-            > settings.signin_max_failures_per_address:
-        await coll.delete_one({"_id": attempt_id})
-        raise TooManyRequests("too many failed sign-ins from this address; try again later",
-                              slug="too-many-sign-ins", retry_after=settings.signin_address_window_seconds)
-    return attempt_id
-
-
-async def _forget(mongo: Mongo, attempt_id: str | None) -> None:
-    if attempt_id:
-        await mongo.db.signin_address_failures.delete_one({"_id": attempt_id})
 
 
 async def _count_recent(mongo: Mongo, name: str, tenant: str, mobile: str, window_seconds: int) -> int:
@@ -129,12 +107,12 @@ async def request_code(*, mongo: Mongo, settings: Settings, gateway: SmsGateway,
     Returns ``{expires_in}`` (seconds). 422 ``mobile-not-registered`` (``mobile``); 403
     ``project-not-assessable``; 429 ``too-many-codes`` / ``too-many-sign-ins``; 503
     ``sms-unavailable`` when no gateway is configured or it failed."""
-    attempt = await _address_attempt(mongo, settings, client_address)
+    attempt = await address_attempt(mongo, settings, client_address)
     user = await account_by_mobile(mongo, tenant, mobile)
     if user is None:
         raise otp.mobile_not_registered()
     otp.check_platform_projects(user, await assessable_projects(mongo, user))
-    await _forget(mongo, attempt)
+    await forget_address_attempt(mongo, attempt)
     return await _send(mongo=mongo, settings=settings, gateway=gateway, tenant=tenant, mobile=mobile,
                        purpose="sign_in", user_id=user["_id"])
 
@@ -142,10 +120,10 @@ async def request_code(*, mongo: Mongo, settings: Settings, gateway: SmsGateway,
 async def _spend(*, mongo: Mongo, settings: Settings, tenant: str, mobile: str, purpose: str, code: str,
                  client_address: str | None) -> dict[str, Any]:
     """Spend the code (atomic: of concurrent uses one wins); 401 otp-invalid / otp-expired; 429."""
-    attempt = await _address_attempt(mongo, settings, client_address)
+    attempt = await address_attempt(mongo, settings, client_address)
     if await _count_recent(mongo, "otp_failures", tenant, mobile, settings.otp_window_seconds) \
             >= settings.otp_max_failures:
-        await _forget(mongo, attempt)
+        await forget_address_attempt(mongo, attempt)
         raise TooManyRequests("too many wrong codes for this mobile number; try again later",
                               slug="too-many-sign-ins", retry_after=settings.otp_window_seconds)
     now = utcnow()
@@ -156,7 +134,7 @@ async def _spend(*, mongo: Mongo, settings: Settings, tenant: str, mobile: str, 
         await _note(mongo, "otp_failures", tenant, mobile, settings.otp_window_seconds)
         raise otp.otp_invalid()
     otp.check_fresh(row, now)
-    await _forget(mongo, attempt)
+    await forget_address_attempt(mongo, attempt)
     return row
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from anjian_shared.auth import CurrentPrincipal
+from anjian_shared.auth import CurrentPrincipal, Principal, scoped_principal
 from anjian_shared.deps import MongoDep
+from anjian_shared.scopes import SYNC_PROJECTS
 
 from ...service_layer import platform_sync, staff
 from .routes import project_read
@@ -19,6 +20,7 @@ router = APIRouter(tags=["fujian"])
 
 ProjectId = Annotated[str, Path(max_length=64, description="project id")]
 UserId = Annotated[str, Path(max_length=64, description="user id")]
+SyncPrincipal = Annotated[Principal, Depends(scoped_principal(SYNC_PROJECTS))]
 
 
 class PlatformBatch(BaseModel):
@@ -52,7 +54,7 @@ class StaffRoleIn(BaseModel):
 
 
 @router.post("/platform/projects", response_model=PlatformBatchResult)
-async def push_platform_projects(body: PlatformBatch, principal: CurrentPrincipal,
+async def push_platform_projects(body: PlatformBatch, principal: SyncPrincipal,
                                  mongo: MongoDep) -> PlatformBatchResult:
     """FJ-01: the province's integration platform (一体化平台) pushes up to 200 projects with
     their state 在建可评价, supervision company and chief supervising engineer. Partner client
