@@ -122,6 +122,8 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
     ids["tenant"] = "hubei"  # /api/identity/v1/tenants/{tenant}/policy: the province's own policy
     ids["check_id"] = check["id"]
     ids["document_id"] = await _escalated_document(platform, hubei_api, world, term)
+    if "inspections" in platform.services:  # FJ-04..FJ-11 objects, made in Hubei (the attacked tenant)
+        ids.update(await _self_inspection(platform, world))
     admin_token = await platform.admin_token("hubei")
     if "equipment" in platform.services:  # HEB-01/03/06/07/11 objects, made in Hubei
         ids.update(await _registry_objects(platform, hubei_api, world, admin_token))
@@ -183,6 +185,52 @@ async def _escalated_document(platform: Any, api: Any, world: World, term: str) 
             "replier_user_ids": [world.people["liu"].user_id]}), 201)
     await escalate_document(platform.app("notices").state.mongo, "hubei", doc["id"], now=datetime.now(UTC))
     return doc["id"]
+
+
+async def _self_inspection(platform: Any, world: World) -> dict[str, str]:
+    """FJ-04..FJ-11: a self-inspection of 赵敏 (the Hubei project's chief supervising engineer,
+    also made its feedback person here) on the Hubei project, made assessable in inspections'
+    read model: checked in, a companion token minted (``companion_token``), every point answered
+    (one "no" with a photo), completed, notice issued, a feedback awaiting review
+    (``inspection_id``, ``feedback_id``). Made through the use cases on the real servers."""
+    from datetime import timedelta
+
+    from anjian_local.media import site_photo
+    from anjian_shared.china_time import china_day
+    from anjian_shared.principal import Principal
+    from anjian_shared.testing.media import FakeUpload
+    from anjian_shared.types import utcnow
+    from inspections.service_layer import self_inspections as cases
+
+    app = platform.app("inspections")
+    mongo, storage, settings = app.state.mongo, app.state.storage, app.state.settings
+    zhao = world.people["zhao"]
+    await mongo.db["projects"].update_one({"_id": world.project_id, "tenant_id": "hubei"}, {
+        "$set": {"assessable": True}, "$push": {"participants": {
+            "user_id": zhao.user_id, "org_id": world.supervision_id, "name": zhao.name,
+            "project_role": "feedback_person"}}})
+    me = Principal(user_id=zhao.user_id, tenant="hubei", org_id=world.supervision_id, roles=["company_staff"],
+                   name=zhao.name, org_kind="company")
+    doc = await cases.create_inspection(mongo=mongo, settings=settings, principal=me, project_id=world.project_id,
+                                        title=None)
+    await cases.check_in(mongo=mongo, principal=me, inspection_id=doc["_id"], longitude=114.4, latitude=30.5,
+                         captured_at=utcnow())
+    token = (await cases.companion_code(mongo=mongo, principal=me, inspection_id=doc["_id"]))["token"]
+    first = doc["points"][0]["code"]
+    await cases.answer_point(mongo=mongo, storage=storage, settings=settings, principal=me, inspection_id=doc["_id"],
+                             code=first, value="no", description="临边防护缺失",
+                             photos=[FakeUpload(site_photo(7), filename="p.jpg", content_type="image/jpeg")])
+    answered = {"value": "yes", "description": "", "photos": [], "answered_by": {"user_id": zhao.user_id,
+                                                                                  "name": zhao.name},
+                "answered_at": utcnow()}
+    await mongo.db["self_inspections"].update_one(  # the other ~200 points: yes (set in one write)
+        {"_id": doc["_id"]}, {"$set": {f"points.{i}.answer": answered for i in range(1, len(doc["points"]))}})
+    await cases.complete(mongo=mongo, principal=me, inspection_id=doc["_id"], confirm=True)
+    await cases.issue_notice(mongo=mongo, principal=me, inspection_id=doc["_id"], opinion="停工整改",
+                             deadline=china_day(utcnow()) + timedelta(days=7), feedback_user_id=zhao.user_id)
+    fb = await cases.send_feedback(mongo=mongo, storage=storage, settings=settings, principal=me,
+                                   inspection_id=doc["_id"], text="已整改", photos=[], attachments=[])
+    return {"inspection_id": doc["_id"], "feedback_id": fb["_id"], "companion_token": token}
 
 
 PDF = b"%PDF-1.4\n% certificate\n"

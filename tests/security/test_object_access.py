@@ -58,6 +58,10 @@ READER = {"/api/reporting/v1/notifications/{notification_id}/read": "li",
               "/annual-record/{year}", "/staff/{staff_id}/dynamic-score")},
           "/api/personnel/v1/assessments/{assessment_id}": "peng"}
 VALID_CREDIT_CODE = "12420102MB0000001" + credit_code.check_character("12420102MB0000001")
+GET_READER = {f"/api/inspections/v1/self-inspections/{{inspection_id}}{tail}": "zhao"
+              for tail in ("", "/points", "/timeline", "/feedback", "/companion-codes/qr.png")}
+"""Who reads a route's GET only (its POSTs are not replayed by the reader): FJ-04..FJ-11, 赵敏
+inspects (and is the feedback person of) the self-inspection."""
 PARTNER_ROUTES = "/api/partners/v1/subscriptions/{subscription_id}"
 """Routes of a partner system (client credentials): read by their owner, attacked by the
 other tenant's partner and by another partner of the same province."""
@@ -98,6 +102,11 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
             {"json": {"supervisor_user_ids": [w.people["li"].user_id]}},
         ("POST", "/api/projects/v1/projects/{project_id}/participants"):
             {"json": {"user_id": w.people["chen"].user_id, "project_role": "project_manager"}},
+        # FJ-03 supervision staff roles: a real Hubei project and person, attacked like any route
+        ("POST", "/api/projects/v1/projects/{project_id}/supervision-staff"):
+            {"json": {"user_id": w.people["chen"].user_id, "project_role": "site_supervisor"}},
+        ("DELETE", "/api/projects/v1/projects/{project_id}/supervision-staff/{user_id}"):
+            {"params": {"project_role": "site_supervisor"}},
         ("PATCH", "/api/inspections/v1/plans/{plan_id}"): {"json": {"title": "被篡改的计划"}},
         ("PUT", "/api/inspections/v1/plans/{plan_id}/signature"):
             {"files": {"file": ("s.png", signature_png(), "image/png")}},
@@ -178,6 +187,19 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
             {"data": {"table_code": "A.0.1", "item_no": "7"}, "files": [("photos", photo)]},
         ("POST", "/api/inspections/v1/evaluations/{evaluation_id}/submit"):
             {"json": {"rectification_deadline": "2099-01-01"}},
+        # FJ-04..FJ-11 self-inspections: valid bodies, refused for who the caller is (404: not visible)
+        ("POST", "/api/inspections/v1/self-inspections/{inspection_id}/check-in"):
+            {"json": {"longitude": 114.4, "latitude": 30.5, "captured_at": "2026-01-01T08:00:00+08:00"}},
+        ("GET", "/api/inspections/v1/self-inspections/{inspection_id}/companion-codes/qr.png"):
+            {"params": {"token": ids.get("companion_token", "")}},
+        ("PUT", "/api/inspections/v1/self-inspections/{inspection_id}/points/{code}"): {"data": {"value": "yes"}},
+        ("POST", "/api/inspections/v1/self-inspections/{inspection_id}/complete"): {"json": {"confirm": True}},
+        ("POST", "/api/inspections/v1/self-inspections/{inspection_id}/notice"):
+            {"json": {"feedback_user_id": w.people["zhao"].user_id}},
+        ("POST", "/api/inspections/v1/self-inspections/{inspection_id}/feedback"): {"data": {"text": "伪造反馈"}},
+        ("POST", "/api/inspections/v1/self-inspections/{inspection_id}/feedback/{feedback_id}/review"):
+            {"json": {"decision": "approve"}},
+        ("PATCH", "/api/inspections/v1/check-points/{code}"): {"json": {"text": "被篡改的检查要点"}},
     }
     return bodies.get((method, path), {})
 
@@ -202,7 +224,8 @@ async def test_every_route_with_an_id_refuses_other_tenants_and_other_companies(
             continue
         reader = "—"
         if method == "GET" or (path in READER and method != "DELETE"):
-            who = READER.get(path, "partner" if path.startswith(PARTNER_ROUTES) else "zhang")
+            who = (GET_READER.get(path) if method == "GET" else None) or READER.get(
+                path, "partner" if path.startswith(PARTNER_ROUTES) else "zhang")
             token = None if who == "applicant" else played.token(who)  # the applicant: its status token
             async with played.recorder.factory(platform, "hubei")(token) as c:
                 r = await c.request(method, url, **request_kwargs(method, path, played, reader=True))

@@ -118,23 +118,45 @@ class TokenVerifier:
 bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/identity/v1/sessions")
 
 
-async def get_principal(request: Request,
-                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
-    """FastAPI dependency: the verified caller, or 401 problem."""
+async def _verified(request: Request, credentials: HTTPAuthorizationCredentials | None,
+                    partner_scope: str | None = None) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Bearer access token required", headers={"WWW-Authenticate": "Bearer"})
     verifier: TokenVerifier = request.app.state.verifier
     principal = await verifier.verify(credentials.credentials)
     if principal.has(Role.PARTNER) and not getattr(request.app.state, "accepts_partner_tokens", False):
-        # PLAT-03: a partner token reaches only what its scopes name — the partners API,
-        # never another service's users, projects or records
-        raise Forbidden("a partner system's token is accepted only by the partners API")
+        # PLAT-03: a partner token reaches only what its scopes name — the partners API, and a
+        # route that names an action scope (``scoped_principal``) for a token holding it; never
+        # another service's users, projects or records
+        if partner_scope is None:
+            raise Forbidden("a partner system's token is accepted only by the partners API")
+        if partner_scope not in principal.scopes:
+            raise Forbidden(f"this needs the scope {partner_scope}", slug="scope-missing")
     bind_context(tenant=principal.tenant, user_id=principal.user_id)
     request.state.principal = principal
     return principal
 
 
+async def get_principal(request: Request,
+                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+    """FastAPI dependency: the verified caller, or 401 problem."""
+    return await _verified(request, credentials)
+
+
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def scoped_principal(scope: str) -> Callable[..., Awaitable[Principal]]:
+    """A FastAPI dependency like ``get_principal`` that also lets in a partner client's token
+    holding the action scope ``scope`` (``anjian_shared.scopes.ACTION_SCOPES``, e.g.
+    ``projects:sync`` FJ-01); a partner token without it is 403 ``scope-missing``. Users'
+    tokens pass as with ``get_principal`` (the use case decides what they may do)."""
+
+    async def dependency(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                                                  Depends(bearer)]) -> Principal:
+        return await _verified(request, credentials, partner_scope=scope)
+
+    return dependency
 
 
 def require_role(principal: Principal, *roles: str) -> None:

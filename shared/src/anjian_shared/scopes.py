@@ -42,8 +42,18 @@ SCOPES: dict[str, str] = {
 """Every scope a partner client may be given, with what it grants (identity checks
 registrations against this table)."""
 
-PERSONAL_FAMILIES = ("identity.user.", "personnel.company_person.")
-"""Events that name people (names, mobiles, certificate numbers): only ``events:personal``."""
+ACTION_SCOPES: dict[str, str] = {
+    "projects:sync": "push projects, their supervision company and chief supervising engineer from the "
+                     "province's integration platform (一体化平台) — FJ-01",
+}
+"""Scopes that let a partner client act rather than follow events: the province's systems
+feeding Anjian. They grant no event family (``is_event_scope`` is false for them)."""
+
+SYNC_PROJECTS = "projects:sync"
+
+PERSONAL_FAMILIES = ("identity.user.", "personnel.company_person.", "projects.platform_project.")
+"""Events that name people (names, mobiles, certificate numbers): only ``events:personal``
+(``projects.platform_project.*`` carries the platform's chief engineers' mobile numbers)."""
 
 OWN_ONLY = ("identity.client.", "partners.")
 """Families of events about partner clients and their subscriptions: a partner receives

@@ -251,6 +251,18 @@ LIMITS: dict[str, LimitSpec] = {
             unit="points",
         ),
         LimitSpec(
+            "self_inspection_period_days",
+            "FJ-04..FJ-11",
+            "五个一: a supervision company self-inspects each assessable project at least once in this "
+            "many days; the stations list the projects without one",
+            "inspections",
+            "(registry default only)",
+            30,
+            1,
+            366,
+            unit="days",
+        ),
+        LimitSpec(
             "password_min_length",
             "HB-01, PLAT-01",
             "shortest password a user may set (create, change, reset); common passwords and ones "

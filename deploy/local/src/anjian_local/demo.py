@@ -1,6 +1,7 @@
 """``make demo``: the Hubei spot-check flow (HB-01..HB-09) over HTTP, as real users would,
-then a JGJ 59-2011 safety check evaluation of the same project (``demo_jgj59``) and the
-Hainan mobile-supervision flow (``demo_hainan``, HN-03..HN-11).
+then a JGJ 59-2011 safety check evaluation of the same project (``demo_jgj59``), the
+Hainan mobile-supervision flow (``demo_hainan``, HN-03..HN-11), then Fujian's projects
+from the province's platform, code sign-in and staff roles (``demo_fujian``, FJ-01..FJ-03).
 
 Two supervisors of a Wuhan station (张伟, responsible; 李娜) and the contractor's
 project manager (刘洋): plan → confirm → on-site results with JPEG photos →
@@ -261,8 +262,12 @@ async def partner_stream(api: ApiFactory, *, admin_password: str, tenant: str = 
 
 async def run_demo(api: ApiFactory, *, admin_password: str, out_dir: Path, say: Say = print) -> dict[str, Any]:
     """``make demo``: the Hubei flow followed by a partner over signed webhooks, then the
-    Hainan flow (``demo_hainan.play_hainan``) with its escalation."""
-    from .demo_hainan import play_hainan  # imports this module's helpers
+    Hainan flow (``demo_hainan.play_hainan``) with its escalation, then Fujian's projects,
+    code sign-in and staff roles (``demo_fujian.play_fujian``) and a self-inspection on them
+    (``demo_fujian_inspection.play_fujian_inspection``)."""
+    from .demo_fujian import play_fujian  # imports this module's helpers
+    from .demo_fujian_inspection import play_fujian_inspection
+    from .demo_hainan import play_hainan
     from .demo_jgj59 import play_jgj59
 
     async with partner_stream(api, admin_password=admin_password, say=say) as stream:
@@ -270,8 +275,10 @@ async def run_demo(api: ApiFactory, *, admin_password: str, out_dir: Path, say: 
         await stream.wait_for("notices.notice.closed.v1", notice_id=result["notice_id"])
     jgj59 = await play_jgj59(api, result["world"], out_dir=out_dir, say=say)
     hainan = await play_hainan(api, admin_password=admin_password, out_dir=out_dir, say=say)
+    fujian = await play_fujian(api, admin_password=admin_password, say=say)
+    fujian["inspection"] = await play_fujian_inspection(api, admin_password=admin_password, fujian=fujian, say=say)
     return {**result, "partner_events_verified": stream.verified, "partner_events_expected": len(stream.expected),
-            "hainan": hainan, "jgj59": jgj59}
+            "hainan": hainan, "jgj59": jgj59, "fujian": fujian}
 
 
 def _api_factory(base: str | None) -> ApiFactory:
@@ -307,7 +314,10 @@ def main() -> None:
                       "hainan": {"document": result["hainan"]["document_number"],
                                  "document_status": result["hainan"]["document_status"],
                                  "escalation": result["hainan"]["escalation"]["number"],
-                                 "xlsx": str(result["hainan"]["xlsx_path"])}}, ensure_ascii=False))
+                                 "xlsx": str(result["hainan"]["xlsx_path"])},
+                      "fujian": {"projects": list(result["fujian"]["projects"]),
+                                 "refused_sign_in": result["fujian"]["refused_sign_in"]["code"],
+                                 "illegal_role": result["fujian"]["illegal_role"]["code"]}}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from .adapters.evaluations_store import backfill_summary_weights, ensure_evaluat
 from .adapters.records_store import ensure_record_indexes, seed_all_tenant_libraries
 from .adapters.repositories import ensure_indexes
 from .adapters.seed import seed_all_tenants
+from .adapters.self_inspection_store import ensure_self_inspection_indexes
 from .entrypoints.api.catalog import projects_router
 from .entrypoints.api.catalog import router as catalog_router
 from .entrypoints.api.evaluations import router as evaluations_router
@@ -22,7 +23,9 @@ from .entrypoints.api.libraries import router as libraries_router
 from .entrypoints.api.plans import router as plans_router
 from .entrypoints.api.records import router as records_router
 from .entrypoints.api.results import router as results_router
+from .entrypoints.api.self_inspections import router as self_inspections_router
 from .entrypoints.consumers import SUBSCRIPTIONS
+from .service_layer.self_inspections import escalation_loop
 from .settings import Settings
 
 
@@ -30,6 +33,7 @@ async def _indexes(app: FastAPI) -> None:
     await ensure_indexes(app.state.mongo)
     await ensure_record_indexes(app.state.mongo)
     await ensure_evaluation_indexes(app.state.mongo)
+    await ensure_self_inspection_indexes(app.state.mongo)
 
 
 async def _seed_catalog(app: FastAPI) -> None:
@@ -49,12 +53,16 @@ SPEC = ServiceSpec(
         "libraries (标准规范术语, 违法违规行为); publishes inspections.record.submitted.v1, "
         "inspections.record.reviewed.v1 and inspections.record.released.v1. JGJ 59-2011 safety check "
         "evaluations (安全检查评分) scored by the platform, printed as PDF; publishes "
-        "inspections.evaluation.submitted.v1."
+        "inspections.evaluation.submitted.v1. "
+        "Fujian's self-inspections (监理单位自查, FJ-04..FJ-11): check-in, companions by QR, the checklist from "
+        "the province's check points, completion, rectification notice, feedback and its review, escalation "
+        "of overdue notices, the stations' overview; publishes inspections.self_inspection.*.v1."
     ),
     routers=(catalog_router, projects_router, plans_router, results_router, records_router, libraries_router,
-             evaluations_router),
+             evaluations_router, self_inspections_router),
     subscriptions=(*SUBSCRIPTIONS, policy_subscription()),  # + queue inspections.tenant-policy
     startup=(_indexes, _seed_catalog),
+    background=(escalation_loop,),
     openapi_tags=[
         {"name": "catalog", "description": "隐患库: hazard catalog (read)"},
         {"name": "projects", "description": "Projects known to this service (read model)"},
@@ -65,6 +73,8 @@ SPEC = ServiceSpec(
         {"name": "evaluations",
          "description": "安全检查评分: JGJ 59-2011 check tables scored, summary table, grade, PDF (issue 15)"},
         {"name": "record libraries", "description": "标准规范术语 and 违法违规行为 libraries, per tenant (HN-04)"},
+        {"name": "self-inspections",
+         "description": "监理单位自查: Fujian supervision companies inspect their own sites (FJ-04..FJ-11)"},
     ],
 )
 

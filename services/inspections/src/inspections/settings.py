@@ -58,6 +58,8 @@ class Settings(ServiceSettings):
                                   "first existing entry of cjk_font_candidates (anjian_shared.pdf_fonts)")
     cjk_font_subfont_index: int = Field(default=0, ge=0, description="face index inside a .ttc collection")
     cjk_font_candidates: list[str] = Field(default_factory=lambda: list(DEFAULT_CJK_FONTS))
+    self_inspection_escalation_interval_seconds: float = Field(
+        default=300, gt=0, description="FJ-11: how often overdue self-inspection notices are escalated")
 
     def photo_limit(self, tenant: str) -> int:
         """Largest accepted upload of ``tenant``, in bytes."""

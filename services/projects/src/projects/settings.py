@@ -30,6 +30,9 @@ class Settings(ServiceSettings):
     - ``positioning_future_skew_minutes``: how far (minutes) ``captured_at`` may lie
       after the server's clock (device clocks drift); 422 beyond.
     - ``presign_minutes``: how long photo URLs in responses stay valid.
+    - ``platform_feed_*`` (FJ-01): the integration platform's project feed pulled on a
+      schedule (``ANJIAN_PLATFORM_FEED_URL``; unset, the default, pulls nothing — the platform
+      may push instead).
     """
 
     service_name: str = "projects"
@@ -41,6 +44,13 @@ class Settings(ServiceSettings):
     positioning_photo_max_bytes_per_tenant: dict[str, int] = Field(default_factory=dict)
     positioning_future_skew_minutes: int = Field(default=5, ge=0, le=24 * 60)
     presign_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60)
+    platform_feed_url: str | None = Field(default=None, description=(
+        "FJ-01: the province's integration platform's project feed (paged JSON); unset: no pull"))
+    platform_feed_token: str | None = Field(default=None, description="bearer token the feed asks for, if any")
+    platform_feed_tenant: str = Field(default="fujian", description="the tenant the feed's projects belong to")
+    platform_feed_interval_seconds: int = Field(default=3600, ge=10, description="seconds between two pulls")
+    platform_feed_timeout_seconds: float = Field(default=30.0, gt=0, description="seconds per page request")
+    platform_feed_max_pages: int = Field(default=1000, ge=1, description="pages read per pull at most")
 
     def positioning_photo_limit(self, tenant: str) -> int:
         """Largest accepted cover photo of ``tenant``, in bytes (never above ``max_upload_bytes``)."""

@@ -268,6 +268,135 @@ class EvaluationSubmitted(BaseModel):
         default=None, description="整改期限 (China calendar day): required when the grade is fail")
     submitted_by: PersonRef = Field(description="the supervisor who submitted")
     submitted_at: datetime = Field(description="when it was submitted (UTC)")
+# --- Fujian self-inspections (监理单位自查, FJ-04..FJ-11) ------------------------------------------
+
+SelfInspectionStatus = Literal["created", "in_progress", "completed", "rectifying", "closed"]
+
+_SI_EXAMPLE = {
+    "inspection_id": "6f1c2b0e9a7d4c55b1e2f3a4b5c6d7e8", "project_id": "p-fj-001",
+    "project_name": "福州滨海新城3号地块",
+    "supervision_org_id": "org-fj-jianli", "station_org_id": "org-fj-station",
+    "inspector": {"user_id": "u-chief", "name": "林总监"}, "status": "in_progress",
+    "at": "2026-03-02T01:30:00Z"}
+
+
+def _example(**extra: object) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": [{**_SI_EXAMPLE, **extra}]})
+
+
+class SelfInspectionEvent(BaseModel):
+    """What every self-inspection event carries: which inspection, of which project and
+    company, by whom, its status after the change and when it changed."""
+
+    inspection_id: str = Field(description="id of the self-inspection (自查)")
+    project_id: str = Field(description="the inspected project")
+    project_name: str = Field(description="the project's name when the event was published")
+    supervision_org_id: str = Field(description="the supervision company (监理单位) that inspects")
+    station_org_id: str | None = Field(default=None, description="the supervision station of the project")
+    inspector: PersonRef = Field(description="the inspector (检查人): supervision staff of the project")
+    status: SelfInspectionStatus = Field(description=(
+        "status after the change: created | in_progress (checked in) | completed | rectifying "
+        "(notice issued) | closed"))
+    at: datetime = Field(description="when the change happened (UTC)")
+
+
+class SelfInspectionCreated(SelfInspectionEvent):
+    """``inspections.self_inspection.created.v1``: an inspector started a self-inspection
+    (新增检查, FJ-04) with its basic data and the project's check points."""
+
+    model_config = _example(status="created", title="福州滨海新城3号地块2026-03-02安全检查", point_count=198)
+    title: str = Field(description="the inspection's title (basic data)")
+    point_count: int = Field(description="check points (检查要点) copied from the province's catalog")
+
+
+class SelfInspectionCheckedIn(SelfInspectionEvent):
+    """``inspections.self_inspection.checked_in.v1``: the inspector checked in on site
+    (检查打卡, FJ-04) with time and GPS position."""
+
+    model_config = _example(longitude=119.3, latitude=26.08, captured_at="2026-03-02T01:29:40+08:00",
+                            distance_m=42.5)
+    longitude: float = Field(description="WGS-84 longitude, decimal degrees")
+    latitude: float = Field(description="WGS-84 latitude, decimal degrees")
+    captured_at: datetime = Field(description="when the device captured the position")
+    distance_m: float | None = Field(default=None, description=(
+        "metres between the check-in and the project's position (HN-03); null while the project has none"))
+
+
+class SelfInspectionCompanionJoined(SelfInspectionEvent):
+    """``inspections.self_inspection.companion_joined.v1``: a colleague of the same company
+    scanned the inspector's QR code and joined (同行检查, FJ-05)."""
+
+    model_config = _example(companion={"user_id": "u-site", "name": "陈监理员"})
+    companion: PersonRef = Field(description="who joined")
+
+
+class SelfInspectionCompleted(SelfInspectionEvent):
+    """``inspections.self_inspection.completed.v1``: every check point answered and the
+    inspection completed with confirmation (完成检查, FJ-08)."""
+
+    model_config = _example(status="completed", yes=190, no=2, not_checked=6, major_hazards=1,
+                            problem_codes=["JGJ59-A.0.3-03", "JGJ59-A.0.2-06"])
+    yes: int = Field(description="points answered yes (是)")
+    no: int = Field(description="points answered no (否): the problems found")
+    not_checked: int = Field(description="points not checked this time (本次不检查)")
+    major_hazards: int = Field(description="points answered no that cite a 2024 major-hazard item (重大事故隐患)")
+    problem_codes: list[str] = Field(description="codes of the points answered no, in checklist order")
+
+
+class SelfInspectionNoticeIssued(SelfInspectionEvent):
+    """``inspections.self_inspection.notice_issued.v1``: the inspector issued the
+    rectification notice (下发整改通知, FJ-09) to the project's feedback person. Without
+    problems it closes the inspection at once (``status`` closed, no opinion, no deadline)."""
+
+    model_config = _example(status="rectifying", feedback_person={"user_id": "u-fb", "name": "黄反馈"},
+                            opinion="立即停工整改：补设连墙件，更换过期灭火器。", deadline="2026-03-09",
+                            problem_count=2, major_codes=["JGJ59-A.0.3-03"])
+    feedback_person: PersonRef = Field(description="the feedback person (反馈人) who answers the notice")
+    opinion: str = Field(description="整改意见; empty when no problem was found")
+    deadline: date | None = Field(default=None, description="rectification deadline (China day); null without problems")
+    problem_count: int = Field(description="points answered no")
+    major_codes: list[str] = Field(default=[], description="points answered no that are major hazards")
+
+
+class SelfInspectionFeedbackSent(SelfInspectionEvent):
+    """``inspections.self_inspection.feedback_sent.v1``: the feedback person replied to the
+    notice (整改反馈, FJ-11) with text, photos or attachments; the inspector reviews it."""
+
+    model_config = _example(status="rectifying", feedback_id="fb-1", text="已补设连墙件并更换灭火器。",
+                            photo_count=2, attachment_count=0, feedback_person={"user_id": "u-fb", "name": "黄反馈"})
+    feedback_id: str = Field(description="id of this feedback")
+    feedback_person: PersonRef = Field(description="who replied")
+    text: str = Field(description="what was rectified")
+    photo_count: int = Field(description="photos after rectification")
+    attachment_count: int = Field(description="attachments (PDF, DOCX …)")
+
+
+class SelfInspectionFeedbackReviewed(SelfInspectionEvent):
+    """``inspections.self_inspection.feedback_reviewed.v1``: the inspector accepted a feedback
+    (closing the inspection) or sent it back with a comment (FJ-11)."""
+
+    model_config = _example(status="closed", feedback_id="fb-1", decision="approve", comment="")
+    feedback_id: str = Field(description="the reviewed feedback")
+    decision: Literal["approve", "reject"] = Field(description="approve = accepted; reject = sent back")
+    comment: str = Field(description="the inspector's comment (required when sent back)")
+
+
+class SelfInspectionClosed(SelfInspectionEvent):
+    """``inspections.self_inspection.closed.v1``: the inspection is done (办结): its notice
+    found no problem, or its feedback was accepted (FJ-09/FJ-11)."""
+
+    model_config = _example(status="closed", reason="feedback_accepted")
+    reason: Literal["no_problem", "feedback_accepted"] = Field(description="why it closed")
+
+
+class SelfInspectionEscalated(SelfInspectionEvent):
+    """``inspections.self_inspection.escalated.v1``: the notice's deadline passed without
+    accepted feedback; the project's supervision station is told (逾期上报, FJ-11), once."""
+
+    model_config = _example(status="rectifying", deadline="2026-03-09",
+                            feedback_person={"user_id": "u-fb", "name": "黄反馈"})
+    deadline: date = Field(description="the missed deadline (China day)")
+    feedback_person: PersonRef = Field(description="who did not get an accepted feedback in time")
 
 
 EVENTS: dict[str, type[BaseModel]] = {
@@ -279,4 +408,13 @@ EVENTS: dict[str, type[BaseModel]] = {
     "inspections.record.reviewed.v1": RecordReviewed,
     "inspections.record.released.v1": RecordReleased,
     "inspections.evaluation.submitted.v1": EvaluationSubmitted,
+    "inspections.self_inspection.created.v1": SelfInspectionCreated,
+    "inspections.self_inspection.checked_in.v1": SelfInspectionCheckedIn,
+    "inspections.self_inspection.companion_joined.v1": SelfInspectionCompanionJoined,
+    "inspections.self_inspection.completed.v1": SelfInspectionCompleted,
+    "inspections.self_inspection.notice_issued.v1": SelfInspectionNoticeIssued,
+    "inspections.self_inspection.feedback_sent.v1": SelfInspectionFeedbackSent,
+    "inspections.self_inspection.feedback_reviewed.v1": SelfInspectionFeedbackReviewed,
+    "inspections.self_inspection.closed.v1": SelfInspectionClosed,
+    "inspections.self_inspection.escalated.v1": SelfInspectionEscalated,
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from anjian_shared.principal import Principal, Role
+from anjian_shared.scopes import ACTION_SCOPES
 from anjian_shared.scopes import SCOPES as PARTNER_SCOPES
 
 ROLES_BY_ORG_KIND: dict[str, set[str]] = {
@@ -46,9 +47,10 @@ def may_create_org(actor: Principal) -> bool:
     return actor.has(Role.PROVINCE_ADMIN, Role.PLATFORM_ADMIN)
 
 
-KNOWN_SCOPES: dict[str, str] = dict(PARTNER_SCOPES)
+KNOWN_SCOPES: dict[str, str] = {**PARTNER_SCOPES, **ACTION_SCOPES}
 """Scopes a partner client (OAuth client credentials) may be given: one per event family,
-``events:personal`` for people, legacy ``events:read`` (``anjian_shared.scopes``)."""
+``events:personal`` for people, legacy ``events:read``, and the action scopes of the
+province's own systems (``projects:sync``, FJ-01) — ``anjian_shared.scopes``."""
 
 
 def may_manage_clients(actor: Principal) -> bool:

@@ -131,6 +131,35 @@ async def _issue_tokens(*, mongo: Mongo, settings: Settings, user: dict[str, Any
             "expires_in": settings.access_token_ttl_seconds}
 
 
+async def address_attempt(mongo: Mongo, settings: Settings, client_address: str | None,
+                          attempt_id: str | None = None) -> str | None:
+    """Record one sign-in attempt from ``client_address`` BEFORE checking it, then count: 429
+    ``too-many-sign-ins`` (Retry-After) beyond ``signin_max_failures_per_address`` within
+    ``signin_address_window_seconds`` (a refused attempt is not kept: it doesn't extend the
+    window). Returns the attempt's id — ``forget_address_attempt`` it when the attempt
+    succeeds — or None without an address. One budget per address for password sign-ins and
+    one-time codes (``service_layer.otp``)."""
+    if not client_address:
+        return None
+    now, attempt_id = utcnow(), attempt_id or new_id()
+    by_address = mongo.db.signin_address_failures
+    window = timedelta(seconds=settings.signin_address_window_seconds)
+    await by_address.insert_one({"_id": attempt_id, "address": client_address, "at": now,
+                                 "expires_at": now + window})
+    recent = await by_address.count_documents({"address": client_address, "at": {"$gte": now - window}})
+    if recent > settings.signin_max_failures_per_address:
+        await by_address.delete_one({"_id": attempt_id})
+        raise TooManyRequests("too many failed sign-ins from this address; try again later",
+                              slug="too-many-sign-ins", retry_after=settings.signin_address_window_seconds)
+    return attempt_id
+
+
+async def forget_address_attempt(mongo: Mongo, attempt_id: str | None) -> None:
+    """A successful attempt is not a failure of its address."""
+    if attempt_id:
+        await mongo.db.signin_address_failures.delete_one({"_id": attempt_id})
+
+
 async def sign_in(*, mongo: Mongo, settings: Settings, tenant: str, username: str, password: str,
                   client_address: str | None = None) -> dict[str, Any]:
     """HB-01: user name + password → token pair.
@@ -147,16 +176,7 @@ async def sign_in(*, mongo: Mongo, settings: Settings, tenant: str, username: st
     # attempts at most the limit get to verify a password (counting first and recording after
     # let every request of a parallel burst through the throttle). Per client address first:
     # random user names from one client each cost an Argon2 verification.
-    by_address = mongo.db.signin_address_failures if client_address else None
-    if by_address is not None:
-        window = timedelta(seconds=settings.signin_address_window_seconds)
-        await by_address.insert_one({"_id": attempt_id, "address": client_address, "at": now,
-                                     "expires_at": now + window})
-        recent = await by_address.count_documents({"address": client_address, "at": {"$gte": now - window}})
-        if recent > settings.signin_max_failures_per_address:
-            await by_address.delete_one({"_id": attempt_id})  # refused attempts don't extend the window
-            raise TooManyRequests("too many failed sign-ins from this address; try again later",
-                                  slug="too-many-sign-ins", retry_after=settings.signin_address_window_seconds)
+    await address_attempt(mongo, settings, client_address, attempt_id)
     failures = mongo.repo("signin_failures", tenant)
     await failures.insert({"_id": attempt_id, "username": username, "at": now,
                            "expires_at": now + timedelta(seconds=settings.signin_window_seconds)})
@@ -164,8 +184,7 @@ async def sign_in(*, mongo: Mongo, settings: Settings, tenant: str, username: st
     recent = await failures.count({"username": username, "at": {"$gte": window_start}})
     if recent > settings.signin_max_failures:
         await failures.delete({"_id": attempt_id})
-        if by_address is not None:
-            await by_address.delete_one({"_id": attempt_id})
+        await forget_address_attempt(mongo, attempt_id)
         raise TooManyRequests("too many failed sign-ins for this user; try again later",
                               slug="too-many-sign-ins", retry_after=settings.signin_window_seconds)
     user = await mongo.repo("users", tenant).find_one({"username": username}) if tenant in TENANTS else None
@@ -173,8 +192,7 @@ async def sign_in(*, mongo: Mongo, settings: Settings, tenant: str, username: st
     if not ok or not user or not user.get("enabled", True):
         raise Unauthorized("user name or password is wrong, or the account is disabled")
     await failures.delete({"_id": attempt_id})  # a successful sign-in is not a failure
-    if by_address is not None:
-        await by_address.delete_one({"_id": attempt_id})
+    await forget_address_attempt(mongo, attempt_id)
     org = await mongo.repo("organizations", tenant).get(user["org_id"])
     return await _issue_tokens(mongo=mongo, settings=settings, user=user, org=org or {"kind": ""})
 
@@ -370,6 +388,8 @@ async def update_user(*, mongo: Mongo, settings: Settings, actor: Principal, use
         if bad:
             raise Unprocessable(f"roles not allowed: {', '.join(bad)}", field="roles")
     changes = {k: v for k, v in changes.items() if v is not None}
+    if "mobile" in changes and changes["mobile"] != user.get("mobile"):
+        changes["mobile_verified_at"] = None  # a number set by an administrator is not verified (HN-01)
     return await _store_user_change(mongo=mongo, actor=actor, user_id=user_id, changes=changes,
                                     end_tokens=accounts.ends_tokens(user, changes),
                                     guard_admins=accounts.removes_admin(user, changes))

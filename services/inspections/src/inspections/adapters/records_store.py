@@ -32,7 +32,9 @@ log = structlog.get_logger("inspections.records")
 RECORDS = "records"
 TERMS = "record_terms"
 VIOLATIONS = "record_violations"
-LIBRARY_COLLECTIONS = {Library.TERMS: TERMS, Library.VIOLATIONS: VIOLATIONS}
+CHECK_POINTS = "self_inspection_points"
+"""FJ-06 检查要点: per-tenant, editable; ``_id`` = ``<tenant>:<code>`` (seeded from JGJ 59-2011)."""
+LIBRARY_COLLECTIONS = {Library.TERMS: TERMS, Library.VIOLATIONS: VIOLATIONS, Library.CHECK_POINTS: CHECK_POINTS}
 QUALITY_SAMPLE_FILE = "quality-terms-sample.json"
 
 
@@ -46,7 +48,7 @@ async def ensure_record_indexes(mongo: Mongo) -> None:
     await db[RECORDS].create_index([("tenant_id", ASCENDING), ("reviewed_by", ASCENDING)])  # 已审核 box
     await db[RECORDS].create_index([("tenant_id", ASCENDING), ("issue_recipient_ids", ASCENDING)])
     await db[RECORDS].create_index([("tenant_id", ASCENDING), ("project_id", ASCENDING)])
-    for col in (TERMS, VIOLATIONS):
+    for col in (TERMS, VIOLATIONS, CHECK_POINTS):
         await db[col].create_index([("tenant_id", ASCENDING), ("code", ASCENDING)], unique=True)
         await db[col].create_index([("tenant_id", ASCENDING), ("seq", ASCENDING), ("code", ASCENDING)])
 
@@ -58,6 +60,8 @@ def seed_library(library: Library) -> tuple[dict[str, Any], ...]:
     2024 major-hazard items."""
     if library is Library.TERMS:
         entries = libraries.safety_terms(seed_catalog()) + libraries.quality_terms(load_json(QUALITY_SAMPLE_FILE))
+    elif library is Library.CHECK_POINTS:
+        entries = libraries.check_points(seed_catalog())
     else:
         entries = libraries.violations(seed_catalog())
     return tuple(libraries.with_seq(entries))

@@ -53,6 +53,7 @@ class Library(StrEnum):
 
     TERMS = "terms"             # 标准规范术语
     VIOLATIONS = "violations"   # 违法违规行为
+    CHECK_POINTS = "check_points"  # 检查要点 of Fujian's self-inspections (FJ-06)
 
 
 EDITOR_ROLES: tuple[str, ...] = (Role.PROVINCE_ADMIN.value, Role.STATION_LEADER.value)
@@ -105,6 +106,21 @@ def violations(catalog_items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any
                     "reference": f"{item.get('document_no') or '建质规〔2024〕5号'} 第{item['article']}条",
                     "category": item.get("category"), "source": "major2024"})
     return out
+
+
+CHECK_POINT_SOURCE = "JGJ59-2011"
+"""The label of the seeded check points (FJ-06): they come from the JGJ 59-2011 check tables."""
+
+
+def check_points(catalog_items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """FJ-06: Self-inspection check points (检查要点) seeded from the JGJ 59-2011 catalog items
+    (catalog order): text = the item, category = its check table, reference ``JGJ 59-2011
+    表A.0.x（保证项目|一般项目）``, source ``JGJ59-2011``, ``hazard_codes`` [] (a tenant may make a
+    point cite items of the 2024 major-hazard standard, which flags it 重大事故隐患)."""
+    return [{"code": item["code"], "text": item["name"], "category": item["table_name"],
+             "reference": f"JGJ 59-2011 表{item['table_code']}（{item['kind']}）", "source": CHECK_POINT_SOURCE,
+             "hazard_codes": []}
+            for item in catalog_items if item.get("source") == CatalogSource.JGJ59.value]
 
 
 def with_seq(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

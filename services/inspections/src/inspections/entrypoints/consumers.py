@@ -18,6 +18,7 @@ from anjian_shared.read_models import PROJECTS, USERS, read_model
 from ..adapters.repositories import PLAN_NOTICES
 from ..adapters.repositories import PROJECTS as PROJECTS_COLLECTION
 from ..adapters.repositories import USERS as USERS_COLLECTION
+from ..adapters.self_inspection_store import PROJECT_POSITIONS
 
 project_directory = read_model(Subscription("project-directory"), collection=PROJECTS_COLLECTION,
                                events=PROJECTS)
@@ -39,4 +40,16 @@ plan_notices = read_model(Subscription("plan-notices"), collection=PLAN_NOTICES,
                           events={"notices.notice.issued.v1": (lambda p: p.notice_id, notice_fields)})
 """HB-06/HB-09 for front ends: a submitted plan links to the 告知书 notices issued from it."""
 
-SUBSCRIPTIONS = (project_directory, user_directory, plan_notices)
+
+
+def position_fields(payload: Any) -> dict[str, Any]:
+    """FJ-04: the project's latest position (HN-03), which a check-in's distance is measured from."""
+    return {"longitude": payload.longitude, "latitude": payload.latitude, "address": payload.address,
+            "positioning_id": payload.positioning_id, "positioned_at": payload.positioned_at}
+
+
+project_positions = read_model(Subscription("project-positions"), collection=PROJECT_POSITIONS,
+                               events={"projects.project.positioned.v1": (lambda p: p.project_id, position_fields)})
+"""FJ-04 检查打卡: the distance of a check-in from the project's position."""
+
+SUBSCRIPTIONS = (project_directory, user_directory, plan_notices, project_positions)

@@ -33,8 +33,10 @@ def snapshot(doc: dict[str, Any]) -> dict[str, Any]:
         "station_org_id": doc["station_org_id"], "owner_org_id": doc["owner_org_id"],
         "contractor_org_id": doc["contractor_org_id"], "supervision_org_id": doc["supervision_org_id"],
         "supervisor_user_ids": doc["supervisor_user_ids"],
-        "participants": [{k: p[k] for k in ("user_id", "org_id", "name", "project_role")} for p in doc["participants"]],
+        "participants": [{k: p[k] for k in ("user_id", "org_id", "name", "project_role", "discipline") if k in p}
+                         for p in doc["participants"]],
         "status": doc.get("status", "active"), "version": doc.get("version"),
+        "platform_code": doc.get("platform_code"), "assessable": doc.get("assessable"),
     }
 
 

@@ -38,7 +38,7 @@ def project_read(doc: dict[str, Any]) -> ProjectRead:
     orgs, users = names.get("orgs", {}), names.get("users", {})
 
     def party(field: str) -> PartyRead | None:
-        return PartyRead(org_id=doc[field], name=orgs.get(doc[field]) or doc[field]) if names else None
+        return PartyRead(org_id=doc[field], name=orgs.get(doc[field]) or doc[field]) if names and doc[field] else None
 
     return ProjectRead(
         id=doc["_id"], tenant=doc["tenant_id"], code=doc["code"], name=doc["name"], address=doc["address"],
@@ -52,7 +52,8 @@ def project_read(doc: dict[str, Any]) -> ProjectRead:
         participants=[ParticipantRead(**p, project_role_label=PROJECT_ROLES.get(p["project_role"], ""))
                       for p in doc["participants"]],
         status=doc.get("status", "active"), created_at=doc["created_at"],
-        positioning=PositioningSummary(**doc["positioning"]) if doc.get("positioning") else None)
+        positioning=PositioningSummary(**doc["positioning"]) if doc.get("positioning") else None,
+        platform_code=doc.get("platform_code"), assessable=doc.get("assessable"))
 
 
 @router.post("/projects", response_model=ProjectRead, status_code=201)

@@ -45,6 +45,8 @@ class ParticipantRead(BaseModel):
     name: str
     project_role: str
     project_role_label: str
+    discipline: str | None = Field(default=None, description="lead discipline (主导专业) of a specialist "
+                                                             "supervising engineer (FJ-03)")
 
 
 class PersonRead(BaseModel):
@@ -96,6 +98,9 @@ class ProjectRead(BaseModel):
     created_at: datetime
     positioning: PositioningSummary | None = Field(
         default=None, description="current position (工程定位, HN-03); null until first positioned")
+    platform_code: str | None = Field(default=None, description=(
+        "code on the province's integration platform (一体化平台, FJ-01); null for projects registered here"))
+    assessable: bool | None = Field(default=None, description="在建可评价 on the platform (FJ-01); null if not from it")
 
 
 class ProjectPage(Page[ProjectRead]):
