@@ -182,6 +182,10 @@ class RecordRead(BaseModel):
     reviews: list[ReviewRead]
     also_issue_notice: bool
     notice_draft: NoticeDraftRead | None = None
+    major_hazard: bool = Field(False, description="重大事故隐患: a cited violation is an item of the 2024 standard "
+                                                  "(decided from the catalog; only a (partial) stop-work notice "
+                                                  "may rest on this record, HN-07)")
+    major_hazard_codes: list[str] = Field([], examples=[["ZD2024-5.4"]], description="the major items cited")
     submitted_at: datetime
     released_at: datetime | None = None
     decided_at: datetime | None = None
@@ -250,5 +254,6 @@ async def record_read(storage: Storage, doc: dict[str, Any], viewer_id: str) -> 
         reviews=[{**r, "decision_label": decision_label(r.get("decision"))} for r in doc.get("reviews", [])],
         also_issue_notice=doc.get("also_issue_notice", False),
         notice_draft=doc.get("notice_draft") if viewer_id == sender else None,
+        major_hazard=bool(doc.get("major_hazard")), major_hazard_codes=doc.get("major_hazard_codes", []),
         submitted_at=doc["submitted_at"], released_at=doc.get("released_at"), decided_at=doc.get("decided_at"),
     )
