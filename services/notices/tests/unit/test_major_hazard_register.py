@@ -13,11 +13,23 @@ import pytest
 
 from anjian_shared.errors import Forbidden, Unprocessable
 from anjian_shared.events.common import MediaRef, PersonRef
-from anjian_shared.events.inspections_v1 import HazardRef, NoticeData, PlanProject, PlanSubmitted, ResultSnapshot
+from anjian_shared.events.inspections_v1 import (
+    HazardRef,
+    NoticeData,
+    PlanProject,
+    PlanSubmitted,
+    ResultSnapshot,
+)
 from anjian_shared.principal import Principal
 from anjian_shared.testing.fakes import FakeDatabase, FakeStorage
 from anjian_shared.types import utcnow
-from notices.adapters.document_store import MAJOR_HAZARDS, PROJECTS, RECORDS, USERS, ensure_document_indexes
+from notices.adapters.document_store import (
+    MAJOR_HAZARDS,
+    PROJECTS,
+    RECORDS,
+    USERS,
+    ensure_document_indexes,
+)
 from notices.adapters.repository import NOTICES
 from notices.domain import major_hazards as rules
 from notices.service_layer import documents as doc_cases
