@@ -140,10 +140,12 @@ class ReportRecipientRead(PersonRef):
 
 class NoticeDraftRead(BaseModel):
     """HN-04 同时下发整改通知: a pre-filled 整改通知 for the notices service's document form.
-    ``replier_user_ids`` is a suggestion (the project managers of the project)."""
+    ``replier_user_ids`` is a suggestion (the project managers of the project). A record citing
+    a 重大事故隐患 drafts a 停工通知 (``stop_work``): notices accepts nothing weaker on it (HN-07)."""
 
-    document_type: Literal["rectification"] = Field("rectification",
-                                                    description="整改通知 (notices' DocumentType code)")
+    document_type: Literal["rectification", "stop_work"] = Field(
+        "rectification", description="整改通知 rectification | 停工通知 stop_work for a major-hazard record "
+                                     "(notices' DocumentType codes)")
     project_id: str
     project_name: str = ""
     record_id: str
