@@ -8,10 +8,11 @@ from anjian_shared.app import ServiceSpec, create_service_app
 from anjian_shared.tenant_policy import policy_subscription
 
 from .entrypoints.api.attendance import router as attendance_router
+from .entrypoints.api.filing import router as filing_router
 from .entrypoints.api.positioning import router as positioning_router
 from .entrypoints.api.routes import router
 from .entrypoints.consumers import directory
-from .service_layer import attendance, positioning, use_cases
+from .service_layer import attendance, filing, positioning, use_cases
 from .settings import Settings
 
 
@@ -19,6 +20,7 @@ async def _startup(app: FastAPI) -> None:
     await use_cases.ensure_indexes(app.state.mongo)
     await positioning.ensure_indexes(app.state.mongo)
     await attendance.ensure_indexes(app.state.mongo)
+    await filing.ensure_indexes(app.state.mongo)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -27,8 +29,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        description="Projects, their participating parties (建设/施工/监理单位), supervisors and "
                                    "participants; participants see only their own projects (HB-02, HN-01). "
                                    "Hainan flows, switched on per tenant: project positioning (工程定位, HN-03) "
-                                   "and key-personnel attendance (关键岗位人员到岗监督, HN-11).",
-                       routers=[router, positioning_router, attendance_router],
+                                   "and key-personnel attendance (关键岗位人员到岗监督, HN-11); online filing by the "
+                                   "owner (网上报监, HN-01), accepted by the station.",
+                       routers=[router, positioning_router, attendance_router, filing_router],
                        subscriptions=[directory, policy_subscription()],
                        startup=[_startup])
     return create_service_app(spec, settings or Settings())
