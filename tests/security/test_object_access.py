@@ -134,6 +134,11 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
         ("POST", "/api/identity/v1/company-registrations/{registration_id}/decision"):
             {"json": {"decision": "refuse", "reason": "材料不全"}},
         ("POST", "/api/personnel/v1/people/{person_id}/pick-check"): {"json": {"category": "crane_driver"}},
+        ("PUT", "/api/projects/v1/filings/{filing_id}"): {"json": {
+            "name": "伪造报监", "address": "武汉", "station_org_id": w.station_id, "contractor_org_id": w.contractor_id,
+            "supervision_org_id": w.supervision_id}},
+        ("POST", "/api/projects/v1/filings/{filing_id}/decisions"):
+            {"json": {"action": "return", "comment": "伪造退回"}},
     }
     return bodies.get((method, path), {})
 
