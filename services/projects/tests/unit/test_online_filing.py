@@ -141,3 +141,22 @@ async def test_hn01_a_province_with_online_filing_only_refuses_direct_registrati
         "name": "x", "address": "y", "owner_org_id": "own", "contractor_org_id": "con",
         "supervision_org_id": "sv", "supervisor_user_ids": ["zhang"], "participants": []})
     assert project["station_org_id"] == "st"
+
+
+async def test_hn01_two_decisions_at_once_register_one_project(mongo):
+    """HN-01: two station staff accept the same filing at the same moment: one project, one event;
+    the other answer is 409."""
+    import asyncio
+
+    settings = Settings()
+    await mongo.repo("users", TENANT).insert({"_id": "li", "display_name": "LI", "org_id": "st",
+                                              "roles": ["supervisor"]})
+    filing = await cases.create_filing(mongo=mongo, settings=settings, principal=OWNER, data=form())
+    await cases.submit_filing(mongo=mongo, settings=settings, principal=OWNER, filing_id=filing["_id"])
+    outcomes = await asyncio.gather(*(
+        cases.decide_filing(mongo=mongo, settings=settings, principal=p, filing_id=filing["_id"], action="accept",
+                            comment=None, supervisor_user_ids=[p.user_id])
+        for p in (SUP, who("li", "st", "supervisor", kind="station"))), return_exceptions=True)
+    assert sorted(type(o).__name__ for o in outcomes) == ["Conflict", "dict"]
+    assert len(mongo.events("projects.project.registered.v1", tenant=TENANT)) == 1
+    assert len(mongo.documents("projects")) == 1
