@@ -28,7 +28,7 @@ async def test_hubei_flow_end_to_end_writes_a_readable_chinese_pdf(platform, tmp
     assert result["number"] in compact
     assert "建设工程安全隐患整改告知书" in compact
     assert "临边防护栏杆缺失" in compact
-    assert "限期整改" in compact
+    assert "停工整改" in compact  # a 重大事故隐患 forced it (HB-06)
     await plan_links_to_its_notice(platform, result)
 
 
@@ -43,7 +43,7 @@ async def plan_links_to_its_notice(platform, result) -> None:  # type: ignore[no
 
         plan = await eventually(linked, timeout=20)
         assert plan["notices"][0]["number"] == result["number"] and plan["status_label"] == "已提交"
-        assert plan["submission"]["disposition_label"] == "限期整改"
+        assert plan["submission"]["disposition_label"] == "停工整改"
         page = (await c.get("/api/notices/v1/notices", params={"plan_id": result["plan_id"]})).json()
         assert [n["id"] for n in page["items"]] == [result["notice_id"]]
         other = (await c.get("/api/notices/v1/notices", params={"plan_id": "f" * 32})).json()

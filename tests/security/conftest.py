@@ -125,6 +125,7 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
     if "inspections" in platform.services:  # FJ-04..FJ-11 objects, made in Hubei (the attacked tenant)
         ids.update(await _self_inspection(platform, world))
     admin_token = await platform.admin_token("hubei")
+    ids["filing_id"] = await _submitted_filing(hubei_api, world, admin_token)
     if "equipment" in platform.services:  # HEB-01/03/06/07/11 objects, made in Hubei
         ids.update(await _registry_objects(platform, hubei_api, world, admin_token))
     if "personnel" in platform.services:  # HUN-02..08 objects (an agency's records), made in Hubei
@@ -231,6 +232,31 @@ async def _self_inspection(platform: Any, world: World) -> dict[str, str]:
     fb = await cases.send_feedback(mongo=mongo, storage=storage, settings=settings, principal=me,
                                    inspection_id=doc["_id"], text="已整改", photos=[], attachments=[])
     return {"inspection_id": doc["_id"], "feedback_id": fb["_id"], "companion_token": token}
+async def _submitted_filing(api: Any, world: World, admin: str) -> str:
+    """HN-01: an online filing (网上报监) of the world's owner submitted to 张伟's station; Hubei
+    allows online filing for it (the province admin switches the tenant policy on)."""
+    import secrets
+
+    sfx = secrets.token_hex(3)
+    async with api(admin) as c:
+        expect(await c.patch("/api/identity/v1/tenants/hubei/policy", json={"features": {"online_filing": True}}),
+               200)
+        user = expect(await c.post("/api/identity/v1/users", json={
+            "org_id": world.owner_id, "username": f"owner.{sfx}", "display_name": "业主代表", "password": PASSWORD,
+            "roles": ["company_admin"]}), 201)
+    world.people["owner"] = Person(user["id"], f"owner.{sfx}", "业主代表", world.owner_id,
+                                   await sign_in(api, "hubei", f"owner.{sfx}", PASSWORD))
+    async with api(world.token("owner")) as c:
+        async def filed() -> dict[str, Any]:  # 403/422 until the policy and the new user reached projects
+            r = await c.post("/api/projects/v1/filings", json={
+                "name": "网上报监工程", "address": "武汉市江岸区", "station_org_id": world.station_id,
+                "contractor_org_id": world.contractor_id, "supervision_org_id": world.supervision_id,
+                "participants": [{"user_id": world.people["liu"].user_id, "project_role": "project_manager"}]})
+            assert r.status_code == 201, r.text
+            return r.json()
+        filing = await eventually(filed, timeout=30)
+        expect(await c.post(f"/api/projects/v1/filings/{filing['id']}/submit"), 200)
+    return str(filing["id"])
 
 
 PDF = b"%PDF-1.4\n% certificate\n"

@@ -200,6 +200,11 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
         ("POST", "/api/inspections/v1/self-inspections/{inspection_id}/feedback/{feedback_id}/review"):
             {"json": {"decision": "approve"}},
         ("PATCH", "/api/inspections/v1/check-points/{code}"): {"json": {"text": "被篡改的检查要点"}},
+        ("PUT", "/api/projects/v1/filings/{filing_id}"): {"json": {
+            "name": "伪造报监", "address": "武汉", "station_org_id": w.station_id, "contractor_org_id": w.contractor_id,
+            "supervision_org_id": w.supervision_id}},
+        ("POST", "/api/projects/v1/filings/{filing_id}/decisions"):
+            {"json": {"action": "return", "comment": "伪造退回"}},
     }
     return bodies.get((method, path), {})
 

@@ -108,6 +108,14 @@ TITLES_ZH: dict[str, str] = {
     "too-many-files": "文件数量超过上限",
     "too-many-photos": "照片数量超过上限",
     "image-too-large": "图片尺寸超过上限",
+    # --- major accident hazards decide the measure (建质规〔2024〕5号, HB-06, HN-07) ----------------
+    "major-hazard-requires-stop-work": "存在重大事故隐患，只能责令全部或局部停工整改",
+    "disposition-contradicts-results": "处置情况与检查结果不符（有检查结果不能选择无隐患）",
+    "on-site-fix-not-allowed": "该隐患须限期整改，不能现场整改",
+    "stop-work-part-required": "局部停工整改须写明停工部位",
+    # --- Hainan online filing (网上报监, HN-01) ----------------------------------------------------
+    "not-an-owner": "仅建设单位可网上报监",
+    "filing-changed": "报监信息已被他人修改，请刷新后重试",
     # --- dependencies (503) --------------------------------------------------------------------
     "pdf-unavailable": "文书 PDF 暂时无法生成",
     # --- partner clients (OAuth 2.0 token endpoint, RFC 6749 errors) ---------------------------

@@ -128,6 +128,21 @@ FEATURES: dict[str, FeatureSpec] = {
             "ANJIAN_ATTENDANCE_TENANTS",
         ),
         FeatureSpec(
+            "online_filing",
+            "HN-01",
+            "online project filing (网上报监): the owner files the project with its parties and personnel, "
+            "the local station accepts it (or returns it) and assigns supervisors",
+            "projects",
+            "ANJIAN_ONLINE_FILING_TENANTS",
+        ),
+        FeatureSpec(
+            "direct_registration",
+            "HB-02, HN-01",
+            "a station registers a project directly (报监受理 by the station, Hubei's way)",
+            "projects",
+            "ANJIAN_DIRECT_REGISTRATION_TENANTS",
+        ),
+        FeatureSpec(
             "supervision_records",
             "HN-04..HN-06",
             "supervision records (监督上报) with review routing and their term/violation libraries",

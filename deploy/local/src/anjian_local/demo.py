@@ -5,8 +5,10 @@ from the province's platform, code sign-in and staff roles (``demo_fujian``, FJ-
 
 Two supervisors of a Wuhan station (张伟, responsible; 李娜) and the contractor's
 project manager (刘洋): plan → confirm → on-site results with JPEG photos →
-signature (PNG) and seal → submit (限期整改) → notice → reply → review fails →
-new reply → review passes → the notice PDF is downloaded and shared by link.
+signature (PNG) and seal → submit: 限期整改 refused because a result is a 重大事故隐患,
+停工整改 accepted → notice, listed on the station leader's 挂牌督办 register → reply →
+review fails → new reply → review passes (the register entry closes) → the notice PDF is
+downloaded and shared by link.
 
 Around it a partner system follows the province's events (PLAT-03): the Hubei admin
 registers a partner client, the partner (client credentials) subscribes a small local
@@ -107,17 +109,22 @@ async def play_hubei(api: ApiFactory, *, admin_password: str, out_dir: Path, say
         listed = expect(await lc.get(f"/api/inspections/v1/plans/{plan_id}/results"), 200)
         say(f"   清单共 {len(listed['items'])} 条 (HB-05/07)")
 
-        say("⑤ 张伟签名、盖章并提交：处置情况 限期整改 (HB-06)")
+        say("⑤ 张伟签名、盖章并提交 (HB-06)：重大事故隐患只能停工整改")
         expect(await zc.put(f"/api/inspections/v1/plans/{plan_id}/signature",
                             files={"file": ("signature.png", signature_png(), "image/png")}), 200)
         expect(await zc.put(f"/api/inspections/v1/plans/{plan_id}/seal",
                             files={"file": ("seal.png", seal_png(), "image/png")}), 200)
         deadline_day = time.strftime("%Y-%m-%d", time.localtime(time.time() + 7 * 86400))
-        submitted = expect(await zc.post(f"/api/inspections/v1/plans/{plan_id}/submit", json={
-            "disposition": "限期整改", "seal_required": True,
-            "notice": {"title": "建设工程安全隐患整改告知书", "construction_stage": "主体结构施工",
-                       "rectification_date": deadline_day}}), 200)
-        say(f"   计划状态 {submitted['status']}")
+        body = {"disposition": "限期整改", "seal_required": True,
+                "notice": {"title": "建设工程安全隐患整改告知书", "construction_stage": "主体结构施工",
+                           "rectification_date": deadline_day}}
+        weaker = await zc.post(f"/api/inspections/v1/plans/{plan_id}/submit", json=body)
+        problem = expect(weaker, 422)
+        assert problem["code"] == "major-hazard-requires-stop-work", problem
+        say(f"   限期整改 被拒绝（{problem['title']}）：{problem['detail'][:60]}…")
+        submitted = expect(await zc.post(f"/api/inspections/v1/plans/{plan_id}/submit",
+                                         json={**body, "disposition": "停工整改"}), 200)
+        say(f"   停工整改：计划状态 {submitted['status']}")
 
         say("⑥ 项目部收到告知书 (HB-08)")
 
@@ -128,6 +135,16 @@ async def play_hubei(api: ApiFactory, *, admin_password: str, out_dir: Path, say
         notice = await poll(notice_for_liu, what="the notice")
         notice_id = notice["id"]
         say(f"   告知书 {notice['number']}，状态 {notice['status']}")
+
+        async def register(status: str) -> Any:
+            async with api(world.token("wang")) as wc:
+                items = expect(await wc.get("/api/notices/v1/major-hazards", params={"status": status}),
+                               200)["items"]
+            return next((e for e in items if e["source_id"] == notice_id), None)
+
+        listed = await poll(lambda: register("open"), what="the major-hazard register")
+        say(f"   站长王强的挂牌督办：{listed['project_name']} {listed['measure_label']} "
+            f"{', '.join(h['code'] for h in listed['hazards'])}，期限 {listed['deadline']}，逾期={listed['overdue']}")
 
         async def reply(text: str, seed: int) -> dict[str, Any]:
             """Returns the new reply round (the answer is the whole notice)."""
@@ -147,6 +164,8 @@ async def play_hubei(api: ApiFactory, *, admin_password: str, out_dir: Path, say
         await review(second["id"], True, "整改到位，同意闭环。")
         final = expect(await zc.get(f"/api/notices/v1/notices/{notice_id}"), 200)
         say(f"   第2轮审核：通过；告知书状态 {final['status']}，共 {len(final.get('replies', []))} 轮")
+        closed = await poll(lambda: register("closed"), what="the register entry closed")
+        say(f"   挂牌督办已销号：{closed['status_label']}")
 
         say("⑦ 下载并分享告知书 PDF (HB-09)")
 

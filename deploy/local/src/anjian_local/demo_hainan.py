@@ -3,7 +3,9 @@
 A Haikou station's supervisor 张伟 and leader 王强, the contractor's project manager 刘洋
 and the supervision company's chief engineer 赵敏:
 
-project positioning (HN-03) → 刘洋 clocks in, 张伟 checks attendance (HN-11) → a
+the owner files a second project online (网上报监, HN-01): 张伟 returns it once with a reason, the
+owner corrects it, 张伟 accepts and assigns himself; only then does 刘洋 see it → project
+positioning (HN-03) → 刘洋 clocks in, 张伟 checks attendance (HN-11) → a
 supervision record with an annotated photo, reviewed by 王强 and issued to 刘洋 (HN-04..06)
 → a 整改通知 from the record's draft, approved by 王强, replied to by 刘洋 (rejected once,
 then accepted) and by 赵敏 → closed (HN-07..09) → a 停工通知 entered after the fact
@@ -25,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from .demo import Say, poll
 from .media import site_photo
-from .scenario import HAIKOU, ApiFactory, World, build_world, expect
+from .scenario import HAIKOU, PASSWORD, ApiFactory, World, build_world, expect, sign_in
 
 CHINA = ZoneInfo("Asia/Shanghai")
 SITE = {"longitude": 110.3893, "latitude": 20.0442}
@@ -45,6 +47,8 @@ async def play_hainan(api: ApiFactory, *, admin_password: str, out_dir: Path, sa
     today = datetime.now(CHINA).date()
     say(f"   项目 {world.project['name']}，监督员 {zhang.name}，站长 {wang.name}，项目经理 {liu.name}，"
         f"总监 {zhao.name}")
+
+    await play_online_filing(api, world, admin_password=admin_password, say=say)
 
     async with api(zhang.token) as zc, api(wang.token) as wc, api(liu.token) as lc, api(zhao.token) as jc:
         say("Ⓗ② 工程定位：封面照片、经纬度、地址 (HN-03)")
@@ -196,3 +200,43 @@ async def play_hainan(api: ApiFactory, *, admin_password: str, out_dir: Path, sa
     return {"world": world, "record_id": record["id"], "document_id": doc_id, "document_number": closed["number"],
             "document_status": closed["status"], "stop_work_id": stop["id"], "escalation": escalation,
             "search_items": len(items), "xlsx_path": xlsx_path, "played_on": date.today().isoformat()}
+
+
+async def play_online_filing(api: ApiFactory, world: World, *, admin_password: str, say: Say = print) -> dict[str, Any]:
+    """HN-01 网上报监: the owner's representative files a project with its parties and personnel;
+    张伟 returns it with a reason, the owner corrects and resubmits, 张伟 accepts and assigns
+    himself: the project is registered and 刘洋 (its project manager) sees it. Returns the filing."""
+    say("Ⓗ①′ 网上报监：建设单位填报工程及参建单位人员，监督站退回一次后受理并分配监督员 (HN-01)")
+    admin = await sign_in(api, world.tenant, "admin", admin_password)
+    username = f"owner.{world.owner_id[:8]}"
+    async with api(admin) as c:
+        expect(await c.post("/api/identity/v1/users", json={
+            "org_id": world.owner_id, "username": username, "display_name": "陈业主", "password": PASSWORD,
+            "roles": ["company_admin"]}), 201)
+    owner = await sign_in(api, world.tenant, username, PASSWORD)
+    zhang, liu, zhao = (world.people[k] for k in ("zhang", "liu", "zhao"))
+    form = {"name": "海口江东新区安居房一期", "address": "海口市美兰区", "station_org_id": world.station_id,
+            "contractor_org_id": world.contractor_id, "supervision_org_id": world.supervision_id,
+            "participants": [{"user_id": liu.user_id, "project_role": "project_manager"},
+                             {"user_id": zhao.user_id, "project_role": "chief_supervising_engineer"}]}
+    async with api(owner) as oc, api(zhang.token) as zc, api(liu.token) as lc:
+        async def filed() -> dict[str, Any] | None:  # the new user reaches projects in a moment
+            r = await oc.post("/api/projects/v1/filings", json=form)
+            return r.json() if r.status_code == 201 else None
+
+        filing = await poll(filed, what="the online filing")
+        fid = filing["id"]
+        expect(await oc.post(f"/api/projects/v1/filings/{fid}/submit"), 200)
+        returned = expect(await zc.post(f"/api/projects/v1/filings/{fid}/decisions",
+                                        json={"action": "return", "comment": "工程地址请写到门牌号"}), 200)
+        say(f"   {returned['stage_label']}：{returned['decision']}")
+        expect(await oc.put(f"/api/projects/v1/filings/{fid}", json={**form, "address": "海口市美兰区江东大道 1 号"}),
+               200)
+        expect(await oc.post(f"/api/projects/v1/filings/{fid}/submit"), 200)
+        before = expect(await lc.get("/api/projects/v1/projects", params={"q": "安居房"}), 200)["items"]
+        accepted = expect(await zc.post(f"/api/projects/v1/filings/{fid}/decisions", json={
+            "action": "accept", "supervisor_user_ids": [zhang.user_id]}), 200)
+        after = expect(await lc.get("/api/projects/v1/projects", params={"q": "安居房"}), 200)["items"]
+    say(f"   {accepted['stage_label']}：项目 {accepted['project_id'][:8]}…；{liu.name} 受理前可见 {len(before)} 个，"
+        f"受理后 {len(after)} 个")
+    return accepted

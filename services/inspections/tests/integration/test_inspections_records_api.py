@@ -531,7 +531,9 @@ async def test_also_issue_notice_returns_a_prefilled_draft_for_the_sender(platfo
     rec = expect(await submit(platform, ready, receivers=["liu"], also_issue_notice="true",
                               violation_codes=json.dumps(VIOLATIONS)), 201)
     draft = rec["notice_draft"]
-    assert rec["also_issue_notice"] is True and draft["document_type"] == "rectification"
+    # HN-07: ZD2024-5.1 is a 重大事故隐患 (the catalog says so): the draft is a 停工通知
+    assert rec["also_issue_notice"] is True and draft["document_type"] == "stop_work"
+    assert rec["major_hazard"] is True and rec["major_hazard_codes"] == VIOLATIONS
     assert draft["record_id"] == rec["id"] and draft["project_id"] == ready.project_id
     assert draft["addressed_org_ids"] == [ready.contractor_id]
     assert draft["replier_user_ids"] == [ready.people["liu"].user_id] and draft["repliers"][0]["name"] == "刘洋"

@@ -285,15 +285,15 @@ async def test_submission_emits_the_whole_plan_and_freezes_it(platform, ready):
     seal = expect(await sign(platform.api, w, pid, kind="seal"), 200)["seal"]
     async with EventCapture(platform.infra.amqp_url, ["inspections.plan.submitted.v1"]) as events:
         async with platform.api(w.token("zhang")) as zhang:
-            body = submit_body("限期整改", seal_required=True)
+            body = submit_body("停工整改", seal_required=True)   # r1 is a 重大事故隐患 (HB-06)
             submitted = expect(await zhang.post(f"{base}/submit", json=body), 200)
         event = await events.wait_for("inspections.plan.submitted.v1", pid)
     assert submitted["status"] == "submitted" and submitted["submitted_at"]
-    assert submitted["submission"]["disposition"] == "限期整改" and submitted["submission"]["seal_required"] is True
+    assert submitted["submission"]["disposition"] == "停工整改" and submitted["submission"]["seal_required"] is True
     assert submitted["history"][-1]["action"] == "submitted"
 
     data = event["data"]
-    assert data["plan_id"] == pid and data["station_org_id"] == w.station_id and data["disposition"] == "限期整改"
+    assert data["plan_id"] == pid and data["station_org_id"] == w.station_id and data["disposition"] == "停工整改"
     assert data["notice"]["title"] == "安全隐患整改告知书" and data["notice"]["construction_stage"] == "主体结构施工"
     [project] = data["projects"]
     assert project["project_id"] == w.project_id and project["name"] == w.project["name"]

@@ -103,7 +103,7 @@ async def test_hb06_a_deadline_before_the_planned_date_is_refused_for_rectificat
 
 
 async def test_hb06_dispositions_without_rectification_accept_any_deadline(mongo):
-    plan = await submit(mongo, disposition="无隐患", deadline=date(2026, 2, 1))
+    plan = await submit(mongo, disposition="现场整改", deadline=date(2026, 2, 1))
     assert plan["status"] == "submitted"
 
 

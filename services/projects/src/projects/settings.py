@@ -24,6 +24,9 @@ class Settings(ServiceSettings):
     """projects' settings; everything else comes from ``ServiceSettings``.
 
     - ``positioning_tenants`` / ``attendance_tenants``: tenants with HN-03 / HN-11 on.
+    - ``online_filing_tenants`` (default hainan) / ``direct_registration_tenants`` (default all):
+      which ways a province's projects come in (HN-01): filed online by the owner and accepted
+      by the station, and/or registered directly by the station.
     - ``positioning_photo_max_bytes`` (bytes, default 10 MB; per tenant in
       ``positioning_photo_max_bytes_per_tenant``, e.g. ``'{"hainan": 5242880}'``):
       the largest cover photo (413 above).
@@ -40,6 +43,10 @@ class Settings(ServiceSettings):
                                            description="tenants with project positioning (HN-03) switched on")
     attendance_tenants: list[str] = Field(default_factory=lambda: list(TENANTS),
                                           description="tenants with key-personnel attendance (HN-11) switched on")
+    online_filing_tenants: list[str] = Field(default_factory=lambda: ["hainan"],
+                                             description="tenants whose owners file projects online (网上报监, HN-01)")
+    direct_registration_tenants: list[str] = Field(default_factory=lambda: list(TENANTS),
+                                                   description="tenants whose stations register projects directly")
     positioning_photo_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, description="bytes per cover photo")
     positioning_photo_max_bytes_per_tenant: dict[str, int] = Field(default_factory=dict)
     positioning_future_skew_minutes: int = Field(default=5, ge=0, le=24 * 60)
@@ -61,6 +68,8 @@ class Settings(ServiceSettings):
         """``tenant``'s defaults from this environment (the administrator's values override them)."""
         return PolicyDefaults(
             features={"positioning": tenant in self.positioning_tenants,
-                      "attendance": tenant in self.attendance_tenants},
+                      "attendance": tenant in self.attendance_tenants,
+                      "online_filing": tenant in self.online_filing_tenants,
+                      "direct_registration": tenant in self.direct_registration_tenants},
             limits={"positioning_photo_max_bytes": self.positioning_photo_limit(tenant)},
             ceilings={"positioning_photo_max_bytes": self.max_upload_bytes})

@@ -9,10 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .common import MediaRef, PersonRef
 
-Disposition = Literal["无隐患", "现场整改", "限期整改", "停工整改"]
-"""处置情况 (HB-06 7.1): no hazard, fixed on site, rectify by a deadline, stop work and rectify."""
+Disposition = Literal["无隐患", "现场整改", "限期整改", "停工整改", "局部停工整改"]
+"""处置情况 (HB-06 7.1): no hazard, fixed on site, rectify by a deadline, stop work and rectify,
+stop work in a named part and rectify (a major hazard, 重大事故隐患, allows only the last two)."""
 
-RECTIFICATION_DISPOSITIONS: frozenset[str] = frozenset({"限期整改", "停工整改"})
+RECTIFICATION_DISPOSITIONS: frozenset[str] = frozenset({"限期整改", "停工整改", "局部停工整改"})
 """Dispositions that require a rectification reply from the project department (HB-08)."""
 
 
@@ -116,6 +117,8 @@ class PlanSubmitted(BaseModel):
     responsible_supervisor: PersonRef
     supervisors: list[PersonRef]
     disposition: Disposition
+    stop_work_part: str | None = None
+    """局部停工整改: the part where work stops (absent for the other dispositions)."""
     notice: NoticeData
     signature: MediaRef
     seal: MediaRef | None = None
@@ -192,6 +195,12 @@ class RecordSubmitted(BaseModel):
     status: RecordStatus
     also_issue_notice: bool = False
     """The sender asked for a 整改通知 to be prepared from this record (HN-04 同时下发整改通知)."""
+    major_hazard: bool = False
+    """重大事故隐患: a cited violation is an item of the 2024 standard (decided by inspections from
+    its catalog, never by the client); a document resting on it must be a (partial) stop-work
+    notice (HN-07)."""
+    major_hazard_codes: list[str] = []
+    """The cited violation codes that are major items (``ZD2024-*``), in citation order."""
     submitted_at: datetime
 
 

@@ -35,7 +35,7 @@ from anjian_shared.errors import Conflict, Forbidden, NotYetAvailable, Unprocess
 from anjian_shared.events.inspections_v1 import RECTIFICATION_DISPOSITIONS
 from anjian_shared.principal import Principal, Role
 
-from .catalog import is_major_code
+from . import hazards
 
 PLANNER_ROLES: tuple[str, ...] = (Role.SUPERVISOR.value, Role.STATION_LEADER.value)
 """Roles that make, run and read plans (a station's supervisors and leaders)."""
@@ -209,18 +209,15 @@ def normalize_hazard_codes(codes: Iterable[str], maximum: int) -> list[str]:
 
 
 def hazards_from_catalog(codes: Sequence[str], found: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """``HazardRef``-shaped dicts for ``codes`` (in the given order) from the tenant's catalog
-    items ``found`` (code → item); 422 ``hazard_codes`` naming every unknown code."""
-    unknown = [c for c in codes if c not in found]
-    if unknown:
-        raise Unprocessable(f"not in the hazard catalog: {', '.join(unknown)}", field="hazard_codes")
-    return [{"code": c, "name": found[c]["name"], "major": bool(found[c].get("major") or is_major_code(c))}
-            for c in codes]
+    """HB-04: ``HazardRef``-shaped dicts for ``codes`` (in the given order) from the tenant's
+    catalog items ``found`` (code → item), ``major`` decided from the catalog
+    (``domain.hazards.cite``); 422 ``hazard_codes`` naming every unknown code."""
+    return hazards.cite(codes, found)
 
 
-def is_major_hazard(hazards: Iterable[Mapping[str, Any]]) -> bool:
-    """A result citing any item of the 2024 standard is a major hazard (重大事故隐患)."""
-    return any(h.get("major") or is_major_code(h["code"]) for h in hazards)
+def is_major_hazard(cited: Iterable[Mapping[str, Any]]) -> bool:
+    """HB-04: A result citing a major item of the catalog is a major hazard (重大事故隐患)."""
+    return hazards.is_major_hazard(cited)
 
 
 # --- team and projects (HB-02) --------------------------------------------------------------

@@ -411,13 +411,15 @@ def notice_draft(record: Mapping[str, Any], project: Mapping[str, Any]) -> dict[
     """HN-04 同时下发整改通知: a pre-filled 整改通知 for the notices service's document form:
     document type, project, the record as its single problem record, the contractor as the
     addressed unit, details from the record, and the project managers (项目经理 participants)
-    suggested as repliers."""
+    suggested as repliers. A record citing a 重大事故隐患 (``major_hazard``) drafts a 停工通知
+    (``stop_work``) instead: notices accepts nothing weaker on it (HN-07)."""
     managers = [p for p in project.get("participants", []) if p.get("project_role") == "project_manager"]
     seen: dict[str, dict[str, str]] = {}
     for p in managers:
         seen.setdefault(p["user_id"], {"user_id": p["user_id"], "name": p.get("name") or p["user_id"]})
     return {
-        "document_type": "rectification",  # 整改通知, the code notices' POST /documents takes
+        # 整改通知 / 停工通知, the codes notices' POST /documents takes
+        "document_type": "stop_work" if record.get("major_hazard") else "rectification",
         "project_id": record["project_id"],
         "project_name": record.get("project_name") or project.get("name", ""),
         "record_id": record["_id"],

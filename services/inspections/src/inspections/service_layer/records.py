@@ -36,7 +36,8 @@ from anjian_shared.tenant_policy import TenantPolicy, require_feature
 from anjian_shared.types import new_id, utcnow
 
 from ..adapters.records_store import RECORDS, TERMS, VIOLATIONS
-from ..adapters.repositories import PROJECTS, USERS, by_ids
+from ..adapters.repositories import CATALOG, PROJECTS, USERS, by_ids
+from ..domain import hazards
 from ..domain import libraries as library_rules
 from ..domain import records as rules
 from ..domain.libraries import CheckType
@@ -99,7 +100,8 @@ def submitted_event(doc: dict[str, Any]) -> RecordSubmitted:
         videos=[MediaRef(**v) for v in doc["videos"]], audios=[MediaRef(**a) for a in doc["audios"]],
         submitted_by=PersonRef(**doc["submitted_by"]), report_recipient_ids=doc["report_recipient_ids"],
         issue_recipient_ids=doc["issue_recipient_ids"], status=doc["status"],
-        also_issue_notice=doc["also_issue_notice"], submitted_at=doc["submitted_at"])
+        also_issue_notice=doc["also_issue_notice"], major_hazard=bool(doc.get("major_hazard")),
+        major_hazard_codes=list(doc.get("major_hazard_codes", [])), submitted_at=doc["submitted_at"])
 
 
 def _released_event(doc: dict[str, Any], at: Any) -> RecordReleased:
@@ -146,6 +148,8 @@ async def submit_record(*, mongo: Mongo, storage: Storage, settings: Settings, p
         term_codes, settings.max_codes_per_record, field="term_codes"), field="term_codes", check_type=check_type)
     violations = await _cite(mongo, tenant, VIOLATIONS, library_rules.normalize_codes(
         violation_codes, settings.max_codes_per_record, field="violation_codes"), field="violation_codes")
+    cited = [e["code"] for e in (*terms, *violations)]
+    major_codes = hazards.major_codes(cited, await by_ids(mongo.repo(CATALOG, tenant), cited, key="code"))
     users = await by_ids(mongo.repo(USERS, tenant), [*report_recipient_ids, *issue_recipient_ids])
     reviewers = rules.validate_report_recipients(report_recipient_ids, users, station_org_id=principal.org_id,
                                                  sender_id=principal.user_id)
@@ -182,6 +186,7 @@ async def submit_record(*, mongo: Mongo, storage: Storage, settings: Settings, p
                 "report_recipient_ids": reviewers, "issue_recipient_ids": receivers, "people": people,
                 "status": status.value, "reviews": [], "reviewed_by": [], "version": 0,
                 "also_issue_notice": also_issue_notice, "notice_draft": None,
+                "major_hazard": bool(major_codes), "major_hazard_codes": major_codes,
                 "submitted_at": now, "created_at": now,
                 "released_at": now if status is RecordStatus.ISSUED else None,
                 "decided_at": None if status is RecordStatus.PENDING_REVIEW else now,

@@ -21,7 +21,8 @@ from anjian_shared.storage import Storage
 from anjian_shared.tenant_policy import tenant_policy
 from anjian_shared.types import utcnow
 
-from ..adapters.repositories import PLANS, PROJECTS, RESULTS
+from ..adapters.repositories import CATALOG, PLANS, PROJECTS, RESULTS, by_ids
+from ..domain import hazards
 from ..domain import plans as rules
 from ..domain.plans import PlanStatus
 from ..settings import Settings
@@ -74,7 +75,7 @@ def _person(people: dict[str, str], user_id: str) -> PersonRef:
 
 async def submit_plan(*, mongo: Mongo, principal: Principal, plan_id: str, disposition: str, title: str,
                       construction_stage: str, deadline: date, seal_required: bool,
-                      backdated: bool = False) -> dict[str, Any]:
+                      backdated: bool = False, stop_work_part: str | None = None) -> dict[str, Any]:
     """HB-06 提交: the responsible supervisor submits a confirmed plan with the disposition
     (处置情况), the notice data (告知书: title, construction stage, ``deadline`` 整改期限 — sent
     on in the event as ``notice.rectification_date``, its contract name), the signature and,
@@ -84,7 +85,14 @@ async def submit_plan(*, mongo: Mongo, principal: Principal, plan_id: str, dispo
     ``plan-changed`` (a concurrent write), ``plan-too-many-results``,
     ``plan-project-unknown``; 422 ``signature`` / ``seal`` / ``notice.rectification_date``
     (a 限期整改/停工整改 deadline before the planned date, or — ``deadline-past`` — before
-    today in China time unless ``backdated``: 补录 of an inspection made on paper)."""
+    today in China time unless ``backdated``: 补录 of an inspection made on paper).
+
+    The disposition must follow from the results (``domain.hazards.check_disposition``, the
+    catalog decides): 422 ``disposition`` ``major-hazard-requires-stop-work`` (a result cites
+    a 重大事故隐患 item and the measure is not 停工整改/局部停工整改; the detail names each
+    item), ``disposition-contradicts-results`` (无隐患 with results),
+    ``on-site-fix-not-allowed`` (现场整改 of an item that needs a deadline); 422
+    ``stop_work_part`` ``stop-work-part-required`` (局部停工整改 without the part)."""
     rules.ensure_planner(principal)
 
     async def apply(uow: UnitOfWork) -> dict[str, Any]:
@@ -98,6 +106,10 @@ async def submit_plan(*, mongo: Mongo, principal: Principal, plan_id: str, dispo
         if len(results) > MAX_RESULTS_PER_PLAN:
             raise Conflict(f"a plan cannot carry more than {MAX_RESULTS_PER_PLAN} results",
                            slug="plan-too-many-results")
+        codes = list(dict.fromkeys(h["code"] for r in results for h in r["hazards"]))
+        part = hazards.check_disposition(disposition, findings=[r["hazards"] for r in results],
+                                         catalog=await by_ids(uow.repo(CATALOG), codes, key="code"),
+                                         stop_work_part=stop_work_part)
         known = await projects_by_id(uow.repo(PROJECTS), doc["project_ids"])
         missing = [p for p in doc["project_ids"] if p not in known]
         if missing:
@@ -107,7 +119,7 @@ async def submit_plan(*, mongo: Mongo, principal: Principal, plan_id: str, dispo
         people = await resolve_people(uow, principal, doc["supervisor_user_ids"], projects, doc.get("people"))
         now = utcnow()
         notice = NoticeData(title=title, construction_stage=construction_stage, rectification_date=deadline)
-        submission = {"disposition": disposition, "notice": notice.model_dump(mode="json"),
+        submission = {"disposition": disposition, "stop_work_part": part, "notice": notice.model_dump(mode="json"),
                       "seal_required": seal_required, "submitted_by": principal.user_id, "backdated": backdated}
         seal = doc.get("seal") if seal_required else None
         updated = await plans.update(
@@ -129,7 +141,7 @@ async def submit_plan(*, mongo: Mongo, principal: Principal, plan_id: str, dispo
                                   project_manager_user_ids=rules.project_managers(p)) for p in projects],
             responsible_supervisor=_person(people, doc["responsible_supervisor_id"]),
             supervisors=[_person(people, u) for u in doc["supervisor_user_ids"]],
-            disposition=disposition, notice=notice,
+            disposition=disposition, stop_work_part=part, notice=notice,
             signature=MediaRef.model_validate(doc["signature"]),
             seal=MediaRef.model_validate(seal) if seal else None,
             results=[ResultSnapshot(

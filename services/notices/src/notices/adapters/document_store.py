@@ -15,6 +15,8 @@ Database ``anjian_notices``; every document carries ``tenant_id``.
 - ``counters``          shared with 告知书: ``<tenant>:document:<type>:<year>`` and
                         ``<tenant>:escalation:<kind>:<year>``, advanced by ``$inc`` upserts
                         inside the writing transaction (a rolled back write burns no number)
+- ``major_hazards``     the register of open major hazards (挂牌督办): ``_id`` = ``notice:<id>``
+                        or ``document:<id>``, opened and closed with its notice/document
 - read models: ``projects`` (station, companies, participants), ``users`` (name, org,
   roles, enabled), ``records`` (supervision records: project, station, submitter, status)
 """
@@ -37,6 +39,7 @@ COUNTERS = "counters"
 PROJECTS = "projects"
 USERS = "users"
 RECORDS = "records"
+MAJOR_HAZARDS = "major_hazards"
 
 
 async def ensure_document_indexes(mongo: Mongo) -> None:
@@ -54,6 +57,9 @@ async def ensure_document_indexes(mongo: Mongo) -> None:
     await db[DOCUMENTS].create_index([("tenant_id", ASCENDING), ("issue_recipient_ids", ASCENDING)])
     await db[DOCUMENTS].create_index([("status", ASCENDING), ("escalated", ASCENDING), ("deadline", ASCENDING)],
                                      name="escalation_sweep")
+    await db[MAJOR_HAZARDS].create_index([("tenant_id", ASCENDING), ("station_org_id", ASCENDING),
+                                          ("listed_at", DESCENDING), ("_id", DESCENDING)])
+    await db[MAJOR_HAZARDS].create_index([("tenant_id", ASCENDING), ("listed_at", DESCENDING), ("_id", DESCENDING)])
     await db[REPLIES].create_index([("tenant_id", ASCENDING), ("document_id", ASCENDING),
                                     ("created_at", ASCENDING)])
     await db[REPLIES].create_index([("tenant_id", ASCENDING), ("replied_by.user_id", ASCENDING),

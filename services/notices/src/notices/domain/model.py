@@ -205,6 +205,8 @@ class Notice(BaseModel):
     owner_org_id: str = ""
     supervision_org_id: str = ""
     disposition: Disposition
+    stop_work_part: str | None = None
+    """局部停工整改: the part where work stops."""
     title: str
     construction_stage: str
     rectification_date: date
@@ -316,7 +318,7 @@ class Notice(BaseModel):
 # ---------------------------------------------------------------- rules as functions
 
 def requires_notice(disposition: str) -> bool:
-    """HB-08: only 限期整改 and 停工整改 need a rectification reply, hence a notice."""
+    """HB-08: only 限期整改, 停工整改 and 局部停工整改 need a rectification reply, hence a notice."""
     return disposition in RECTIFICATION_DISPOSITIONS
 
 
@@ -339,6 +341,7 @@ def issue_notice(*, plan: PlanSubmitted, project: PlanProject, tenant: str, noti
         station_org_id=project.station_org_id or plan.station_org_id,
         addressee_org_id=project.contractor_org_id, owner_org_id=project.owner_org_id,
         supervision_org_id=project.supervision_org_id, disposition=plan.disposition,
+        stop_work_part=plan.stop_work_part,
         title=plan.notice.title, construction_stage=plan.notice.construction_stage,
         rectification_date=plan.notice.rectification_date, issued_by=plan.responsible_supervisor,
         supervisors=list(plan.supervisors), replier_user_ids=list(dict.fromkeys(project.project_manager_user_ids)),

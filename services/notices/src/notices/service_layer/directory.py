@@ -42,6 +42,7 @@ async def record_submitted(*, uow: UnitOfWork, record: RecordSubmitted) -> None:
         "photo_count": len(record.photos), "submitted_by": record.submitted_by.model_dump(mode="json"),
         "report_recipient_ids": list(record.report_recipient_ids),
         "issue_recipient_ids": list(record.issue_recipient_ids),
+        "major_hazard": record.major_hazard, "major_hazard_codes": list(record.major_hazard_codes),
         "submitted_at": record.submitted_at, "updated_at": utcnow()}
     await upsert(uow.repo(RECORDS), record.record_id, fields, on_insert={"status": record.status})
 

@@ -34,6 +34,7 @@ from ..adapters.tenants import notice_abbreviation
 from ..domain import model
 from ..domain.model import Actor, Decision, Notice, NoticeStatus
 from ..domain.numbering import format_notice_number, numbering_year
+from . import major_hazards
 
 log = structlog.get_logger("notices.service")
 
@@ -74,6 +75,7 @@ async def issue_notices(uow: UnitOfWork, *, plan: PlanSubmitted) -> list[str]:
                                     number=format_notice_number(abbr, year, seq), year=year, seq=seq,
                                     now=utcnow())
         await notices.add(notice)
+        await major_hazards.open_for_notice(uow, notice, notice.created_at)
         uow.emit(NOTICE_ISSUED, subject=notice.id, data=NoticeIssued(
             notice_id=notice.id, number=notice.number, plan_id=notice.plan_id, project_id=notice.project_id,
             project_name=notice.project_name, station_org_id=notice.station_org_id,
@@ -208,6 +210,7 @@ async def review_reply(*, mongo: Mongo, actor: Any, notice_id: str, reply_id: st
             version=notice.version))
         if notice.status == NoticeStatus.CLOSED:
             assert notice.closed_at is not None
+            await major_hazards.close(uow, "notice", notice.id, notice.closed_at)
             uow.emit(NOTICE_CLOSED, subject=notice.id, data=NoticeClosed(
                 notice_id=notice.id, number=notice.number, closed_at=notice.closed_at, rounds=len(notice.replies),
                 version=notice.version))

@@ -17,6 +17,7 @@ from anjian_shared.events.projects_v1 import Participant, ProjectRegistered, Pro
 from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
 from anjian_shared.pagination import DocPage, paginate
 from anjian_shared.problems import Forbidden, NotFound, Unprocessable
+from anjian_shared.tenant_policy import require_feature
 from anjian_shared.types import new_id, utcnow
 
 from ..domain.model import PARTY_FIELDS, PROJECT_ROLES, may_manage, may_register, visibility_filter
@@ -38,6 +39,12 @@ def snapshot(doc: dict[str, Any]) -> dict[str, Any]:
         "status": doc.get("status", "active"), "version": doc.get("version"),
         "platform_code": doc.get("platform_code"), "assessable": doc.get("assessable"),
     }
+
+
+async def check_supervisors(uow: UnitOfWork, station_org_id: str, user_ids: list[str]) -> None:
+    """HN-01: every id is a supervisor or leader of ``station_org_id`` (422
+    ``supervisor_user_ids``)."""
+    await _check_supervisors(uow, station_org_id, user_ids)
 
 
 async def _check_supervisors(uow: UnitOfWork, station_org_id: str, user_ids: list[str]) -> None:
@@ -64,40 +71,65 @@ async def _resolve_participants(uow: UnitOfWork, parties: set[str], items: list[
     return out
 
 
-async def register_project(*, mongo: Mongo, actor: Principal, data: dict[str, Any]) -> dict[str, Any]:
+async def check_parties(uow: UnitOfWork, data: dict[str, Any]) -> None:
+    """HB-02/HN-01: the owner, contractor and supervision company are companies of this tenant
+    holding that company role (422 naming the field otherwise)."""
+    orgs = uow.repo("organizations")
+    for field, role in PARTY_FIELDS.items():
+        org = await orgs.get(data[field])
+        if org is None or org.get("kind") != "company" or role not in org.get("company_roles", []):
+            raise Unprocessable(f"not a registered {role} company", field=field)
+
+
+async def resolve_participants(uow: UnitOfWork, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """HN-01: the participants of ``data`` (``[{user_id, project_role}]``), each a user of one of
+    its three parties, with org and name (422 naming ``participants.<i>.…`` otherwise)."""
+    return await _resolve_participants(uow, {data[f] for f in PARTY_FIELDS}, data.get("participants", []))
+
+
+async def insert_project(uow: UnitOfWork, *, tenant: str, station_org_id: str, data: dict[str, Any],
+                         participants: list[dict[str, Any]], by: str, action: str = "registered",
+                         extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """HB-02/HN-01: write a new project of ``station_org_id`` (numbered from the tenant's yearly
+    counter) and emit ``projects.project.registered.v1`` — whether the station registered it or
+    accepted an online filing (``action``, ``extra`` fields such as ``filing_id``)."""
+    counter = await uow.db["counters"].find_one_and_update(
+        {"_id": f"{tenant}:project:{utcnow().year}", "tenant_id": tenant},
+        {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER, session=uow.session)
+    code = f"{utcnow().astimezone(UTC).year}{counter['seq']:05d}"
+    doc = await uow.repo("projects").insert({
+        "_id": new_id(), "code": code, "name": data["name"], "address": data["address"],
+        "station_org_id": station_org_id, "owner_org_id": data["owner_org_id"],
+        "contractor_org_id": data["contractor_org_id"], "supervision_org_id": data["supervision_org_id"],
+        "supervisor_user_ids": list(dict.fromkeys(data["supervisor_user_ids"])), "participants": participants,
+        "status": "active", "version": 1, "created_at": utcnow(), "created_by": by, **(extra or {}),
+        "history": [{"at": utcnow(), "by": by, "action": action}]})
+    uow.emit("projects.project.registered.v1", subject=doc["_id"], data=ProjectRegistered(**snapshot(doc)))
+    return doc
+
+
+async def register_project(*, mongo: Mongo, actor: Principal, data: dict[str, Any],
+                           settings: Any = None) -> dict[str, Any]:
     """A station registers a project with its owner, contractor and supervision company
     and assigns supervisors (HB-02 prerequisite, HN-01).
 
-    403 unless a station supervisor/leader; 422 naming the field when a party is not a
-    company of the right role in this tenant, a supervisor is not on the station's staff
-    or a participant is not staff of a party.
+    403 unless a station supervisor/leader; 403 ``feature-disabled`` when the tenant's policy
+    does not allow direct registration (``direct_registration``: its projects come in by online
+    filing only, HN-01); 422 naming the field when a party is not a company of the right role
+    in this tenant, a supervisor is not on the station's staff or a participant is not staff of
+    a party.
     """
     if not may_register(actor):
         raise Forbidden("only a supervision station registers projects")
+    if settings is not None:
+        await require_feature(mongo, actor.tenant, settings, "direct_registration")
 
     async def fn(uow: UnitOfWork) -> dict[str, Any]:
-        orgs = uow.repo("organizations")
-        for field, role in PARTY_FIELDS.items():
-            org = await orgs.get(data[field])
-            if org is None or org.get("kind") != "company" or role not in org.get("company_roles", []):
-                raise Unprocessable(f"not a registered {role} company", field=field)
+        await check_parties(uow, data)
         await _check_supervisors(uow, actor.org_id, data["supervisor_user_ids"])
-        parties = {data[f] for f in PARTY_FIELDS}
-        participants = await _resolve_participants(uow, parties, data.get("participants", []))
-        counter = await uow.db["counters"].find_one_and_update(
-            {"_id": f"{actor.tenant}:project:{utcnow().year}", "tenant_id": actor.tenant},
-            {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER, session=uow.session)
-        code = f"{utcnow().astimezone(UTC).year}{counter['seq']:05d}"
-        doc = await uow.repo("projects").insert({
-            "_id": new_id(), "code": code, "name": data["name"], "address": data["address"],
-            "station_org_id": actor.org_id, "owner_org_id": data["owner_org_id"],
-            "contractor_org_id": data["contractor_org_id"], "supervision_org_id": data["supervision_org_id"],
-            "supervisor_user_ids": list(dict.fromkeys(data["supervisor_user_ids"])), "participants": participants,
-            "status": "active", "version": 1, "created_at": utcnow(), "created_by": actor.user_id,
-            "history": [{"at": utcnow(), "by": actor.user_id, "action": "registered"}]})
-        uow.emit("projects.project.registered.v1", subject=doc["_id"],
-                 data=ProjectRegistered(**snapshot(doc)))
-        return doc
+        participants = await resolve_participants(uow, data)
+        return await insert_project(uow, tenant=actor.tenant, station_org_id=actor.org_id, data=data,
+                                    participants=participants, by=actor.user_id)
 
     return await with_transaction(mongo, actor.tenant, fn)
 

@@ -166,7 +166,10 @@ def _team(plan: PlanSubmitted) -> str:
     return "、".join(n for n in names if n)
 
 
-def _intro(disposition: str, project: str, deadline: str) -> str:
+def _intro(disposition: str, project: str, deadline: str, part: str | None = None) -> str:
+    if disposition == "局部停工整改":
+        return (f"经我站监督检查，你单位承建的{project}工程存在下列安全隐患。现责令你单位{part or ''}立即停工整改，"
+                f"于{deadline}前整改完毕，经复查合格后方可恢复施工，并将整改情况书面回复我站。")
     if disposition == "停工整改":
         return (f"经我站监督检查，你单位承建的{project}工程存在下列安全隐患。现责令你单位立即停工整改，"
                 f"于{deadline}前整改完毕，经复查合格后方可恢复施工，并将整改情况书面回复我站。")
@@ -245,6 +248,7 @@ def notice_document(notice: NoticeIssued, plan: PlanSubmitted, *, replies: list[
         ("施工单位", contractor),
         ("施工阶段", notice.construction_stage),
         ("处置情况", notice.disposition),
+        ("停工部位", plan.stop_work_part or ""),
         ("整改期限", deadline),
         ("检查日期", inspection_days([r for r in plan.results if r.project_id == notice.project_id],
                                      fallback=plan.submitted_at)),
@@ -257,7 +261,7 @@ def notice_document(notice: NoticeIssued, plan: PlanSubmitted, *, replies: list[
         title=notice.title.strip() or DEFAULT_NOTICE_TITLE,
         number=notice.number,
         addressee=f"{contractor}{notice.project_name}项目部：",
-        intro=_intro(notice.disposition, notice.project_name, deadline),
+        intro=_intro(notice.disposition, notice.project_name, deadline, plan.stop_work_part),
         fields=[(k, v) for k, v in fields if v],
         sections=[section],
         issuer=org_names.get(notice.station_org_id, ""),

@@ -130,9 +130,15 @@ async def submit_plan(plan_id: PlanId, body: PlanSubmit, principal: CurrentPrinc
     is frozen afterwards (every change answers 409). 403 not the responsible supervisor; 409
     draft or already submitted; 422 ``disposition``, ``notice.*``, ``signature``, ``seal``;
     422 ``notice.rectification_date`` (``deadline-past``) for a 限期整改/停工整改 deadline before
-    today (China time) unless ``backdated: true``."""
+    today (China time) unless ``backdated: true``. The disposition must follow from the
+    results (the catalog decides, never the client): 422 ``disposition``
+    ``major-hazard-requires-stop-work`` (a result cites a 重大事故隐患 item: only 停工整改 or
+    局部停工整改; the detail names each item's code and name), ``disposition-contradicts-results``
+    (无隐患 with results), ``on-site-fix-not-allowed`` (现场整改 of a 保证项目/major item);
+    422 ``stop_work_part`` (``stop-work-part-required``) for 局部停工整改 without the part."""
     doc = await submission_cases.submit_plan(
         mongo=mongo, principal=principal, plan_id=plan_id, disposition=body.disposition,
         title=body.notice.title, construction_stage=body.notice.construction_stage,
-        deadline=body.notice.deadline, seal_required=body.seal_required, backdated=body.backdated)
+        deadline=body.notice.deadline, seal_required=body.seal_required, backdated=body.backdated,
+        stop_work_part=body.stop_work_part)
     return await plan_read(storage, doc)

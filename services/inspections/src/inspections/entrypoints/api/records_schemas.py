@@ -140,10 +140,12 @@ class ReportRecipientRead(PersonRef):
 
 class NoticeDraftRead(BaseModel):
     """HN-04 同时下发整改通知: a pre-filled 整改通知 for the notices service's document form.
-    ``replier_user_ids`` is a suggestion (the project managers of the project)."""
+    ``replier_user_ids`` is a suggestion (the project managers of the project). A record citing
+    a 重大事故隐患 drafts a 停工通知 (``stop_work``): notices accepts nothing weaker on it (HN-07)."""
 
-    document_type: Literal["rectification"] = Field("rectification",
-                                                    description="整改通知 (notices' DocumentType code)")
+    document_type: Literal["rectification", "stop_work"] = Field(
+        "rectification", description="整改通知 rectification | 停工通知 stop_work for a major-hazard record "
+                                     "(notices' DocumentType codes)")
     project_id: str
     project_name: str = ""
     record_id: str
@@ -182,6 +184,10 @@ class RecordRead(BaseModel):
     reviews: list[ReviewRead]
     also_issue_notice: bool
     notice_draft: NoticeDraftRead | None = None
+    major_hazard: bool = Field(False, description="重大事故隐患: a cited violation is an item of the 2024 standard "
+                                                  "(decided from the catalog; only a (partial) stop-work notice "
+                                                  "may rest on this record, HN-07)")
+    major_hazard_codes: list[str] = Field([], examples=[["ZD2024-5.4"]], description="the major items cited")
     submitted_at: datetime
     released_at: datetime | None = None
     decided_at: datetime | None = None
@@ -250,5 +256,6 @@ async def record_read(storage: Storage, doc: dict[str, Any], viewer_id: str) -> 
         reviews=[{**r, "decision_label": decision_label(r.get("decision"))} for r in doc.get("reviews", [])],
         also_issue_notice=doc.get("also_issue_notice", False),
         notice_draft=doc.get("notice_draft") if viewer_id == sender else None,
+        major_hazard=bool(doc.get("major_hazard")), major_hazard_codes=doc.get("major_hazard_codes", []),
         submitted_at=doc["submitted_at"], released_at=doc.get("released_at"), decided_at=doc.get("decided_at"),
     )

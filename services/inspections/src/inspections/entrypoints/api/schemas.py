@@ -107,7 +107,11 @@ class PlanSubmit(BaseModel):
                    "deadline": "2026-03-20"},
         "seal_required": True}]})
 
-    disposition: Disposition = Field(description="处置情况: 无隐患 | 现场整改 | 限期整改 | 停工整改")
+    disposition: Disposition = Field(description="处置情况: 无隐患 | 现场整改 | 限期整改 | 停工整改 | 局部停工整改; "
+                                                 "it must follow from the results: a 重大事故隐患 allows only "
+                                                 "停工整改/局部停工整改 (HB-06)")
+    stop_work_part: str | None = Field(default=None, max_length=200, examples=["3#楼"],
+                                       description="局部停工整改: the part where work stops (required then)")
     notice: NoticeInput
     seal_required: bool = Field(default=False, description="盖章: the seal must have been uploaded")
     backdated: bool = Field(default=False, description="补录: an inspection recorded after the fact — a 限期整改/"
@@ -118,6 +122,7 @@ class PlanSubmit(BaseModel):
 class SubmissionRead(BaseModel):
     disposition: Disposition
     disposition_label: str = Field("", examples=["限期整改"], description="处置情况 in Chinese (the value itself)")
+    stop_work_part: str | None = Field(default=None, description="局部停工整改: the part where work stops")
     notice: NoticeInput
     seal_required: bool
     submitted_by: str

@@ -33,6 +33,7 @@ from ...adapters.document_store import (
 from ...domain import documents as rules
 from ...domain.documents import Decision, DocumentFacts, DocumentStatus, ReplyStatus
 from ...settings import Settings
+from .. import major_hazards
 from ..document_media import reply_media
 from .common import (
     DOCUMENT_CLOSED,
@@ -157,6 +158,7 @@ async def review_reply(*, mongo: Mongo, settings: Settings, principal: Principal
             await docs.update({"_id": document_id}, {"$set": {
                 "status": DocumentStatus.CLOSED.value, "closed_at": now,
                 "closed_after_escalation": bool(updated.get("escalated"))}, "$inc": {"version": 1}})
+            await major_hazards.close(uow, "document", document_id, now)
             uow.emit(DOCUMENT_CLOSED, subject=document_id, data=DocumentClosed(
                 document_id=document_id, number=doc["number"], project_id=doc["project_id"], closed_at=now))
         return updated_reply

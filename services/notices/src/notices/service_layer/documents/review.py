@@ -20,7 +20,9 @@ from ...adapters.document_store import (
 )
 from ...domain import documents as rules
 from ...domain.documents import Decision, DocumentStatus
+from ...domain.major_hazards import EntryStatus
 from ...settings import Settings
+from .. import major_hazards
 from .common import DOCUMENT_ISSUED, DOCUMENT_REVIEWED, Stale, ensure_enabled, retrying
 from .submission import issued_event
 
@@ -55,6 +57,8 @@ async def review_document(*, mongo: Mongo, settings: Settings, principal: Princi
             status=done.verdict.status, submitted_by_user_id=updated["submitted_by"]["user_id"], reviewed_at=now))
         if done.verdict.status == DocumentStatus.ISSUED.value:
             uow.emit(DOCUMENT_ISSUED, subject=document_id, data=issued_event(updated, now))
+        if done.verdict.status == DocumentStatus.REJECTED.value:
+            await major_hazards.close(uow, "document", document_id, now, EntryStatus.REJECTED)
         return updated
 
     return await retrying(mongo, principal.tenant, apply)

@@ -34,8 +34,10 @@ from ...adapters.document_store import (
 )
 from ...domain import document_config as cfg
 from ...domain import documents as rules
+from ...domain import major_hazards as hazard_rules
 from ...domain.documents import DocumentStatus
 from ...settings import Settings
+from .. import major_hazards
 from .common import DOCUMENT_ISSUED, DOCUMENT_SUBMITTED, ensure_enabled, visible
 from .config import load_config
 
@@ -113,7 +115,10 @@ async def submit_document(*, mongo: Mongo, settings: Settings, principal: Princi
     the field); ``deadline`` not before today in Asia/Shanghai unless ``backdated`` (422
     ``deadline``). Numbered from the tenant's counter of the type and year. Emits
     ``notices.document.submitted.v1`` (+ ``…issued.v1`` without report recipients).
-    403 not a station's supervisor/leader or ``feature-disabled``.
+    403 not a station's supervisor/leader or ``feature-disabled``. A record flagged
+    ``major_hazard`` (重大事故隐患, from its event) allows only ``stop_work`` or
+    ``partial_stop_work`` (422 ``document_type`` ``major-hazard-requires-stop-work`` naming the
+    items); such a document opens an entry of the major-hazard register (挂牌督办).
     """
     await ensure_enabled(mongo, settings, principal.tenant)
     rules.ensure_issuer_role(principal)
@@ -127,6 +132,7 @@ async def submit_document(*, mongo: Mongo, settings: Settings, principal: Princi
     record = await mongo.repo(RECORDS, tenant).get(record_id)
     rules.check_record(record, project_id=project_id, principal=principal)
     assert record is not None
+    hazard_rules.check_document_type(document_type, record)
     addressed = rules.validate_addressed_orgs(addressed_org_ids, project)
     users = await by_ids(mongo.repo(USERS, tenant), [*replier_user_ids, *report_recipient_ids,
                                                      *issue_recipient_ids, principal.user_id])
@@ -166,6 +172,7 @@ async def submit_document(*, mongo: Mongo, settings: Settings, principal: Princi
             "version": 0,
         }
         await uow.repo(DOCUMENTS).insert(doc)
+        await major_hazards.open_for_document(uow, doc, record, now)
         uow.emit(DOCUMENT_SUBMITTED, subject=document_id, data=submitted_event(doc))
         if status is DocumentStatus.ISSUED:
             uow.emit(DOCUMENT_ISSUED, subject=document_id, data=issued_event(doc, now))

@@ -60,9 +60,11 @@ def project_read(doc: dict[str, Any]) -> ProjectRead:
 async def register_project(body: ProjectCreate, principal: CurrentPrincipal, request: Request) -> ProjectRead:
     """Register a project supervised by the caller's station, with its owner (建设单位),
     contractor (施工单位) and supervision company (监理单位), its supervisors and
-    participants. 403 for non-station callers; 422 names the wrong field. Emits
-    ``projects.project.registered.v1``."""
-    doc = await use_cases.register_project(mongo=_mongo(request), actor=principal, data=body.model_dump())
+    participants. 403 for non-station callers, and ``feature-disabled`` where the province
+    allows only online filing (tenant policy ``direct_registration``, HN-01); 422 names the
+    wrong field. Emits ``projects.project.registered.v1``."""
+    doc = await use_cases.register_project(mongo=_mongo(request), actor=principal, data=body.model_dump(),
+                                           settings=request.app.state.settings)
     return project_read(doc)
 
 
