@@ -38,6 +38,18 @@ def snapshot(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def event_snapshot(uow: UnitOfWork, doc: dict[str, Any]) -> dict[str, Any]:
+    """``snapshot(doc)`` plus the names of the station and the three parties from this
+    service's organisation directory (``station_name`` …), so a partner acts on a project
+    event without calling back (issue 11); a name not known (yet) is left out."""
+    fields = {"station_org_id": "station_name", "owner_org_id": "owner_name",
+              "contractor_org_id": "contractor_name", "supervision_org_id": "supervision_name"}
+    ids = sorted({doc[f] for f in fields if doc.get(f)})
+    orgs = await uow.repo("organizations").find({"_id": {"$in": ids}}, limit=len(ids) or 1)
+    names = {o["_id"]: o.get("name") for o in orgs if o.get("name")}
+    return {**snapshot(doc), **{name: names[doc[f]] for f, name in fields.items() if doc.get(f) in names}}
+
+
 async def _check_supervisors(uow: UnitOfWork, station_org_id: str, user_ids: list[str]) -> None:
     users = uow.repo("users")
     for uid in user_ids:
@@ -94,7 +106,7 @@ async def register_project(*, mongo: Mongo, actor: Principal, data: dict[str, An
             "status": "active", "version": 1, "created_at": utcnow(), "created_by": actor.user_id,
             "history": [{"at": utcnow(), "by": actor.user_id, "action": "registered"}]})
         uow.emit("projects.project.registered.v1", subject=doc["_id"],
-                 data=ProjectRegistered(**snapshot(doc)))
+                 data=ProjectRegistered(**await event_snapshot(uow, doc)))
         return doc
 
     return await with_transaction(mongo, actor.tenant, fn)
@@ -163,7 +175,8 @@ async def _change(*, mongo: Mongo, actor: Principal, project_id: str, action: st
             "$set": {**changes, "updated_at": utcnow()}, "$inc": {"version": 1},
             "$push": {"history": {"at": utcnow(), "by": actor.user_id, "action": action}}})
         assert updated is not None
-        uow.emit("projects.project.updated.v1", subject=project_id, data=ProjectUpdated(**snapshot(updated)))
+        uow.emit("projects.project.updated.v1", subject=project_id,
+                 data=ProjectUpdated(**await event_snapshot(uow, updated)))
         return updated
 
     return await with_transaction(mongo, actor.tenant, fn)
