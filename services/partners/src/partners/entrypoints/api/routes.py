@@ -283,8 +283,11 @@ async def replay_events(subscription_id: str, principal: CurrentPrincipal, reque
 # --------------------------------------------------------------------------- media of events
 
 
-@router.get("/media/{event_id}/{name}", tags=["replay"], status_code=307, response_model=MediaLink,
-            responses={307: {"description": "redirect to a fresh presigned URL of the medium"},
+@router.get("/media/{event_id}/{name}", tags=["replay"], status_code=307, response_class=RedirectResponse,
+            response_model=None,
+            responses={307: {"description": "redirect (Location) to a fresh presigned URL of the medium",
+                             "headers": {"Location": {"schema": {"type": "string"},
+                                                      "description": "<public base>/media/…?X-Amz-…"}}},
                        200: {"description": "with redirect=false: the URL as JSON", "model": MediaLink}})
 async def event_media(event_id: Annotated[str, Path(max_length=64)],
                       name: Annotated[str, Path(max_length=200, description=(
