@@ -110,11 +110,11 @@ def _doc_lines(event_type: str, model: type[BaseModel]) -> tuple[str, str]:
 # --------------------------------------------------------------------------- documentation rules
 
 EVENTS_DIR = "shared/src/anjian_shared/events"
-HOW_TO_DESCRIBE = ("add `Field(description=\"…\")` to the field (or a docstring right below it: event "
-                   "models read attribute docstrings)")
-HOW_TO_EXAMPLE = ("add `model_config = ConfigDict(use_attribute_docstrings=True, json_schema_extra="
-                  "{\"examples\": [{…a complete, realistic payload…}]})` to the model (see README "
-                  "\"The event catalog: descriptions and examples\")")
+HOW_TO_DESCRIBE = ("add `Field(description=\"…\")` to the field (or a docstring right below it, in a model "
+                   "derived from `anjian_shared.events.common.EventModel`)")
+HOW_TO_EXAMPLE = ("add `model_config = ConfigDict(json_schema_extra={\"examples\": [{…a complete, realistic "
+                  "payload…}]})` to the model (derived from `anjian_shared.events.common.EventModel`; see "
+                  "README \"The event catalog: descriptions and examples\")")
 
 
 def _nested_models(annotation: Any) -> list[type[BaseModel]]:
