@@ -11,6 +11,8 @@ The template has three kinds of placeholders:
 * ``{{PREFIX_DIR}}``  absolute folder for the pid file, logs and temp folders (it must exist;
   the template quotes the paths, so spaces are fine; ``"``, ``\\`` and ``$`` are refused)
 * ``{{PORT_<SERVICE>}}`` (``{{PORT_IDENTITY}}`` …) the port of each service on 127.0.0.1
+* ``{{S3_ENDPOINT}}`` host:port of the S3 store; ``/media/…`` (presigned media URLs, signed
+  for the gateway's host) is proxied there with the prefix stripped
 
 and one generated block, ``{{INDEX_JSON}}``: the JSON document served at ``/`` that lists
 every service's OpenAPI document and docs page.
@@ -45,9 +47,12 @@ DEFAULT_UPSTREAMS: dict[str, int] = {
 """Ports of the services in the embedded run (same as ``anjian_shared.settings.SERVICE_PORTS``)."""
 
 DEFAULT_PORT = 8100
+DEFAULT_S3_ENDPOINT = "127.0.0.1:9100"
+"""The embedded run's rclone S3 (``anjian_local.run.local_infra_config``)."""
 
 _PLACEHOLDER = re.compile(r"\{\{([A-Z0-9_]+)\}\}")
 _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_HOST_PORT = re.compile(r"^[A-Za-z0-9.-]+:[0-9]{1,5}$")
 # Paths go into the template in double quotes; these would still end or alter them
 # (``$`` starts a variable in log paths).
 _UNSAFE_PATH_CHARS = set('"\\$\n\r\t\x00')
@@ -75,15 +80,17 @@ def _nginx_single_quoted(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def render_local_conf(template_text: str, port: int, prefix_dir: str, upstreams: dict[str, int]) -> str:
+def render_local_conf(template_text: str, port: int, prefix_dir: str, upstreams: dict[str, int],
+                      s3_endpoint: str = DEFAULT_S3_ENDPOINT) -> str:
     """Fill the embedded gateway template; pure function, no I/O.
 
     ``port``: TCP port the gateway listens on (1..65535). ``prefix_dir``: absolute POSIX path
     of the gateway's data folder (pid, logs, temp folders; created by nginx if missing, its
     parent must exist). ``upstreams``: service name -> port on 127.0.0.1; every
     ``{{PORT_<NAME>}}`` placeholder of the template must get a port and every service given
-    must have a placeholder. Raises ``ValueError`` naming what is wrong (bad port, relative
-    or unsafe path, unknown or missing service, unfilled placeholder)."""
+    must have a placeholder. ``s3_endpoint``: ``host:port`` of the S3 store behind ``/media/``.
+    Raises ``ValueError`` naming what is wrong (bad port, relative or unsafe path, unknown or
+    missing service, bad S3 endpoint, unfilled placeholder)."""
     _check_port("port", port)
     if not prefix_dir or not PurePosixPath(prefix_dir).is_absolute():
         raise ValueError(f"prefix_dir must be an absolute path, got {prefix_dir!r}")
@@ -93,7 +100,10 @@ def render_local_conf(template_text: str, port: int, prefix_dir: str, upstreams:
     if not upstreams:
         raise ValueError("upstreams must name at least one service")
 
-    values: dict[str, str] = {"PORT": str(port), "PREFIX_DIR": prefix}
+    if not isinstance(s3_endpoint, str) or not _HOST_PORT.match(s3_endpoint):
+        raise ValueError(f"s3_endpoint must be host:port, got {s3_endpoint!r}")
+    _check_port("s3_endpoint port", int(s3_endpoint.rsplit(":", 1)[1]))
+    values: dict[str, str] = {"PORT": str(port), "PREFIX_DIR": prefix, "S3_ENDPOINT": s3_endpoint}
     for name, upstream_port in upstreams.items():
         if not _SERVICE_NAME.match(name):
             raise ValueError(f"service name {name!r} must match {_SERVICE_NAME.pattern}")
@@ -125,11 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--prefix-dir", required=True, help="absolute data folder of the gateway")
+    parser.add_argument("--s3-endpoint", default=DEFAULT_S3_ENDPOINT, help="host:port of S3 behind /media/")
     parser.add_argument("--template", type=Path, default=TEMPLATE_PATH)
     parser.add_argument("--out", type=Path, help="write here instead of stdout")
     args = parser.parse_args(argv)
     text = render_local_conf(args.template.read_text(encoding="utf-8"), args.port,
-                             str(Path(args.prefix_dir).absolute()), dict(DEFAULT_UPSTREAMS))
+                             str(Path(args.prefix_dir).absolute()), dict(DEFAULT_UPSTREAMS),
+                             args.s3_endpoint)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
     else:

@@ -158,7 +158,7 @@ def test_service_gets_mongo_amqp_and_s3_settings(compose, name) -> None:
     assert env["ANJIAN_S3_ENDPOINT"] == "minio:9000"
     assert env["ANJIAN_S3_ACCESS_KEY"] and env["ANJIAN_S3_SECRET_KEY"]
     assert env["ANJIAN_S3_REGION"] == "us-east-1"
-    assert "9000" in env["ANJIAN_S3_PUBLIC_ENDPOINT"]
+    assert "ANJIAN_S3_PUBLIC_ENDPOINT" not in env and "ANJIAN_MEDIA_PUBLIC_URL" not in env  # media: gateway /media
     assert env["ANJIAN_IDENTITY_URL"] == "http://identity:8000"
     assert "8080" in env["ANJIAN_PUBLIC_BASE_URL"]
     assert env["ANJIAN_ENVIRONMENT"] == "production"
@@ -423,7 +423,7 @@ def test_k8s_inspections_and_notices_autoscale() -> None:
 
 
 def test_k8s_ingress_routes_every_api_to_its_service() -> None:
-    (ingress,) = _k8s("Ingress").values()
+    ingress = _k8s("Ingress")["anjian"]
     routes = {
         p["path"]: p["backend"]["service"]
         for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]
@@ -435,6 +435,19 @@ def test_k8s_ingress_routes_every_api_to_its_service() -> None:
     assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"] == "50m"
 
 
+def test_issue_11_k8s_media_ingress_strips_the_prefix_and_sends_the_signed_host() -> None:
+    """Media from the platform's origin: /media/(.*) -> S3 /$1 with Host = the signing host."""
+    media = _k8s("Ingress")["anjian-media"]
+    config = _k8s("ConfigMap")["anjian-common"]["data"]
+    notes = media["metadata"]["annotations"]
+    (path,) = [p for rule in media["spec"]["rules"] for p in rule["http"]["paths"]]
+    assert path["path"] == "/media/(.*)" and notes["nginx.ingress.kubernetes.io/rewrite-target"] == "/$1"
+    assert notes["nginx.ingress.kubernetes.io/upstream-vhost"] == config["ANJIAN_MEDIA_SIGNING_HOST"]
+    assert _k8s("Service")[path["backend"]["service"]["name"]]["spec"]["externalName"] == \
+        config["ANJIAN_MEDIA_SIGNING_HOST"]
+    assert media["spec"]["rules"][0]["host"] == _k8s("Ingress")["anjian"]["spec"]["rules"][0]["host"]
+
+
 def test_k8s_settings_cover_what_every_service_needs() -> None:
     config = _k8s("ConfigMap")["anjian-common"]["data"]
     secrets = {
@@ -444,7 +457,7 @@ def test_k8s_settings_cover_what_every_service_needs() -> None:
     infra = secrets["anjian-infra"]["stringData"]
     provided = set(config) | set(infra)
     for key in ("ANJIAN_MONGO_URL", "ANJIAN_AMQP_URL", "ANJIAN_S3_ENDPOINT", "ANJIAN_S3_ACCESS_KEY",
-                "ANJIAN_S3_SECRET_KEY", "ANJIAN_S3_REGION", "ANJIAN_S3_PUBLIC_ENDPOINT", "ANJIAN_IDENTITY_URL",
+                "ANJIAN_S3_SECRET_KEY", "ANJIAN_S3_REGION", "ANJIAN_IDENTITY_URL",
                 "ANJIAN_PUBLIC_BASE_URL", "ANJIAN_ENVIRONMENT"):
         assert key in provided, key
     assert not set(config) & set(infra)

@@ -112,12 +112,22 @@ def test_render_defaults_match_the_embedded_service_ports() -> None:
         ({"upstreams": {k: v for k, v in render.DEFAULT_UPSTREAMS.items() if k != "notices"}}, "PORT_NOTICES"),
         ({"upstreams": {**render.DEFAULT_UPSTREAMS, "billing": 8200}}, "billing"),
         ({"upstreams": {**render.DEFAULT_UPSTREAMS, "Bad-Name": 8200}}, "Bad-Name"),
+        ({"s3_endpoint": "127.0.0.1"}, "s3_endpoint"),
+        ({"s3_endpoint": "127.0.0.1:0"}, "s3_endpoint"),
+        ({"s3_endpoint": "127.0.0.1:9000; evil"}, "s3_endpoint"),
     ],
 )
 def test_render_refuses_bad_input_naming_it(kwargs, message) -> None:
-    args = {"port": 8100, "prefix_dir": "/tmp/gw", "upstreams": dict(render.DEFAULT_UPSTREAMS)} | kwargs
+    args = {"port": 8100, "prefix_dir": "/tmp/gw", "upstreams": dict(render.DEFAULT_UPSTREAMS),
+            "s3_endpoint": "127.0.0.1:9100"} | kwargs
     with pytest.raises(ValueError, match=re.escape(message)):
-        render.render_local_conf(TEMPLATE, args["port"], args["prefix_dir"], args["upstreams"])
+        render.render_local_conf(TEMPLATE, args["port"], args["prefix_dir"], args["upstreams"], args["s3_endpoint"])
+
+
+def test_issue_11_render_routes_media_to_the_s3_endpoint() -> None:
+    conf = render.render_local_conf(TEMPLATE, 8100, "/tmp/gw", dict(render.DEFAULT_UPSTREAMS), "127.0.0.1:9321")
+    assert re.search(r"upstream anjian_s3\s*\{\s*server 127\.0\.0\.1:9321;", conf)
+    assert "location /media/" in conf and "proxy_pass http://anjian_s3$anjian_media_uri;" in conf
 
 
 def test_render_refuses_a_template_placeholder_it_cannot_fill() -> None:
@@ -257,7 +267,7 @@ def _wait_listening(proc: subprocess.Popen[bytes], port: int, timeout: float) ->
 @pytest.fixture(scope="module")
 def gateway() -> Iterator[Gateway]:
     assert NGINX is not None
-    upstreams = {name: Upstream(name) for name in SERVICES}
+    upstreams = {name: Upstream(name) for name in [*SERVICES, "s3"]}
     # Its own folder with 0755: when the test runs as root, nginx's workers run as an
     # unprivileged user and must reach the temp folders (request bodies over 1 MB).
     # The space in the name checks that the rendered paths are quoted.
@@ -268,7 +278,8 @@ def gateway() -> Iterator[Gateway]:
         for _attempt in range(3):  # the free port may be taken between probing and binding
             port = free_port()
             conf = render.render_local_conf(TEMPLATE, port, str(prefix),
-                                            {n: u.port for n, u in upstreams.items()})
+                                            {n: u.port for n, u in upstreams.items() if n != "s3"},
+                                            f"127.0.0.1:{upstreams['s3'].port}")
             conf_path = prefix / "nginx.conf"
             conf_path.write_text(conf, encoding="utf-8")
             check = subprocess.run([NGINX, "-t", "-p", str(prefix), "-c", str(conf_path)],
@@ -417,6 +428,29 @@ def test_gateway_answers_503_problem_json_while_a_service_is_down(client, gatewa
     finally:
         gateway.upstreams["reporting"] = Upstream("reporting", port)
     assert client.get("/api/reporting/v1/inbox").json()["service"] == "reporting"
+
+
+@needs_nginx
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_issue_11_gateway_serves_media_from_s3_with_the_prefix_stripped_and_the_host_kept(client) -> None:
+    """``/media/<bucket>/<key>?X-Amz-…`` reaches S3 as ``/<bucket>/<key>?X-Amz-…`` byte for byte
+    (escapes kept: the signature covers them) with the client's ``Host`` (the signed one); the
+    platform's token and cookies stay behind; the answer says ``nosniff``; writes are refused."""
+    path = "/media/anjian-inspections/hubei/results/a%2Bb.jpg?X-Amz-Signature=abc&response-content-type=image%2Fjpeg"
+    r = client.get(path, headers={"Host": "anjian.example.gov.cn", "Authorization": "Bearer platform-token",
+                                  "Cookie": "session=1"})
+    assert r.status_code == 200, r.text
+    seen = r.json()
+    assert seen["service"] == "s3"
+    assert seen["path"] == path.removeprefix("/media")
+    assert seen["headers"]["host"] == "anjian.example.gov.cn"
+    assert "authorization" not in seen["headers"] and "cookie" not in seen["headers"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert len(r.headers.get_list("x-request-id")) == 1
+    assert client.put(path, content=b"x").status_code == 403
+    assert client.delete(path).status_code == 403
+    assert client.get("/mediax/anything").status_code == 404
 
 
 @needs_nginx

@@ -152,6 +152,15 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
             ids["subscription_id"] = sub["id"]
             logged = await platform.app("partners").state.mongo.db["event_log"].find_one({"tenant_id": "hubei"})
             ids["event_id"] = logged["_id"] if logged else "0" * 32  # …/events/{event_id}/redeliver (PLAT-03)
+            # GET /api/partners/v1/media/{event_id}/{name} (issue 11): the plan's submission names its signature
+            log = platform.app("partners").state.mongo.db["event_log"]
+
+            async def submitted() -> dict[str, Any] | None:
+                return await log.find_one({"tenant_id": "hubei", "type": "inspections.plan.submitted.v1"})
+
+            media_event = await eventually(submitted, timeout=20)
+            ids["media_event_id"] = media_event["_id"]
+            ids["name"] = media_event["event"]["data"]["signature"]["key"].rsplit("/", 1)[-1]
     hainan = await build_world(recorder.factory(platform, "hainan"), admin_password=platform.admin_password,
                                tenant="hainan", register_project=False)
     return Played(hubei=world, hainan=hainan, ids=ids, recorder=recorder, admin_token=admin_token,

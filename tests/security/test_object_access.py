@@ -56,12 +56,17 @@ READER = {"/api/reporting/v1/notifications/{notification_id}/read": "li",
               "", "/basic-info", "/staff", "/staff/{staff_id}", "/staffing-structure", "/project-figures",
               "/project-figures/{year}", "/funding-figures", "/funding-figures/{year}", "/qualification",
               "/annual-record/{year}", "/staff/{staff_id}/dynamic-score")},
-          "/api/personnel/v1/assessments/{assessment_id}": "peng"}
+          "/api/personnel/v1/assessments/{assessment_id}": "peng",
+          "/api/partners/v1/media/{event_id}/{name}": "partner"}  # MEDIA below
 VALID_CREDIT_CODE = "12420102MB0000001" + credit_code.check_character("12420102MB0000001")
 GET_READER = {f"/api/inspections/v1/self-inspections/{{inspection_id}}{tail}": "zhao"
               for tail in ("", "/points", "/timeline", "/feedback", "/companion-codes/qr.png")}
 """Who reads a route's GET only (its POSTs are not replayed by the reader): FJ-04..FJ-11, 赵敏
 inspects (and is the feedback person of) the self-inspection."""
+MEDIA = "/api/partners/v1/media/{event_id}/{name}"
+"""A medium of a logged event (issue 11): read by the partner (scopes granting the event;
+``redirect=false`` answers 200 with the URL instead of the 307), attacked by the other
+tenant's partner and by another company's user (no partner)."""
 PARTNER_ROUTES = "/api/partners/v1/subscriptions/{subscription_id}"
 """Routes of a partner system (client credentials): read by their owner, attacked by the
 other tenant's partner and by another partner of the same province."""
@@ -89,6 +94,8 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
     """A VALID request body for the route (a hostile caller must be refused for who they
     are, not for a malformed body)."""
     ids, w = played.ids, played.hubei
+    if path == MEDIA:
+        return {"params": {"redirect": "false"}}
     if path == STATUS:
         return {"params": {"tenant": "hubei"}, "headers": {
             "X-Registration-Token": ids["status_token"] if reader else "x" * len(ids["status_token"])}}
@@ -222,7 +229,8 @@ async def test_every_route_with_an_id_refuses_other_tenants_and_other_companies(
     allow_used: list[str] = []
     for service, method, path, _op in rows:
         try:
-            url = fill(path, {**played.ids, **PATH_IDS.get(path, {})})
+            media_ids = {"event_id": played.ids["media_event_id"]} if path == MEDIA else {}
+            url = fill(path, {**played.ids, **PATH_IDS.get(path, {}), **media_ids})
         except KeyError as exc:
             failures.append(f"{method} {path}: no real object for path parameter {exc}")
             lines.append(f"{service:<12} {method:<6} {path:<66} {'?':>6} {'—':>6} {'—':>7}  NOT COVERED")
@@ -243,6 +251,8 @@ async def test_every_route_with_an_id_refuses_other_tenants_and_other_companies(
             hostile = {**hostile, "other tenant": played.hainan_admin_token}
         if path.startswith(PARTNER_ROUTES):
             hostile = {"other tenant": played.token("hainan partner"), "other company": played.token("other partner")}
+        if path == MEDIA:
+            hostile = {**hostile, "other tenant": played.token("hainan partner")}
         for caller, token in hostile.items():
             tenant = "hainan" if caller == "other tenant" else "hubei"
             async with played.recorder.factory(platform, tenant)(token) as c:

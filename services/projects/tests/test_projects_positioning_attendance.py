@@ -113,7 +113,7 @@ async def test_supervisor_positions_project_and_resubmission_keeps_history(platf
     assert [h["id"] for h in view["history"]] == [second["id"], first["id"]]
     assert view["current"]["address"] == "海口市江东大道" and view["current"]["longitude"] == 110.34
     assert view["history"][1]["positioned_by"]["user_id"] == world.people["zhang"].user_id
-    async with httpx.AsyncClient(timeout=10) as raw:  # the presigned URLs really serve the photos
+    async with platform.api() as raw:  # the presigned URLs (gateway origin, /media/…) really serve the photos
         assert (await raw.get(view["history"][0]["cover_photo"]["url"])).content == photo2
         assert (await raw.get(view["history"][1]["cover_photo"]["url"])).content == photo1
 

@@ -116,7 +116,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.state.mongo = Mongo(settings.mongo_url, settings.mongo_db, spec.name)
     app.state.storage = Storage(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key,
                                 bucket=settings.s3_bucket, region=settings.s3_region, secure=settings.s3_secure,
-                                public_endpoint=settings.s3_public_endpoint)
+                                media_url=settings.media_base_url,
+                                signing_host=settings.media_signing_host)
     app.state.bus = Bus(settings.amqp_url, settings.amqp_exchange, spec.name, prefetch=settings.amqp_prefetch,
                         delivery_limit=settings.amqp_delivery_limit)
     subscriptions = list(spec.subscriptions)

@@ -24,12 +24,13 @@ import argparse
 import inspect
 import json
 import sys
+import typing
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from .events import EVENT_TYPES, CloudEvent
@@ -106,6 +107,106 @@ def _doc_lines(event_type: str, model: type[BaseModel]) -> tuple[str, str]:
     return summary, doc
 
 
+# --------------------------------------------------------------------------- documentation rules
+
+EVENTS_DIR = "shared/src/anjian_shared/events"
+HOW_TO_DESCRIBE = ("add `Field(description=\"…\")` to the field (or a docstring right below it, in a model "
+                   "derived from `anjian_shared.events.common.EventModel`)")
+HOW_TO_EXAMPLE = ("add `model_config = ConfigDict(json_schema_extra={\"examples\": [{…a complete, realistic "
+                  "payload…}]})` to the model (derived from `anjian_shared.events.common.EventModel`; see "
+                  "README \"The event catalog: descriptions and examples\")")
+
+
+def _nested_models(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models inside a field's annotation (``list[X]``, ``X | None``, ``dict[str, X]``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _nested_models(arg)]
+
+
+def payload_models(model: type[BaseModel]) -> list[type[BaseModel]]:
+    """``model`` and every model its fields contain, depth first, each once."""
+    found: list[type[BaseModel]] = []
+
+    def walk(m: type[BaseModel]) -> None:
+        if m in found:
+            return
+        found.append(m)
+        for f in m.model_fields.values():
+            for nested in _nested_models(f.annotation):
+                walk(nested)
+
+    walk(model)
+    return found
+
+
+def model_examples(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """The documented example payloads of a model (``json_schema_extra["examples"]``)."""
+    extra = model.model_config.get("json_schema_extra")
+    examples = extra.get("examples") if isinstance(extra, dict) else None
+    return list(examples) if isinstance(examples, list) else []
+
+
+def catalog_problems(event_types: dict[str, type[BaseModel]] | None = None) -> list[str]:
+    """What keeps the catalog from being followed by a partner alone, one line each with the
+    fix (empty: nothing): a payload field (also of a nested model) without a description, an
+    event type without an example, an example the model refuses. ``make test-unit`` fails on
+    any (``shared/tests/unit/test_event_catalog_docs.py``)."""
+    event_types = EVENT_TYPES if event_types is None else event_types
+    problems: list[str] = []
+    where: dict[type[BaseModel], list[str]] = {}
+    for t in sorted(event_types):
+        for m in payload_models(event_types[t]):
+            where.setdefault(m, []).append(t)
+    for m, types_ in where.items():
+        module = m.__module__.rsplit(".", 1)[-1]
+        for name, f in m.model_fields.items():
+            if not (f.description or "").strip():
+                problems.append(f"{EVENTS_DIR}/{module}.py: {m.__name__}.{name} has no description "
+                                f"(in {', '.join(types_[:3])}{' …' if len(types_) > 3 else ''}): "
+                                f"{HOW_TO_DESCRIBE}")
+    for t in sorted(event_types):
+        model = event_types[t]
+        module = model.__module__.rsplit(".", 1)[-1]
+        examples = model_examples(model)
+        if not examples:
+            problems.append(f"{EVENTS_DIR}/{module}.py: {t} ({model.__name__}) has no example payload: "
+                            f"{HOW_TO_EXAMPLE}")
+        for i, ex in enumerate(examples):
+            try:
+                model.model_validate(ex)
+            except ValidationError as exc:
+                wrong = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+                problems.append(f"{EVENTS_DIR}/{module}.py: {model.__name__} example {i} is not a valid "
+                                f"payload ({wrong}): correct it")
+    return problems
+
+
+def message_examples(event_type: str, model: type[BaseModel]) -> list[dict[str, Any]]:
+    """AsyncAPI message examples for ``event_type``: each documented payload in its
+    CloudEvent envelope (fixed id and time: the document is deterministic)."""
+    service = event_type.split(".", 1)[0]
+    out = []
+    for i, data in enumerate(model_examples(model)):
+        payload = model.model_validate(data).model_dump(mode="json")
+        subject = next((v for k, v in data.items() if k.endswith("_id") and isinstance(v, str)), None)
+        envelope = {
+            "specversion": "1.0",
+            "id": f"0190d6a4-7b1c-7c3e-9a51-{i:012d}",
+            "type": event_type,
+            "source": f"/hubei/{service}",
+            **({"subject": subject} if subject else {}),
+            "time": "2026-11-21T01:30:00Z",
+            "datacontenttype": "application/json",
+            "tenant": "hubei",
+            "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "data": payload,
+        }
+        out.append({"name": f"{channel_id(event_type)}_example{i}", "summary": f"A {event_type} event",
+                    "payload": envelope})
+    return out
+
+
 def snapshot_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The self-contained JSON schema of one payload model (what the snapshots keep)."""
     return model.model_json_schema(mode="serialization")
@@ -160,6 +261,7 @@ def build_document() -> dict[str, Any]:
             "summary": summary,
             "description": doc,
             "contentType": CONTENT_TYPE,
+            **({"examples": examples} if (examples := message_examples(t, model)) else {}),
             "payload": {"allOf": [
                 {"$ref": "#/components/schemas/CloudEvent"},
                 {"type": "object", "required": ["type", "data"],

@@ -125,6 +125,9 @@ TITLES_ZH: dict[str, str] = {
     "oauth-unauthorized-client": "客户端无权使用此授权方式",
     "oauth-unsupported-grant-type": "不支持的授权方式",
     "oauth-invalid-scope": "申请的权限范围未授予该客户端",
+    # --- partners: media of events (issue 11) ---------------------------------------------------
+    "event-not-found": "事件不存在、已过保留期或不在您的权限范围内",
+    "media-not-found": "该事件中没有此名称的附件",
     # --- accounts, sign-in, tokens, share links (issue 11) -----------------------------------
     "token-revoked": "令牌已失效（账号已停用、改密或角色变更），请重新登录",
     "json-too-deep": "请求体嵌套层级过深",

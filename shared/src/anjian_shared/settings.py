@@ -71,9 +71,17 @@ class ServiceSettings(BaseSettings):
     s3_region: str = "us-east-1"
     s3_secure: bool = False
     s3_bucket_prefix: str = "anjian"
-    s3_public_endpoint: str | None = Field(
-        default=None, description="host:port clients use for presigned URLs, if not s3_endpoint"
-    )
+    media_public_url: str | None = Field(
+        default=None,
+        description="ANJIAN_MEDIA_PUBLIC_URL: where clients fetch media, http(s)://host[:port]/prefix; "
+                    "every presigned URL starts with it and is signed for its host (the gateway strips "
+                    "the prefix and proxies to S3 with that Host; anjian_shared.storage). Default: "
+                    "<public_base_url>/media")
+    media_signing_host: str | None = Field(
+        default=None,
+        description="ANJIAN_MEDIA_SIGNING_HOST: the Host S3 sees when the gateway does not pass the "
+                    "client's on (a managed S3 that routes by Host: the gateway sets this one); "
+                    "default: the host of media_base_url")
 
     identity_url: str = "http://127.0.0.1:8101"
     jwt_issuer: str = "https://anjian.local/identity"
@@ -112,6 +120,20 @@ class ServiceSettings(BaseSettings):
     @property
     def mongo_db(self) -> str:
         return f"{self.mongo_db_prefix}{self.service_name}"
+
+    @property
+    def media_base_url(self) -> str:
+        """Where media are served: ``media_public_url``, else ``<public_base_url>/media``."""
+        return self.media_public_url or f"{self.public_base_url.rstrip('/')}/media"
+
+    @field_validator("media_public_url")
+    @classmethod
+    def _media_public_url_parse(cls, value: str | None) -> str | None:
+        if value is not None:
+            from .storage import split_media_url
+
+            split_media_url(value)  # a typo stops the service at start, not at the first photo
+        return value
 
     @property
     def s3_bucket(self) -> str:

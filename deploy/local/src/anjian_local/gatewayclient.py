@@ -10,14 +10,26 @@ import httpx
 class RoutingTransport(httpx.AsyncBaseTransport):
     """``forwarded_for``: the client address this transport says it forwards for, in
     ``X-Forwarded-For`` (as the gateway does; a test that sets the header itself keeps its own);
-    None sends none."""
+    None sends none. ``media_url``: S3's base URL; ``/media/<bucket>/<key>?…`` (the presigned
+    media URLs the services hand out) goes there as the gateway's ``location /media/`` does:
+    prefix stripped, the client's ``Host`` kept (the signature was computed for it), no
+    ``Authorization`` or ``Cookie`` passed on."""
 
-    def __init__(self, service_urls: dict[str, str], *, forwarded_for: str | None = None) -> None:
+    def __init__(self, service_urls: dict[str, str], *, forwarded_for: str | None = None,
+                 media_url: str | None = None) -> None:
         self.service_urls = {k: httpx.URL(v) for k, v in service_urls.items()}
         self.inner = httpx.AsyncHTTPTransport()
         self.forwarded_for = forwarded_for
+        self.media_url = httpx.URL(media_url) if media_url else None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.media_url is not None and request.url.path.startswith("/media/"):
+            raw_path = request.url.raw_path[len(b"/media"):]
+            request.url = request.url.copy_with(scheme=self.media_url.scheme, host=self.media_url.host,
+                                                port=self.media_url.port, raw_path=raw_path)
+            for name in ("authorization", "cookie"):
+                request.headers.pop(name, None)
+            return await self.inner.handle_async_request(request)
         parts = request.url.path.split("/")
         if len(parts) > 2 and parts[1] == "api" and parts[2] in self.service_urls:
             target = self.service_urls[parts[2]]

@@ -60,8 +60,9 @@ def service_env(cfg: InfraConfig) -> dict[str, str]:
     }
 
 
-def gateway_command(data_dir: Path) -> str | None:
-    """The nginx gateway command, or None when nginx is not installed."""
+def gateway_command(data_dir: Path, s3_endpoint: str | None = None) -> str | None:
+    """The nginx gateway command, or None when nginx is not installed. ``s3_endpoint``: the S3
+    store behind ``/media/`` (the embedded one by default)."""
     nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     if not nginx:
         return None
@@ -72,7 +73,8 @@ def gateway_command(data_dir: Path) -> str | None:
     (prefix / "logs").mkdir(parents=True, exist_ok=True)
     template = (REPO / "deploy" / "gateway" / "nginx-local.conf.tmpl").read_text()
     conf = prefix / "nginx.conf"
-    conf.write_text(render_local_conf(template, GATEWAY_PORT, str(prefix), dict(SERVICE_PORTS)))
+    conf.write_text(render_local_conf(template, GATEWAY_PORT, str(prefix), dict(SERVICE_PORTS),
+                                     s3_endpoint or local_infra_config(data_dir).s3_endpoint))
     return shlex.join([nginx, "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"])
 
 
@@ -119,12 +121,14 @@ def main() -> None:
     m = honcho_manager.Manager()
     for spec in process_specs(cfg):
         m.add_process(spec.name, shlex.join(spec.argv), env={**os.environ, **spec.env})
+    gw = gateway_command(data_dir, cfg.s3_endpoint)
     env = {**os.environ, **service_env(cfg)}
+    if gw is None:  # no gateway serves /media/: presigned URLs point at S3 itself
+        env.setdefault("ANJIAN_MEDIA_PUBLIC_URL", f"http://{cfg.s3_endpoint}")
     for name, port in SERVICE_PORTS.items():
         cmd = [sys.executable, "-m", "uvicorn", "--factory", f"{name}.main:create_app", "--host", "127.0.0.1",
                "--port", str(port), "--no-access-log", "--log-level", "warning", "--no-proxy-headers"]
         m.add_process(name, shlex.join(cmd), env=env)
-    gw = gateway_command(data_dir)
     if gw:
         m.add_process("gateway", gw)
     threading.Thread(target=_announce, args=(gw is not None, cfg), daemon=True).start()

@@ -228,7 +228,7 @@ async def test_without_recipients_the_record_is_an_internal_file_counted_as_appr
     assert rec["violations"][0]["code"] == "ZD2024-5.1" and rec["submitted_by"]["name"] == "张伟"
     assert [p["content_type"] for p in rec["photos"]] == ["image/jpeg", "image/jpeg"]
     assert rec["videos"][0]["content_type"] == "video/mp4" and rec["audios"][0]["content_type"] == "audio/mpeg"
-    async with httpx.AsyncClient() as raw:
+    async with platform.api() as raw:  # media come from the gateway origin (/media/…)
         assert (await raw.get(rec["videos"][0]["url"])).content == mp4_bytes()
         assert (await raw.get(rec["photos"][0]["url"])).content[:3] == b"\xff\xd8\xff"
     data = submitted["data"]

@@ -7,7 +7,6 @@ import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest_asyncio
 from inspections_testkit import (
     API,
@@ -73,7 +72,7 @@ async def test_team_member_records_a_result_with_photos_everyone_in_the_team_lis
         assert [x["id"] for x in listed] == [result["id"]]
         one = expect(await zhang.get(f"{API}/plans/{plan['id']}/results/{result['id']}"), 200)
         assert expect(await zhang.get(f"{API}/plans/{plan['id']}"), 200)["result_count"] == 1
-    async with httpx.AsyncClient() as raw:
+    async with platform.api() as raw:  # media come from the gateway origin (/media/…)
         fetched = await raw.get(one["photos"][0]["url"])
     assert fetched.status_code == 200 and fetched.content[:3] == b"\xff\xd8\xff"
     assert len(await stored_keys(platform, plan["id"])) == 2
@@ -472,7 +471,7 @@ async def test_issue_11_presigned_photo_urls_serve_the_sniffed_type_inline(platf
         signed = expect(await c.put(f"{API}/plans/{plan['id']}/signature",
                                     files={"file": ("sig.html", polyglot_jpeg(), "text/html")}), 200)
     assert result["photos"][0]["content_type"] == "image/jpeg"
-    async with httpx.AsyncClient() as raw:
+    async with platform.api() as raw:  # media come from the gateway origin (/media/…)
         for url in (result["photos"][0]["url"], signed["signature"]["url"]):
             fetched = await raw.get(url)
             assert fetched.status_code == 200 and fetched.content.endswith(POLYGLOT_HTML)

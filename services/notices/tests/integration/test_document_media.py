@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-import httpx
 from documents_testkit import DocKit, pdf
 from test_documents_api import stored_objects
 
@@ -37,7 +36,7 @@ async def test_issue_11_presigned_reply_media_carry_the_sniffed_type_and_a_dispo
     files = [("photos", ("page.html", polyglot_jpeg(), "text/html")), pdf("整改报告.pdf")]
     reply = expect(await docs.reply(w, "liu", did, files=files), 201)
     [photo], [attachment] = reply["photos"], reply["attachments"]
-    async with httpx.AsyncClient() as raw:
+    async with docs.platform.api() as raw:  # media come from the gateway origin (/media/…)
         image = await raw.get(photo["url"])
         document = await raw.get(attachment["url"])
     assert image.status_code == 200 and image.content.endswith(POLYGLOT_HTML)

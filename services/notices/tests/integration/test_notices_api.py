@@ -69,7 +69,7 @@ async def test_rectification_plan_issues_one_notice_per_project_to_its_contracto
     assert notice["number"].startswith("鄂安监告〔") and notice["replies"] == []
     assert [r["project_id"] for r in event["data"]["results"]].count(mine.project_id) == len(notice["results"]) == 1
     # media of the plan come back with working presigned URLs
-    async with httpx.AsyncClient() as c:
+    async with kit.platform.api() as c:  # media come from the gateway origin (/media/…)
         photo = await c.get(notice["results"][0]["photos"][0]["url"])
         assert photo.status_code == 200 and photo.content == kit.result_photo_bytes
         assert (await c.get(notice["signature"]["url"])).status_code == 200
@@ -179,7 +179,7 @@ async def test_project_manager_replies_with_photos_and_notice_awaits_review(kit)
     assert reply["round"] == 1 and reply["review_status"] == "pending" and reply["review"] is None
     assert reply["replied_by"]["user_id"] == hb.people["liu"].user_id
     assert len(reply["photos"]) == 2 and reply["photos"][0]["content_type"] == "image/jpeg"
-    async with httpx.AsyncClient() as c:
+    async with kit.platform.api() as c:  # media come from the gateway origin (/media/…)
         got = await c.get(reply["photos"][0]["url"])
     assert got.status_code == 200 and got.content == kit.image_bytes("JPEG", "green")
     [event] = await kit.outbox("hubei", "notices.reply.submitted.v1", notice["id"])

@@ -40,6 +40,10 @@ class Settings(ServiceSettings):
     delivery_concurrency: int = Field(default=16, ge=1, description="subscriptions delivered to at once")
     delivery_lease_seconds: float = Field(default=60.0, gt=0)
 
+    media_link_seconds: int = Field(
+        default=300, ge=10, le=3600,
+        description="how long the presigned URL of GET /media/{event_id}/{name} stays valid (seconds)")
+
     rabbitmq_management_url: str | None = Field(
         default=None, description="RabbitMQ management HTTP API, e.g. http://rabbitmq:15672; "
                                   "without it AMQP subscriptions are refused")

@@ -9,10 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from .common import EventModel
 
 
-class SubscriptionPaused(BaseModel):
+class SubscriptionPaused(EventModel):
     """``partners.subscription.paused.v1``: a partner's subscription stopped delivering.
 
     ``reason`` ``delivery_failed``: a webhook kept failing for the whole retry window
@@ -23,6 +25,12 @@ class SubscriptionPaused(BaseModel):
     ``client_disabled``; after ``by_admin`` only the administrator) or replays them.
     Delivered only to the subscription's own client.
     """
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "subscription_id": "0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f", "client_id": "hubei_3f9a1c7e5b2d", "kind": "webhook",
+        "url": "https://bigdata.hubei.example/anjian/events", "reason": "delivery_failed",
+        "failed_event_id": "0190d6a4-7b1c-7c3e-9a51-3f2e1d0c9b8a", "last_response_code": 503,
+        "last_error": "HTTP 503", "attempts": 19, "paused_at": "2026-11-22T01:30:00Z"}]})
 
     subscription_id: str = Field(description="the paused subscription")
     client_id: str = Field(description="the partner client that owns it")
@@ -39,7 +47,7 @@ class SubscriptionPaused(BaseModel):
     paused_at: datetime = Field(description="when it was paused")
 
 
-class TestSent(BaseModel):
+class TestSent(EventModel):
     """``partners.test.sent.v1``: a test event the partner asked for with
     ``POST /api/partners/v1/subscriptions/{id}/test`` — delivered to that subscription
     only, signed and retried like any other event, never logged for replay. Use it to
@@ -47,6 +55,11 @@ class TestSent(BaseModel):
     """
 
     __test__ = False  # not a pytest test class
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "subscription_id": "0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f", "client_id": "hubei_3f9a1c7e5b2d",
+        "message": "这是一条测试事件 (a test event): your endpoint received and verified it",
+        "requested_at": "2026-11-21T01:30:00Z"}]})
 
     subscription_id: str = Field(description="the subscription the test was sent to")
     client_id: str = Field(description="the partner client that asked for it")

@@ -7,7 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .common import MediaRef, PersonRef
+from .common import EventModel, MediaRef, PersonRef
+
+_ORG_NAME = "{role}'s name as identity knows it when the event is published (absent from older events)"
 
 FUJIAN_PROJECT_ROLES: dict[str, str] = {
     "chief_supervising_engineer": "总监理工程师",
@@ -24,22 +26,25 @@ inspection's notice is issued; one of the project's supervision staff). One pers
 projects."""
 
 
-class Participant(BaseModel):
+class Participant(EventModel):
     """A person on the project: ``project_role`` e.g. ``project_manager`` (项目经理),
     ``chief_supervising_engineer`` (总监理工程师), ``safety_officer`` (安全员); Fujian's
     supervision staff roles are ``FUJIAN_PROJECT_ROLES``. One person may appear several
     times, once per role."""
 
-    user_id: str
-    org_id: str
-    name: str
-    project_role: str
+    user_id: str = Field(description="the person's user id")
+    org_id: str = Field(description="the party (company) the person works for")
+    name: str = Field(description="the person's name")
+    project_role: str = Field(description=(
+        "the key role on this project: project_manager 项目经理, chief_supervising_engineer "
+        "总监理工程师, safety_officer 安全员, technical_lead 技术负责人 …; Fujian (FJ-03): "
+        "specialist_supervising_engineer, site_supervisor, feedback_person"))
     discipline: str | None = Field(default=None, description=(
         "the lead discipline (主导专业) of a specialist supervising engineer (专业监理工程师, FJ-03), "
         "e.g. 房建 or 市政; absent for other roles"), examples=["房建"])
 
 
-class ProjectSnapshot(BaseModel):
+class ProjectSnapshot(EventModel):
     """The whole project as other services need it; every project event carries it.
 
     Fujian's projects come from the province's integration platform (FJ-01): they carry
@@ -50,17 +55,17 @@ class ProjectSnapshot(BaseModel):
     ``""`` when it named none; ``station_org_id`` is the tenant's station of the project's
     division (GB/T 2260) when one is known, ``""`` otherwise."""
 
-    project_id: str
-    code: str
-    name: str
-    address: str
-    station_org_id: str
-    owner_org_id: str
-    contractor_org_id: str
-    supervision_org_id: str
-    supervisor_user_ids: list[str]
-    participants: list[Participant] = []
-    status: str = "active"
+    project_id: str = Field(description="the project's id")
+    code: str = Field(description="the project's registration code (工程编号), unique in the province")
+    name: str = Field(description="the project's name (工程名称)")
+    address: str = Field(description="the site address (工程地址)")
+    station_org_id: str = Field(description="the supervision station (监督站) in charge")
+    owner_org_id: str = Field(description="the owner 建设单位")
+    contractor_org_id: str = Field(description="the general contractor 施工单位")
+    supervision_org_id: str = Field(description="the supervising engineer 监理单位")
+    supervisor_user_ids: list[str] = Field(description="the station's supervisors (监督员) assigned to it")
+    participants: list[Participant] = Field(default=[], description="key people of the parties on the project")
+    status: str = Field(default="active", description="active | completed | suspended")
     platform_code: str | None = Field(default=None, description=(
         "the project's code on the province's integration platform (一体化平台项目编号, FJ-01): "
         "set for projects synced from it (Fujian), unique per tenant; absent otherwise"),
@@ -72,30 +77,64 @@ class ProjectSnapshot(BaseModel):
     version: int | None = Field(default=None, ge=1, description=(
         "the aggregate's version: increases by one with every change of the aggregate; "
         "a read model keeps the highest (absent from events published before versions)"))
+    station_name: str | None = Field(default=None, description=_ORG_NAME.format(role="the station"))
+    owner_name: str | None = Field(default=None, description=_ORG_NAME.format(role="the owner"))
+    contractor_name: str | None = Field(default=None, description=_ORG_NAME.format(role="the contractor"))
+    supervision_name: str | None = Field(default=None, description=_ORG_NAME.format(role="the supervising engineer"))
+
+
+_PROJECT = {
+    "project_id": "c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8", "code": "420100202611210001", "name": "武汉光谷科技园二期",
+    "address": "武汉市东湖新技术开发区高新大道 888 号", "station_org_id": "0b6a3c1e9d2f4e5a8b7c6d5e4f3a2b1c",
+    "owner_org_id": "1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f", "contractor_org_id": "6f1c2b9e0a4d4c3b8e7f5a1d2c3b4a59",
+    "supervision_org_id": "2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a",
+    "supervisor_user_ids": ["d61b569304104d3f831d4fdcd631573f"],
+    "participants": [{"user_id": "8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b", "org_id": "6f1c2b9e0a4d4c3b8e7f5a1d2c3b4a59",
+                      "name": "刘洋", "project_role": "project_manager"}],
+    "status": "active", "station_name": "武汉市建设工程安全监督站", "owner_name": "武汉光谷建设投资有限公司",
+    "contractor_name": "中建三局第一建设工程有限责任公司", "supervision_name": "武汉华中建设监理有限公司",
+}
 
 
 class ProjectRegistered(ProjectSnapshot):
     """``projects.project.registered.v1``: a station registered a project."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{**_PROJECT, "version": 1}]})
+
 
 class ProjectUpdated(ProjectSnapshot):
     """``projects.project.updated.v1``: supervisors, participants or details changed."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        **_PROJECT, "version": 2,
+        "supervisor_user_ids": ["d61b569304104d3f831d4fdcd631573f", "4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d"]}]})
 
-class ProjectPositioned(BaseModel):
+
+class ProjectPositioned(EventModel):
     """``projects.project.positioned.v1``: a supervisor of the project's station positioned
     the project on site (工程定位, HN-03): one cover photo of the site, where and when.
     Submitting again emits a new event; the latest one is the project's position."""
 
-    project_id: str
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "project_id": "c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8", "positioning_id": "5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c",
+        "longitude": 110.34, "latitude": 20.02, "address": "海口市美兰区江东大道 168 号",
+        "captured_at": "2026-11-21T09:28:00+08:00", "positioned_at": "2026-11-21T01:30:00Z",
+        "cover_photo": {"bucket": "anjian-projects", "key": "hainan/positioning/5f4e3d2c1b0a.jpg",
+                        "content_type": "image/jpeg", "size": 183204, "sha256": None, "filename": "site.jpg"},
+        "positioned_by": {"user_id": "d61b569304104d3f831d4fdcd631573f", "name": "张伟"},
+        "project_name": "海口江东新区总部经济区A08地块", "project_code": "460100202611210003"}]})
+
+    project_id: str = Field(description="the project positioned")
     positioning_id: str = Field(description="id of this positioning in the project's history")
     longitude: float = Field(ge=-180, le=180, description="WGS-84 longitude, decimal degrees (east positive)")
     latitude: float = Field(ge=-90, le=90, description="WGS-84 latitude, decimal degrees (north positive)")
-    address: str
+    address: str = Field(description="the address the supervisor confirmed on site")
     captured_at: datetime = Field(description="when the device captured the position (with offset)")
     positioned_at: datetime = Field(description="when the server recorded it (UTC)")
-    cover_photo: MediaRef
-    positioned_by: PersonRef
+    cover_photo: MediaRef = Field(description="the site's cover photo")
+    positioned_by: PersonRef = Field(description="the supervisor who positioned it")
+    project_name: str | None = Field(default=None, description="the project's name (absent from older events)")
+    project_code: str | None = Field(default=None, description="the project's code (absent from older events)")
 
 
 class PlatformPerson(BaseModel):
@@ -103,7 +142,7 @@ class PlatformPerson(BaseModel):
     opens for them is tied to this mobile number."""
 
     user_id: str = Field(description="the account's user id (chosen by projects, stable per mobile number)")
-    name: str
+    name: str = Field(description="the person's name as the platform registered it")
     mobile: str = Field(description="the mobile number the platform registered (11 digits, mainland China)",
                         examples=["13800000001"])
 
@@ -114,7 +153,7 @@ class PlatformCompany(BaseModel):
     org_id: str = Field(description="the organisation's id (an existing organisation with this credit code, "
                                     "else chosen by projects, stable per credit code)")
     credit_code: str = Field(description="unified social credit code (GB 32100)", examples=["91350100MA2XXXXX0X"])
-    name: str
+    name: str = Field(description="the company's name (监理单位名称)")
     administrator: PlatformPerson | None = Field(default=None, description=(
         "the company's administrator (监理单位管理员) when the platform named one"))
 
@@ -135,10 +174,10 @@ class PlatformProjectSynced(BaseModel):
         "chief_engineer": {"user_id": "1f524a0e4c558d7e0b9c2f6a7e113f0c", "name": "林志强", "mobile": "13900000002"},
         "version": 1}]})
 
-    project_id: str
+    project_id: str = Field(description="the project's id in Anjian (projects service)")
     platform_code: str = Field(description="the project's code on the platform (一体化平台项目编号)")
     assessable: bool = Field(description="在建可评价: the project is under construction and assessable")
-    supervision_company: PlatformCompany
+    supervision_company: PlatformCompany = Field(description="the supervision company (监理单位) of the project")
     chief_engineer: PlatformPerson = Field(description="the chief supervising engineer (总监理工程师)")
     version: int = Field(ge=1, description="the project's version after the sync")
 
@@ -146,33 +185,45 @@ class PlatformProjectSynced(BaseModel):
 AttendanceStatus = Literal["present", "late", "absent"]
 
 
-class AttendanceEntry(BaseModel):
+class AttendanceEntry(EventModel):
     """One key person's outcome in an attendance check (HN-11)."""
 
-    user_id: str
-    name: str
+    user_id: str = Field(description="the key person's user id")
+    name: str = Field(description="the key person's name")
     project_roles: list[str] = Field(description="their key roles on the project, e.g. project_manager")
-    status: AttendanceStatus
+    status: AttendanceStatus = Field(description="present 在岗 | late 迟到 | absent 缺岗")
     clocked_in_at: datetime | None = Field(default=None, description="the clock-in (打卡) that counted, if any")
     distance_m: float | None = Field(
         default=None, description="metres between that clock-in and the project's position, if both are known")
 
 
-class AttendanceChecked(BaseModel):
+class AttendanceChecked(EventModel):
     """``projects.attendance.checked.v1``: a supervisor ran an attendance check (查岗) over
     a set of the project's key personnel (关键岗位人员到岗监督, HN-11)."""
 
-    check_id: str
-    project_id: str
-    checked_by: PersonRef
-    checked_at: datetime
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "check_id": "7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a", "project_id": "c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8",
+        "checked_by": {"user_id": "d61b569304104d3f831d4fdcd631573f", "name": "张伟"},
+        "checked_at": "2026-11-21T01:30:00Z", "window_minutes": 120, "on_time_before": "09:00",
+        "results": [{"user_id": "8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b", "name": "刘洋",
+                     "project_roles": ["project_manager"], "status": "present",
+                     "clocked_in_at": "2026-11-21T00:41:00Z", "distance_m": 35.2}],
+        "present": 1, "late": 0, "absent": 0,
+        "project_name": "海口江东新区总部经济区A08地块", "project_code": "460100202611210003"}]})
+
+    check_id: str = Field(description="the check's id")
+    project_id: str = Field(description="the project checked")
+    checked_by: PersonRef = Field(description="the supervisor who checked")
+    checked_at: datetime = Field(description="when the check ran (UTC)")
     window_minutes: int = Field(description="clock-ins this many minutes before checked_at count")
     on_time_before: str | None = Field(
         default=None, description="HH:MM, Asia/Shanghai: a later clock-in on the check's day is late")
-    results: list[AttendanceEntry]
-    present: int
-    late: int
-    absent: int
+    results: list[AttendanceEntry] = Field(description="one entry per key person checked")
+    present: int = Field(description="how many were present (在岗)")
+    late: int = Field(description="how many were late (迟到)")
+    absent: int = Field(description="how many were absent (缺岗)")
+    project_name: str | None = Field(default=None, description="the project's name (absent from older events)")
+    project_code: str | None = Field(default=None, description="the project's code (absent from older events)")
 
 
 EVENTS: dict[str, type[BaseModel]] = {

@@ -487,7 +487,8 @@ class FakeStorage:
     remove = delete
 
     async def presigned_get(self, ref: MediaRef, *, expires: timedelta = timedelta(minutes=15)) -> str:
-        return f"https://s3.test/{ref.bucket}/{ref.key}?expires={int(expires.total_seconds())}"
+        # the platform's own origin and /media prefix, as Storage.presigned_get gives them
+        return f"https://anjian.test/media/{ref.bucket}/{ref.key}?expires={int(expires.total_seconds())}"
 
     def keys(self) -> Iterator[str]:
         """Keys of the stored objects (any bucket)."""

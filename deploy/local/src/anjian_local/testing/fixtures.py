@@ -241,7 +241,8 @@ class Platform:
         return self.services[service].app
 
     def api(self, token: str | None = None, *, client_address: str | None = None, **kw: Any) -> httpx.AsyncClient:
-        """An httpx client for ``/api/<service>/v1/…`` paths (routed like the gateway).
+        """An httpx client for ``/api/<service>/v1/…`` paths and the presigned ``/media/…`` URLs
+        the services hand out (routed like the gateway).
 
         Like the gateway it sends ``X-Forwarded-For``: ``client_address``, or an address of its
         own (198.18.0.0/15) per client, so the services (trusting 127.0.0.1 as their gateway)
@@ -250,7 +251,8 @@ class Platform:
         headers.update(kw.pop("headers", {}))
         address = client_address or (
             f"198.{18 + secrets.randbelow(2)}.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}")
-        transport = RoutingTransport({n: s.url for n, s in self.services.items()}, forwarded_for=address)
+        transport = RoutingTransport({n: s.url for n, s in self.services.items()}, forwarded_for=address,
+                                     media_url=f"http://{self.infra.s3_endpoint}")
         return httpx.AsyncClient(base_url=GATEWAY, headers=headers, timeout=30, follow_redirects=False,
                                  transport=transport, **kw)
 

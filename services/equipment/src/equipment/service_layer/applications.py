@@ -371,7 +371,7 @@ async def _filed_machine(uow: UnitOfWork, machine_id: str) -> dict[str, Any]:
 
 async def _submit_installation(uow: UnitOfWork, doc: dict[str, Any], p: Principal) -> None:
     form = InstallationForm.model_validate(doc["form"])
-    await _filed_machine(uow, form.machine_id)
+    machine = await _filed_machine(uow, form.machine_id)
     held = await uow.repo(store.MACHINE_LOCKS).find_one({"machine_id": form.machine_id})
     if held is not None and held.get("application_id") == doc["_id"]:
         return  # resubmission after 退回: the lock is still this notification's
@@ -384,7 +384,7 @@ async def _submit_installation(uow: UnitOfWork, doc: dict[str, Any], p: Principa
                       reason=reason, project_id=form.project_id, application_id=doc["_id"])
     uow.emit("equipment.machine.locked.v1", subject=form.machine_id, data=MachineLockChanged(
         machine_id=form.machine_id, project_id=form.project_id, application_id=doc["_id"], reason=reason,
-        by=person(p), at=utcnow()))
+        by=person(p), at=utcnow(), filing_number=machine.get("filing_number")))
 
 
 async def _machine_on_project(uow: UnitOfWork, form: Any) -> dict[str, Any]:
@@ -418,7 +418,7 @@ async def _submit_use_registration(uow: UnitOfWork, doc: dict[str, Any], p: Prin
         uow.emit("equipment.operator.locked.v1", subject=op.person_id, data=OperatorLockChanged(
             person_id=op.person_id, role=op.role.value, certificate_number=op.certificate_number,
             machine_id=form.machine_id, project_id=form.project_id, application_id=doc["_id"], reason=reason,
-            by=person(p), at=utcnow()))
+            by=person(p), at=utcnow(), person_name=op.name))
 
 
 async def decide(*, mongo: UnitOfWorkFactory, principal: Principal, app_id: str, action: str,
@@ -498,9 +498,10 @@ async def _release_machine(uow: UnitOfWork, machine_id: str, p: Principal, reaso
     await locks.delete({"_id": lock["_id"]})
     await store.audit(uow, action="machine.unlocked", subject=machine_id, by=person(p).model_dump(), reason=reason,
                       project_id=lock["project_id"], application_id=lock["application_id"])
+    machine = await uow.repo(store.MACHINES).get(machine_id)
     uow.emit("equipment.machine.unlocked.v1", subject=machine_id, data=MachineLockChanged(
         machine_id=machine_id, project_id=lock["project_id"], application_id=lock["application_id"], reason=reason,
-        by=person(p), at=utcnow()))
+        by=person(p), at=utcnow(), filing_number=(machine or {}).get("filing_number")))
 
 
 async def _release_operator(uow: UnitOfWork, lock: dict[str, Any], p: Principal, reason: str) -> None:
@@ -511,7 +512,7 @@ async def _release_operator(uow: UnitOfWork, lock: dict[str, Any], p: Principal,
     uow.emit("equipment.operator.unlocked.v1", subject=lock["person_id"], data=OperatorLockChanged(
         person_id=lock["person_id"], role=lock["role"], certificate_number=lock["certificate_number"],
         machine_id=lock["machine_id"], project_id=lock["project_id"], application_id=lock["application_id"],
-        reason=reason, by=person(p), at=utcnow()))
+        reason=reason, by=person(p), at=utcnow(), person_name=lock.get("name")))
 
 
 async def _release(uow: UnitOfWork, doc: dict[str, Any], kind: Kind, p: Principal, reason: str) -> None:

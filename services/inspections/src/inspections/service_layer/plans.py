@@ -276,7 +276,9 @@ async def withdraw_plan(*, mongo: Mongo, principal: Principal, plan_id: str) -> 
             raise Conflict("the plan has inspection results and cannot be withdrawn", slug="plan-has-results")
         uow.emit(PLAN_WITHDRAWN, subject=plan_id, data=PlanWithdrawn(
             plan_id=plan_id, title=doc["title"], supervisor_user_ids=doc["supervisor_user_ids"],
-            withdrawn_by=principal.user_id, withdrawn_at=now))
+            withdrawn_by=principal.user_id, withdrawn_at=now, planned_date=doc.get("planned_date"),
+            project_ids=doc.get("project_ids"),
+            project_names=[doc.get("project_names", {}).get(i, "") for i in doc.get("project_ids", [])]))
         return updated
 
     return await with_transaction(mongo, principal.tenant, apply)

@@ -107,7 +107,9 @@ def submitted_event(doc: dict[str, Any]) -> RecordSubmitted:
 def _released_event(doc: dict[str, Any], at: Any) -> RecordReleased:
     return RecordReleased(record_id=doc["_id"], project_id=doc["project_id"], station_org_id=doc["station_org_id"],
                           issue_recipient_ids=doc["issue_recipient_ids"],
-                          submitted_by_user_id=doc["submitted_by"]["user_id"], released_at=at)
+                          submitted_by_user_id=doc["submitted_by"]["user_id"], released_at=at,
+                          project_name=doc.get("project_name"), check_type=doc.get("check_type"),
+                          part_checked=doc.get("part_checked"))
 
 
 async def submit_record(*, mongo: Mongo, storage: Storage, settings: Settings, principal: Principal,
@@ -240,7 +242,9 @@ async def review_record(*, mongo: Mongo, settings: Settings, principal: Principa
         uow.emit(RECORD_REVIEWED, subject=record_id, data=RecordReviewed(
             record_id=record_id, project_id=record["project_id"], reviewer=PersonRef(**done.review.reviewer),
             decision=done.review.decision.value, comment=done.review.comment, status=status,
-            submitted_by_user_id=record["submitted_by"]["user_id"], reviewed_at=now))
+            submitted_by_user_id=record["submitted_by"]["user_id"], reviewed_at=now,
+            project_name=record.get("project_name"), check_type=record.get("check_type"),
+            part_checked=record.get("part_checked")))
         if status == RecordStatus.ISSUED.value:
             uow.emit(RECORD_RELEASED, subject=record_id, data=_released_event(record, now))
         return record

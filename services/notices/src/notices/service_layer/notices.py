@@ -169,7 +169,8 @@ async def submit_reply(*, mongo: Mongo, storage: Storage, actor: Any, notice_id:
                 notice_id=current.id, number=current.number, reply_id=reply.reply_id, round=reply.round,
                 text=reply.text, photos=reply.photos, replied_by=reply.replied_by,
                 reviewer_user_id=current.reviewer_user_id, submitted_at=reply.submitted_at,
-                version=current.version))
+                version=current.version, project_id=current.project_id, project_name=current.project_name,
+                rectification_date=current.rectification_date))
             return current
 
         return await with_transaction(mongo, actor.tenant, apply)
@@ -207,13 +208,14 @@ async def review_reply(*, mongo: Mongo, actor: Any, notice_id: str, reply_id: st
             notice_id=notice.id, number=notice.number, reply_id=reply.reply_id, round=reply.round,
             passed=reply.review.passed, comment=reply.review.comment, reviewed_by=reply.review.reviewed_by,
             replier_user_ids=notice.replier_user_ids, reviewed_at=reply.review.reviewed_at,
-            version=notice.version))
+            version=notice.version, project_id=notice.project_id, project_name=notice.project_name))
         if notice.status == NoticeStatus.CLOSED:
             assert notice.closed_at is not None
             await major_hazards.close(uow, "notice", notice.id, notice.closed_at)
             uow.emit(NOTICE_CLOSED, subject=notice.id, data=NoticeClosed(
                 notice_id=notice.id, number=notice.number, closed_at=notice.closed_at, rounds=len(notice.replies),
-                version=notice.version))
+                version=notice.version, project_id=notice.project_id, project_name=notice.project_name,
+                plan_id=notice.plan_id, station_org_id=notice.station_org_id))
         return notice
 
     return await with_transaction(mongo, actor.tenant, apply)

@@ -117,7 +117,7 @@ async def run_check(*, mongo: Mongo, settings: Settings, actor: Principal, proje
             check_id=doc["_id"], project_id=project_id, checked_by=PersonRef(**checked_by), checked_at=checked_at,
             window_minutes=window_minutes, on_time_before=on_time_before,
             results=[AttendanceEntry(**{k: r[k] for k in AttendanceEntry.model_fields}) for r in results],
-            **counts))
+            **counts, project_name=project.get("name"), project_code=project.get("code")))
         return doc
 
     return await with_transaction(mongo, actor.tenant, fn)

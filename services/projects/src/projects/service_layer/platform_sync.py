@@ -42,7 +42,7 @@ from anjian_shared.types import new_id, utcnow
 from ..adapters import platform_feed
 from ..domain import platform
 from ..settings import Settings
-from .use_cases import snapshot
+from .use_cases import event_snapshot
 
 log = structlog.get_logger("projects.platform")
 
@@ -122,7 +122,8 @@ async def _sync_one(uow: UnitOfWork, item: PlatformProjectIn, by: str) -> SyncRe
             "owner_org_id": "", "contractor_org_id": "", "supervisor_user_ids": [], "participants": [chief],
             "status": "active", "version": 1, "created_at": now, "created_by": by,
             "history": [{"at": now, "by": by, "action": "platform_synced"}]})
-        uow.emit("projects.project.registered.v1", subject=doc["_id"], data=ProjectRegistered(**snapshot(doc)))
+        uow.emit("projects.project.registered.v1", subject=doc["_id"],
+                 data=ProjectRegistered(**await event_snapshot(uow, doc)))
         outcome: Outcome = "created"
     else:
         changes = platform.merge(held, fields, chief)
@@ -134,7 +135,8 @@ async def _sync_one(uow: UnitOfWork, item: PlatformProjectIn, by: str) -> SyncRe
             "$push": {"history": {"at": now, "by": by, "action": "platform_synced",
                                   "changed": sorted(changes)}}})
         assert doc is not None
-        uow.emit("projects.project.updated.v1", subject=doc["_id"], data=ProjectUpdated(**snapshot(doc)))
+        uow.emit("projects.project.updated.v1", subject=doc["_id"],
+                 data=ProjectUpdated(**await event_snapshot(uow, doc)))
         outcome = "updated"
     admin = company.administrator
     uow.emit("projects.platform_project.synced.v1", subject=doc["_id"], data=PlatformProjectSynced(

@@ -101,7 +101,7 @@ async def submit_positioning(*, mongo: Mongo, storage: Storage, settings: Settin
         uow.emit("projects.project.positioned.v1", subject=project_id, data=ProjectPositioned(
             project_id=project_id, positioning_id=doc["_id"], longitude=doc["longitude"], latitude=doc["latitude"],
             address=address, captured_at=captured_at, positioned_at=now, cover_photo=ref,
-            positioned_by=PersonRef(**by)))
+            positioned_by=PersonRef(**by), project_name=updated.get("name"), project_code=updated.get("code")))
         return doc
 
     max_bytes = (await tenant_policy(mongo, actor.tenant, settings)).limit("positioning_photo_max_bytes")

@@ -27,7 +27,7 @@ from anjian_shared.problems import Forbidden, NotFound, Unprocessable
 from anjian_shared.types import new_id, utcnow
 
 from ..domain import platform
-from .use_cases import get_visible, snapshot
+from .use_cases import event_snapshot, get_visible
 
 CLAIMS = "supervision_role_claims"
 
@@ -78,7 +78,8 @@ async def _change(*, mongo: Mongo, actor: Principal, project_id: str, action: st
             "$set": {"participants": participants, "updated_at": utcnow()}, "$inc": {"version": 1},
             "$push": {"history": {"at": utcnow(), "by": actor.user_id, "action": action}}})
         assert updated is not None
-        uow.emit("projects.project.updated.v1", subject=project_id, data=ProjectUpdated(**snapshot(updated)))
+        uow.emit("projects.project.updated.v1", subject=project_id,
+                 data=ProjectUpdated(**await event_snapshot(uow, updated)))
         return updated
 
     for attempt in range(5):

@@ -47,6 +47,18 @@ async def check_supervisors(uow: UnitOfWork, station_org_id: str, user_ids: list
     await _check_supervisors(uow, station_org_id, user_ids)
 
 
+async def event_snapshot(uow: UnitOfWork, doc: dict[str, Any]) -> dict[str, Any]:
+    """``snapshot(doc)`` plus the names of the station and the three parties from this
+    service's organisation directory (``station_name`` …), so a partner acts on a project
+    event without calling back (issue 11); a name not known (yet) is left out."""
+    fields = {"station_org_id": "station_name", "owner_org_id": "owner_name",
+              "contractor_org_id": "contractor_name", "supervision_org_id": "supervision_name"}
+    ids = sorted({doc[f] for f in fields if doc.get(f)})
+    orgs = await uow.repo("organizations").find({"_id": {"$in": ids}}, limit=len(ids) or 1)
+    names = {o["_id"]: o.get("name") for o in orgs if o.get("name")}
+    return {**snapshot(doc), **{name: names[doc[f]] for f, name in fields.items() if doc.get(f) in names}}
+
+
 async def _check_supervisors(uow: UnitOfWork, station_org_id: str, user_ids: list[str]) -> None:
     users = uow.repo("users")
     for uid in user_ids:
@@ -104,7 +116,8 @@ async def insert_project(uow: UnitOfWork, *, tenant: str, station_org_id: str, d
         "supervisor_user_ids": list(dict.fromkeys(data["supervisor_user_ids"])), "participants": participants,
         "status": "active", "version": 1, "created_at": utcnow(), "created_by": by, **(extra or {}),
         "history": [{"at": utcnow(), "by": by, "action": action}]})
-    uow.emit("projects.project.registered.v1", subject=doc["_id"], data=ProjectRegistered(**snapshot(doc)))
+    uow.emit("projects.project.registered.v1", subject=doc["_id"],
+             data=ProjectRegistered(**await event_snapshot(uow, doc)))
     return doc
 
 
@@ -197,7 +210,8 @@ async def _change(*, mongo: Mongo, actor: Principal, project_id: str, action: st
             "$set": {**changes, "updated_at": utcnow()}, "$inc": {"version": 1},
             "$push": {"history": {"at": utcnow(), "by": actor.user_id, "action": action}}})
         assert updated is not None
-        uow.emit("projects.project.updated.v1", subject=project_id, data=ProjectUpdated(**snapshot(updated)))
+        uow.emit("projects.project.updated.v1", subject=project_id,
+                 data=ProjectUpdated(**await event_snapshot(uow, updated)))
         return updated
 
     return await with_transaction(mongo, actor.tenant, fn)

@@ -105,7 +105,9 @@ async def submit_reply(*, mongo: Mongo, storage: Storage, settings: Settings, pr
             uow.emit(DOCUMENT_REPLIED, subject=document_id, data=DocumentReplied(
                 document_id=document_id, number=updated["number"], reply_id=reply_id, text=body,
                 photos=photo_refs, attachments=attachment_refs, replied_by=PersonRef(user_id=uid, name=name),
-                reviewer_user_id=reply["reviewer_user_id"], submitted_at=now))
+                reviewer_user_id=reply["reviewer_user_id"], submitted_at=now, project_id=updated["project_id"],
+                project_name=updated["project_name"], document_type=updated["document_type"],
+                deadline=updated.get("deadline")))
             return reply
 
         return await with_transaction(mongo, tenant, apply)
@@ -152,7 +154,8 @@ async def review_reply(*, mongo: Mongo, settings: Settings, principal: Principal
         uow.emit(DOCUMENT_REPLY_REVIEWED, subject=document_id, data=DocumentReplyReviewed(
             document_id=document_id, number=doc["number"], reply_id=reply_id, replier_user_id=replier,
             accepted=approved, comment=review["comment"], reviewed_by=PersonRef(**review["reviewed_by"]),
-            reviewed_at=now))
+            reviewed_at=now, project_id=doc["project_id"], project_name=doc.get("project_name"),
+            document_type=doc.get("document_type"), deadline=doc.get("deadline")))
         if (updated["status"] == DocumentStatus.ISSUED.value
                 and rules.all_accepted(updated["replier_user_ids"], updated["accepted_replier_ids"])):
             await docs.update({"_id": document_id}, {"$set": {
@@ -160,7 +163,9 @@ async def review_reply(*, mongo: Mongo, settings: Settings, principal: Principal
                 "closed_after_escalation": bool(updated.get("escalated"))}, "$inc": {"version": 1}})
             await major_hazards.close(uow, "document", document_id, now)
             uow.emit(DOCUMENT_CLOSED, subject=document_id, data=DocumentClosed(
-                document_id=document_id, number=doc["number"], project_id=doc["project_id"], closed_at=now))
+                document_id=document_id, number=doc["number"], project_id=doc["project_id"], closed_at=now,
+                project_name=doc.get("project_name"), document_type=doc.get("document_type"),
+                station_org_id=doc.get("station_org_id")))
         return updated_reply
 
     return await retrying(mongo, principal.tenant, apply)

@@ -54,7 +54,9 @@ async def review_document(*, mongo: Mongo, settings: Settings, principal: Princi
         uow.emit(DOCUMENT_REVIEWED, subject=document_id, data=DocumentReviewed(
             document_id=document_id, number=updated["number"], project_id=updated["project_id"],
             reviewer=PersonRef(**review.reviewer), decision=review.decision.value, comment=review.comment,
-            status=done.verdict.status, submitted_by_user_id=updated["submitted_by"]["user_id"], reviewed_at=now))
+            status=done.verdict.status, submitted_by_user_id=updated["submitted_by"]["user_id"], reviewed_at=now,
+            project_name=updated.get("project_name"), document_type=updated.get("document_type"),
+            deadline=updated.get("deadline")))
         if done.verdict.status == DocumentStatus.ISSUED.value:
             uow.emit(DOCUMENT_ISSUED, subject=document_id, data=issued_event(updated, now))
         if done.verdict.status == DocumentStatus.REJECTED.value:

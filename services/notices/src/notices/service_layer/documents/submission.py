@@ -95,7 +95,8 @@ def issued_event(doc: Mapping[str, Any], at: datetime) -> DocumentIssued:
         project_id=doc["project_id"], project_name=doc["project_name"], station_org_id=doc["station_org_id"],
         record_id=doc["record_id"], deadline=date.fromisoformat(doc["deadline"]),
         replier_user_ids=doc["replier_user_ids"], issue_recipient_ids=doc["issue_recipient_ids"],
-        submitted_by_user_id=doc["submitted_by"]["user_id"], issued_at=at)
+        submitted_by_user_id=doc["submitted_by"]["user_id"], issued_at=at,
+        addressed_org_ids=doc.get("addressed_org_ids"), details=doc.get("details"))
 
 
 async def submit_document(*, mongo: Mongo, settings: Settings, principal: Principal, document_type: str,

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 
 from anjian_shared import asyncapi
 from anjian_shared import scopes as scope_table
@@ -19,7 +19,7 @@ from anjian_shared.pagination import Cursor, Limit
 from anjian_shared.problems import Unprocessable
 
 from ...domain.model import subscription_scopes
-from ...service_layer import event_log, subscriptions
+from ...service_layer import event_log, media, subscriptions
 from .schemas import (
     AmqpEndpoint,
     DeliveryPage,
@@ -27,6 +27,7 @@ from .schemas import (
     EventPage,
     EventTypeList,
     EventTypeRead,
+    MediaLink,
     SecretRotate,
     SecretRotated,
     SubscriptionCreate,
@@ -277,3 +278,36 @@ async def replay_events(subscription_id: str, principal: CurrentPrincipal, reque
         since=since, after_id=after_id, cursor=cursor, limit=limit,
         client_id=sub["client_id"])
     return EventPage(items=items, next_cursor=nxt)
+
+
+# --------------------------------------------------------------------------- media of events
+
+
+@router.get("/media/{event_id}/{name}", tags=["replay"], status_code=307, response_class=RedirectResponse,
+            response_model=None,
+            responses={307: {"description": "redirect (Location) to a fresh presigned URL of the medium",
+                             "headers": {"Location": {"schema": {"type": "string"},
+                                                      "description": "<public base>/media/…?X-Amz-…"}}},
+                       200: {"description": "with redirect=false: the URL as JSON", "model": MediaLink}})
+async def event_media(event_id: Annotated[str, Path(max_length=64)],
+                      name: Annotated[str, Path(max_length=200, description=(
+                          "the medium's name: the last segment of its ``key`` in the event"))],
+                      principal: CurrentPrincipal, request: Request,
+                      redirect: Annotated[bool, Query(description="false: answer the URL as JSON")] = True,
+                      ) -> Response:
+    """A medium an event names (issue 11): a photo, signature, seal, reply attachment … of an
+    event in the province's log (kept 30 days). 307 to a presigned URL on the platform's
+    own origin (``<public base>/media/…``, valid ``ANJIAN_MEDIA_LINK_SECONDS``, 300 s), so a
+    partner never needs the store's host and a URL in a replayed event never goes stale.
+    For a partner whose token's scopes grant the event's family (events about partner
+    clients: only its own) and for the province administrator. 401 a disabled client; 403
+    any other caller; 404 ``event-not-found`` (unknown, another province's, expired or not
+    granted), 404 ``media-not-found`` (no media of that name in the event)."""
+    url, expires_at, ref = await media.media_link(
+        mongo=_mongo(request), storage=request.app.state.storage, settings=request.app.state.settings,
+        principal=principal, event_id=event_id, name=name)
+    headers = {"Cache-Control": "no-store"}
+    if not redirect:
+        return JSONResponse(MediaLink(url=url, expires_at=expires_at, media=ref).model_dump(mode="json"),
+                            headers=headers)
+    return RedirectResponse(url, status_code=307, headers=headers)

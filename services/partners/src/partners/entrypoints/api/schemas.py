@@ -146,3 +146,12 @@ class EventTypeRead(BaseModel):
 class EventTypeList(BaseModel):
     items: list[EventTypeRead]
     scopes: dict[str, str] = Field(description="every scope a partner client may be given, with what it grants")
+
+
+class MediaLink(BaseModel):
+    """Where to fetch one medium of an event (``GET …/media/{event_id}/{name}?redirect=false``)."""
+
+    url: str = Field(description="presigned GET URL on the platform's own origin (<public base>/media/…)")
+    expires_at: datetime = Field(description="the URL is refused by the store after this instant (UTC)")
+    media: dict[str, Any] = Field(description="the event's media reference (bucket, key, content_type, size, "
+                                              "sha256, filename)")
