@@ -185,6 +185,9 @@ async def test_fj03_roles_are_given_by_the_admin_or_the_chief_with_their_rules(m
     assert {(p["user_id"], p["project_role"], p.get("discipline")) for p in doc["participants"]} >= {
         ("s1", "specialist_supervising_engineer", "房建"), ("s1", "feedback_person", None)}
     assert platform.missing_roles(doc) == []
+    from projects.entrypoints.api.routes import project_read
+    assert project_read(doc).missing_roles == []
+    assert project_read(await mongo.repo("projects", T).get(w["B"])).missing_roles == ["feedback_person"]
     event = mongo.outbox[-1]
     assert event["type"] == "projects.project.updated.v1"
     assert {"user_id": "s1", "org_id": w["org"], "name": "s1", "project_role": "specialist_supervising_engineer",
