@@ -208,3 +208,25 @@ def test_fj01_the_development_sms_gateway_never_runs_in_production():
     assert prod.sms_gateway_kind() == "none"
     assert isinstance(gateway_for(prod, None), NoGateway)
     assert isinstance(gateway_for(SETTINGS, None), DevelopmentGateway)
+
+
+async def test_fj03_the_chief_adds_company_staff_but_nothing_more():
+    """FJ-03: the platform's chief engineer adds staff (``company_staff``) to their company;
+    not administrators; an ordinary staff member adds nobody."""
+    mongo, _ = await _world()
+    chief = Principal(user_id="chief1", tenant=T, org_id="org1", roles=["company_staff"], org_kind="company")
+
+    def body(roles: list[str], name: str) -> dict:
+        return {"org_id": "org1", "username": name, "display_name": "员工", "password": "Tower-crane-47-ledger",
+                "roles": roles, "mobile": None}
+
+    made = await use_cases.create_user(mongo=mongo, settings=SETTINGS, actor=chief,
+                                       data=body(["company_staff"], "staff.one"))
+    assert made["org_id"] == "org1"
+    with pytest.raises(Forbidden):
+        await use_cases.create_user(mongo=mongo, settings=SETTINGS, actor=chief,
+                                    data=body(["company_admin"], "staff.two"))
+    plain = Principal(user_id=made["_id"], tenant=T, org_id="org1", roles=["company_staff"], org_kind="company")
+    with pytest.raises(Forbidden):
+        await use_cases.create_user(mongo=mongo, settings=SETTINGS, actor=plain,
+                                    data=body(["company_staff"], "staff.three"))

@@ -185,6 +185,9 @@ async def test_fj03_roles_are_given_by_the_admin_or_the_chief_with_their_rules(m
     assert {(p["user_id"], p["project_role"], p.get("discipline")) for p in doc["participants"]} >= {
         ("s1", "specialist_supervising_engineer", "房建"), ("s1", "feedback_person", None)}
     assert platform.missing_roles(doc) == []
+    from projects.entrypoints.api.routes import project_read
+    assert project_read(doc).missing_roles == []
+    assert project_read(await mongo.repo("projects", T).get(w["B"])).missing_roles == ["feedback_person"]
     event = mongo.outbox[-1]
     assert event["type"] == "projects.project.updated.v1"
     assert {"user_id": "s1", "org_id": w["org"], "name": "s1", "project_role": "specialist_supervising_engineer",
@@ -235,3 +238,34 @@ async def test_fj03_removing_the_feedback_persons_last_staff_role_removes_the_fe
         {"user_id": "s1", "org_id": "o", "name": "s1", "project_role": "feedback_person"}]}
     assert platform.without_role(project, "s1", "site_supervisor") == []
     assert platform.missing_roles(project) == ["chief_supervising_engineer"]
+
+
+async def test_fj01_the_feed_adapter_follows_cursors_retries_5xx_and_stops_on_4xx():
+    """FJ-01 pull: pages follow ``next_cursor``; a 503 is tried again; a 401 is a ``FeedError``
+    at once (a wrong token does not heal); a page without ``items`` too."""
+    import httpx
+
+    from anjian_shared.testing import instant_retries
+    from projects.adapters import platform_feed
+
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(str(request.url))
+        cursor = request.url.params.get("cursor")
+        if len(calls) == 1:
+            return httpx.Response(503)
+        if request.headers.get("authorization") != "Bearer t":
+            return httpx.Response(401)
+        if cursor == "bad":
+            return httpx.Response(200, json={"oops": []})
+        return httpx.Response(200, json={"items": [cursor or "first"], "next_cursor": None if cursor else "2"})
+
+    with instant_retries():
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            pages = [p async for p in platform_feed.pages("http://feed/x", token="t", client=client)]
+            assert pages == [["first"], ["2"]]
+            with pytest.raises(platform_feed.FeedError):
+                [p async for p in platform_feed.pages("http://feed/x", token="wrong", client=client)]
+            with pytest.raises(platform_feed.FeedError):
+                [p async for p in platform_feed.pages("http://feed/x?cursor=bad", token="t", client=client)]

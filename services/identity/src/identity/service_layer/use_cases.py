@@ -280,10 +280,21 @@ async def _refuse_username(*, mongo: Mongo, settings: Settings, actor: Principal
     raise accounts.username_unavailable()
 
 
+async def _chief_adds_staff(mongo: Mongo, actor: Principal, org: dict[str, Any], data: dict[str, Any]) -> bool:
+    """FJ-03: a Fujian chief supervising engineer (an account opened from the integration
+    platform) adds staff (``company_staff`` only) to their own supervision company, like its
+    administrator."""
+    if actor.org_id != org["_id"] or org["kind"] != "company" or list(data.get("roles", [])) != [Role.COMPANY_STAFF]:
+        return False
+    me = await mongo.repo("users", actor.tenant).get(actor.user_id)
+    return bool(me and me.get("platform_account") == "chief_engineer" and me.get("enabled", True))
+
+
 async def create_user(*, mongo: Mongo, settings: Settings, actor: Principal, data: dict[str, Any]) -> dict[str, Any]:
     """Create a user in an organisation of the actor's tenant.
 
-    403 when the actor may not create users there; 422 for an unknown org (field ``org_id``),
+    403 when the actor may not create users there (a Fujian chief engineer from the platform
+    may add ``company_staff`` to their own company, FJ-03); 422 for an unknown org (field ``org_id``),
     roles the org kind can't hold (``roles``), a password the province's policy refuses
     (``password``: ``password-too-short``, ``password-common``, ``password-contains-username``),
     a taken or reserved user name (``username``, ``username-unavailable``: the same answer for
@@ -293,7 +304,8 @@ async def create_user(*, mongo: Mongo, settings: Settings, actor: Principal, dat
     org = await mongo.repo("organizations", actor.tenant).get(data["org_id"])
     if org is None:
         raise Unprocessable("organisation not found", field="org_id")
-    if not may_create_user(actor, org_id=org["_id"], org_kind=org["kind"]):
+    if not may_create_user(actor, org_id=org["_id"], org_kind=org["kind"]) \
+            and not await _chief_adds_staff(mongo, actor, org, data):
         raise Forbidden("you may not create users in this organisation")
     bad = roles_allowed(org["kind"], data["roles"])
     if bad:

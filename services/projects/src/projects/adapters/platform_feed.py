@@ -43,10 +43,11 @@ async def pages(url: str, *, token: str | None = None, timeout: float = 30.0, ma
     try:
         cursor: str | None = None
         for _ in range(max_pages):
-            params = {"cursor": cursor} if cursor else {}
+            # the configured URL's own query (e.g. ?region=350000) is kept; the cursor is added to it
+            page_url = httpx.URL(url).copy_merge_params({"cursor": cursor}) if cursor else httpx.URL(url)
 
-            async def fetch(params: dict[str, str] = params) -> httpx.Response:
-                response = await http.get(url, params=params, headers=headers)
+            async def fetch(page_url: httpx.URL = page_url) -> httpx.Response:
+                response = await http.get(page_url, headers=headers)
                 response.raise_for_status()
                 return response
 

@@ -11,6 +11,7 @@ from anjian_shared.mongo import Mongo
 from anjian_shared.pagination import Cursor, Limit
 
 from ...domain.model import PROJECT_ROLES
+from ...domain.platform import missing_roles
 from ...service_layer import use_cases
 from .schemas import (
     ParticipantIn,
@@ -53,7 +54,8 @@ def project_read(doc: dict[str, Any]) -> ProjectRead:
                       for p in doc["participants"]],
         status=doc.get("status", "active"), created_at=doc["created_at"],
         positioning=PositioningSummary(**doc["positioning"]) if doc.get("positioning") else None,
-        platform_code=doc.get("platform_code"), assessable=doc.get("assessable"))
+        platform_code=doc.get("platform_code"), assessable=doc.get("assessable"),
+        missing_roles=missing_roles(doc) if doc.get("platform_code") else [])
 
 
 @router.post("/projects", response_model=ProjectRead, status_code=201)

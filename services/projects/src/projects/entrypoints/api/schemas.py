@@ -101,6 +101,9 @@ class ProjectRead(BaseModel):
     platform_code: str | None = Field(default=None, description=(
         "code on the province's integration platform (一体化平台, FJ-01); null for projects registered here"))
     assessable: bool | None = Field(default=None, description="在建可评价 on the platform (FJ-01); null if not from it")
+    missing_roles: list[str] = Field(default_factory=list, description=(
+        "required project roles a platform project still lacks (FJ-03): chief_supervising_engineer, "
+        "feedback_person (反馈人: needed before a rectification notice is issued); [] otherwise"))
 
 
 class ProjectPage(Page[ProjectRead]):
