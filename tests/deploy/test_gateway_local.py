@@ -35,7 +35,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 GATEWAY = ROOT / "deploy" / "gateway"
 SERVICES = ["identity", "projects", "inspections", "notices", "equipment", "personnel", "reporting",
-            "partners"]
+            "partners", "conversations"]
 
 
 def _load_render():

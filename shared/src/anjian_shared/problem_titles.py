@@ -183,6 +183,9 @@ TITLES_ZH: dict[str, str] = {
     "not-authority-staff": "只有主管部门人员可以办理",
     "not-province-admin": "只有省级管理员可以操作",
     "not-owner": "只有产权单位可以操作",
+    # --- Hainan: conversations (HN-12 企业号会话) ------------------------------------------------
+    "conversation-member-unknown": "群成员须为本省已登记的用户",
+    "project-conversation-membership": "项目会话成员随项目人员变动，不能自行退出",
 }
 """code → Chinese title, for every code a service can answer with."""
 

@@ -48,7 +48,8 @@ from ..infra import EmbeddedInfra, InfraConfig, free_port, rabbitmqctl
 # Every Settings() built in a test process is a test one (the default is production).
 os.environ["ANJIAN_ENVIRONMENT"] = "test"
 
-SERVICES = ["identity", "projects", "inspections", "notices", "equipment", "personnel", "reporting", "partners"]
+SERVICES = ["identity", "projects", "inspections", "notices", "equipment", "personnel", "reporting", "partners",
+            "conversations"]
 GATEWAY = "http://gateway.test"
 T = TypeVar("T")
 
