@@ -134,6 +134,10 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
         ("POST", "/api/identity/v1/company-registrations/{registration_id}/decision"):
             {"json": {"decision": "refuse", "reason": "材料不全"}},
         ("POST", "/api/personnel/v1/people/{person_id}/pick-check"): {"json": {"category": "crane_driver"}},
+        ("POST", "/api/conversations/v1/conversations/{conversation_id}/messages"): {"data": {"text": "伪造消息"}},
+        ("PUT", "/api/conversations/v1/conversations/{conversation_id}/read"):
+            {"json": {"message_id": ids.get("message_id")}},
+        ("PUT", "/api/conversations/v1/conversations/{conversation_id}/mute"): {"json": {"muted": True}},
     }
     return bodies.get((method, path), {})
 

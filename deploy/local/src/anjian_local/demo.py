@@ -258,15 +258,21 @@ async def partner_stream(api: ApiFactory, *, admin_password: str, tenant: str = 
                 await c.delete(f"/api/identity/v1/clients/{client['client_id']}")
 
 
-async def run_demo(api: ApiFactory, *, admin_password: str, out_dir: Path, say: Say = print) -> dict[str, Any]:
+async def run_demo(api: ApiFactory, *, admin_password: str, out_dir: Path, say: Say = print,
+                   ws_base: str | None = None) -> dict[str, Any]:
     """``make demo``: the Hubei flow followed by a partner over signed webhooks, then the
-    Hainan flow (``demo_hainan.play_hainan``) with its escalation."""
+    Hainan flow (``demo_hainan.play_hainan``) with its escalation, then two of its users chatting
+    in the project's conversation (``demo_conversations``, HN-12; ``ws_base``: where the live
+    WebSocket channel is reached — the gateway, or the conversations service's port)."""
+    from .demo_conversations import play_conversation
     from .demo_hainan import play_hainan  # imports this module's helpers
 
     async with partner_stream(api, admin_password=admin_password, say=say) as stream:
         result = await play_hubei(api, admin_password=admin_password, out_dir=out_dir, say=say)
         await stream.wait_for("notices.notice.closed.v1", notice_id=result["notice_id"])
     hainan = await play_hainan(api, admin_password=admin_password, out_dir=out_dir, say=say)
+    if ws_base is not None:
+        hainan["conversation"] = await play_conversation(api, hainan["world"], ws_base=ws_base, say=say)
     return {**result, "partner_events_verified": stream.verified, "partner_events_expected": len(stream.expected),
             "hainan": hainan}
 
@@ -294,15 +300,17 @@ def main() -> None:
         base = None  # no gateway: talk to each service's port
     out_dir = Path(os.environ.get("ANJIAN_DEMO_OUT", "demo-output")).resolve()
     password = os.environ.get("ANJIAN_BOOTSTRAP_ADMIN_PASSWORD", DEV_ADMIN_PASSWORD)
+    ws_base = base or f"http://127.0.0.1:{SERVICE_PORTS['conversations']}"
     result = asyncio.run(run_demo(_api_factory(base), admin_password=password, out_dir=out_dir,
-                                  say=lambda s: print(s, flush=True)))
+                                  say=lambda s: print(s, flush=True), ws_base=ws_base))
     print(json.dumps({"notice": result["number"], "status": result["final_status"],
                       "pdf": str(result["pdf_path"]), "share_url": result["share_url"],
                       "partner_events_verified": result["partner_events_verified"],
                       "hainan": {"document": result["hainan"]["document_number"],
                                  "document_status": result["hainan"]["document_status"],
                                  "escalation": result["hainan"]["escalation"]["number"],
-                                 "xlsx": str(result["hainan"]["xlsx_path"])}}, ensure_ascii=False))
+                                 "xlsx": str(result["hainan"]["xlsx_path"]),
+                                 "conversation": result["hainan"].get("conversation")}}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

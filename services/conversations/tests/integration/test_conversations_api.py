@@ -191,3 +191,13 @@ async def test_hn12_ad_hoc_group_create_and_leave(platform, world, conv):
         assert (await c.get(f"{API}/conversations/{group['id']}")).status_code == 404
     async with platform.api(world.token("chen")) as c:
         assert (await c.get(f"{API}/conversations/{group['id']}")).status_code == 404
+
+
+async def test_hn12_the_demo_chat_plays(platform, world, conv):
+    """HN-12: ``make demo``'s conversation part (two users chat, live channel, catch-up)."""
+    from anjian_local.demo_conversations import play_conversation
+
+    said: list[str] = []
+    result = await play_conversation(platform.api, world, ws_base=live_url(platform), say=said.append)
+    assert result["conversation_id"] == conv and len(result["messages"]) == 3
+    assert any("实时送达" in line for line in said) and any("补收离线消息" in line for line in said)

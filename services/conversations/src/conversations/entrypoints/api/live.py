@@ -119,8 +119,8 @@ async def live(websocket: WebSocket, conversation_id: str, access_token: str | N
             except TimeoutError:
                 await websocket.send_json({"type": "ping"})
                 continue
-            except ValueError:
-                continue  # not JSON: ignored
+            except (ValueError, KeyError):
+                continue  # not JSON, or a binary frame: ignored
             if isinstance(frame, dict) and frame.get("type") == "ping":
                 await websocket.send_json({"type": "pong"})
     except (WebSocketDisconnect, RuntimeError):
