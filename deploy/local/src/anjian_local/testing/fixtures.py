@@ -1,4 +1,4 @@
-"""Session fixtures: real infrastructure and all eight services on real HTTP ports.
+"""Session fixtures: real infrastructure and all nine services on real HTTP ports.
 
 ``ANJIAN_TEST_INFRA`` chooses the infrastructure:
 
@@ -14,7 +14,7 @@ The plugin sets ``ANJIAN_ENVIRONMENT=test`` for the whole test process (settings
 without it would otherwise be ``production`` and refuse the development defaults).
 
 ``ANJIAN_TEST_SERVICES=identity,projects`` starts only those services (quick local
-runs of one service's tests); the default is all eight.
+runs of one service's tests); the default is all nine.
 
 Each run is isolated: its own RabbitMQ vhost, database prefix and bucket prefix.
 The services run in this process (uvicorn servers on free ports); ``platform.api()``
