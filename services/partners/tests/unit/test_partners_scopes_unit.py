@@ -40,6 +40,23 @@ def test_plat03_events_about_other_partners_never_reach_a_subscription():
 def test_plat03_every_catalog_type_is_granted_by_some_scope():
     for t in EVENT_TYPES:
         assert scopes.family_scopes(t) <= set(scopes.SCOPES), t
+        assert scopes.family_scopes(t) or scopes.is_private(t), t
+
+
+def test_hn12_no_scope_grants_private_messages_and_the_event_log_does_not_keep_them():
+    """HN-12: conversations.* (what people wrote to each other) reach no partner — not with
+    events:read, not with events:personal — and the partners service does not even log them."""
+    from partners.entrypoints.consumers import build_subscriptions
+    from partners.settings import Settings
+
+    private = [t for t in EVENT_TYPES if t.startswith("conversations.")]
+    assert "conversations.message.posted.v1" in private
+    assert not set(granted_types(list(scopes.SCOPES), private))
+    sub = {"client_id": "hubei_a", "scopes": list(scopes.SCOPES), "event_types": ["#"]}
+    assert not any(delivers(sub, t, {}) for t in private)
+    [event_log] = build_subscriptions(Settings(environment="test"))
+    assert not set(event_log.handlers) & set(private)
+    assert set(event_log.handlers) == set(EVENT_TYPES) - set(private)
 
 
 def test_plat03_the_province_admin_may_stop_any_subscription_but_not_change_it():
