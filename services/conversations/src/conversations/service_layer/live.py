@@ -109,27 +109,31 @@ class Hub:
 
     async def posted(self, tenant: str, message: Mapping[str, Any], member_ids: Iterable[str]) -> None:
         """A message was posted (from ``conversations.message.posted.v1``, on any replica): push
-        it to the local clients of its conversation that are among ``member_ids``; a client
-        that is not (removed before the message) is closed."""
+        it to the local clients of its conversation that are among ``member_ids``, all at once
+        (a slow client delays nobody else); a client that is not (removed before the message)
+        is closed."""
         members = set(member_ids)
+        clients = self.clients(tenant, str(message["conversation_id"]))
+        await asyncio.gather(*(self._offer(c, message, members) for c in clients))
+
+    async def _offer(self, client: LiveClient, message: Mapping[str, Any], members: set[str]) -> None:
+        if client.user_id not in members:
+            await client.close("removed")
+            self.disconnect(client)
+            return
         seq = int(message["seq"])
-        for client in self.clients(tenant, str(message["conversation_id"])):
-            if client.user_id not in members:
-                await client.close("removed")
-                self.disconnect(client)
-                continue
-            try:
-                async with client.lock:
-                    if seq <= client.last_seq:
-                        self.dropped_duplicates += 1
-                        continue
-                    if seq > client.last_seq + 1:  # a gap: fill from the database, in order
-                        await self._fill(client, until=seq - 1)
-                    await client.deliver(message)
-                    self.pushed += 1
-            except Exception as exc:  # noqa: BLE001 - a broken socket must not stop the others
-                log.info("live client dropped", error=repr(exc)[:200], user_id=client.user_id)
-                self.disconnect(client)
+        try:
+            async with client.lock:
+                if seq <= client.last_seq:
+                    self.dropped_duplicates += 1
+                    return
+                if seq > client.last_seq + 1:  # a gap: fill from the database, in order
+                    await self._fill(client, until=seq - 1)
+                await client.deliver(message)
+                self.pushed += 1
+        except Exception as exc:  # noqa: BLE001 - a broken socket must not stop the others
+            log.info("live client dropped", error=repr(exc)[:200], user_id=client.user_id)
+            self.disconnect(client)
 
     async def members_changed(self, tenant: str, conversation_id: str, member_ids: Iterable[str]) -> None:
         """The conversation's members changed: close the local clients no longer among them."""
