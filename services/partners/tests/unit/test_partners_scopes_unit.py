@@ -67,3 +67,15 @@ def test_plat03_the_province_admin_may_stop_any_subscription_but_not_change_it()
     assert may_stop(admin, sub) and not may_change(admin, sub)
     assert may_stop(owner, sub) and may_change(owner, sub)
     assert not may_stop(other, sub)
+
+
+def test_hn12_a_subscription_to_conversations_is_refused_under_every_scope():
+    """HN-12: ``conversations.#`` matches only private types: 403 naming the pattern, whatever
+    the token holds."""
+    from anjian_shared.errors import Forbidden
+    from partners.service_layer.subscriptions import check_patterns
+
+    with pytest.raises(Forbidden) as err:
+        check_patterns(["notices.#", "conversations.#"], scopes=list(scopes.SCOPES))
+    assert err.value.field == "event_types.1" and "private" in (err.value.detail or "")
+    assert check_patterns(["#"], scopes=["events:read"]) == ["#"]  # the rest still flows
