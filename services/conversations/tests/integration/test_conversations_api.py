@@ -201,3 +201,17 @@ async def test_hn12_the_demo_chat_plays(platform, world, conv):
     result = await play_conversation(platform.api, world, ws_base=live_url(platform), say=said.append)
     assert result["conversation_id"] == conv and len(result["messages"]) == 3
     assert any("实时送达" in line for line in said) and any("补收离线消息" in line for line in said)
+
+
+async def test_hn12_a_disabled_account_loses_its_open_live_channel(platform, world, conv):
+    """HN-12: the live channel checks the token again at every heartbeat: the province
+    administrator disables 李娜's account → her socket closes with 4401, HTTP answers 401."""
+    li = world.people["li"]
+    admin = await platform.admin_token("hubei")
+    async with LiveSocket(live_url(platform), conv, world.token("li")) as ws:
+        await ws.wait_ready()
+        async with platform.api(admin) as c:
+            expect(await c.patch(f"/api/identity/v1/users/{li.user_id}", json={"enabled": False}), 200)
+        assert await ws.wait_closed(timeout=30) == 4401
+    async with platform.api(world.token("li")) as c:
+        assert (await c.get(f"{API}/conversations/{conv}")).status_code == 401

@@ -58,6 +58,9 @@ SERVICE_TEST_SETTINGS: dict[str, dict[str, Any]] = {
     # tests that need it move a delivery's first attempt back instead of waiting).
     "partners": {"webhook_retry_schedule": [0.2, 0.5, 1.0], "delivery_poll_seconds": 0.25,
                  "webhook_timeout_seconds": 5.0},
+    # the live channel pings (and checks the token and the membership again) every second
+    # instead of 25 s, so a disabled account's socket closes within the test (HN-12)
+    "conversations": {"live_heartbeat_seconds": 1.0},
 }
 """Per-service settings of the test run, on top of ``InfraHandle.settings_overrides``."""
 

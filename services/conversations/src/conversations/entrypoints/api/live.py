@@ -12,7 +12,9 @@ Protocol (also in README "Conversations (HN-12)"); every frame is a JSON text fr
 3. from then on each new message arrives as ``{"type": "message", …}``, whichever replica
    it was sent through, each exactly once and in ``seq`` order; ``{"type": "ping"}`` every
    ``live_heartbeat_seconds`` (answer nothing, or ``{"type": "ping"}`` to get a ``pong``);
-4. the server closes with 4401 (no or bad token), 4403 (a partner system's token),
+   at every such beat the token and the membership are checked again;
+4. the server closes with 4401 (no or bad token; also once the token expired or the account
+   was disabled — reconnect with a fresh token and ``after``), 4403 (a partner system's token),
    4404 (not a member: another province, another project's people, removed, left — also
    when that happens while connected), 4422 (``after`` is not a message of the
    conversation), 1013 (identity's keys unreachable: try again).
@@ -50,7 +52,7 @@ class _Refused(Exception):
         self.code, self.reason = code, reason
 
 
-async def _principal(websocket: WebSocket, access_token: str | None) -> Principal:
+async def _principal(websocket: WebSocket, access_token: str | None) -> tuple[Principal, str]:
     token = access_token
     if not token:
         try:
@@ -68,7 +70,22 @@ async def _principal(websocket: WebSocket, access_token: str | None) -> Principa
         raise _Refused(4401, "token not accepted") from exc
     if principal.has(Role.PARTNER):
         raise _Refused(4403, "a partner system's token does not read conversations")
-    return principal
+    return principal, token
+
+
+async def _still_allowed(websocket: WebSocket, token: str, principal: Principal, conversation_id: str) -> None:
+    """At every heartbeat: the token is still valid (not expired; the account not disabled,
+    its password or roles not changed: 4401) and the caller still a member (4404)."""
+    try:
+        await websocket.app.state.verifier.verify(token)
+    except ServiceUnavailable:
+        return  # identity unreachable: keep the connection, check again at the next beat
+    except DomainError as exc:
+        raise _Refused(4401, "token no longer valid: reconnect with a fresh one") from exc
+    try:
+        await cases.load(mongo=websocket.app.state.mongo, actor=principal, conversation_id=conversation_id)
+    except NotFound as exc:
+        raise _Refused(4404, "conversation not found") from exc
 
 
 @router.websocket("/conversations/{conversation_id}/live")
@@ -80,7 +97,7 @@ async def live(websocket: WebSocket, conversation_id: str, access_token: str | N
     hub: Hub = app.state.hub
     await websocket.accept()
     try:
-        principal = await _principal(websocket, access_token)
+        principal, token = await _principal(websocket, access_token)
         try:
             conv, _membership = await cases.load(mongo=mongo, actor=principal, conversation_id=conversation_id)
             last_seq = int(conv["last_seq"])
@@ -117,6 +134,13 @@ async def live(websocket: WebSocket, conversation_id: str, access_token: str | N
             try:
                 frame = await asyncio.wait_for(websocket.receive_json(), settings.live_heartbeat_seconds)
             except TimeoutError:
+                try:
+                    await _still_allowed(websocket, token, principal, conversation_id)
+                except _Refused as refused:
+                    client.closed = True  # no more pushes to it
+                    with contextlib.suppress(Exception):
+                        await websocket.close(code=refused.code, reason=refused.reason)
+                    break
                 await websocket.send_json({"type": "ping"})
                 continue
             except (ValueError, KeyError):
