@@ -16,7 +16,7 @@ UNIT_TESTS := $(wildcard shared/tests/unit services/*/tests/unit)
 .PHONY: install lock lock-check run demo test test-unit test-faults lint bench asyncapi clean-data help
 
 help:
-	@echo "make run    install what is missing, start infrastructure + 8 services + gateway"
+	@echo "make run    install what is missing, start infrastructure + 9 services + gateway"
 	@echo "make demo   play the Hubei spot-check flow against the running platform"
 	@echo "make test   run the whole test suite on real RabbitMQ, SecantusDB and S3"
 	@echo "make test-unit  only the unit tests (in-memory fakes, no servers; seconds)"

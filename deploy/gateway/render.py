@@ -43,6 +43,7 @@ DEFAULT_UPSTREAMS: dict[str, int] = {
     "personnel": 8106,
     "reporting": 8107,
     "partners": 8108,
+    "conversations": 8109,
 }
 """Ports of the services in the embedded run (same as ``anjian_shared.settings.SERVICE_PORTS``)."""
 

@@ -36,7 +36,7 @@ GATEWAY = ROOT / "deploy" / "gateway"
 K8S = ROOT / "deploy" / "k8s"
 
 SERVICES = ["identity", "projects", "inspections", "notices", "equipment", "personnel", "reporting",
-            "partners"]
+            "partners", "conversations"]
 INFRA = ["mongodb", "rabbitmq", "minio"]
 MINIO_IMAGE = "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z"
 SCALED = {"inspections", "notices"}

@@ -35,7 +35,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 GATEWAY = ROOT / "deploy" / "gateway"
 SERVICES = ["identity", "projects", "inspections", "notices", "equipment", "personnel", "reporting",
-            "partners"]
+            "partners", "conversations"]
 
 
 def _load_render():
@@ -479,3 +479,17 @@ def test_compose_gateway_config_passes_nginx_syntax_check(tmp_path) -> None:
     check = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(wrapper)],
                            capture_output=True, text=True, timeout=20)
     assert check.returncode == 0, check.stderr
+
+
+@needs_nginx
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_gateway_passes_a_websocket_upgrade_on_and_keeps_other_requests_plain(client) -> None:
+    """HN-12: the conversations live channel is a WebSocket: the gateway forwards the client's
+    ``Upgrade``; every other request goes upstream without one (Connection empty: keepalive)."""
+    r = client.get("/api/conversations/v1/conversations/c-1/live",
+                   headers={"Connection": "Upgrade", "Upgrade": "websocket"})
+    seen = r.json()["headers"]
+    assert seen["upgrade"] == "websocket" and seen["connection"].lower() == "upgrade"
+    plain = client.get("/api/notices/v1/notices").json()["headers"]
+    assert "upgrade" not in plain and not plain.get("connection")

@@ -161,10 +161,27 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
             media_event = await eventually(submitted, timeout=20)
             ids["media_event_id"] = media_event["_id"]
             ids["name"] = media_event["event"]["data"]["signature"]["key"].rsplit("/", 1)[-1]
+    if "conversations" in platform.services:  # HN-12: the project's conversation and a message of 张伟's
+        ids.update(await _conversation_objects(hubei_api, world))
     hainan = await build_world(recorder.factory(platform, "hainan"), admin_password=platform.admin_password,
                                tenant="hainan", register_project=False)
     return Played(hubei=world, hainan=hainan, ids=ids, recorder=recorder, admin_token=admin_token,
                   hainan_admin_token=hainan_admin_token, partner_tokens=partner_tokens)
+
+
+async def _conversation_objects(api: Any, world: World) -> dict[str, str]:
+    """HN-12: the Hubei project's conversation (opened from the project's event) and a message
+    张伟 posted in it (``/conversations/{conversation_id}/messages/{message_id}``)."""
+    conversation_id = f"project-{world.project_id}"
+    async with api(world.token("zhang")) as c:
+        async def posted() -> dict[str, Any]:
+            r = await c.post(f"/api/conversations/v1/conversations/{conversation_id}/messages",
+                             data={"text": "明天上午检查3#楼"})
+            assert r.status_code == 201, r.text
+            return r.json()
+
+        message = await eventually(posted, timeout=30)
+    return {"conversation_id": conversation_id, "message_id": message["id"]}
 
 
 async def _escalated_document(platform: Any, api: Any, world: World, term: str) -> str:

@@ -212,6 +212,10 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
             "supervision_org_id": w.supervision_id}},
         ("POST", "/api/projects/v1/filings/{filing_id}/decisions"):
             {"json": {"action": "return", "comment": "伪造退回"}},
+        ("POST", "/api/conversations/v1/conversations/{conversation_id}/messages"): {"data": {"text": "伪造消息"}},
+        ("PUT", "/api/conversations/v1/conversations/{conversation_id}/read"):
+            {"json": {"message_id": ids.get("message_id")}},
+        ("PUT", "/api/conversations/v1/conversations/{conversation_id}/mute"): {"json": {"muted": True}},
     }
     return bodies.get((method, path), {})
 

@@ -276,6 +276,9 @@ TITLES_ZH: dict[str, str] = {
     "deduction-photo-required": "扣分项须附照片",
     "rectification-deadline-required": "评定为不合格时须填写整改期限",
     "evaluation-submitted": "安全检查评分已提交，不可修改",
+    # --- Hainan: conversations (HN-12 企业号会话) ------------------------------------------------
+    "conversation-member-unknown": "群成员须为本省已登记的用户",
+    "project-conversation-membership": "项目会话成员随项目人员变动，不能自行退出",
 }
 """code → Chinese title, for every code a service can answer with."""
 

@@ -11,7 +11,10 @@ words of their type); each family has its scope:
   ``events:personal``, and only it;
 - ``identity.client.*`` and ``partners.*``: any events scope, but only the events about
   the subscribing client itself (its registration, its own subscriptions) — never
-  another partner's.
+  another partner's;
+- ``conversations.*`` (HN-12: what people wrote to each other, their photos and files):
+  no scope at all — private correspondence is not a partner's business, not even with
+  ``events:personal``; the partners service does not even log them.
 
 ``events:read`` — the scope partners were registered with before scopes per family — keeps
 granting every family except personal data (``identity.user.*``), so existing partners go
@@ -55,6 +58,9 @@ PERSONAL_FAMILIES = ("identity.user.", "personnel.company_person.", "projects.pl
 """Events that name people (names, mobiles, certificate numbers): only ``events:personal``
 (``projects.platform_project.*`` carries the platform's chief engineers' mobile numbers)."""
 
+PRIVATE_FAMILIES = ("conversations.",)
+"""Events no partner receives whatever its scopes (private messages, HN-12)."""
+
 OWN_ONLY = ("identity.client.", "partners.")
 """Families of events about partner clients and their subscriptions: a partner receives
 only those about itself (``data.client_id`` is its own client id)."""
@@ -65,7 +71,10 @@ def is_event_scope(scope: str) -> bool:
 
 
 def family_scopes(event_type: str) -> set[str]:
-    """The scopes any one of which grants ``event_type`` (before the own-only rule)."""
+    """The scopes any one of which grants ``event_type`` (before the own-only rule); none for
+    the private families (``PRIVATE_FAMILIES``)."""
+    if is_private(event_type):
+        return set()
     if event_type.startswith(PERSONAL_FAMILIES):
         return {PERSONAL}
     if event_type.startswith(OWN_ONLY):
@@ -73,6 +82,11 @@ def family_scopes(event_type: str) -> set[str]:
     service = event_type.split(".", 1)[0]
     own = f"events:{service}"
     return {own, LEGACY} if own in SCOPES else {LEGACY}
+
+
+def is_private(event_type: str) -> bool:
+    """Events no partner may receive or replay (``PRIVATE_FAMILIES``)."""
+    return event_type.startswith(PRIVATE_FAMILIES)
 
 
 def grants(scopes: Iterable[str], event_type: str) -> bool:

@@ -34,6 +34,7 @@ SERVICE_PORTS: dict[str, int] = {
     "personnel": 8106,
     "reporting": 8107,
     "partners": 8108,
+    "conversations": 8109,
 }
 """Default HTTP port of each service in the embedded run; the gateway listens on 8100."""
 

@@ -279,11 +279,15 @@ async def partner_stream(api: ApiFactory, *, admin_password: str, tenant: str = 
                 await c.delete(f"/api/identity/v1/clients/{client['client_id']}")
 
 
-async def run_demo(api: ApiFactory, *, admin_password: str, out_dir: Path, say: Say = print) -> dict[str, Any]:
+async def run_demo(api: ApiFactory, *, admin_password: str, out_dir: Path, say: Say = print,
+                   ws_base: str | None = None) -> dict[str, Any]:
     """``make demo``: the Hubei flow followed by a partner over signed webhooks, then the
-    Hainan flow (``demo_hainan.play_hainan``) with its escalation, then Fujian's projects,
-    code sign-in and staff roles (``demo_fujian.play_fujian``) and a self-inspection on them
-    (``demo_fujian_inspection.play_fujian_inspection``)."""
+    Hainan flow (``demo_hainan.play_hainan``) with its escalation, then two of its users chatting
+    in the project's conversation (``demo_conversations``, HN-12; ``ws_base``: where the live
+    WebSocket channel is reached — the gateway, or the conversations service's port), then Fujian's
+    projects, code sign-in and staff roles (``demo_fujian.play_fujian``) and a self-inspection on
+    them (``demo_fujian_inspection.play_fujian_inspection``)."""
+    from .demo_conversations import play_conversation
     from .demo_fujian import play_fujian  # imports this module's helpers
     from .demo_fujian_inspection import play_fujian_inspection
     from .demo_hainan import play_hainan
@@ -294,6 +298,8 @@ async def run_demo(api: ApiFactory, *, admin_password: str, out_dir: Path, say: 
         await stream.wait_for("notices.notice.closed.v1", notice_id=result["notice_id"])
     jgj59 = await play_jgj59(api, result["world"], out_dir=out_dir, say=say)
     hainan = await play_hainan(api, admin_password=admin_password, out_dir=out_dir, say=say)
+    if ws_base is not None:
+        hainan["conversation"] = await play_conversation(api, hainan["world"], ws_base=ws_base, say=say)
     fujian = await play_fujian(api, admin_password=admin_password, say=say)
     fujian["inspection"] = await play_fujian_inspection(api, admin_password=admin_password, fujian=fujian, say=say)
     return {**result, "partner_events_verified": stream.verified, "partner_events_expected": len(stream.expected),
@@ -323,8 +329,9 @@ def main() -> None:
         base = None  # no gateway: talk to each service's port
     out_dir = Path(os.environ.get("ANJIAN_DEMO_OUT", "demo-output")).resolve()
     password = os.environ.get("ANJIAN_BOOTSTRAP_ADMIN_PASSWORD", DEV_ADMIN_PASSWORD)
+    ws_base = base or f"http://127.0.0.1:{SERVICE_PORTS['conversations']}"
     result = asyncio.run(run_demo(_api_factory(base), admin_password=password, out_dir=out_dir,
-                                  say=lambda s: print(s, flush=True)))
+                                  say=lambda s: print(s, flush=True), ws_base=ws_base))
     print(json.dumps({"notice": result["number"], "status": result["final_status"],
                       "pdf": str(result["pdf_path"]), "share_url": result["share_url"],
                       "partner_events_verified": result["partner_events_verified"],
@@ -333,7 +340,8 @@ def main() -> None:
                       "hainan": {"document": result["hainan"]["document_number"],
                                  "document_status": result["hainan"]["document_status"],
                                  "escalation": result["hainan"]["escalation"]["number"],
-                                 "xlsx": str(result["hainan"]["xlsx_path"])},
+                                 "xlsx": str(result["hainan"]["xlsx_path"]),
+                                 "conversation": result["hainan"].get("conversation")},
                       "fujian": {"projects": list(result["fujian"]["projects"]),
                                  "refused_sign_in": result["fujian"]["refused_sign_in"]["code"],
                                  "illegal_role": result["fujian"]["illegal_role"]["code"]}}, ensure_ascii=False))

@@ -1,6 +1,6 @@
 """``make run``: the whole platform on this machine, no Docker.
 
-Starts the embedded infrastructure (RabbitMQ, SecantusDB, rclone S3), the eight
+Starts the embedded infrastructure (RabbitMQ, SecantusDB, rclone S3), the nine
 services and, when nginx is installed, the gateway that serves every API under one
 origin — all as children of one honcho process manager. It waits until every
 service answers ``/readyz`` (each seeds its reference data on first start), then

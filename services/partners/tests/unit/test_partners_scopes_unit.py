@@ -40,6 +40,23 @@ def test_plat03_events_about_other_partners_never_reach_a_subscription():
 def test_plat03_every_catalog_type_is_granted_by_some_scope():
     for t in EVENT_TYPES:
         assert scopes.family_scopes(t) <= set(scopes.SCOPES), t
+        assert scopes.family_scopes(t) or scopes.is_private(t), t
+
+
+def test_hn12_no_scope_grants_private_messages_and_the_event_log_does_not_keep_them():
+    """HN-12: conversations.* (what people wrote to each other) reach no partner — not with
+    events:read, not with events:personal — and the partners service does not even log them."""
+    from partners.entrypoints.consumers import build_subscriptions
+    from partners.settings import Settings
+
+    private = [t for t in EVENT_TYPES if t.startswith("conversations.")]
+    assert "conversations.message.posted.v1" in private
+    assert not set(granted_types(list(scopes.SCOPES), private))
+    sub = {"client_id": "hubei_a", "scopes": list(scopes.SCOPES), "event_types": ["#"]}
+    assert not any(delivers(sub, t, {}) for t in private)
+    [event_log] = build_subscriptions(Settings(environment="test"))
+    assert not set(event_log.handlers) & set(private)
+    assert set(event_log.handlers) == set(EVENT_TYPES) - set(private)
 
 
 def test_plat03_the_province_admin_may_stop_any_subscription_but_not_change_it():
@@ -50,3 +67,15 @@ def test_plat03_the_province_admin_may_stop_any_subscription_but_not_change_it()
     assert may_stop(admin, sub) and not may_change(admin, sub)
     assert may_stop(owner, sub) and may_change(owner, sub)
     assert not may_stop(other, sub)
+
+
+def test_hn12_a_subscription_to_conversations_is_refused_under_every_scope():
+    """HN-12: ``conversations.#`` matches only private types: 403 naming the pattern, whatever
+    the token holds."""
+    from anjian_shared.errors import Forbidden
+    from partners.service_layer.subscriptions import check_patterns
+
+    with pytest.raises(Forbidden) as err:
+        check_patterns(["notices.#", "conversations.#"], scopes=list(scopes.SCOPES))
+    assert err.value.field == "event_types.1" and "private" in (err.value.detail or "")
+    assert check_patterns(["#"], scopes=["events:read"]) == ["#"]  # the rest still flows

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from . import (
+    conversations_v1,
     equipment_v1,
     identity_v1,
     inspections_v1,
@@ -20,7 +21,8 @@ from . import (
 from .envelope import CloudEvent, make_event
 
 EVENT_TYPES: dict[str, type[BaseModel]] = {}
-for _module in (identity_v1, projects_v1, inspections_v1, notices_v1, partners_v1, personnel_v1, equipment_v1):
+for _module in (identity_v1, projects_v1, inspections_v1, notices_v1, partners_v1, personnel_v1, equipment_v1,
+                conversations_v1):
     EVENT_TYPES.update(_module.EVENTS)
 
 __all__ = ["EVENT_TYPES", "CloudEvent", "make_event"]

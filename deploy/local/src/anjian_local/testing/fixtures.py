@@ -1,4 +1,4 @@
-"""Session fixtures: real infrastructure and all eight services on real HTTP ports.
+"""Session fixtures: real infrastructure and all nine services on real HTTP ports.
 
 ``ANJIAN_TEST_INFRA`` chooses the infrastructure:
 
@@ -14,7 +14,7 @@ The plugin sets ``ANJIAN_ENVIRONMENT=test`` for the whole test process (settings
 without it would otherwise be ``production`` and refuse the development defaults).
 
 ``ANJIAN_TEST_SERVICES=identity,projects`` starts only those services (quick local
-runs of one service's tests); the default is all eight.
+runs of one service's tests); the default is all nine.
 
 Each run is isolated: its own RabbitMQ vhost, database prefix and bucket prefix.
 The services run in this process (uvicorn servers on free ports); ``platform.api()``
@@ -48,7 +48,8 @@ from ..infra import EmbeddedInfra, InfraConfig, free_port, rabbitmqctl
 # Every Settings() built in a test process is a test one (the default is production).
 os.environ["ANJIAN_ENVIRONMENT"] = "test"
 
-SERVICES = ["identity", "projects", "inspections", "notices", "equipment", "personnel", "reporting", "partners"]
+SERVICES = ["identity", "projects", "inspections", "notices", "equipment", "personnel", "reporting", "partners",
+            "conversations"]
 GATEWAY = "http://gateway.test"
 T = TypeVar("T")
 
@@ -57,6 +58,9 @@ SERVICE_TEST_SETTINGS: dict[str, dict[str, Any]] = {
     # tests that need it move a delivery's first attempt back instead of waiting).
     "partners": {"webhook_retry_schedule": [0.2, 0.5, 1.0], "delivery_poll_seconds": 0.25,
                  "webhook_timeout_seconds": 5.0},
+    # the live channel pings (and checks the token and the membership again) every second
+    # instead of 25 s, so a disabled account's socket closes within the test (HN-12)
+    "conversations": {"live_heartbeat_seconds": 1.0},
 }
 """Per-service settings of the test run, on top of ``InfraHandle.settings_overrides``."""
 

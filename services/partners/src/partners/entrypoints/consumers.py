@@ -1,7 +1,8 @@
 """Event consumers of partners (PLAT-03).
 
 Queue ``partners.event-log`` is bound to every type of the catalog
-(``anjian_shared.events.EVENT_TYPES``, one handler each): each event is appended to its
+(``anjian_shared.events.EVENT_TYPES``, one handler each, except the private families of
+``anjian_shared.scopes``: conversations' messages): each event is appended to its
 tenant's event log and queued for the tenant's matching subscriptions, in the inbox
 transaction (a redelivered event is logged and delivered once).
 """
@@ -12,6 +13,7 @@ from datetime import timedelta
 
 from pydantic import BaseModel
 
+from anjian_shared import scopes
 from anjian_shared.bus import Subscription
 from anjian_shared.events import EVENT_TYPES, CloudEvent
 from anjian_shared.mongo import UnitOfWork
@@ -30,5 +32,7 @@ def build_subscriptions(settings: Settings) -> list[Subscription]:
         await record_event(uow, event, retention=retention)
 
     for event_type in EVENT_TYPES:
+        if scopes.is_private(event_type):  # private messages (HN-12): never logged, never offered
+            continue
         event_log.on(event_type)(on_any_event)
     return [event_log]

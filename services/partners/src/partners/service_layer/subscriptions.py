@@ -94,8 +94,10 @@ def check_patterns(event_types: list[str], field: str = "event_types",
                                 field=f"{field}.{i}")
         if scopes is not None and not granted_types(scopes, matched):
             needed = sorted(set().union(*(scope_table.family_scopes(t) for t in matched)))
-            raise Forbidden(f"{p!r} matches only event types the token's scopes do not grant; "
-                            f"they need one of: {', '.join(needed)}", field=f"{field}.{i}")
+            why = (f"they need one of: {', '.join(needed)}" if needed
+                   else "no scope grants them (private messages, HN-12)")
+            raise Forbidden(f"{p!r} matches only event types the token's scopes do not grant; {why}",
+                            field=f"{field}.{i}")
     return list(dict.fromkeys(event_types))
 
 

@@ -1,0 +1,1 @@
+"""adapters of conversations (HN-12)."""

@@ -1,0 +1,1 @@
+"""domain of conversations (HN-12)."""

@@ -1,0 +1,1 @@
+"""entrypoints of conversations (HN-12)."""

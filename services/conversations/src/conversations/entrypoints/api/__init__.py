@@ -1,0 +1,1 @@
+"""entrypoints/api of conversations (HN-12)."""

@@ -1,0 +1,1 @@
+"""service_layer of conversations (HN-12)."""
