@@ -8,7 +8,7 @@ from anjian_shared.app import ServiceSpec, create_service_app
 from anjian_shared.tenant_policy import policy_subscription
 
 from .entrypoints.api.routes import router
-from .entrypoints.consumers import organizations, projects
+from .entrypoints.consumers import organizations, people, projects
 from .service_layer.setup import ensure_indexes
 from .settings import Settings
 
@@ -22,6 +22,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     spec = ServiceSpec(name="equipment", title="Anjian equipment",
                        description="Crane filings (设备备案, 补录), installation and dismantling notifications, "
                                    "use registration, machine and operator locks (HEB-03/06/07/12/14/15/17).",
-                       routers=[router], subscriptions=[projects, organizations, policy_subscription()],
+                       routers=[router], subscriptions=[projects, organizations, people, policy_subscription()],
                        startup=[_indexes])
     return create_service_app(spec, settings or Settings())

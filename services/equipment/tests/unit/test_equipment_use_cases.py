@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from anjian_shared.errors import Conflict, Forbidden, PayloadTooLarge, Unprocessable
+from anjian_shared.errors import (
+    Conflict,
+    Forbidden,
+    NotYetAvailable,
+    PayloadTooLarge,
+    Unprocessable,
+)
 from anjian_shared.principal import Principal
 from anjian_shared.testing.fakes import FakeDatabase, FakeStorage
 from anjian_shared.testing.media import FakeUpload, image_bytes
@@ -21,6 +27,9 @@ from equipment.settings import Settings
 T = "hebei"
 ORGS = {"auth": ("authority", []), "lease": ("company", ["leasing"]), "inst": ("company", ["installer"]),
         "inst2": ("company", ["installer"]), "con": ("company", ["contractor"]), "con2": ("company", ["contractor"])}
+DIVISIONS = {"auth": "130100"}  # 石家庄市 authority; the companies sit in 长安区 (130102)
+PROJECTS = ("project-A", "project-B")
+PEOPLE = ("wang", "li", "zhao", "p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9")
 PDF = b"%PDF-1.4\n% certificate\n"
 
 
@@ -36,8 +45,22 @@ async def env() -> tuple[FakeDatabase, FakeStorage]:
     await store.ensure_indexes(mongo)
     for org, (kind, roles) in ORGS.items():
         await mongo.db[store.ORGANIZATIONS].insert_one({"_id": org, "tenant_id": T, "kind": kind,
-                                                        "company_roles": roles, "name": org})
+                                                        "company_roles": roles, "name": org,
+                                                        "division_code": DIVISIONS.get(org, "130102")})
+    for project in PROJECTS:
+        await mongo.db[store.PROJECTS].insert_one({"_id": project, "tenant_id": T, "name": f"{project} 工程",
+                                                   "station_org_id": "auth"})
+    for person in PEOPLE:
+        await add_person(mongo, person)
     return mongo, FakeStorage()
+
+
+async def add_person(mongo: FakeDatabase, person: str, *, category: str = "crane_driver",
+                     expires_on: date | None = None) -> None:
+    await mongo.db[store.PEOPLE].replace_one({"_id": person, "tenant_id": T}, {
+        "_id": person, "tenant_id": T, "name": person, "category": category, "removed": False,
+        "company_org_id": "con", "certificate_number": f"C-{person}",
+        "expires_on": (expires_on or utcnow().date() + timedelta(days=300)).isoformat()}, upsert=True)
 
 
 def crane(factory: str = "F-001", **kw: Any) -> dict[str, Any]:
@@ -91,7 +114,7 @@ async def test_heb06_filing_approved_gets_number_and_machine_filed(env):
     machine_id = await filed_machine(env)
     machine = await mongo.repo(store.MACHINES, T).get(machine_id)
     assert machine["status"] == "filed"
-    assert machine["filing_number"] == f"冀A-T-{utcnow().year}-0001"
+    assert machine["filing_number"] == f"冀130100-T-{utcnow().year}-0001"
     types = [e["type"] for e in mongo.outbox]
     assert "equipment.machine.filed.v1" in types and "equipment.application.approved.v1" in types
 
@@ -239,7 +262,7 @@ async def test_heb07_approved_registration_gets_number(env):
     app = await register(env, m1, "project-A", ["wang"])
     await cases.decide(mongo=mongo, principal=who("auth"), app_id=app["_id"], action="accept")
     done = await cases.decide(mongo=mongo, principal=who("auth"), app_id=app["_id"], action="approve")
-    assert done["number"] == f"冀A-DJ-{utcnow().year}-0001"
+    assert done["number"] == f"冀130100-DJ-{utcnow().year}-0001"
 
 
 async def test_heb17_hebei_attachment_over_600kb_refused_naming_limit_small_scan_warned(env):
@@ -288,3 +311,100 @@ async def test_heb12_supplementary_registration_needs_old_number_and_authority_b
     assert machine["status"] == "filed" and machine.get("old_filing_number") == "冀A-T-2015-0042"
     installed = await install(env, done["machine_id"], "project-A")
     assert installed["stage"] == "submitted"
+
+
+async def _org(mongo: FakeDatabase, org: str, kind: str, division: str, roles: list[str] | None = None,
+               **kw: Any) -> None:
+    await mongo.db[store.ORGANIZATIONS].insert_one({"_id": org, "tenant_id": T, "kind": kind, "name": org,
+                                                    "company_roles": roles or [], "division_code": division, **kw})
+
+
+async def test_heb06_authority_answered_from_division_codes(env):
+    """HEB-06 the filing goes to the authority where the owner is registered (GB/T 2260: the
+    nearest enclosing authority); naming another is 422 ``wrong-authority``; an out-of-province
+    owner goes straight to the province office."""
+    mongo, _ = env
+    await _org(mongo, "office", "authority", "130000")
+    await _org(mongo, "tangshan", "authority", "130200")
+    app = await cases.create_application(mongo=mongo, principal=who("lease"), kind="filing", form=crane())
+    for slot in ("manufacturing_licence", "product_certificate", "supervision_certificate"):
+        await attach(env, who("lease"), app["_id"], slot)
+    with pytest.raises(Unprocessable) as err:
+        await cases.submit_application(mongo=mongo, principal=who("lease"), app_id=app["_id"],
+                                       authority_org_id="tangshan")
+    assert err.value.slug == "wrong-authority" and err.value.field == "authority_org_id"
+    done = await cases.submit_application(mongo=mongo, principal=who("lease"), app_id=app["_id"],
+                                          authority_org_id=None)
+    assert done["authority_org_id"] == "auth"
+    await cases.decide(mongo=mongo, principal=who("auth"), app_id=app["_id"], action="not_accept", comment="x")
+    await _org(mongo, "beijing-lease", "company", "110105", ["leasing"], in_province=False)
+    outsider = Principal(user_id="u-bj", tenant=T, org_id="beijing-lease", roles=["company_admin"], name="bj",
+                         org_kind="company")
+    app = await cases.create_application(mongo=mongo, principal=outsider, kind="filing", form=crane("BJ-1"))
+    for slot in ("manufacturing_licence", "product_certificate", "supervision_certificate"):
+        await cases.add_attachment(mongo=mongo, storage=env[1], settings=Settings(), principal=outsider,
+                                   app_id=app["_id"], slot=slot, upload=FakeUpload(PDF, "c.pdf"))
+    done = await cases.submit_application(mongo=mongo, principal=outsider, app_id=app["_id"], authority_org_id=None)
+    assert done["authority_org_id"] == "office"
+
+
+async def test_heb14_project_checked_against_the_project_read_model(env):
+    """HEB-14 the project named must be one of this province (projects' read model): an unknown
+    id answers 409 + Retry-After ``project-not-yet-known`` naming ``form.project_id``."""
+    mongo, _ = env
+    m1 = await filed_machine(env)
+    form = {"machine_id": m1, "project_id": "nowhere", "start_date": "2026-01-01", "end_date": "2026-01-05"}
+    with pytest.raises(NotYetAvailable) as err:
+        await cases.create_application(mongo=mongo, principal=who("inst"), kind="installation", form=form)
+    assert err.value.slug == "project-not-yet-known" and err.value.field == "form.project_id"
+
+
+async def test_heb07_expired_or_wrong_certificate_refused_naming_the_operator(env):
+    """HEB-07/11 (建质〔2008〕75号) an operator's certificate comes from personnel's read model:
+    expired → 422 ``certificate-expired``, a signaller's certificate for a driver → 422
+    ``certificate-category-mismatch``, an unknown person → 409 ``person-not-yet-known``; each
+    naming ``form.operators.<i>.person_id``."""
+    mongo, _ = env
+    m1 = await filed_machine(env)
+    await install(env, m1, "project-A")
+    await add_person(mongo, "old", expires_on=utcnow().date() - timedelta(days=1))
+    await add_person(mongo, "sig", category="signaller_rigger")
+    for people, error, slug in ((["wang", "old"], Unprocessable, "certificate-expired"),
+                                (["sig"], Unprocessable, "certificate-category-mismatch"),
+                                (["ghost"], NotYetAvailable, "person-not-yet-known")):
+        with pytest.raises(error) as err:
+            await register(env, m1, "project-A", people)
+        assert err.value.slug == slug
+        assert err.value.field == f"form.operators.{len(people) - 1}.person_id"
+
+
+async def test_heb07_unlock_only_by_the_authority_of_the_jurisdiction(env):
+    """HEB-07 the operator is unlocked by the registration's authority or one above it (the
+    province office), never by another city's authority (403 ``outside-jurisdiction``)."""
+    mongo, _ = env
+    await _org(mongo, "office", "authority", "130000")
+    await _org(mongo, "tangshan", "authority", "130200")
+    m1 = await filed_machine(env)
+    await install(env, m1, "project-A")
+    await register(env, m1, "project-A", ["wang"])
+    tangshan = Principal(user_id="u-ts", tenant=T, org_id="tangshan", roles=["supervisor"], org_kind="authority")
+    with pytest.raises(Forbidden) as err:
+        await cases.unlock_operator(mongo=mongo, principal=tangshan, person_id="wang", reason="调离")
+    assert err.value.slug == "outside-jurisdiction"
+    office = Principal(user_id="u-of", tenant=T, org_id="office", roles=["supervisor"], org_kind="authority")
+    released = await cases.unlock_operator(mongo=mongo, principal=office, person_id="wang", reason="调离")
+    assert released["person_id"] == "wang"
+
+
+async def test_heb06_registry_is_paginated_with_places(env):
+    """HEB-06/14 ``registry`` pages with the shared cursor codec; each machine says where it
+    stands (project id and name)."""
+    mongo, _ = env
+    ids = [await filed_machine(env, f"R-{i}") for i in range(3)]
+    await install(env, ids[0], "project-A")
+    first = await cases.registry(mongo=mongo, principal=who("auth"), limit=2)
+    assert len(first.items) == 2 and first.next_cursor
+    rest = await cases.registry(mongo=mongo, principal=who("auth"), limit=2, cursor=first.next_cursor)
+    assert [m["_id"] for m in first.items + rest.items] == ids and rest.next_cursor is None
+    assert first.items[0]["project_name"] == "project-A 工程"
+    assert (await cases.registry(mongo=mongo, principal=who("con"), limit=10)).items == []

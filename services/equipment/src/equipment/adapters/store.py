@@ -14,7 +14,8 @@
 - ``audit``           one line per lock, unlock and registry change: who, when, what, reason
 - ``counters``        ``filing:<code>:<year>`` / ``registration:<code>:<year>``, ``$inc`` in the
                       writing transaction (a rolled back write burns no number)
-- read models ``organizations`` (identity's directory), ``projects`` (projects'), ``tenant_policy``
+- read models ``organizations`` (identity's directory), ``projects`` (projects'), ``people``
+  (personnel's company people with certificate validity), ``tenant_policy``
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ AUDIT = "audit"
 COUNTERS = "counters"
 ORGANIZATIONS = "organizations"
 PROJECTS = "projects"
+PEOPLE = "people"
 
 
 async def ensure_indexes(mongo: UnitOfWorkFactory) -> None:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from anjian_shared.errors import Conflict, Unprocessable
+from anjian_shared.errors import Conflict, NotYetAvailable, Unprocessable
 
 
 class Kind(StrEnum):
@@ -258,6 +258,43 @@ def check_use_window(acceptance_date: date, today: date) -> None:
     if (today - acceptance_date).days > USE_REGISTRATION_DAYS:
         raise Unprocessable(f"use must be registered within {USE_REGISTRATION_DAYS} days of acceptance "
                             f"({acceptance_date})", field="form.acceptance_date", slug="registration-window-passed")
+
+
+OPERATOR_CATEGORIES: dict[OperatorRole, frozenset[str]] = {
+    OperatorRole.DRIVER: frozenset({"crane_driver"}),
+    OperatorRole.SIGNALLER: frozenset({"signaller_rigger"}),
+    OperatorRole.RIGGER: frozenset({"signaller_rigger"}),
+}
+"""建质〔2008〕75号: the special-operations certificate each role needs (建筑起重机械司机,
+建筑起重信号司索工)."""
+
+
+def check_operator(index: int, op: Operator, person: dict[str, Any] | None, today: date) -> None:
+    """HEB-07/11 an operator named in a use registration, against personnel's snapshot
+    (``personnel.company_person.saved.v1``) of that person:
+
+    - unknown here → ``NotYetAvailable`` (409 + Retry-After ``person-not-yet-known``: the
+      person was entered just now, or does not exist);
+    - removed by the company → 422 ``person-removed``;
+    - certificate of another category → 422 ``certificate-category-mismatch``;
+    - certificate expired (``expires_on`` before ``today``) → 422 ``certificate-expired``;
+    each naming ``form.operators.<index>.person_id``."""
+    field = f"form.operators.{index}.person_id"
+    if person is None:
+        raise NotYetAvailable(f"{field}: person {op.person_id} has not reached the equipment service yet "
+                              "(or does not exist); retry shortly", field=field, slug="person-not-yet-known",
+                              retry_after=2)
+    if person.get("removed"):
+        raise Unprocessable(f"{person.get('name')} was removed from the company's personnel", field=field,
+                            slug="person-removed")
+    if person.get("category") not in OPERATOR_CATEGORIES[op.role]:
+        raise Unprocessable(f"{person.get('name')} holds a {person.get('category')} certificate; a "
+                            f"{OPERATOR_LABELS[op.role]} needs {' or '.join(sorted(OPERATOR_CATEGORIES[op.role]))} "
+                            "(建质〔2008〕75号)", field=field, slug="certificate-category-mismatch")
+    expires = person.get("expires_on")
+    if expires is not None and date.fromisoformat(str(expires)) < today:
+        raise Unprocessable(f"the certificate of {person.get('name')} expired on {expires} (建质〔2008〕75号: "
+                            "renewed every 2 years)", field=field, slug="certificate-expired")
 
 
 Decision = Literal["accept", "not_accept", "return", "approve", "refuse"]

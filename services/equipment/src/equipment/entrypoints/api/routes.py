@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from anjian_shared.auth import CurrentPrincipal
 from anjian_shared.deps import MongoDep, StorageDep, app_settings
+from anjian_shared.pagination import Cursor, Limit
 
 from ...domain.model import Kind
 from ...service_layer import applications as cases
@@ -35,7 +36,11 @@ class FormUpdate(BaseModel):
 
 
 class Submission(BaseModel):
-    authority_org_id: str = Field(max_length=64, description="the authority/station it goes to (identity directory)")
+    authority_org_id: str | None = Field(
+        default=None, max_length=64,
+        description="optional: the authority the platform picks from GB/T 2260 codes (where the owner is "
+                    "registered / where the project is); when given it must be that one (422 otherwise). "
+                    "Needed only when the applicant's or station's division is not known.")
 
 
 class DecisionCreate(BaseModel):
@@ -135,9 +140,14 @@ async def cancel(machine_id: Annotated[str, Path(max_length=64)], body: Reason, 
 
 
 @router.get("/machines", summary="The registry: machines, where each stands, who operates it")
-async def machines(principal: CurrentPrincipal, mongo: MongoDep) -> list[dict[str, Any]]:
-    """HEB-06/07/14 (authorities: all; a company: its own)."""
-    return [_out(m) for m in await cases.registry(mongo=mongo, principal=principal)]
+async def machines(principal: CurrentPrincipal, mongo: MongoDep, limit: Limit = 20,
+                   cursor: Cursor = None) -> dict[str, Any]:
+    """HEB-06/07/14 one page ``{"items": [...], "next_cursor": …}`` (authorities: the whole
+    province; a company: its own machines), oldest first; each item has its filing
+    (``filing_number``, ``status`` pending | filed | cancelled), ``project_id``/``project_name``
+    where it stands and ``operators``. 422 naming ``cursor``."""
+    items, nxt = await cases.registry(mongo=mongo, principal=principal, limit=limit, cursor=cursor)
+    return {"items": [_out(m) for m in items], "next_cursor": nxt}
 
 
 @router.get("/banned-models", summary="The province's banned/eliminated models")
