@@ -185,6 +185,8 @@ TITLES_ZH: dict[str, str] = {
     "person-removed": "该人员已从企业人员中移除",
     "certificate-category-mismatch": "人员证书类别与岗位不符",
     "outside-jurisdiction": "不在本部门管辖范围内",
+    "registration-not-approved": "使用登记尚未办结准予，没有登记标志",
+    "sign-not-found": "登记标志不存在",
     "not-a-company": "只有企业可以办理该事项",
     "company-role-required": "企业类型不符，不能办理该事项",
     "not-authority-staff": "只有主管部门人员可以办理",

@@ -4,24 +4,31 @@ operator locks and the authority's unlock, HEB-15 dismantling, HEB-17 attachment
 
 from __future__ import annotations
 
+import io
+import shutil
+import subprocess
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
 from anjian_shared.errors import (
     Conflict,
     Forbidden,
+    NotFound,
     NotYetAvailable,
     PayloadTooLarge,
     Unprocessable,
 )
+from anjian_shared.pdf_fonts import resolve_cjk_font
 from anjian_shared.principal import Principal
 from anjian_shared.testing.fakes import FakeDatabase, FakeStorage
 from anjian_shared.testing.media import FakeUpload, image_bytes
 from anjian_shared.types import utcnow
 from equipment.adapters import store
 from equipment.service_layer import applications as cases
+from equipment.service_layer import signs
 from equipment.settings import Settings
 
 T = "hebei"
@@ -408,3 +415,96 @@ async def test_heb06_registry_is_paginated_with_places(env):
     assert [m["_id"] for m in first.items + rest.items] == ids and rest.next_cursor is None
     assert first.items[0]["project_name"] == "project-A 工程"
     assert (await cases.registry(mongo=mongo, principal=who("con"), limit=10)).items == []
+
+
+# ------------------------------------------------------------------ HEB-07 sign, HEB-06 export
+
+BASE = "https://anjian.example.cn"
+
+
+def pdftotext(pdf: bytes) -> str:
+    assert shutil.which("pdftotext"), "poppler-utils (pdftotext) is needed"
+    out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
+    return out.stdout.decode("utf-8").replace(" ", "").replace("\n", "")
+
+
+@pytest.fixture(scope="module")
+def font():
+    s = Settings()
+    return resolve_cjk_font(s.cjk_font_path, s.cjk_font_subfont_index, s.cjk_font_candidates)
+
+
+async def _approved_registration(env) -> tuple[str, dict]:
+    mongo, _ = env
+    m1 = await filed_machine(env)
+    await install(env, m1, "project-A")
+    app = await register(env, m1, "project-A", ["wang"])
+    await cases.decide(mongo=mongo, principal=who("auth"), app_id=app["_id"], action="accept")
+    return m1, await cases.decide(mongo=mongo, principal=who("auth"), app_id=app["_id"], action="approve")
+
+
+async def test_heb07_sign_pdf_shows_number_machine_project_operators(env, font):
+    """HEB-07 (建设部令第166号: the sign is fixed to the machine) the PDF carries the
+    registration number, the machine, the project and the operators."""
+    mongo, _ = env
+    _, reg = await _approved_registration(env)
+    name, pdf = await signs.sign_pdf(mongo=mongo, principal=who("con"), app_id=reg["_id"], font=font,
+                                     public_base_url=BASE)
+    assert pdf.startswith(b"%PDF") and reg["number"] in name
+    text = pdftotext(pdf)
+    for expected in ("建筑起重机械使用登记标志", reg["number"], "塔式起重机", "QTZ80", "中联重科", "F-001",
+                     "project-A工程", "wang", "司机", "C-wang", "有效", "扫码查看登记状态"):
+        assert expected in text, expected
+    with pytest.raises(NotFound):  # another contractor does not see it
+        await signs.sign_pdf(mongo=mongo, principal=who("con2"), app_id=reg["_id"], font=font, public_base_url=BASE)
+
+
+async def test_heb07_sign_only_for_an_approved_registration(env, font):
+    """HEB-07 a registration still under review has no sign (409 ``registration-not-approved``)."""
+    mongo, _ = env
+    m1 = await filed_machine(env)
+    await install(env, m1, "project-A")
+    app = await register(env, m1, "project-A", ["wang"])
+    with pytest.raises(Conflict) as err:
+        await signs.sign_pdf(mongo=mongo, principal=who("con"), app_id=app["_id"], font=font, public_base_url=BASE)
+    assert err.value.slug == "registration-not-approved"
+
+
+async def test_heb07_public_status_valid_then_dismantled_unknown_token_404(env):
+    """HEB-07/15 the QR code's page needs no sign-in, shows only what the sign shows, and
+    turns to ``dismantled`` once the dismantling notification is confirmed."""
+    mongo, _ = env
+    m1, reg = await _approved_registration(env)
+    token = reg["sign_token"]
+    assert token.startswith("hebei.") and len(token) > 30
+    shown = await signs.public_status(mongo=mongo, token=token)
+    assert shown["status"] == "valid" and shown["registration_number"] == reg["number"]
+    assert shown["project_name"] == "project-A 工程" and shown["machine"]["model"] == "QTZ80"
+    assert "operators" not in shown and "applicant" not in shown
+    form = {"machine_id": m1, "project_id": "project-A", "start_date": "2026-02-01", "end_date": "2026-02-02"}
+    dis = await cases.create_application(mongo=mongo, principal=who("inst"), kind="dismantling", form=form)
+    await cases.submit_application(mongo=mongo, principal=who("inst"), app_id=dis["_id"], authority_org_id=None)
+    await cases.decide(mongo=mongo, principal=who("auth"), app_id=dis["_id"], action="accept")
+    await cases.decide(mongo=mongo, principal=who("auth"), app_id=dis["_id"], action="approve")
+    assert (await signs.public_status(mongo=mongo, token=token))["status"] == "dismantled"
+    for bad in (token[:-2] + "xx", "hubei." + token.split(".", 1)[1], "no-tenant-token"):
+        with pytest.raises(NotFound):
+            await signs.public_status(mongo=mongo, token=bad)
+
+
+async def test_heb06_registry_xlsx_cells(env):
+    """HEB-06 the registry export: machine with its filing, the project where it stands and
+    who operates it; a company exports only its own machines."""
+    mongo, _ = env
+    m1, reg = await _approved_registration(env)
+    data = await signs.registry_xlsx(mongo=mongo, principal=who("auth"), max_rows=100)
+    ws = load_workbook(io.BytesIO(data)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0] == "备案编号" and rows[0][8] == "所在工程"
+    assert len(rows) == 2
+    filing, kind, model, maker, factory, _, owner, status, project, operators = rows[1]
+    assert filing.endswith("-T-" + filing.split("-T-")[1]) and kind == "塔式起重机" and model == "QTZ80"
+    assert (maker, factory, owner, status, project) == ("中联重科", "F-001", "lease", "已备案", "project-A 工程")
+    assert operators == "wang（司机）"
+    own = load_workbook(io.BytesIO(await signs.registry_xlsx(mongo=mongo, principal=who("con"), max_rows=100)))
+    assert len(list(own.active.iter_rows(values_only=True))) == 1

@@ -4,24 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from anjian_shared.pdf_fonts import DEFAULT_CJK_FONTS
 from anjian_shared.settings import ServiceSettings
-
-DEFAULT_CJK_FONTS: list[str] = [
-    # Debian/Ubuntu package ``fonts-wqy-zenhei``: a TTC with TrueType outlines (subfont 0 = WenQuanYi Zen Hei).
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    # ``fonts-wqy-microhei``
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    # ``fonts-arphic-uming`` / ``fonts-arphic-ukai``
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-    "/usr/share/fonts/truetype/arphic/ukai.ttc",
-    # ``fonts-droid-fallback``
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-    # Alpine (font-wqy-zenhei) and Fedora/RHEL (wqy-zenhei-fonts) locations
-    "/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc",
-    "/usr/share/fonts/wenquanyi/wqy-zenhei/wqy-zenhei.ttc",
-]
-"""Fallback search list for a CJK font with TrueType outlines (ReportLab cannot embed CFF/OTF
-fonts such as Noto Sans CJK)."""
 
 
 class Settings(ServiceSettings):

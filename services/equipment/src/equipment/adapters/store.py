@@ -58,6 +58,8 @@ async def ensure_indexes(mongo: UnitOfWorkFactory) -> None:
                                          ("stage", ASCENDING), ("updated_at", DESCENDING)])
     await db[APPLICATIONS].create_index([("tenant_id", ASCENDING), ("authority_org_id", ASCENDING),
                                          ("stage", ASCENDING), ("updated_at", DESCENDING)])
+    await db[APPLICATIONS].create_index([("tenant_id", ASCENDING), ("sign_token", ASCENDING)], name="sign_token",
+                                        partialFilterExpression={"sign_token": {"$type": "string"}})
     await db[AUDIT].create_index([("tenant_id", ASCENDING), ("subject", ASCENDING), ("at", DESCENDING)])
 
 

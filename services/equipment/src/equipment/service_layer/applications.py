@@ -576,9 +576,14 @@ async def _on_approved(uow: UnitOfWork, doc: dict[str, Any], kind: Kind, p: Prin
         return {"number": number}
     if kind is Kind.USE_REGISTRATION:
         seq = await store.next_counter(uow, f"registration:{code}:{year}")
-        return {"number": registration_number(abbreviation=abbreviation, authority_code=code, year=year, seq=seq)}
+        return {"number": registration_number(abbreviation=abbreviation, authority_code=code, year=year, seq=seq),
+                "sign_token": new_sign_token(uow.tenant_id), "sign_status": "valid"}
     if kind is Kind.DISMANTLING:
         await _release_machine(uow, doc["machine_id"], p, "拆卸告知已确认 (HEB-15)", project_id=doc["project_id"])
+        registrations = uow.repo(store.APPLICATIONS)
+        for reg in await registrations.find({"kind": Kind.USE_REGISTRATION.value, "machine_id": doc["machine_id"],
+                                             "project_id": doc["project_id"], "sign_status": "valid"}):
+            await registrations.update({"_id": reg["_id"]}, {"$set": {"sign_status": "dismantled"}})
     return {}
 
 
@@ -784,6 +789,14 @@ async def _with_places(mongo: UnitOfWorkFactory, tenant: str, machines: list[dic
                     "project_name": (projects.get(project_id or "") or {}).get("name"),
                     "operators": ops.get(m["_id"], [])})
     return out
+
+
+def new_sign_token(tenant: str) -> str:
+    """HEB-07 the registration sign's public token: ``<tenant>.<32 random url-safe characters>``
+    (unguessable; the tenant prefix lets the public page find its province)."""
+    import secrets
+
+    return f"{tenant}.{secrets.token_urlsafe(24)}"
 
 
 def media_refs(doc: dict[str, Any]) -> list[MediaRef]:

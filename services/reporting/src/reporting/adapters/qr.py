@@ -1,19 +1,5 @@
-"""QR code of a share link's URL as PNG (HB-09): printed on paper or shown on a screen."""
+"""QR codes come from ``anjian_shared.qr`` (shared with equipment's registration signs)."""
 
-from __future__ import annotations
+from anjian_shared.qr import qr_png
 
-import io
-
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
-
-
-def qr_png(url: str, *, box_size: int = 8, border: int = 4) -> bytes:
-    """A PNG image encoding ``url`` (error correction M)."""
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=border)
-    qr.add_data(url)
-    qr.make(fit=True)
-    img = qr.make_image(fill_color="black", back_color="white")
-    buf = io.BytesIO()
-    img.save(buf)
-    return buf.getvalue()
+__all__ = ["qr_png"]
