@@ -1,5 +1,6 @@
 """``make demo``: the Hubei spot-check flow (HB-01..HB-09) over HTTP, as real users would,
-then the Hainan mobile-supervision flow (``demo_hainan``, HN-03..HN-11).
+then the Hainan mobile-supervision flow (``demo_hainan``, HN-03..HN-11), then Hebei's crane
+registry and its locks (``demo_hebei``, HEB-01/06/07/11/14/15).
 
 Two supervisors of a Wuhan station (张伟, responsible; 李娜) and the contractor's
 project manager (刘洋): plan → confirm → on-site results with JPEG photos →
@@ -262,13 +263,15 @@ async def run_demo(api: ApiFactory, *, admin_password: str, out_dir: Path, say: 
     """``make demo``: the Hubei flow followed by a partner over signed webhooks, then the
     Hainan flow (``demo_hainan.play_hainan``) with its escalation."""
     from .demo_hainan import play_hainan  # imports this module's helpers
+    from .demo_hebei import play_hebei
 
     async with partner_stream(api, admin_password=admin_password, say=say) as stream:
         result = await play_hubei(api, admin_password=admin_password, out_dir=out_dir, say=say)
         await stream.wait_for("notices.notice.closed.v1", notice_id=result["notice_id"])
     hainan = await play_hainan(api, admin_password=admin_password, out_dir=out_dir, say=say)
+    hebei = await play_hebei(api, admin_password=admin_password, out_dir=out_dir, say=say)
     return {**result, "partner_events_verified": stream.verified, "partner_events_expected": len(stream.expected),
-            "hainan": hainan}
+            "hainan": hainan, "hebei": hebei}
 
 
 def _api_factory(base: str | None) -> ApiFactory:
@@ -302,7 +305,11 @@ def main() -> None:
                       "hainan": {"document": result["hainan"]["document_number"],
                                  "document_status": result["hainan"]["document_status"],
                                  "escalation": result["hainan"]["escalation"]["number"],
-                                 "xlsx": str(result["hainan"]["xlsx_path"])}}, ensure_ascii=False))
+                                 "xlsx": str(result["hainan"]["xlsx_path"])},
+                      "hebei": {"filing": result["hebei"]["filing_number"],
+                                "registration": result["hebei"]["registration_number"],
+                                "sign_pdf": str(result["hebei"]["sign_path"]),
+                                "registry_xlsx": str(result["hebei"]["xlsx_path"])}}, ensure_ascii=False))
 
 
 if __name__ == "__main__":
