@@ -33,7 +33,7 @@ async def test_heb01_concurrent_registrations_with_one_credit_code_exactly_one_2
     for _ in range(8):
         shared = credit_code_for()
 
-        async def register() -> Any:
+        async def register(shared: str = shared) -> Any:
             async with platform.api() as c:  # each its own client address (the throttle counts per address)
                 return await c.post(REG, json=body(credit_code=shared))
 

@@ -180,6 +180,7 @@ TITLES_ZH: dict[str, str] = {
     "organization-not-yet-known": "单位信息尚未同步，请稍后重试",
     "wrong-authority": "该事项应报送所在辖区的主管部门",
     "no-authority-for-division": "该行政区划没有有管辖权的主管部门",
+    "authority-ambiguous": "该行政区划有多个主管部门，请选择报送部门",
     "project-not-yet-known": "工程信息尚未同步（或不存在），请稍后重试",
     "person-not-yet-known": "人员信息尚未同步（或不存在），请稍后重试",
     "person-removed": "该人员已从企业人员中移除",

@@ -145,9 +145,12 @@ async def draft(c: httpx.AsyncClient, kind: str, form: dict[str, Any], slots: tu
     return str(app["id"])
 
 
-async def submit(c: httpx.AsyncClient, app_id: str) -> httpx.Response:
-    """上报 without naming the authority: the platform answers it from the division codes."""
-    return await settled(lambda: c.post(f"{EQ}/applications/{app_id}/submission", json={}))
+async def submit(c: httpx.AsyncClient, app_id: str, authority: str | None = None) -> httpx.Response:
+    """上报: the platform answers the authority from the division codes; ``authority`` names it
+    where several authorities share the division (worlds piled up in one database by earlier
+    runs): it must then be one of them."""
+    body = {"authority_org_id": authority} if authority else {}
+    return await settled(lambda: c.post(f"{EQ}/applications/{app_id}/submission", json=body))
 
 
 async def approve(c: httpx.AsyncClient, app_id: str) -> dict[str, Any]:
@@ -169,19 +172,21 @@ async def play_hebei(api: ApiFactory, *, admin_password: str, out_dir: Path, say
             api(world.token("liu")) as liu, api(world.token("chen")) as chen:
         say("⑬ 租赁公司设备备案：缺少制造监督检验证明被退回，补齐后上报，监督站准予 (HEB-06)")
         crane = await draft(lc, "filing", tower_crane(f"ZL{w['suffix']}01"), CERTIFICATES[:2])
-        refused = await submit(lc, crane)
+        station = world.station_id
+        refused = await submit(lc, crane, station)
         assert refused.status_code == 422 and _code(refused) == "certificates-missing", refused.text
         out["refusals"]["certificates-missing"] = refused.json()["detail"]
         say(f"   拒绝 422 certificates-missing：{refused.json()['detail']}")
         expect(await lc.post(f"{EQ}/applications/{crane}/attachments", params={"slot": CERTIFICATES[2]},
                              files={"file": ("supervision.pdf", PDF, "application/pdf")}), 201)
-        submitted = expect(await submit(lc, crane), 200)
+        submitted = expect(await submit(lc, crane, station), 200)
         filed = await approve(zc, crane)
         machine = filed["machine_id"]
         out["filing_number"] = filed["number"]
-        say(f"   报送 {submitted['authority_org_id']}（按区划代码确定），备案编号 {filed['number']}")
+        say(f"   报送 {submitted['authority_org_id']}（产权单位注册地的区划代码 130102 所在监督站），"
+            f"备案编号 {filed['number']}")
         second = await approve(zc, (expect(await submit(lc, await draft(
-            lc, "filing", tower_crane(f"ZL{w['suffix']}02"), CERTIFICATES)), 200))["id"])
+            lc, "filing", tower_crane(f"ZL{w['suffix']}02"), CERTIFICATES), station), 200))["id"])
 
         def installation(machine_id: str, project: str) -> dict[str, Any]:
             today = date.today()

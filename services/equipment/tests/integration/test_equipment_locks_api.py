@@ -14,7 +14,7 @@ import pytest
 
 from anjian_local.demo_hebei import CERTIFICATES, approve, build_hebei, draft, submit, tower_crane
 from anjian_local.scenario import expect
-from anjian_local.testing.fixtures import Platform, eventually
+from anjian_local.testing.fixtures import Platform
 from anjian_shared.types import utcnow
 
 T = "hebei"
@@ -36,7 +36,7 @@ async def _setup(platform: Platform) -> dict[str, Any]:
 async def _filed(platform: Platform, w: dict[str, Any], factory: str) -> str:
     async with platform.api(w["lease"]) as c:
         app_id = await draft(c, "filing", tower_crane(factory), CERTIFICATES)
-        expect(await submit(c, app_id), 200)
+        expect(await submit(c, app_id, w["station"]), 200)
     async with platform.api(w["auth"]) as c:
         done = await approve(c, app_id)
     assert done["number"].startswith("冀130102-T-")

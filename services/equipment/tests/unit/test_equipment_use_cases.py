@@ -355,6 +355,25 @@ async def test_heb06_authority_answered_from_division_codes(env):
     assert done["authority_org_id"] == "office"
 
 
+async def test_heb06_several_authorities_of_one_division_applicant_picks_one_of_them(env):
+    """HEB-06 two authorities share the owner's division: the codes cannot decide, so the
+    applicant must name one of THEM (422 ``authority-ambiguous`` otherwise; another one is still
+    refused)."""
+    mongo, _ = env
+    await _org(mongo, "auth2", "authority", "130100")
+    app = await cases.create_application(mongo=mongo, principal=who("lease"), kind="filing", form=crane())
+    for slot in ("manufacturing_licence", "product_certificate", "supervision_certificate"):
+        await attach(env, who("lease"), app["_id"], slot)
+    for named in (None, "con"):
+        with pytest.raises(Unprocessable) as err:
+            await cases.submit_application(mongo=mongo, principal=who("lease"), app_id=app["_id"],
+                                           authority_org_id=named)
+        assert err.value.slug == "authority-ambiguous" and err.value.field == "authority_org_id"
+    done = await cases.submit_application(mongo=mongo, principal=who("lease"), app_id=app["_id"],
+                                          authority_org_id="auth2")
+    assert done["authority_org_id"] == "auth2"
+
+
 async def test_heb14_project_checked_against_the_project_read_model(env):
     """HEB-14 the project named must be one of this province (projects' read model): an unknown
     id answers 409 + Retry-After ``project-not-yet-known`` naming ``form.project_id``."""

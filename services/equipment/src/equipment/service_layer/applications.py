@@ -140,7 +140,9 @@ async def authority_for(mongo: UnitOfWorkFactory, p: Principal, kind: Kind, requ
     The answer is the authority or station whose ``division_code`` is the nearest
     ancestor-or-self of that code (the project's own station first, then an authority, at the
     same code). ``requested`` (``authority_org_id``) is optional: accepted only when it is that
-    one, else 422 naming ``authority_org_id``. When the applicant's or station's division is not
+    one, else 422 ``wrong-authority`` naming ``authority_org_id``; when several authorities of
+    the same kind share that division the applicant must name one of them (422
+    ``authority-ambiguous`` listing them). When the applicant's or station's division is not
     known (organisations registered before divisions), the applicant's ``requested`` authority
     or station of the tenant is taken as before (422 naming it when it is none)."""
     code, preferred = await location_of(mongo, p, kind, form or {})
@@ -158,9 +160,20 @@ async def authority_for(mongo: UnitOfWorkFactory, p: Principal, kind: Kind, requ
             by_code.setdefault(org["division_code"], []).append(org)
         nearest = divisions.nearest(code, frozenset(by_code))
         if nearest is not None:
-            ranked = sorted(by_code[nearest], key=lambda o: (o["_id"] != preferred, o.get("kind") != "authority",
-                                                             o["_id"]))
-            return _accept_requested(ranked[0], requested)
+            def rank(o: dict[str, Any]) -> tuple[bool, bool]:
+                return (o["_id"] != preferred, o.get("kind") != "authority")
+
+            best = min(rank(o) for o in by_code[nearest])
+            tied = [o for o in by_code[nearest] if rank(o) == best]
+            if len(tied) > 1:  # several authorities of one division: the applicant picks one of them
+                chosen = [o for o in tied if o["_id"] == requested]
+                if not chosen:
+                    raise Unprocessable(
+                        f"{len(tied)} authorities have jurisdiction over division {nearest}: choose one of "
+                        f"{', '.join(sorted(o['_id'] for o in tied))} (authority_org_id)",
+                        field="authority_org_id", slug="authority-ambiguous")
+                return chosen[0]
+            return _accept_requested(tied[0], requested)
         raise Unprocessable(f"no authority of this province has jurisdiction over division {code}",
                             field="authority_org_id", slug="no-authority-for-division")
     if not requested:
