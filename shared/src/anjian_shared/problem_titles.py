@@ -188,6 +188,8 @@ TITLES_ZH: dict[str, str] = {
     "outside-jurisdiction": "不在本部门管辖范围内",
     "registration-not-approved": "使用登记尚未办结准予，没有登记标志",
     "sign-not-found": "登记标志不存在",
+    "not-out-of-province": "省内安装单位无需办理进冀备案",
+    "installer-entry-required": "省外安装单位须先办理进冀备案（且在有效期内）",
     "not-a-company": "只有企业可以办理该事项",
     "company-role-required": "企业类型不符，不能办理该事项",
     "not-authority-staff": "只有主管部门人员可以办理",

@@ -374,6 +374,56 @@ async def test_heb06_several_authorities_of_one_division_applicant_picks_one_of_
     assert done["authority_org_id"] == "auth2"
 
 
+def entry_form(**kw: Any) -> dict[str, Any]:
+    later = (utcnow().date() + timedelta(days=200)).isoformat()
+    return {"qualification_number": "D211000001", "qualification_valid_until": later,
+            "safety_licence_number": "(京)JZ安许证字[2024]000001", "safety_licence_valid_until": later, **kw}
+
+
+async def test_heb13_out_of_province_installer_entry_filing(env):
+    """HEB-13 (建设部令第166号: installers hold the qualification and the work-safety licence)
+    进冀备案 goes straight to the province office; an expired certificate is 422
+    ``certificate-expired`` naming it; a Hebei installer does not file one (403); until it is
+    approved the outsider's installation notification is 409 ``installer-entry-required``."""
+    mongo, storage = env
+    await _org(mongo, "office", "authority", "130000")
+    await _org(mongo, "bj-inst", "company", "110105", ["installer"], in_province=False)
+    outsider = Principal(user_id="u-bj", tenant=T, org_id="bj-inst", roles=["company_admin"], name="bj",
+                         org_kind="company")
+    with pytest.raises(Forbidden) as err:
+        await cases.create_application(mongo=mongo, principal=who("inst"), kind="installer_entry", form=entry_form())
+    assert err.value.slug == "not-out-of-province"
+    m1 = await filed_machine(env)
+    form = {"machine_id": m1, "project_id": "project-A", "start_date": "2026-01-01", "end_date": "2026-01-05"}
+    notice = await cases.create_application(mongo=mongo, principal=outsider, kind="installation", form=form)
+    await cases.add_attachment(mongo=mongo, storage=storage, settings=Settings(), principal=outsider,
+                               app_id=notice["_id"], slot="special_plan", upload=FakeUpload(PDF, "p.pdf"))
+    with pytest.raises(Conflict) as err:
+        await cases.submit_application(mongo=mongo, principal=outsider, app_id=notice["_id"], authority_org_id=None)
+    assert err.value.slug == "installer-entry-required"
+    yesterday = (utcnow().date() - timedelta(days=1)).isoformat()
+    entry = await cases.create_application(mongo=mongo, principal=outsider, kind="installer_entry",
+                                           form=entry_form(safety_licence_valid_until=yesterday))
+    for slot in ("qualification_certificate", "safety_licence"):
+        await cases.add_attachment(mongo=mongo, storage=storage, settings=Settings(), principal=outsider,
+                                   app_id=entry["_id"], slot=slot, upload=FakeUpload(PDF, f"{slot}.pdf"))
+    with pytest.raises(Unprocessable) as err:
+        await cases.submit_application(mongo=mongo, principal=outsider, app_id=entry["_id"], authority_org_id=None)
+    assert err.value.slug == "certificate-expired" and err.value.field == "form.safety_licence_valid_until"
+    await cases.update_application(mongo=mongo, principal=outsider, app_id=entry["_id"], form=entry_form())
+    sent = await cases.submit_application(mongo=mongo, principal=outsider, app_id=entry["_id"], authority_org_id=None)
+    assert sent["authority_org_id"] == "office"
+    office = Principal(user_id="u-of", tenant=T, org_id="office", roles=["province_admin"], org_kind="authority")
+    with pytest.raises(NotFound):  # the city's authority is not addressed: it does not see it
+        await cases.decide(mongo=mongo, principal=who("auth"), app_id=entry["_id"], action="accept")
+    await cases.decide(mongo=mongo, principal=office, app_id=entry["_id"], action="accept")
+    done = await cases.decide(mongo=mongo, principal=office, app_id=entry["_id"], action="approve")
+    assert done["number"].endswith("-0001") and "JJ" in done["number"]
+    locked = await cases.submit_application(mongo=mongo, principal=outsider, app_id=notice["_id"],
+                                            authority_org_id=None)
+    assert locked["stage"] == "submitted"
+
+
 async def test_heb14_project_checked_against_the_project_read_model(env):
     """HEB-14 the project named must be one of this province (projects' read model): an unknown
     id answers 409 + Retry-After ``project-not-yet-known`` naming ``form.project_id``."""

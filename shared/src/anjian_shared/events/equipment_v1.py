@@ -17,7 +17,8 @@ class ApplicationStageChanged(BaseModel):
     new stage; ``comment`` carries the reason (不予受理, 退回) or the decision (办结)."""
 
     application_id: str
-    kind: str = Field(description="filing | supplementary | installation | use_registration | dismantling")
+    kind: str = Field(description="filing | supplementary | installation | use_registration | dismantling | "
+                                  "installer_entry (进冀备案, HEB-13)")
     from_stage: str | None
     to_stage: str
     stage_label: str = Field(description="the new stage in Chinese (已上报, 已受理, 不予受理, 已退回, 办结…)")

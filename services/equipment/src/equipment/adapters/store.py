@@ -10,6 +10,7 @@
                       stands (HEB-14), inserted with the installation notification
 - ``operator_locks``  unique per (tenant, ``person_id``): the machine a special-operations
                       person is registered on (HEB-07)
+- ``installer_entries`` one per approved 进冀备案 (HEB-13): ``org_id``, ``valid_until``, ``number``
 - ``banned_models``   unique per (tenant, ``model_key``): the province's banned/eliminated models
 - ``audit``           one line per lock, unlock and registry change: who, when, what, reason
 - ``counters``        ``filing:<code>:<year>`` / ``registration:<code>:<year>``, ``$inc`` in the
@@ -38,6 +39,7 @@ COUNTERS = "counters"
 ORGANIZATIONS = "organizations"
 PROJECTS = "projects"
 PEOPLE = "people"
+INSTALLER_ENTRIES = "installer_entries"
 
 
 async def ensure_indexes(mongo: UnitOfWorkFactory) -> None:

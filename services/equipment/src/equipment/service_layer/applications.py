@@ -57,12 +57,15 @@ from ..domain.model import (
     REQUIRED_SLOTS,
     SLOTS,
     InstallationForm,
+    InstallerEntryForm,
     Kind,
     MachineForm,
     UseRegistrationForm,
     check_filing,
+    check_installer_entry,
     check_operator,
     check_use_window,
+    entry_valid_until,
     filing_number,
     key,
     life_limit_name,
@@ -118,6 +121,8 @@ async def location_of(mongo: UnitOfWorkFactory, p: Principal, kind: Kind,
     for a filing/补录 (the province's code for an out-of-province company: straight to the
     province office), the division of the project's station for installation, use registration
     and dismantling (the station is preferred among the authorities of that division)."""
+    if kind is Kind.INSTALLER_ENTRY:
+        return PROVINCE_OFFICE, None
     if kind in PROJECT_KINDS:
         project = await _project(mongo, p.tenant, str(form.get("project_id") or ""))
         station = await _org(mongo, p.tenant, project.get("station_org_id") or "")
@@ -272,6 +277,9 @@ async def create_application(*, mongo: UnitOfWorkFactory, principal: Principal, 
     await _ensure_applicant_role(mongo, principal, kind)
     parsed = parse_form(kind, form)
     await _check_links(mongo, principal, kind, parsed, china_day(utcnow()))
+    if kind is Kind.INSTALLER_ENTRY and (await _org(mongo, principal.tenant, principal.org_id) or {}).get(
+            "in_province") is not False:
+        raise Forbidden("进冀备案 is filed by an installer registered outside the province", slug="not-out-of-province")
     app = new_application(id=new_id(), kind=kind.value, by=actor(principal), form=parsed.model_dump(mode="json"),
                           at=utcnow())
     doc = {**app.to_doc(), "attachments": {}, **_links(kind, parsed)}
@@ -426,10 +434,14 @@ async def submit_application(*, mongo: UnitOfWorkFactory, principal: Principal, 
         if kind in (Kind.FILING, Kind.SUPPLEMENTARY):
             extra = await _submit_filing(uow, current, kind, slots, policy, today)
         elif kind is Kind.INSTALLATION:
+            await _ensure_installer_entry(uow, mongo, principal, today)
             await _submit_installation(uow, current, principal)
         elif kind is Kind.USE_REGISTRATION:
             await _submit_use_registration(uow, current, principal, today)
+        elif kind is Kind.INSTALLER_ENTRY:
+            check_installer_entry(InstallerEntryForm.model_validate(current["form"]), today)
         else:
+            await _ensure_installer_entry(uow, mongo, principal, today)
             await _machine_on_project(uow, InstallationForm.model_validate(current["form"]))
         saved = await _save(uow, current, app, **extra)
         _emit_stage(uow, saved, app, principal)
@@ -476,6 +488,19 @@ async def _filed_machine(uow: UnitOfWork, machine_id: str) -> dict[str, Any]:
         raise Conflict("the machine has no approved filing (备案) or was cancelled", slug="machine-not-filed",
                        field="form.machine_id")
     return machine
+
+
+async def _ensure_installer_entry(uow: UnitOfWork, mongo: UnitOfWorkFactory, p: Principal, today: date) -> None:
+    """HEB-13 an out-of-province installer notifies installation or dismantling only with an
+    approved 进冀备案 valid today: 409 ``installer-entry-required`` otherwise."""
+    org = await _org(mongo, p.tenant, p.org_id) or {}
+    if org.get("in_province") is not False:
+        return
+    entry = await uow.repo(store.INSTALLER_ENTRIES).find_one({"org_id": p.org_id,
+                                                              "valid_until": {"$gte": today.isoformat()}})
+    if entry is None:
+        raise Conflict("an installer from outside the province needs an approved, valid 进冀备案 (HEB-13) first",
+                       slug="installer-entry-required", field="applicant")
 
 
 async def _submit_installation(uow: UnitOfWork, doc: dict[str, Any], p: Principal) -> None:
@@ -591,6 +616,18 @@ async def _on_approved(uow: UnitOfWork, doc: dict[str, Any], kind: Kind, p: Prin
         seq = await store.next_counter(uow, f"registration:{code}:{year}")
         return {"number": registration_number(abbreviation=abbreviation, authority_code=code, year=year, seq=seq),
                 "sign_token": new_sign_token(uow.tenant_id), "sign_status": "valid"}
+    if kind is Kind.INSTALLER_ENTRY:
+        form = InstallerEntryForm.model_validate(doc["form"])
+        seq = await store.next_counter(uow, f"entry:{year}")
+        number = f"{abbreviation}JJ-{year}-{seq:04d}"
+        entries = uow.repo(store.INSTALLER_ENTRIES)
+        await entries.delete({"org_id": doc["applicant"]["org_id"]})
+        await entries.insert({"_id": new_id(), "org_id": doc["applicant"]["org_id"], "application_id": doc["_id"],
+                              "number": number, "valid_until": entry_valid_until(form).isoformat(),
+                              "approved_at": now})
+        await store.audit(uow, action="installer.entered", subject=doc["applicant"]["org_id"],
+                          by=person(p).model_dump(), reason=KIND_LABELS[kind], number=number)
+        return {"number": number}
     if kind is Kind.DISMANTLING:
         await _release_machine(uow, doc["machine_id"], p, "拆卸告知已确认 (HEB-15)", project_id=doc["project_id"])
         registrations = uow.repo(store.APPLICATIONS)

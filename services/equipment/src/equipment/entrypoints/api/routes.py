@@ -30,7 +30,7 @@ AppId = Annotated[str, Path(max_length=64, description="application id")]
 
 class ApplicationCreate(BaseModel):
     kind: Kind = Field(description="filing 设备备案 | supplementary 补录 | installation 安装告知 | "
-                                   "use_registration 使用登记 | dismantling 拆卸告知")
+                                   "use_registration 使用登记 | dismantling 拆卸告知 | installer_entry 进冀备案")
     form: dict[str, Any]
 
 
