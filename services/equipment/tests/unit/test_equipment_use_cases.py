@@ -577,3 +577,19 @@ async def test_heb06_registry_xlsx_cells(env):
     assert operators == "wang（司机）"
     own = load_workbook(io.BytesIO(await signs.registry_xlsx(mongo=mongo, principal=who("con"), max_rows=100)))
     assert len(list(own.active.iter_rows(values_only=True))) == 1
+
+
+async def test_heb02_home_status_of_the_companys_applications(env):
+    """HEB-02 the home page counts the organisation's applications per kind and stage (在办 /
+    办结) and, for an authority, its inbox."""
+    mongo, _ = env
+    await filed_machine(env)
+    await cases.create_application(mongo=mongo, principal=who("lease"), kind="filing", form=crane("F-9"))
+    mine = await cases.status_summary(mongo=mongo, principal=who("lease"))
+    assert mine["by_kind"]["filing"]["kind_label"] == "设备备案"
+    assert mine["by_kind"]["filing"]["stages"] == {"approved": 1, "draft": 1}
+    assert (mine["in_progress"], mine["completed"]) == (1, 1) and "inbox" not in mine
+    m2 = await filed_machine(env, "F-10")
+    await install(env, m2, "project-A")
+    authority = await cases.status_summary(mongo=mongo, principal=who("auth"))
+    assert authority["inbox"] == {"submitted": 1, "accepted": 0}

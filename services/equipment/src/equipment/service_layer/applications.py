@@ -18,6 +18,7 @@ from typing import Any
 from anjian_shared import divisions
 from anjian_shared.applications import (
     COMPLETED,
+    IN_PROGRESS,
     Actor,
     Application,
     Box,
@@ -808,6 +809,31 @@ async def list_applications(*, mongo: UnitOfWorkFactory, principal: Principal, v
     (what awaits the caller's authority), newest first."""
     flt = inbox_filter(principal.org_id, kind) if view == "inbox" else applicant_filter(principal.org_id, box, kind)
     return await mongo.repo(store.APPLICATIONS, principal.tenant).find(flt, sort=[("updated_at", -1)], limit=limit)
+
+
+async def status_summary(*, mongo: UnitOfWorkFactory, principal: Principal) -> dict[str, Any]:
+    """HEB-02 the home page's "status of my applications": for the caller's organisation, how
+    many applications of each kind stand at each stage (``by_kind``: kind → stage → count, with
+    ``kind_label``), totals of 在办 (``in_progress``) and 办结 (``completed``), and for an
+    authority or station the size of its inbox (``inbox``: 待受理 submitted, 待办结 accepted)."""
+    repo = mongo.repo(store.APPLICATIONS, principal.tenant)
+    mine = await repo.find(applicant_filter(principal.org_id), limit=100000,
+                           projection={"kind": 1, "stage": 1})
+    by_kind: dict[str, dict[str, Any]] = {}
+    for doc in mine:
+        entry = by_kind.setdefault(doc["kind"], {"kind_label": KIND_LABELS.get(Kind(doc["kind"]), doc["kind"]),
+                                                 "stages": {}})
+        entry["stages"][doc["stage"]] = entry["stages"].get(doc["stage"], 0) + 1
+    out: dict[str, Any] = {
+        "by_kind": by_kind,
+        "in_progress": sum(1 for d in mine if d["stage"] in {s.value for s in IN_PROGRESS}),
+        "completed": sum(1 for d in mine if d["stage"] in {s.value for s in COMPLETED}),
+    }
+    if principal.org_kind in AUTHORITY_KINDS:
+        waiting = await repo.find(inbox_filter(principal.org_id), limit=100000, projection={"stage": 1})
+        out["inbox"] = {"submitted": sum(1 for d in waiting if d["stage"] == Stage.SUBMITTED.value),
+                        "accepted": sum(1 for d in waiting if d["stage"] == Stage.ACCEPTED.value)}
+    return out
 
 
 async def registry(*, mongo: UnitOfWorkFactory, principal: Principal, limit: int = 20,

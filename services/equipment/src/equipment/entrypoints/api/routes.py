@@ -86,6 +86,14 @@ async def list_(principal: CurrentPrincipal, mongo: MongoDep,
     return [_out(d) for d in docs]
 
 
+@router.get("/applications/summary", summary="HEB-02 home: status of my organisation's applications")
+async def summary(principal: CurrentPrincipal, mongo: MongoDep) -> dict[str, Any]:
+    """HEB-02 ``{"by_kind": {kind: {"kind_label", "stages": {stage: n}}}, "in_progress": n,
+    "completed": n}`` for the caller's organisation, plus ``inbox`` ``{"submitted", "accepted"}``
+    for an authority or station."""
+    return await cases.status_summary(mongo=mongo, principal=principal)
+
+
 @router.get("/applications/{app_id}", summary="One application with its history")
 async def get(app_id: AppId, principal: CurrentPrincipal, mongo: MongoDep) -> dict[str, Any]:
     """HEB-03 (404 when the caller may not see it)."""
