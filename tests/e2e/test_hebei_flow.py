@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from anjian_local.demo_hebei import play_hebei
+from anjian_local.testing.fixtures import eventually
 
 
 @pytest.mark.slow
@@ -33,3 +34,14 @@ async def test_heb_flow_end_to_end_locks_sign_and_registry(platform, tmp_path):
     rows = [[("" if c is None else str(c)) for c in row] for row in sheet.iter_rows(values_only=True)]
     assert rows[0][0] == "备案编号"
     assert any(r[0] == result["filing_number"] for r in rows[1:])
+    if "reporting" in platform.services:  # HEB-03 to-dos and decisions reach both sides as notifications
+        async def kinds(who: str) -> set[str]:
+            async with platform.api(result["tokens"][who]) as c:
+                r = await c.get("/api/reporting/v1/notifications", params={"limit": 100})
+                return {n["kind"] for n in r.json()["items"]}
+
+        async def arrived() -> bool:
+            return ("application_to_handle" in await kinds("zhang")
+                    and "application_decided" in await kinds("lease"))
+
+        assert await eventually(arrived, timeout=60)

@@ -245,6 +245,7 @@ async def play_hebei(api: ApiFactory, *, admin_password: str, out_dir: Path, say
     async with api() as anyone:
         public = expect(await anyone.get(f"{EQ}/public/signs/{registered['sign_token']}"), 200)
     out["public_status"] = public["status"]
+    out["tokens"] = {"zhang": zhang, "lease": w["lease"]}
     say(f"   {out['sign_path']}（公开状态：{public['status_label']}，A工程已拆卸）")
     say(f"   {out['xlsx_path']}")
     return out
