@@ -317,7 +317,9 @@ def test_dockerfile_runs_unprivileged_with_a_healthcheck_and_uvicorn_factory() -
     health = re.search(r"^HEALTHCHECK .*\n(?:\s+.*\n)*", text, re.M)
     assert health and "urllib.request" in health.group(0) and "/healthz" in health.group(0)
     assert "uvicorn --factory" in text and ".main:create_app" in text and "--port 8000" in text
-    assert re.search(r'if \[ "\$\{SERVICE\}" = "reporting" \]; then.*?fonts-wqy-zenhei', text, re.S)
+    # the images that render PDFs (reporting; equipment's HEB-07 registration sign) get the CJK font
+    assert re.search(r'if \[ "\$\{SERVICE\}" = "reporting" \] \|\| \[ "\$\{SERVICE\}" = "equipment" \]; then'
+                     r'.*?fonts-wqy-zenhei', text, re.S)
 
 
 def test_dockerignore_keeps_what_the_image_copies() -> None:

@@ -342,7 +342,8 @@ async def _agency_objects(platform: Any, api: Any, world: World, admin: str) -> 
 async def _registry_objects(platform: Any, api: Any, world: World, admin: str) -> dict[str, Any]:
     """HEB-01/03/06/07/11 in Hubei: 孙丽 (the contractor's administrator) with a crane driver
     of her company (``person_id``), two machines she filed, the one on the project used by a
-    registration naming the driver (his operator lock), the other ``machine_id`` to cancel;
+    registration naming the driver (his operator lock; approved: ``use_app_id`` with its sign
+    and public ``sign_token``), the other ``machine_id`` to cancel;
     a draft filing (``app_id``); a banned model (``ban_id``); a pending company registration
     (``registration_id`` and its ``status_token``)."""
     import secrets
@@ -410,10 +411,15 @@ async def _registry_objects(platform: Any, api: Any, world: World, admin: str) -
     await submit("xu", await draft("xu", "installation", {
         **on_project, "start_date": (today - timedelta(days=3)).isoformat(),
         "end_date": (today - timedelta(days=2)).isoformat()}, ("special_plan",)))
-    await submit("sun", await draft("sun", "use_registration", {
+    use_app_id = await draft("sun", "use_registration", {
         **on_project, "acceptance_date": (today - timedelta(days=1)).isoformat(),
         "operators": [{"person_id": driver["id"], "name": driver["name"], "role": "driver",
-                       "certificate_number": driver["certificate_number"]}]}, ("acceptance_record",)))
+                       "certificate_number": driver["certificate_number"]}]}, ("acceptance_record",))
+    await submit("sun", use_app_id)
+    async with api(world.token("zhang")) as c:  # approved: it has a registration sign (HEB-07)
+        for action in ("accept", "approve"):
+            registered = expect(await c.post(f"/api/equipment/v1/applications/{use_app_id}/decisions",
+                                             json={"action": action}), 200)
     while True:
         first17 = "91420102" + "".join(secrets.choice("0123456789") for _ in range(9))
         code = first17 + credit_code.check_character(first17)
@@ -427,4 +433,5 @@ async def _registry_objects(platform: Any, api: Any, world: World, admin: str) -
             "admin": {"username": f"reg.{sfx}", "password": "Tower-crane-2026"}}), 201)
     return {"app_id": await draft("sun", "filing", filing(3), ()), "machine_id": machines[1], "ban_id": ban["id"],
             "person_id": driver["id"], "registration_id": registration["id"],
-            "status_token": registration["status_token"]}
+            "status_token": registration["status_token"], "use_app_id": use_app_id,
+            "sign_token": registered["sign_token"]}

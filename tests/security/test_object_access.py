@@ -34,10 +34,16 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("GET", "/api/identity/v1/authorities/for-division/{code}", "other company"):
         "which authority of the province a division belongs to (HEB-01/06): the province's public directory, "
         "no company's object; other tenants get 404 (no authority of theirs encloses a Hubei division)",
+    ("GET", "/api/equipment/v1/public/signs/{token}", "*"):
+        "registration sign status (HEB-07) = capability URL printed as the sign's QR code: whoever holds the "
+        "unguessable token sees valid/dismantled/cancelled, the number, machine and project name — what the sign shows",
 }
 PATH_IDS = {"/api/identity/v1/authorities/for-division/{code}": {"code": "420102"},
-            "/api/personnel/v1/assessment-catalog/{code}": {"code": "D01"}}
-"""Ids of a route whose parameter name means something else elsewhere ({code}: a catalog item)."""
+            "/api/personnel/v1/assessment-catalog/{code}": {"code": "D01"},
+            "/api/equipment/v1/applications/{app_id}/sign.pdf": {"app_id": "@use_app_id"},
+            "/api/equipment/v1/public/signs/{token}": {"token": "@sign_token"}}
+"""Ids of a route whose parameter name means something else elsewhere ({code}: a catalog item;
+``@key``: the played object ``key``, e.g. the approved use registration of a sign)."""
 
 # who may read a route (to prove the ids are real); default 张伟, the responsible supervisor
 READER = {"/api/reporting/v1/notifications/{notification_id}/read": "li",
@@ -234,7 +240,8 @@ async def test_every_route_with_an_id_refuses_other_tenants_and_other_companies(
     for service, method, path, _op in rows:
         try:
             media_ids = {"event_id": played.ids["media_event_id"]} if path == MEDIA else {}
-            url = fill(path, {**played.ids, **PATH_IDS.get(path, {}), **media_ids})
+            url = fill(path, {**played.ids, **{k: played.ids[v[1:]] if v.startswith("@") else v
+                                                for k, v in PATH_IDS.get(path, {}).items()}, **media_ids})
         except KeyError as exc:
             failures.append(f"{method} {path}: no real object for path parameter {exc}")
             lines.append(f"{service:<12} {method:<6} {path:<66} {'?':>6} {'—':>6} {'—':>7}  NOT COVERED")

@@ -1,5 +1,6 @@
 """Building block: the CJK TrueType font embedded in every PDF the platform prints
-(reporting's notices and results, HB-09; inspections' JGJ 59 evaluations).
+(reporting's notices and results, HB-09; inspections' JGJ 59 evaluations; equipment's
+registration signs, HEB-07). A second copy of this setup is a defect.
 
 ReportLab embeds TrueType outlines only: CFF/OpenType-PS fonts such as Noto Sans CJK
 are refused, so the platform relies on WenQuanYi Zen Hei from the Debian package

@@ -1,5 +1,6 @@
 """QR codes as PNG: a share link's URL (HB-09, reporting), a companion token (同行检查, FJ-05,
-inspections). Printed on paper or shown on a screen."""
+inspections), a registration sign's public status page (HEB-07, equipment). Printed on paper or
+shown on a screen."""
 
 from __future__ import annotations
 

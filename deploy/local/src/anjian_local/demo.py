@@ -1,7 +1,8 @@
 """``make demo``: the Hubei spot-check flow (HB-01..HB-09) over HTTP, as real users would,
 then a JGJ 59-2011 safety check evaluation of the same project (``demo_jgj59``), the
 Hainan mobile-supervision flow (``demo_hainan``, HN-03..HN-11), then Fujian's projects
-from the province's platform, code sign-in and staff roles (``demo_fujian``, FJ-01..FJ-03).
+from the province's platform, code sign-in and staff roles (``demo_fujian``, FJ-01..FJ-03),
+then Hebei's crane registry and its locks (``demo_hebei``, HEB-01/06/07/11/14/15).
 
 Two supervisors of a Wuhan station (张伟, responsible; 李娜) and the contractor's
 project manager (刘洋): plan → confirm → on-site results with JPEG photos →
@@ -286,11 +287,13 @@ async def run_demo(api: ApiFactory, *, admin_password: str, out_dir: Path, say: 
     in the project's conversation (``demo_conversations``, HN-12; ``ws_base``: where the live
     WebSocket channel is reached — the gateway, or the conversations service's port), then Fujian's
     projects, code sign-in and staff roles (``demo_fujian.play_fujian``) and a self-inspection on
-    them (``demo_fujian_inspection.play_fujian_inspection``)."""
+    them (``demo_fujian_inspection.play_fujian_inspection``), then Hebei's crane registry and its
+    locks (``demo_hebei.play_hebei``)."""
     from .demo_conversations import play_conversation
     from .demo_fujian import play_fujian  # imports this module's helpers
     from .demo_fujian_inspection import play_fujian_inspection
     from .demo_hainan import play_hainan
+    from .demo_hebei import play_hebei
     from .demo_jgj59 import play_jgj59
 
     async with partner_stream(api, admin_password=admin_password, say=say) as stream:
@@ -302,8 +305,9 @@ async def run_demo(api: ApiFactory, *, admin_password: str, out_dir: Path, say: 
         hainan["conversation"] = await play_conversation(api, hainan["world"], ws_base=ws_base, say=say)
     fujian = await play_fujian(api, admin_password=admin_password, say=say)
     fujian["inspection"] = await play_fujian_inspection(api, admin_password=admin_password, fujian=fujian, say=say)
+    hebei = await play_hebei(api, admin_password=admin_password, out_dir=out_dir, say=say)
     return {**result, "partner_events_verified": stream.verified, "partner_events_expected": len(stream.expected),
-            "hainan": hainan, "jgj59": jgj59, "fujian": fujian}
+            "hainan": hainan, "jgj59": jgj59, "fujian": fujian, "hebei": hebei}
 
 
 def _api_factory(base: str | None) -> ApiFactory:
@@ -344,7 +348,11 @@ def main() -> None:
                                  "conversation": result["hainan"].get("conversation")},
                       "fujian": {"projects": list(result["fujian"]["projects"]),
                                  "refused_sign_in": result["fujian"]["refused_sign_in"]["code"],
-                                 "illegal_role": result["fujian"]["illegal_role"]["code"]}}, ensure_ascii=False))
+                                 "illegal_role": result["fujian"]["illegal_role"]["code"]},
+                      "hebei": {"filing": result["hebei"]["filing_number"],
+                                "registration": result["hebei"]["registration_number"],
+                                "sign_pdf": str(result["hebei"]["sign_path"]),
+                                "registry_xlsx": str(result["hebei"]["xlsx_path"])}}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

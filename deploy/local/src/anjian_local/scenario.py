@@ -70,6 +70,8 @@ class Place:
     other_contractor: str = "湖北省工业建筑集团有限公司"
     project: str = "武汉光谷科技园二期"
     address: str = "武汉市东湖新技术开发区高新大道 888 号"
+    division_code: str | None = None
+    """GB/T 2260 code given to the station and the companies (None: no division, as before HEB-01)."""
 
 
 WUHAN = Place()
@@ -87,7 +89,9 @@ async def build_world(api: ApiFactory, *, admin_password: str, tenant: str = "hu
     admin = await sign_in(api, tenant, "admin", admin_password)
     async with api(admin) as c:
         async def org(name: str, kind: str, roles: list[str] | None = None) -> str:
-            body = {"name": name, "kind": kind, "company_roles": roles or []}
+            body: dict[str, Any] = {"name": name, "kind": kind, "company_roles": roles or []}
+            if place.division_code:
+                body["division_code"] = place.division_code
             return expect(await c.post("/api/identity/v1/organizations", json=body), 201)["id"]
 
         world = World(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from anjian_shared.pdf_fonts import DEFAULT_CJK_FONTS
 from anjian_shared.settings import ServiceSettings
 from anjian_shared.tenant_policy import PolicyDefaults
 
@@ -22,6 +23,13 @@ class Settings(ServiceSettings):
     presign_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60)
     public_base_url: str = Field(default="http://localhost:8080",
                                  description="where the registration sign's QR code points (public status page)")
+    cjk_font_path: str | None = Field(default=None, description=(
+        "TrueType/TTC font with CJK glyphs for the registration sign PDF (ANJIAN_CJK_FONT_PATH); "
+        "unset: the first existing of cjk_font_candidates (anjian_shared.pdf_fonts)"))
+    cjk_font_subfont_index: int = Field(default=0, ge=0, description="face index inside a .ttc collection")
+    cjk_font_candidates: list[str] = Field(default_factory=lambda: list(DEFAULT_CJK_FONTS))
+    registry_export_max_rows: int = Field(default=20_000, ge=1, le=100_000, description=(
+        "HEB-06: most machines one XLSX export holds (more → 422 asking to narrow it)"))
 
     def policy_defaults(self, tenant: str) -> PolicyDefaults:
         """``tenant``'s defaults from this environment (the administrator's values override them)."""

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from anjian_local.scenario import PASSWORD, expect
-from anjian_local.testing.fixtures import Platform, eventually
+from anjian_local.demo_hebei import CERTIFICATES, approve, build_hebei, draft, submit, tower_crane
+from anjian_local.scenario import expect
+from anjian_local.testing.fixtures import Platform
 from anjian_shared.types import utcnow
 
 T = "hebei"
@@ -22,67 +23,41 @@ ROUNDS = 10
 
 
 async def _setup(platform: Platform) -> dict[str, Any]:
-    admin = await platform.admin_token(T)
-    sfx = secrets.token_hex(3)
-    out: dict[str, Any] = {"admin": admin}
-    async with platform.api(admin) as c:
-        async def org(name: str, kind: str, roles: list[str]) -> str:
-            return expect(await c.post("/api/identity/v1/organizations",
-                                       json={"name": f"{name}{sfx}", "kind": kind, "company_roles": roles}), 201)["id"]
-
-        async def user(key: str, org_id: str, role: str) -> None:
-            body = {"org_id": org_id, "username": f"{key}.{sfx}", "display_name": key, "password": PASSWORD,
-                    "roles": [role]}
-            expect(await c.post("/api/identity/v1/users", json=body), 201)
-            out[key] = await platform.sign_in(T, f"{key}.{sfx}", PASSWORD)
-
-        out["station"] = await org("石家庄市建设工程安全监督站", "station", [])
-        for key, roles in (("lease", ["leasing"]), ("inst1", ["installer"]), ("inst2", ["installer"]),
-                           ("con1", ["contractor"]), ("con2", ["contractor"])):
-            out[f"{key}_org"] = await org(f"河北{key}公司", "company", roles)
-            await user(key, out[f"{key}_org"], "company_admin")
-        await user("auth", out["station"], "supervisor")
+    """The Shijiazhuang world of ``make demo`` (``anjian_local.demo_hebei.build_hebei``): projects
+    and people are real (the projects and personnel services), the authority is answered from
+    the GB/T 2260 codes (the station of 130102)."""
+    world, extra = await build_hebei(platform.api, admin_password=platform.admin_password)
+    out: dict[str, Any] = {**extra, "station": world.station_id, "auth": world.token("zhang"),
+                           "con1": world.token("liu"), "con2": world.token("chen"), "project_a": world.project_id,
+                           "world": world}
     return out
 
 
 async def _filed(platform: Platform, w: dict[str, Any], factory: str) -> str:
-    form = {"machine_kind": "tower_crane", "model": "QTZ80", "maker": "中联重科", "factory_number": factory,
-            "manufacture_date": (utcnow().date() - timedelta(days=700)).isoformat(), "rated_moment_knm": 800}
     async with platform.api(w["lease"]) as c:
-        async def create() -> dict[str, Any]:
-            r = await c.post("/api/equipment/v1/applications", json={"kind": "filing", "form": form})
-            assert r.status_code == 201, r.text  # 409 until identity's org event has arrived
-            return r.json()
-        app = await eventually(create, timeout=20)
-        for slot in ("manufacturing_licence", "product_certificate", "supervision_certificate"):
-            expect(await c.post(f"/api/equipment/v1/applications/{app['id']}/attachments", params={"slot": slot},
-                                files={"file": (f"{slot}.pdf", PDF, "application/pdf")}), 201)
-
-        async def submit() -> dict[str, Any]:
-            r = await c.post(f"/api/equipment/v1/applications/{app['id']}/submission",
-                             json={"authority_org_id": w["station"]})
-            assert r.status_code == 200, r.text
-            return r.json()
-        await eventually(submit, timeout=20)
+        app_id = await draft(c, "filing", tower_crane(factory), CERTIFICATES)
+        expect(await submit(c, app_id, w["station"]), 200)
     async with platform.api(w["auth"]) as c:
-        for action in ("accept", "approve"):
-            done = expect(await c.post(f"/api/equipment/v1/applications/{app['id']}/decisions",
-                                       json={"action": action}), 200)
-    assert done["number"].startswith("冀A-T-")
-    return done["machine_id"]
+        done = await approve(c, app_id)
+    assert done["number"].startswith("冀130102-T-")
+    return str(done["machine_id"])
 
 
 async def _draft(platform: Platform, token: str, kind: str, form: dict[str, Any], slot: str) -> str:
     async with platform.api(token) as c:
-        app = expect(await c.post("/api/equipment/v1/applications", json={"kind": kind, "form": form}), 201)
-        expect(await c.post(f"/api/equipment/v1/applications/{app['id']}/attachments", params={"slot": slot},
-                            files={"file": ("a.pdf", PDF, "application/pdf")}), 201)
-    return app["id"]
+        return await draft(c, kind, form, (slot,))
 
 
 async def _submit(platform: Platform, token: str, app_id: str, station: str) -> Any:
     async with platform.api(token) as c:
-        return await c.post(f"/api/equipment/v1/applications/{app_id}/submission", json={"authority_org_id": station})
+        return await submit(c, app_id)
+
+
+async def _person(platform: Platform, w: dict[str, Any], name: str) -> dict[str, Any]:
+    async with platform.api(w["con_admin"]) as c:
+        return expect(await c.post("/api/personnel/v1/people", json={
+            "name": name, "category": "crane_driver", "certificate_number": f"冀A{secrets.token_hex(5)}",
+            "issued_on": (utcnow().date() - timedelta(days=100)).isoformat()}), 201)
 
 
 @pytest.fixture
@@ -95,8 +70,8 @@ async def test_heb14_concurrent_installation_notifications_exactly_one_locks(pla
     for i in range(ROUNDS):
         machine = await _filed(platform, w, f"RACE-{secrets.token_hex(4)}-{i}")
         ids = []
-        for who, project in (("inst1", "project-A"), ("inst2", "project-B")):
-            form = {"machine_id": machine, "project_id": f"{project}-{i}", "start_date": "2026-01-01",
+        for who, project in (("inst1", w["project_a"]), ("inst2", w["project_b"])):
+            form = {"machine_id": machine, "project_id": project, "start_date": "2026-01-01",
                     "end_date": "2026-01-03"}
             ids.append(await _draft(platform, w[who], "installation", form, "special_plan"))
         r1, r2 = await asyncio.gather(_submit(platform, w["inst1"], ids[0], w["station"]),
@@ -104,25 +79,27 @@ async def test_heb14_concurrent_installation_notifications_exactly_one_locks(pla
         codes = sorted([r1.status_code, r2.status_code])
         assert codes == [200, 409], (r1.text, r2.text)
         loser = r1 if r1.status_code == 409 else r2
-        winner_project = "project-A" if loser is r2 else "project-B"
+        winner_project = w["project_a"] if loser is r2 else w["project_b"]
         assert loser.json()["type"].endswith("/machine-locked")
-        assert f"{winner_project}-{i}" in loser.json()["detail"]
+        assert winner_project in loser.json()["detail"]
 
 
 async def test_heb07_concurrent_use_registrations_naming_one_driver_exactly_one(platform: Platform, hebei):
     w = hebei
     for i in range(ROUNDS):
-        driver = f"wang-{secrets.token_hex(4)}"
+        person = await _person(platform, w, f"王{i}")
+        driver = person["id"]
         apps = []
-        for n, (inst, con) in enumerate((("inst1", "con1"), ("inst2", "con2"))):
+        for n, (inst, con, project) in enumerate((("inst1", "con1", w["project_a"]),
+                                                  ("inst2", "con2", w["project_b"]))):
             machine = await _filed(platform, w, f"USE-{secrets.token_hex(4)}-{i}-{n}")
-            project = f"p-{i}-{n}"
             form = {"machine_id": machine, "project_id": project, "start_date": "2026-01-01", "end_date": "2026-01-03"}
             inst_id = await _draft(platform, w[inst], "installation", form, "special_plan")
             expect(await _submit(platform, w[inst], inst_id, w["station"]), 200)
             reg = {"machine_id": machine, "project_id": project,
                    "acceptance_date": (utcnow().date() - timedelta(days=1)).isoformat(),
-                   "operators": [{"person_id": driver, "name": "王某", "role": "driver", "certificate_number": "冀A1"}]}
+                   "operators": [{"person_id": driver, "name": person["name"], "role": "driver",
+                                  "certificate_number": person["certificate_number"]}]}
             apps.append((con, await _draft(platform, w[con], "use_registration", reg, "acceptance_record")))
         r1, r2 = await asyncio.gather(*(_submit(platform, w[con], app_id, w["station"]) for con, app_id in apps))
         assert sorted([r1.status_code, r2.status_code]) == [200, 409], (r1.text, r2.text)

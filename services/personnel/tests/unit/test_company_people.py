@@ -37,8 +37,8 @@ async def test_heb11_admin_adds_people_and_only_valid_certificates_are_listed_an
         "name": "张某", "category": "crane_driver", "certificate_number": "冀A042021000007",
         "issued_on": TODAY - timedelta(days=3 * 365)})
     assert valid["expires_on"] == expiry("crane_driver", TODAY - timedelta(days=100)).isoformat()
-    listed = await cp.list_people(mongo=mongo, actor=ADMIN, company_org_id=None, category="crane_driver",
-                                  valid_on=TODAY)
+    listed, _ = await cp.list_people(mongo=mongo, actor=ADMIN, company_org_id=None, category="crane_driver",
+                                     valid_on=TODAY)
     assert [p["_id"] for p in listed] == [valid["_id"]]
     assert (await cp.pick_check(mongo=mongo, actor=ADMIN, person_id=valid["_id"]))["name"] == "王某"
     with pytest.raises(Unprocessable) as refused:
@@ -68,8 +68,24 @@ async def test_heb11_other_company_is_404_and_non_admin_403():
         await cp.add_person(mongo=mongo, actor=STAFF, data={
             "name": "x", "category": "A", "certificate_number": "1", "issued_on": TODAY})
     station = Principal(user_id="st", tenant="hebei", org_id="sta", org_kind="station", roles=["supervisor"])
-    assert len(await cp.list_people(mongo=mongo, actor=station, company_org_id="co-1", category="B",
-                                    valid_on=TODAY)) == 1
+    assert len((await cp.list_people(mongo=mongo, actor=station, company_org_id="co-1", category="B",
+                                     valid_on=TODAY)).items) == 1
+
+
+async def test_heb11_people_list_is_paginated():
+    """HEB-11 the people list pages with one cursor codec (anjian_shared.pagination)."""
+    mongo = FakeDatabase(service="personnel")
+    for i in range(5):
+        await cp.add_person(mongo=mongo, actor=ADMIN, data={
+            "name": f"工人{i}", "category": "crane_driver", "certificate_number": f"N-{i}",
+            "issued_on": TODAY - timedelta(days=10)})
+    first = await cp.list_people(mongo=mongo, actor=ADMIN, company_org_id=None, category=None, valid_on=None,
+                                 limit=3)
+    assert len(first.items) == 3 and first.next_cursor
+    rest = await cp.list_people(mongo=mongo, actor=ADMIN, company_org_id=None, category=None, valid_on=None,
+                                limit=3, cursor=first.next_cursor)
+    assert [p["name"] for p in first.items + rest.items] == [f"工人{i}" for i in range(5)]
+    assert rest.next_cursor is None
 
 
 @pytest.mark.parametrize("data, field", [

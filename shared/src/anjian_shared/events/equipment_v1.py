@@ -31,11 +31,13 @@ class ApplicationStageChanged(EventModel):
         {"application_id": "8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d", "kind": "filing", "from_stage": "accepted",
          "to_stage": "approved", "stage_label": "办结（准予）", "applicant_org_id": "9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e",
          "authority_org_id": "7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d", "machine_id": _MACHINE, "project_id": None,
-         "number": "冀AQ-T-2026-0042", "comment": "资料齐全，准予备案", "by": _OFFICER, "at": "2026-11-22T02:00:00Z"},
+         "number": "冀130102-T-2026-0042", "comment": "资料齐全，准予备案", "by": _OFFICER,
+         "at": "2026-11-22T02:00:00Z"},
     ]})
 
     application_id: str = Field(description="the application (事项)")
-    kind: str = Field(description="filing | supplementary | installation | use_registration | dismantling")
+    kind: str = Field(description="filing | supplementary | installation | use_registration | dismantling | "
+                                  "installer_entry (进冀备案, HEB-13)")
     from_stage: str | None = Field(description=(
         "the stage before: draft 草稿 | submitted | accepted | returned (null for a new application)"))
     to_stage: str = Field(description=(

@@ -10,11 +10,13 @@
                       stands (HEB-14), inserted with the installation notification
 - ``operator_locks``  unique per (tenant, ``person_id``): the machine a special-operations
                       person is registered on (HEB-07)
+- ``installer_entries`` one per approved 进冀备案 (HEB-13): ``org_id``, ``valid_until``, ``number``
 - ``banned_models``   unique per (tenant, ``model_key``): the province's banned/eliminated models
 - ``audit``           one line per lock, unlock and registry change: who, when, what, reason
 - ``counters``        ``filing:<code>:<year>`` / ``registration:<code>:<year>``, ``$inc`` in the
                       writing transaction (a rolled back write burns no number)
-- read models ``organizations`` (identity's directory), ``projects`` (projects'), ``tenant_policy``
+- read models ``organizations`` (identity's directory), ``projects`` (projects'), ``people``
+  (personnel's company people with certificate validity), ``tenant_policy``
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ AUDIT = "audit"
 COUNTERS = "counters"
 ORGANIZATIONS = "organizations"
 PROJECTS = "projects"
+PEOPLE = "people"
+INSTALLER_ENTRIES = "installer_entries"
 
 
 async def ensure_indexes(mongo: UnitOfWorkFactory) -> None:
@@ -56,6 +60,8 @@ async def ensure_indexes(mongo: UnitOfWorkFactory) -> None:
                                          ("stage", ASCENDING), ("updated_at", DESCENDING)])
     await db[APPLICATIONS].create_index([("tenant_id", ASCENDING), ("authority_org_id", ASCENDING),
                                          ("stage", ASCENDING), ("updated_at", DESCENDING)])
+    await db[APPLICATIONS].create_index([("tenant_id", ASCENDING), ("sign_token", ASCENDING)], name="sign_token",
+                                        partialFilterExpression={"sign_token": {"$type": "string"}})
     await db[AUDIT].create_index([("tenant_id", ASCENDING), ("subject", ASCENDING), ("at", DESCENDING)])
 
 

@@ -6,7 +6,11 @@ Kinds of application (事项, lifecycle ``anjian_shared.applications``) handled 
 - ``supplementary`` 补录 (HEB-12) of a machine filed before the platform (its old number);
 - ``installation`` 安装告知 (HEB-14) by an installer: locks the machine to the project;
 - ``use_registration`` 使用登记 (HEB-07) by the contractor: locks its operators;
-- ``dismantling`` 拆卸告知 (HEB-15) by an installer: once confirmed the machine is released.
+- ``dismantling`` 拆卸告知 (HEB-15) by an installer: once confirmed the machine is released;
+- ``installer_entry`` 进冀备案 (HEB-13) by an out-of-province installer, straight to the province
+  office: its qualification certificate and work-safety licence, both valid; until it is
+  approved (and while both are valid) the installer's installation and dismantling
+  notifications are refused.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from anjian_shared.errors import Conflict, Unprocessable
+from anjian_shared.errors import Conflict, NotYetAvailable, Unprocessable
 
 
 class Kind(StrEnum):
@@ -26,10 +30,11 @@ class Kind(StrEnum):
     INSTALLATION = "installation"
     USE_REGISTRATION = "use_registration"
     DISMANTLING = "dismantling"
+    INSTALLER_ENTRY = "installer_entry"
 
 
 KIND_LABELS = {Kind.FILING: "设备备案", Kind.SUPPLEMENTARY: "设备补录", Kind.INSTALLATION: "安装告知",
-               Kind.USE_REGISTRATION: "使用登记", Kind.DISMANTLING: "拆卸告知"}
+               Kind.USE_REGISTRATION: "使用登记", Kind.DISMANTLING: "拆卸告知", Kind.INSTALLER_ENTRY: "进冀备案"}
 
 APPLICANT_ROLES: dict[Kind, frozenset[str]] = {
     Kind.FILING: frozenset({"contractor", "leasing"}),
@@ -37,6 +42,7 @@ APPLICANT_ROLES: dict[Kind, frozenset[str]] = {
     Kind.INSTALLATION: frozenset({"installer"}),
     Kind.USE_REGISTRATION: frozenset({"contractor"}),
     Kind.DISMANTLING: frozenset({"installer"}),
+    Kind.INSTALLER_ENTRY: frozenset({"installer"}),
 }
 """Which company role (identity's ``company_roles``) may apply for each kind."""
 
@@ -66,6 +72,8 @@ SLOTS: dict[Kind, dict[str, str]] = {
     Kind.INSTALLATION: {"special_plan": "专项施工方案", "other": "其他"},
     Kind.USE_REGISTRATION: {"acceptance_record": "验收记录", "other": "其他"},
     Kind.DISMANTLING: {"special_plan": "专项施工方案", "other": "其他"},
+    Kind.INSTALLER_ENTRY: {"qualification_certificate": "起重设备安装工程专业承包资质证书",
+                           "safety_licence": "安全生产许可证", "other": "其他"},
 }
 """The attachment slots of each kind (slot → label)."""
 REQUIRED_SLOTS: dict[Kind, tuple[str, ...]] = {
@@ -74,6 +82,7 @@ REQUIRED_SLOTS: dict[Kind, tuple[str, ...]] = {
     Kind.INSTALLATION: ("special_plan",),
     Kind.USE_REGISTRATION: ("acceptance_record",),
     Kind.DISMANTLING: (),
+    Kind.INSTALLER_ENTRY: ("qualification_certificate", "safety_licence"),
 }
 
 USE_REGISTRATION_DAYS = 30
@@ -159,10 +168,39 @@ class UseRegistrationForm(BaseModel):
         return self
 
 
+class InstallerEntryForm(BaseModel):
+    """HEB-13 进冀备案: an out-of-province installer's lifting-equipment installation
+    qualification (起重设备安装工程专业承包资质) and work-safety licence (安全生产许可证), with the
+    last day each is valid (建设部令第166号: only a company holding both installs or dismantles)."""
+
+    model_config = _STRICT
+    qualification_number: str = Field(min_length=1, max_length=64, description="资质证书编号")
+    qualification_valid_until: date = Field(description="资质证书有效期至")
+    safety_licence_number: str = Field(min_length=1, max_length=64, description="安全生产许可证编号")
+    safety_licence_valid_until: date = Field(description="安全生产许可证有效期至")
+    contact_name: str = Field(default="", max_length=64)
+    contact_mobile: str = Field(default="", max_length=20)
+
+
 FORMS: dict[Kind, type[BaseModel]] = {
     Kind.FILING: MachineForm, Kind.SUPPLEMENTARY: MachineForm, Kind.INSTALLATION: InstallationForm,
     Kind.USE_REGISTRATION: UseRegistrationForm, Kind.DISMANTLING: InstallationForm,
+    Kind.INSTALLER_ENTRY: InstallerEntryForm,
 }
+
+
+def check_installer_entry(form: InstallerEntryForm, today: date) -> None:
+    """HEB-13 both certificates must be valid today: 422 ``certificate-expired`` naming
+    ``form.qualification_valid_until`` or ``form.safety_licence_valid_until``."""
+    for field, label in (("qualification_valid_until", "资质证书"), ("safety_licence_valid_until", "安全生产许可证")):
+        until: date = getattr(form, field)
+        if until < today:
+            raise Unprocessable(f"the {label} expired on {until}", field=f"form.{field}", slug="certificate-expired")
+
+
+def entry_valid_until(form: InstallerEntryForm) -> date:
+    """HEB-13 an approved entry filing lasts while both certificates do."""
+    return min(form.qualification_valid_until, form.safety_licence_valid_until)
 
 
 def parse_form(kind: Kind, form: dict[str, Any]) -> BaseModel:
@@ -258,6 +296,43 @@ def check_use_window(acceptance_date: date, today: date) -> None:
     if (today - acceptance_date).days > USE_REGISTRATION_DAYS:
         raise Unprocessable(f"use must be registered within {USE_REGISTRATION_DAYS} days of acceptance "
                             f"({acceptance_date})", field="form.acceptance_date", slug="registration-window-passed")
+
+
+OPERATOR_CATEGORIES: dict[OperatorRole, frozenset[str]] = {
+    OperatorRole.DRIVER: frozenset({"crane_driver"}),
+    OperatorRole.SIGNALLER: frozenset({"signaller_rigger"}),
+    OperatorRole.RIGGER: frozenset({"signaller_rigger"}),
+}
+"""建质〔2008〕75号: the special-operations certificate each role needs (建筑起重机械司机,
+建筑起重信号司索工)."""
+
+
+def check_operator(index: int, op: Operator, person: dict[str, Any] | None, today: date) -> None:
+    """HEB-07/11 an operator named in a use registration, against personnel's snapshot
+    (``personnel.company_person.saved.v1``) of that person:
+
+    - unknown here → ``NotYetAvailable`` (409 + Retry-After ``person-not-yet-known``: the
+      person was entered just now, or does not exist);
+    - removed by the company → 422 ``person-removed``;
+    - certificate of another category → 422 ``certificate-category-mismatch``;
+    - certificate expired (``expires_on`` before ``today``) → 422 ``certificate-expired``;
+    each naming ``form.operators.<index>.person_id``."""
+    field = f"form.operators.{index}.person_id"
+    if person is None:
+        raise NotYetAvailable(f"{field}: person {op.person_id} has not reached the equipment service yet "
+                              "(or does not exist); retry shortly", field=field, slug="person-not-yet-known",
+                              retry_after=2)
+    if person.get("removed"):
+        raise Unprocessable(f"{person.get('name')} was removed from the company's personnel", field=field,
+                            slug="person-removed")
+    if person.get("category") not in OPERATOR_CATEGORIES[op.role]:
+        raise Unprocessable(f"{person.get('name')} holds a {person.get('category')} certificate; a "
+                            f"{OPERATOR_LABELS[op.role]} needs {' or '.join(sorted(OPERATOR_CATEGORIES[op.role]))} "
+                            "(建质〔2008〕75号)", field=field, slug="certificate-category-mismatch")
+    expires = person.get("expires_on")
+    if expires is not None and date.fromisoformat(str(expires)) < today:
+        raise Unprocessable(f"the certificate of {person.get('name')} expired on {expires} (建质〔2008〕75号: "
+                            "renewed every 2 years)", field=field, slug="certificate-expired")
 
 
 Decision = Literal["accept", "not_accept", "return", "approve", "refuse"]

@@ -15,8 +15,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from anjian_shared import divisions
 from anjian_shared.applications import (
     COMPLETED,
+    IN_PROGRESS,
     Actor,
     Application,
     Box,
@@ -45,6 +47,7 @@ from anjian_shared.events.equipment_v1 import (
 )
 from anjian_shared.media import MediaIntake, MediaPolicy, Sniffed, Upload
 from anjian_shared.mongo import UnitOfWork, UnitOfWorkFactory, with_transaction
+from anjian_shared.pagination import DocPage, paginate
 from anjian_shared.principal import Principal, Role
 from anjian_shared.tenant_policy import tenant_policy
 from anjian_shared.types import new_id, utcnow
@@ -55,11 +58,15 @@ from ..domain.model import (
     REQUIRED_SLOTS,
     SLOTS,
     InstallationForm,
+    InstallerEntryForm,
     Kind,
     MachineForm,
     UseRegistrationForm,
     check_filing,
+    check_installer_entry,
+    check_operator,
     check_use_window,
+    entry_valid_until,
     filing_number,
     key,
     life_limit_name,
@@ -88,17 +95,96 @@ async def _org(mongo: UnitOfWorkFactory, tenant: str, org_id: str) -> dict[str, 
     return await mongo.repo(store.ORGANIZATIONS, tenant).get(org_id)
 
 
+PROJECT_KINDS = (Kind.INSTALLATION, Kind.USE_REGISTRATION, Kind.DISMANTLING)
+PROVINCE_OFFICE = "province"
+"""``location_of`` for an out-of-province company: straight to the province office."""
+
+
+async def _authorities(mongo: UnitOfWorkFactory, tenant: str) -> list[dict[str, Any]]:
+    return await mongo.repo(store.ORGANIZATIONS, tenant).find(
+        {"kind": {"$in": list(AUTHORITY_KINDS)}, "division_code": {"$type": "string"}}, limit=2000)
+
+
+async def _project(mongo: UnitOfWorkFactory, tenant: str, project_id: str) -> dict[str, Any]:
+    """The project from projects' read model (tenant-scoped: another province's id is unknown here);
+    409 ``project-not-yet-known`` + Retry-After naming ``form.project_id`` until it has arrived."""
+    project = await mongo.repo(store.PROJECTS, tenant).get(project_id)
+    if project is None:
+        raise NotYetAvailable("form.project_id: the project has not reached the equipment service (or does "
+                              "not exist in this province); retry shortly", field="form.project_id",
+                              slug="project-not-yet-known", retry_after=2)
+    return project
+
+
+async def location_of(mongo: UnitOfWorkFactory, p: Principal, kind: Kind,
+                      form: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(GB/T 2260 code, preferred org id) of "where": the applicant company's registered division
+    for a filing/补录 (the province's code for an out-of-province company: straight to the
+    province office), the division of the project's station for installation, use registration
+    and dismantling (the station is preferred among the authorities of that division)."""
+    if kind is Kind.INSTALLER_ENTRY:
+        return PROVINCE_OFFICE, None
+    if kind in PROJECT_KINDS:
+        project = await _project(mongo, p.tenant, str(form.get("project_id") or ""))
+        station = await _org(mongo, p.tenant, project.get("station_org_id") or "")
+        return ((station or {}).get("division_code"), (station or {}).get("_id"))
+    company = await _org(mongo, p.tenant, p.org_id) or {}
+    code = company.get("division_code")
+    if code and company.get("in_province") is False:
+        return PROVINCE_OFFICE, None
+    return code, None
+
+
 async def authority_for(mongo: UnitOfWorkFactory, p: Principal, kind: Kind, requested: str | None,
                         form: Any = None) -> dict[str, Any]:
-    """The authority an application of ``kind`` goes to: THE one place answering "where".
+    """The authority an application of ``kind`` goes to: THE one place answering "where"
+    (GB/T 2260, ``anjian_shared.divisions``, identity's organisation directory).
 
-    Until the jurisdictions (GB/T 2260 codes) land, the applicant chooses an authority or
-    station of the tenant from identity's directory (``requested``); later this answers "where
-    the owner is registered" (filings) and "where the project is" (installation, use, dismantling)
-    from codes, without callers changing. 422 naming ``authority_org_id`` when it is not an
-    authority/station of the tenant (or the directory has not received it yet)."""
+    Filing/补录 (HEB-06/12): where the property owner (the applicant company) is registered;
+    an out-of-province company goes straight to the province office. Installation, use
+    registration, dismantling (HEB-07/14/15): where the project is (its station's division).
+    The answer is the authority or station whose ``division_code`` is the nearest
+    ancestor-or-self of that code (the project's own station first, then an authority, at the
+    same code). ``requested`` (``authority_org_id``) is optional: accepted only when it is that
+    one, else 422 ``wrong-authority`` naming ``authority_org_id``; when several authorities of
+    the same kind share that division the applicant must name one of them (422
+    ``authority-ambiguous`` listing them). When the applicant's or station's division is not
+    known (organisations registered before divisions), the applicant's ``requested`` authority
+    or station of the tenant is taken as before (422 naming it when it is none)."""
+    code, preferred = await location_of(mongo, p, kind, form or {})
+    if code:
+        candidates = await _authorities(mongo, p.tenant)
+        if code == PROVINCE_OFFICE:
+            office = [o for o in candidates if o.get("kind") == "authority"
+                      and (divisions.get(o["division_code"]) or _NO_DIVISION).level == "province"]
+            if not office:
+                raise NotYetAvailable("the province office has not reached the equipment directory yet",
+                                      slug="organization-not-yet-known")
+            return _accept_requested(office[0], requested)
+        by_code: dict[str, list[dict[str, Any]]] = {}
+        for org in candidates:
+            by_code.setdefault(org["division_code"], []).append(org)
+        nearest = divisions.nearest(code, frozenset(by_code))
+        if nearest is not None:
+            def rank(o: dict[str, Any]) -> tuple[bool, bool]:
+                return (o["_id"] != preferred, o.get("kind") != "authority")
+
+            best = min(rank(o) for o in by_code[nearest])
+            tied = [o for o in by_code[nearest] if rank(o) == best]
+            if len(tied) > 1:  # several authorities of one division: the applicant picks one of them
+                chosen = [o for o in tied if o["_id"] == requested]
+                if not chosen:
+                    raise Unprocessable(
+                        f"{len(tied)} authorities have jurisdiction over division {nearest}: choose one of "
+                        f"{', '.join(sorted(o['_id'] for o in tied))} (authority_org_id)",
+                        field="authority_org_id", slug="authority-ambiguous")
+                return chosen[0]
+            return _accept_requested(tied[0], requested)
+        raise Unprocessable(f"no authority of this province has jurisdiction over division {code}",
+                            field="authority_org_id", slug="no-authority-for-division")
     if not requested:
-        raise Unprocessable("choose the authority (authority_org_id)", field="authority_org_id")
+        raise Unprocessable("the division of the applicant (or of the project's station) is not known: "
+                            "choose the authority (authority_org_id)", field="authority_org_id")
     org = await _org(mongo, p.tenant, requested)
     if org is None or org.get("kind") not in AUTHORITY_KINDS:
         raise Unprocessable("authority_org_id is not an authority or station of this province",
@@ -106,10 +192,25 @@ async def authority_for(mongo: UnitOfWorkFactory, p: Principal, kind: Kind, requ
     return org
 
 
+_NO_DIVISION = divisions.Division("", "", "county")
+
+
+def _accept_requested(org: dict[str, Any], requested: str | None) -> dict[str, Any]:
+    if requested and requested != org["_id"]:
+        raise Unprocessable(f"this application goes to {org.get('name') or org['_id']} (the authority of its "
+                            f"jurisdiction), not to {requested}", field="authority_org_id",
+                            slug="wrong-authority")
+    return org
+
+
 def authority_code(org: dict[str, Any]) -> str:
-    """The authority's letter in numbers (冀**A**-T-2026-0001): ``filing_code`` of the directory
-    entry where identity carries one, else ``A`` (jurisdiction codes will supply it)."""
-    return str(org.get("filing_code") or "A")
+    """The authority's code in numbers: its GB/T 2260 division (冀**130100**-T-2026-0001).
+
+    Hebei's city letters (冀A 石家庄 …) are the vehicle-plate letters of the public security
+    organs; no authoritative list of them is shipped (only unofficial web pages), so the number
+    carries the division code instead of a guessed letter. ``filing_code`` of the directory
+    entry wins where identity carries one; ``A`` for an authority without a division."""
+    return str(org.get("filing_code") or org.get("division_code") or "A")
 
 
 async def _company_roles(mongo: UnitOfWorkFactory, p: Principal) -> set[str]:
@@ -176,6 +277,10 @@ async def create_application(*, mongo: UnitOfWorkFactory, principal: Principal, 
     kind = Kind(kind)
     await _ensure_applicant_role(mongo, principal, kind)
     parsed = parse_form(kind, form)
+    await _check_links(mongo, principal, kind, parsed, china_day(utcnow()))
+    if kind is Kind.INSTALLER_ENTRY and (await _org(mongo, principal.tenant, principal.org_id) or {}).get(
+            "in_province") is not False:
+        raise Forbidden("进冀备案 is filed by an installer registered outside the province", slug="not-out-of-province")
     app = new_application(id=new_id(), kind=kind.value, by=actor(principal), form=parsed.model_dump(mode="json"),
                           at=utcnow())
     doc = {**app.to_doc(), "attachments": {}, **_links(kind, parsed)}
@@ -184,6 +289,18 @@ async def create_application(*, mongo: UnitOfWorkFactory, principal: Principal, 
         return await uow.repo(store.APPLICATIONS).insert(doc)
 
     return await with_transaction(mongo, principal.tenant, run)
+
+
+async def _check_links(mongo: UnitOfWorkFactory, p: Principal, kind: Kind, form: Any, today: date) -> None:
+    """The project named exists in this province (projects' read model: 409
+    ``project-not-yet-known`` until it arrives) and every operator named holds a valid
+    certificate of the right category (personnel's read model, HEB-07/11)."""
+    if isinstance(form, (InstallationForm, UseRegistrationForm)):
+        await _project(mongo, p.tenant, form.project_id)
+    if isinstance(form, UseRegistrationForm):
+        people = mongo.repo(store.PEOPLE, p.tenant)
+        for i, op in enumerate(form.operators):
+            check_operator(i, op, await people.get(op.person_id), today)
 
 
 def _links(kind: Kind, form: Any) -> dict[str, Any]:
@@ -202,6 +319,7 @@ async def update_application(*, mongo: UnitOfWorkFactory, principal: Principal, 
             raise NotFound("no such application", slug="application-not-found")
         kind = Kind(doc["kind"])
         parsed = parse_form(kind, form)
+        await _check_links(mongo, principal, kind, parsed, china_day(utcnow()))
         app = Application.from_doc(doc).edit(actor(principal), parsed.model_dump(mode="json"), utcnow())
         if kind in (Kind.FILING, Kind.SUPPLEMENTARY) and doc.get("machine_id"):
             raise Conflict("the machine of a submitted filing is fixed", slug="application-not-draft")
@@ -317,10 +435,14 @@ async def submit_application(*, mongo: UnitOfWorkFactory, principal: Principal, 
         if kind in (Kind.FILING, Kind.SUPPLEMENTARY):
             extra = await _submit_filing(uow, current, kind, slots, policy, today)
         elif kind is Kind.INSTALLATION:
+            await _ensure_installer_entry(uow, mongo, principal, today)
             await _submit_installation(uow, current, principal)
         elif kind is Kind.USE_REGISTRATION:
             await _submit_use_registration(uow, current, principal, today)
+        elif kind is Kind.INSTALLER_ENTRY:
+            check_installer_entry(InstallerEntryForm.model_validate(current["form"]), today)
         else:
+            await _ensure_installer_entry(uow, mongo, principal, today)
             await _machine_on_project(uow, InstallationForm.model_validate(current["form"]))
         saved = await _save(uow, current, app, **extra)
         _emit_stage(uow, saved, app, principal)
@@ -369,6 +491,19 @@ async def _filed_machine(uow: UnitOfWork, machine_id: str) -> dict[str, Any]:
     return machine
 
 
+async def _ensure_installer_entry(uow: UnitOfWork, mongo: UnitOfWorkFactory, p: Principal, today: date) -> None:
+    """HEB-13 an out-of-province installer notifies installation or dismantling only with an
+    approved 进冀备案 valid today: 409 ``installer-entry-required`` otherwise."""
+    org = await _org(mongo, p.tenant, p.org_id) or {}
+    if org.get("in_province") is not False:
+        return
+    entry = await uow.repo(store.INSTALLER_ENTRIES).find_one({"org_id": p.org_id,
+                                                              "valid_until": {"$gte": today.isoformat()}})
+    if entry is None:
+        raise Conflict("an installer from outside the province needs an approved, valid 进冀备案 (HEB-13) first",
+                       slug="installer-entry-required", field="applicant")
+
+
 async def _submit_installation(uow: UnitOfWork, doc: dict[str, Any], p: Principal) -> None:
     form = InstallationForm.model_validate(doc["form"])
     machine = await _filed_machine(uow, form.machine_id)
@@ -398,6 +533,8 @@ async def _machine_on_project(uow: UnitOfWork, form: Any) -> dict[str, Any]:
 async def _submit_use_registration(uow: UnitOfWork, doc: dict[str, Any], p: Principal, today: date) -> None:
     form = UseRegistrationForm.model_validate(doc["form"])
     check_use_window(form.acceptance_date, today)
+    for i, op in enumerate(form.operators):
+        check_operator(i, op, await uow.repo(store.PEOPLE).get(op.person_id), today)
     await _filed_machine(uow, form.machine_id)
     await _machine_on_project(uow, form)
     locks = uow.repo(store.OPERATOR_LOCKS)
@@ -478,9 +615,26 @@ async def _on_approved(uow: UnitOfWork, doc: dict[str, Any], kind: Kind, p: Prin
         return {"number": number}
     if kind is Kind.USE_REGISTRATION:
         seq = await store.next_counter(uow, f"registration:{code}:{year}")
-        return {"number": registration_number(abbreviation=abbreviation, authority_code=code, year=year, seq=seq)}
+        return {"number": registration_number(abbreviation=abbreviation, authority_code=code, year=year, seq=seq),
+                "sign_token": new_sign_token(uow.tenant_id), "sign_status": "valid"}
+    if kind is Kind.INSTALLER_ENTRY:
+        form = InstallerEntryForm.model_validate(doc["form"])
+        seq = await store.next_counter(uow, f"entry:{year}")
+        number = f"{abbreviation}JJ-{year}-{seq:04d}"
+        entries = uow.repo(store.INSTALLER_ENTRIES)
+        await entries.delete({"org_id": doc["applicant"]["org_id"]})
+        await entries.insert({"_id": new_id(), "org_id": doc["applicant"]["org_id"], "application_id": doc["_id"],
+                              "number": number, "valid_until": entry_valid_until(form).isoformat(),
+                              "approved_at": now})
+        await store.audit(uow, action="installer.entered", subject=doc["applicant"]["org_id"],
+                          by=person(p).model_dump(), reason=KIND_LABELS[kind], number=number)
+        return {"number": number}
     if kind is Kind.DISMANTLING:
         await _release_machine(uow, doc["machine_id"], p, "拆卸告知已确认 (HEB-15)", project_id=doc["project_id"])
+        registrations = uow.repo(store.APPLICATIONS)
+        for reg in await registrations.find({"kind": Kind.USE_REGISTRATION.value, "machine_id": doc["machine_id"],
+                                             "project_id": doc["project_id"], "sign_status": "valid"}):
+            await registrations.update({"_id": reg["_id"]}, {"$set": {"sign_status": "dismantled"}})
     return {}
 
 
@@ -529,14 +683,36 @@ async def _release(uow: UnitOfWork, doc: dict[str, Any], kind: Kind, p: Principa
 # ------------------------------------------------------------------------------ registry actions
 
 
+async def _ensure_jurisdiction(mongo: UnitOfWorkFactory, p: Principal, authority_org_id: str | None) -> None:
+    """403 ``outside-jurisdiction`` unless the caller is the province administrator, of
+    ``authority_org_id`` itself, or of an authority whose division encloses its division."""
+    if p.has(Role.PROVINCE_ADMIN) or (authority_org_id and p.org_id == authority_org_id):
+        return
+    mine = (await _org(mongo, p.tenant, p.org_id) or {}).get("division_code")
+    theirs = (await _org(mongo, p.tenant, authority_org_id or "") or {}).get("division_code")
+    if mine and theirs and divisions.within(theirs, mine):
+        return
+    raise Forbidden("only the authority of the registration's jurisdiction (or one above it) unlocks its operators",
+                    slug="outside-jurisdiction")
+
+
+
 async def unlock_operator(*, mongo: UnitOfWorkFactory, principal: Principal, person_id: str,
                           reason: str) -> dict[str, Any]:
     """HEB-07 the authority unlocks a special-operations person (explicit, audited, with a
-    reason: 422 naming ``reason`` without one). 403 ``not-authority-staff``; 404
-    ``operator-not-locked``. Returns the released lock."""
+    reason: 422 naming ``reason`` without one). Only the authority of the registration's
+    jurisdiction unlocks: the authority the use registration went to, an authority whose
+    GB/T 2260 division encloses it, or the province administrator — any other authority staff
+    is 403 ``outside-jurisdiction``. 403 ``not-authority-staff``; 404 ``operator-not-locked``.
+    Returns the released lock."""
     _ensure_decider(principal)
     if not (reason or "").strip():
         raise Unprocessable("unlocking needs a reason", field="reason")
+    lock = await mongo.repo(store.OPERATOR_LOCKS, principal.tenant).find_one({"person_id": person_id})
+    if lock is None:
+        raise NotFound("this person is not locked", slug="operator-not-locked")
+    registration = await mongo.repo(store.APPLICATIONS, principal.tenant).get(lock["application_id"]) or {}
+    await _ensure_jurisdiction(mongo, principal, registration.get("authority_org_id"))
 
     async def run(uow: UnitOfWork) -> dict[str, Any]:
         lock = await uow.repo(store.OPERATOR_LOCKS).find_one({"person_id": person_id})
@@ -636,19 +812,68 @@ async def list_applications(*, mongo: UnitOfWorkFactory, principal: Principal, v
     return await mongo.repo(store.APPLICATIONS, principal.tenant).find(flt, sort=[("updated_at", -1)], limit=limit)
 
 
-async def registry(*, mongo: UnitOfWorkFactory, principal: Principal) -> list[dict[str, Any]]:
-    """HEB-06/07/14 the registry: every machine with its filing, where it stands (machine lock)
-    and who operates it (operator locks). Authorities see all; a company its own machines."""
-    machines = await mongo.repo(store.MACHINES, principal.tenant).find({}, sort=[("created_at", 1)], limit=10000)
-    if principal.org_kind not in AUTHORITY_KINDS:
-        machines = [m for m in machines if m["owner_org_id"] == principal.org_id]
-    locks = {lk["machine_id"]: lk for lk in await mongo.repo(store.MACHINE_LOCKS, principal.tenant).find(
-        {}, limit=10000)}
+async def status_summary(*, mongo: UnitOfWorkFactory, principal: Principal) -> dict[str, Any]:
+    """HEB-02 the home page's "status of my applications": for the caller's organisation, how
+    many applications of each kind stand at each stage (``by_kind``: kind → stage → count, with
+    ``kind_label``), totals of 在办 (``in_progress``) and 办结 (``completed``), and for an
+    authority or station the size of its inbox (``inbox``: 待受理 submitted, 待办结 accepted)."""
+    repo = mongo.repo(store.APPLICATIONS, principal.tenant)
+    mine = await repo.find(applicant_filter(principal.org_id), limit=100000,
+                           projection={"kind": 1, "stage": 1})
+    by_kind: dict[str, dict[str, Any]] = {}
+    for doc in mine:
+        entry = by_kind.setdefault(doc["kind"], {"kind_label": KIND_LABELS.get(Kind(doc["kind"]), doc["kind"]),
+                                                 "stages": {}})
+        entry["stages"][doc["stage"]] = entry["stages"].get(doc["stage"], 0) + 1
+    out: dict[str, Any] = {
+        "by_kind": by_kind,
+        "in_progress": sum(1 for d in mine if d["stage"] in {s.value for s in IN_PROGRESS}),
+        "completed": sum(1 for d in mine if d["stage"] in {s.value for s in COMPLETED}),
+    }
+    if principal.org_kind in AUTHORITY_KINDS:
+        waiting = await repo.find(inbox_filter(principal.org_id), limit=100000, projection={"stage": 1})
+        out["inbox"] = {"submitted": sum(1 for d in waiting if d["stage"] == Stage.SUBMITTED.value),
+                        "accepted": sum(1 for d in waiting if d["stage"] == Stage.ACCEPTED.value)}
+    return out
+
+
+async def registry(*, mongo: UnitOfWorkFactory, principal: Principal, limit: int = 20,
+                   cursor: str | None = None) -> DocPage:
+    """HEB-06/07/14 one page of the registry, oldest filing first (``anjian_shared.pagination``):
+    every machine with its filing, where it stands (``project_id`` and ``project_name`` from the
+    machine lock) and who operates it (``operators``: the operator locks). Authorities and
+    stations see all of the province; a company its own machines. 422 naming ``cursor``."""
+    flt = {} if principal.org_kind in AUTHORITY_KINDS else {"owner_org_id": principal.org_id}
+    page = await paginate(mongo.repo(store.MACHINES, principal.tenant), flt, sort=[("created_at", 1)],
+                          limit=limit, cursor=cursor)
+    return DocPage(await _with_places(mongo, principal.tenant, page.items), page.next_cursor)
+
+
+async def _with_places(mongo: UnitOfWorkFactory, tenant: str, machines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    ids = [m["_id"] for m in machines]
+    locks = {lk["machine_id"]: lk for lk in await mongo.repo(store.MACHINE_LOCKS, tenant).find(
+        {"machine_id": {"$in": ids}}, limit=len(ids) + 1)}
     ops: dict[str, list[dict[str, Any]]] = {}
-    for lk in await mongo.repo(store.OPERATOR_LOCKS, principal.tenant).find({}, limit=100000):
+    for lk in await mongo.repo(store.OPERATOR_LOCKS, tenant).find({"machine_id": {"$in": ids}}, limit=100000):
         ops.setdefault(lk["machine_id"], []).append(lk)
-    return [{**m, "project_id": (locks.get(m["_id"]) or {}).get("project_id"),
-             "operators": ops.get(m["_id"], [])} for m in machines]
+    project_ids = [lk["project_id"] for lk in locks.values()]
+    projects = {pr["_id"]: pr for pr in await mongo.repo(store.PROJECTS, tenant).find(
+        {"_id": {"$in": project_ids}}, limit=len(project_ids) + 1)}
+    out = []
+    for m in machines:
+        project_id = (locks.get(m["_id"]) or {}).get("project_id")
+        out.append({**m, "project_id": project_id,
+                    "project_name": (projects.get(project_id or "") or {}).get("name"),
+                    "operators": ops.get(m["_id"], [])})
+    return out
+
+
+def new_sign_token(tenant: str) -> str:
+    """HEB-07 the registration sign's public token: ``<tenant>.<32 random url-safe characters>``
+    (unguessable; the tenant prefix lets the public page find its province)."""
+    import secrets
+
+    return f"{tenant}.{secrets.token_urlsafe(24)}"
 
 
 def media_refs(doc: dict[str, Any]) -> list[MediaRef]:

@@ -15,6 +15,7 @@ from anjian_shared.china_time import china_day
 from anjian_shared.errors import Conflict, NotFound
 from anjian_shared.events.personnel_v1 import CompanyPersonSaved
 from anjian_shared.mongo import UnitOfWork, with_transaction
+from anjian_shared.pagination import DocPage, paginate
 from anjian_shared.principal import Principal
 from anjian_shared.types import new_id, utcnow
 
@@ -77,10 +78,10 @@ async def remove_person(*, mongo: Any, actor: Principal, person_id: str) -> dict
 
 
 async def list_people(*, mongo: Any, actor: Principal, company_org_id: str | None, category: str | None,
-                      valid_on: date | None, limit: int = 100) -> list[dict[str, Any]]:
-    """A company's people (a company user: its own; government staff: ``company_org_id``),
-    by ``category``; ``valid_on`` keeps only certificates valid that day (HEB-11: what an
-    application may pick)."""
+                      valid_on: date | None, limit: int = 20, cursor: str | None = None) -> DocPage:
+    """One page of a company's people by name (a company user: its own; government staff:
+    ``company_org_id``), by ``category``; ``valid_on`` keeps only certificates valid that day
+    (HEB-11: what an application may pick). ``anjian_shared.pagination``: 422 naming ``cursor``."""
     company = company_org_id or actor.org_id
     rules.check_may_read(actor, company)
     flt: dict[str, Any] = {"company_org_id": company, "removed": False}
@@ -89,7 +90,8 @@ async def list_people(*, mongo: Any, actor: Principal, company_org_id: str | Non
     if valid_on:
         day = valid_on.isoformat()
         flt.update(issued_on={"$lte": day}, expires_on={"$gte": day})
-    return await mongo.repo(PEOPLE, actor.tenant).find(flt, sort=[("name", 1), ("_id", 1)], limit=limit)
+    return await paginate(mongo.repo(PEOPLE, actor.tenant), flt, sort=[("name", 1), ("_id", 1)], limit=limit,
+                          cursor=cursor)
 
 
 async def pick_check(*, mongo: Any, actor: Principal, person_id: str, on: date | None = None,

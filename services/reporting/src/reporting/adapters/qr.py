@@ -1,4 +1,5 @@
-"""QR code of a share link's URL as PNG (HB-09): the platform's one renderer, ``anjian_shared.qr``."""
+"""QR codes come from ``anjian_shared.qr``, the platform's one renderer (share links HB-09,
+companion tokens FJ-05, registration signs HEB-07)."""
 
 from anjian_shared.qr import qr_png
 

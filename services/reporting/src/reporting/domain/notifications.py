@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from anjian_shared.events.inspections_v1 import (
     PlanChanged,
@@ -71,6 +72,12 @@ class NotificationKind(StrEnum):
     """HN-09: the issuer accepted or rejected your reply."""
     DOCUMENT_ESCALATED = "document_escalated"
     """HN-07: a document's deadline passed; a 处罚建议书 or 不良行为记录 was produced."""
+    APPLICATION_TO_HANDLE = "application_to_handle"
+    """HEB-03 待办: an application (事项) was submitted (上报) to your authority: accept (受理) it,
+    then decide (办结)."""
+    APPLICATION_DECIDED = "application_decided"
+    """HEB-03: your organisation's application was accepted, not accepted, returned, approved or
+    refused (with the comment)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,7 @@ class NotificationDraft:
     passed: bool | None = None
     record_id: str | None = None
     document_id: str | None = None
+    application_id: str | None = None
 
 
 def _unique(ids: list[str], *, exclude: set[str] | None = None) -> list[str]:
@@ -305,3 +313,30 @@ def document_escalated(event: DocumentEscalated) -> list[NotificationDraft]:
                               title=f"处理文书逾期，已生成{produced}",
                               body=body, document_id=event.document_id)
             for u in _unique([event.issuer_user_id, *event.station_leader_ids])]
+
+
+APPLICATION_KINDS_CN = {"filing": "设备备案", "supplementary": "设备补录", "installation": "安装告知",
+                        "use_registration": "使用登记", "dismantling": "拆卸告知", "installer_entry": "进冀备案"}
+"""HEB-03 the equipment service's kinds of application (事项) in Chinese."""
+
+
+def application_stage(event: Any, *, authority_user_ids: list[str],
+                      applicant_user_ids: list[str]) -> list[NotificationDraft]:
+    """HEB-03 an application's new stage (``equipment.application.<stage>.v1``): submitted →
+    each staff member of the addressed authority (待办, ``application_to_handle``); accepted,
+    not accepted, returned, approved, refused → each user of the applicant organisation
+    (``application_decided``, with the number on approval and the comment). The one who acted
+    is not told of their own step."""
+    kind = APPLICATION_KINDS_CN.get(event.kind, event.kind)
+    actor = {event.by.user_id}
+    if event.to_stage == "submitted":
+        body = f"{event.by.name}上报了{kind}，请受理。"
+        return [NotificationDraft(user_id=u, kind=NotificationKind.APPLICATION_TO_HANDLE, title=f"{kind}待受理",
+                                  body=body, application_id=event.application_id)
+                for u in _unique(authority_user_ids, exclude=actor)]
+    number = f"（编号 {event.number}）" if event.number else ""
+    comment = f"：{event.comment}" if event.comment else ""
+    body = f"您单位的{kind}{event.stage_label}{number}{comment}"
+    return [NotificationDraft(user_id=u, kind=NotificationKind.APPLICATION_DECIDED, title=f"{kind}{event.stage_label}",
+                              body=body, application_id=event.application_id)
+            for u in _unique(applicant_user_ids, exclude=actor)]

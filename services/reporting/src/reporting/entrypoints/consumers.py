@@ -136,3 +136,16 @@ async def on_document_escalated(uow: UnitOfWork, event: CloudEvent, payload: Any
 
 
 SUBSCRIPTIONS = [read_models]
+
+
+def _application_handler(stage: str) -> Any:
+    async def on_application_stage(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+        await rm.record_application_stage(uow, event_id=event.id, payload=payload)
+
+    on_application_stage.__doc__ = (f"HEB-03 ``equipment.application.{stage}.v1``: notifications for the "
+                                    "authority (submitted) or the applicant (decisions).")
+    return on_application_stage
+
+
+for _stage in ("submitted", "accepted", "not_accepted", "returned", "approved", "refused"):
+    read_models.on(f"equipment.application.{_stage}.v1")(_application_handler(_stage))

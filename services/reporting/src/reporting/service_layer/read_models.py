@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from anjian_shared.accounts import ACCOUNTS
 from anjian_shared.events.inspections_v1 import (
     PlanChanged,
     PlanConfirmed,
@@ -66,7 +67,8 @@ async def _notify(uow: UnitOfWork, *, event_id: str, drafts: list[NotificationDr
             "_id": new_id(), "user_id": d.user_id, "kind": d.kind.value, "title": d.title, "body": d.body,
             "plan_id": d.plan_id, "notice_id": d.notice_id, "reply_id": d.reply_id, "round": d.round,
             "passed": d.passed, "record_id": d.record_id, "document_id": d.document_id,
-            "event_id": event_id, "created_at": now, "read_at": None, "withdrawn_at": None,
+            "application_id": d.application_id, "event_id": event_id, "created_at": now, "read_at": None,
+            "withdrawn_at": None,
         })
     return len(drafts)
 
@@ -372,3 +374,31 @@ async def record_document_escalated(uow: UnitOfWork, *, event_id: str, payload: 
                           "number": payload.escalation_number, "escalated_at": payload.escalated_at,
                           "missing_replier_ids": list(payload.missing_replier_ids)}})
     return await _notify(uow, event_id=event_id, drafts=rules.document_escalated(payload))
+
+
+AUTHORITY_ROLES = ("supervisor", "station_leader", "province_admin")
+"""HEB-03 who of an authority or station handles its applications (equipment's deciders)."""
+
+
+async def record_application_stage(uow: UnitOfWork, *, event_id: str, payload: Any) -> int:
+    """HEB-03 an application (equipment's 事项) moved: the addressed authority's staff are told
+    of a submission (待办), the applicant organisation's users of every decision. Recipients
+    come from the ``accounts`` read model (enabled users of the organisation)."""
+    accounts = uow.repo(ACCOUNTS)
+
+    async def users(org_id: str | None, roles: tuple[str, ...] | None = None) -> list[str]:
+        if not org_id:
+            return []
+        flt: dict[str, Any] = {"org_id": org_id, "enabled": {"$ne": False}}
+        if roles:
+            flt["roles"] = {"$in": list(roles)}
+        return [a["_id"] for a in await accounts.find(flt, sort=[("_id", 1)], limit=500)]
+
+    if payload.to_stage == "submitted":
+        drafts = rules.application_stage(payload, authority_user_ids=await users(payload.authority_org_id,
+                                                                                   AUTHORITY_ROLES),
+                                         applicant_user_ids=[])
+    else:
+        drafts = rules.application_stage(payload, authority_user_ids=[],
+                                         applicant_user_ids=await users(payload.applicant_org_id))
+    return await _notify(uow, event_id=event_id, drafts=drafts)

@@ -8,15 +8,19 @@ Errors are RFC 9457 problems: 403 role/organisation, 404 invisible, 409 state or
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile, status
 from pydantic import BaseModel, Field
 
 from anjian_shared.auth import CurrentPrincipal
 from anjian_shared.deps import MongoDep, StorageDep, app_settings
+from anjian_shared.errors import ServiceUnavailable
+from anjian_shared.pagination import Cursor, Limit
 
 from ...domain.model import Kind
 from ...service_layer import applications as cases
+from ...service_layer import signs
 from ...settings import Settings
 
 router = APIRouter(tags=["equipment"])
@@ -26,7 +30,7 @@ AppId = Annotated[str, Path(max_length=64, description="application id")]
 
 class ApplicationCreate(BaseModel):
     kind: Kind = Field(description="filing 设备备案 | supplementary 补录 | installation 安装告知 | "
-                                   "use_registration 使用登记 | dismantling 拆卸告知")
+                                   "use_registration 使用登记 | dismantling 拆卸告知 | installer_entry 进冀备案")
     form: dict[str, Any]
 
 
@@ -35,7 +39,11 @@ class FormUpdate(BaseModel):
 
 
 class Submission(BaseModel):
-    authority_org_id: str = Field(max_length=64, description="the authority/station it goes to (identity directory)")
+    authority_org_id: str | None = Field(
+        default=None, max_length=64,
+        description="optional: the authority the platform picks from GB/T 2260 codes (where the owner is "
+                    "registered / where the project is); when given it must be that one (422 otherwise). "
+                    "Needed only when the applicant's or station's division is not known.")
 
 
 class DecisionCreate(BaseModel):
@@ -76,6 +84,14 @@ async def list_(principal: CurrentPrincipal, mongo: MongoDep,
     docs = await cases.list_applications(mongo=mongo, principal=principal, view=view, box=box,
                                          kind=kind.value if kind else None)
     return [_out(d) for d in docs]
+
+
+@router.get("/applications/summary", summary="HEB-02 home: status of my organisation's applications")
+async def summary(principal: CurrentPrincipal, mongo: MongoDep) -> dict[str, Any]:
+    """HEB-02 ``{"by_kind": {kind: {"kind_label", "stages": {stage: n}}}, "in_progress": n,
+    "completed": n}`` for the caller's organisation, plus ``inbox`` ``{"submitted", "accepted"}``
+    for an authority or station."""
+    return await cases.status_summary(mongo=mongo, principal=principal)
 
 
 @router.get("/applications/{app_id}", summary="One application with its history")
@@ -135,9 +151,14 @@ async def cancel(machine_id: Annotated[str, Path(max_length=64)], body: Reason, 
 
 
 @router.get("/machines", summary="The registry: machines, where each stands, who operates it")
-async def machines(principal: CurrentPrincipal, mongo: MongoDep) -> list[dict[str, Any]]:
-    """HEB-06/07/14 (authorities: all; a company: its own)."""
-    return [_out(m) for m in await cases.registry(mongo=mongo, principal=principal)]
+async def machines(principal: CurrentPrincipal, mongo: MongoDep, limit: Limit = 20,
+                   cursor: Cursor = None) -> dict[str, Any]:
+    """HEB-06/07/14 one page ``{"items": [...], "next_cursor": …}`` (authorities: the whole
+    province; a company: its own machines), oldest first; each item has its filing
+    (``filing_number``, ``status`` pending | filed | cancelled), ``project_id``/``project_name``
+    where it stands and ``operators``. 422 naming ``cursor``."""
+    items, nxt = await cases.registry(mongo=mongo, principal=principal, limit=limit, cursor=cursor)
+    return {"items": [_out(m) for m in items], "next_cursor": nxt}
 
 
 @router.get("/banned-models", summary="The province's banned/eliminated models")
@@ -156,3 +177,50 @@ async def ban(body: BanCreate, principal: CurrentPrincipal, mongo: MongoDep) -> 
 async def unban(ban_id: Annotated[str, Path(max_length=64)], principal: CurrentPrincipal, mongo: MongoDep) -> None:
     """HEB-06 (province admin)."""
     await cases.unban_model(mongo=mongo, principal=principal, ban_id=ban_id)
+
+
+def _font(request: Request) -> Any:
+    font = getattr(request.app.state, "cjk_font", None)
+    if font is None:
+        raise ServiceUnavailable(f"the registration sign can't be rendered: "
+                                 f"{getattr(request.app.state, 'pdf_error', 'no CJK font')}", slug="pdf-unavailable")
+    return font
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/applications/{app_id}/sign.pdf", response_class=Response, summary="登记标志 (registration sign) PDF",
+            responses={200: {"content": {"application/pdf": {}}}})
+async def sign(app_id: AppId, principal: CurrentPrincipal, mongo: MongoDep, settings: SettingsDep,
+               request: Request) -> Response:
+    """HEB-07 the sign of an approved use registration: number, machine, project, operators and a
+    QR code of its public status page. 404 not visible; 409 ``registration-not-approved``; 503
+    ``pdf-unavailable`` without a CJK font."""
+    name, pdf = await signs.sign_pdf(mongo=mongo, principal=principal, app_id=app_id, font=_font(request),
+                                     public_base_url=settings.public_base_url)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(name)}",
+                             "Cache-Control": "private, no-store"})
+
+
+@router.get("/public/signs/{token}", summary="Public status of a registration sign (no sign-in)")
+async def public_sign(token: Annotated[str, Path(min_length=10, max_length=120)], mongo: MongoDep,
+                      response: Response) -> dict[str, Any]:
+    """HEB-07 what the sign's QR code opens, WITHOUT authentication: ``registration_number``,
+    ``status`` valid | dismantled | cancelled (``status_label`` 有效/已拆卸/已注销), the machine and
+    the project's name — only what the sign shows. 404 ``sign-not-found``."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return await signs.public_status(mongo=mongo, token=token)
+
+
+@router.get("/machines.xlsx", response_class=Response, summary="The registry as XLSX",
+            responses={200: {"content": {XLSX: {}}}})
+async def machines_xlsx(principal: CurrentPrincipal, mongo: MongoDep, settings: SettingsDep) -> Response:
+    """HEB-06 machines with their filing, where each stands and who operates it (authorities:
+    the province; a company: its own). 422 naming ``limit`` past ``registry_export_max_rows``."""
+    data = await signs.registry_xlsx(mongo=mongo, principal=principal, max_rows=settings.registry_export_max_rows)
+    return Response(data, media_type=XLSX, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote('起重机械登记台账.xlsx')}",
+        "Cache-Control": "private, no-store"})

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from anjian_shared.auth import CurrentPrincipal
+from anjian_shared.pagination import Cursor, Limit, Page
 from anjian_shared.types import ShortStr
 
 from ...service_layer import company_people as service
@@ -61,15 +62,22 @@ async def add_person(body: PersonCreate, principal: CurrentPrincipal, request: R
                                           data=body.model_dump()))
 
 
-@router.get("/people", response_model=list[PersonRead])
+class PersonPage(Page[PersonRead]):
+    """One page of people; pass ``next_cursor`` as ``cursor`` for the next."""
+
+
+@router.get("/people", response_model=PersonPage)
 async def list_people(principal: CurrentPrincipal, request: Request, category: Category | None = None,
-                      valid_on: date | None = None, company_org_id: str | None = None) -> list[PersonRead]:
-    """A company's people (own company; government staff name ``company_org_id``), by
-    ``category``; ``valid_on=YYYY-MM-DD`` keeps only certificates valid that day (what an
-    application may pick). At most 100. 404 for another company's list."""
-    docs = await service.list_people(mongo=request.app.state.mongo, actor=principal,
-                                     company_org_id=company_org_id, category=category, valid_on=valid_on)
-    return [_read(d) for d in docs]
+                      valid_on: date | None = None, company_org_id: str | None = None, limit: Limit = 20,
+                      cursor: Cursor = None) -> PersonPage:
+    """HEB-11 one page ``{"items", "next_cursor"}`` of a company's people by name (own company;
+    government staff name ``company_org_id``), by ``category``; ``valid_on=YYYY-MM-DD`` keeps only
+    certificates valid that day (what an application may pick). 404 for another company's list;
+    422 naming ``cursor``."""
+    docs, nxt = await service.list_people(mongo=request.app.state.mongo, actor=principal,
+                                          company_org_id=company_org_id, category=category, valid_on=valid_on,
+                                          limit=limit, cursor=cursor)
+    return PersonPage(items=[_read(d) for d in docs], next_cursor=nxt)
 
 
 @router.post("/people/{person_id}/pick-check", response_model=PersonRead)

@@ -28,7 +28,8 @@ class NotificationRead(BaseModel):
                   "notice_to_reply", "reply_to_review", "reply_reviewed",
                   "record_to_review", "record_reviewed", "record_received",
                   "document_to_review", "document_to_reply", "document_received", "document_replied",
-                  "document_reply_reviewed", "document_escalated"]
+                  "document_reply_reviewed", "document_escalated", "application_to_handle",
+                  "application_decided"]
     title: str
     body: str
     plan_id: str | None = None
@@ -41,6 +42,8 @@ class NotificationRead(BaseModel):
     """Hainan supervision record (HN-04) the notification is about."""
     document_id: str | None = None
     """Hainan enforcement document (HN-07) the notification is about."""
+    application_id: str | None = None
+    """Hebei application (事项, HEB-03, equipment service) the notification is about."""
     created_at: datetime
     read_at: datetime | None = None
 
@@ -48,7 +51,7 @@ class NotificationRead(BaseModel):
     def from_doc(cls, doc: dict[str, Any]) -> NotificationRead:
         return cls(id=doc["_id"], **{k: doc.get(k) for k in (
             "kind", "title", "body", "plan_id", "notice_id", "reply_id", "round", "passed", "record_id",
-            "document_id", "created_at", "read_at")})
+            "document_id", "application_id", "created_at", "read_at")})
 
 
 class NotificationPage(Page[NotificationRead]):
