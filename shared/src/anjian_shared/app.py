@@ -26,6 +26,7 @@ from .health import health_router
 from .idempotency import IdempotencyMiddleware
 from .limits import BodySizeLimitMiddleware, JsonDepthLimitMiddleware
 from .logging import RequestContextMiddleware, configure_logging
+from .metrics import MetricsMiddleware, metrics_endpoint, outbox_sampler, set_service
 from .mongo import Mongo
 from .outbox import OutboxRelay
 from .problems import PROBLEM_RESPONSES, UnexpectedErrorMiddleware, install_problem_handlers
@@ -67,6 +68,7 @@ def api_prefix(service: str) -> str:
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     """Build the service's FastAPI app; routes mount under ``/api/<service>/v1``."""
     configure_logging(settings.log_level, settings.log_json)
+    set_service(spec.name)
     prefix = api_prefix(spec.name)
 
     @contextlib.asynccontextmanager
@@ -86,6 +88,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await RECONNECT.call(prepare, what="startup waiting for dependencies")
             tasks.append(asyncio.create_task(app.state.bus.supervise(), name=f"{spec.name}-bus-supervisor"))
             tasks.append(asyncio.create_task(app.state.relay.run(), name=f"{spec.name}-outbox-relay"))
+            tasks.append(asyncio.create_task(outbox_sampler(app.state.mongo.db, asyncio.sleep),
+                                             name=f"{spec.name}-outbox-metrics"))
             for job in spec.background:
                 tasks.append(asyncio.create_task(job(app), name=f"{spec.name}-{job.__name__}"))
             app.state.started = True
@@ -143,6 +147,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes,
                        max_multipart_bytes=settings.max_multipart_bytes)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(MetricsMiddleware)  # outermost: times everything, reads the matched route
+    # Prometheus: at the root, never under /api/<service>/ — the public gateway does not route it
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     install_api_docs(app, prefix, openapi_url=f"{prefix}/openapi.json")
     health = health_router()
     app.include_router(health)

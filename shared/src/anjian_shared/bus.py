@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from pydantic import BaseModel, ValidationError
 from pymongo.errors import DuplicateKeyError
 
-from . import failpoints
+from . import failpoints, metrics
 from .events import EVENT_TYPES, CloudEvent
 from .logging import bind_context, trace_id_of
 from .mongo import INBOX, UnitOfWork, UnitOfWorkFactory, with_transaction
@@ -176,7 +177,7 @@ class Bus:
         queue = await channel.get_queue(name, ensure=False)
 
         async def on_message(message: AbstractIncomingMessage) -> None:
-            await handle_message(message, subscription, mongo, name)
+            await handle_message(message, subscription, mongo, name, delivery_limit=self.delivery_limit)
 
         await queue.consume(on_message)
 
@@ -208,7 +209,7 @@ def _channel_open(message: AbstractIncomingMessage) -> bool:
 
 
 async def handle_message(message: AbstractIncomingMessage, subscription: Subscription, mongo: UnitOfWorkFactory,
-                         consumer_name: str) -> None:
+                         consumer_name: str, *, delivery_limit: int | None = None) -> None:
     """Decode, dedupe through the inbox, run the handler in a transaction, then ack.
 
     Undecodable messages are rejected without requeue (straight to the dead-letter
@@ -218,9 +219,15 @@ async def handle_message(message: AbstractIncomingMessage, subscription: Subscri
     retried in place (``retry.DEPENDENCY_WAIT``'s waits) while the channel is open, so an
     outage does not use up the delivery limit and park good events in the dead-letter
     queue (``problems.dependency_unavailable`` tells the two apart).
+
+    Every outcome is counted in ``DELIVERY_STATS`` and in ``metrics.EVENTS`` (a failure on the
+    last delivery ``delivery_limit`` allows counts as ``dead_lettered``).
     """
     stats = DELIVERY_STATS[consumer_name]
     stats["delivered"] += 1
+    started = time.perf_counter()
+    if getattr(message, "redelivered", False):
+        metrics.EVENTS_REDELIVERED.labels(metrics.service(), consumer_name).inc()
     try:
         event = CloudEvent.model_validate_json(message.body)
         model = EVENT_TYPES[event.type]
@@ -229,6 +236,7 @@ async def handle_message(message: AbstractIncomingMessage, subscription: Subscri
     except (ValidationError, KeyError, ValueError) as exc:
         log.error("undecodable event, dead-lettering", consumer=consumer_name, error=str(exc)[:500])
         stats["undecodable"] += 1
+        metrics.event_outcome(consumer_name, "dead_lettered")
         await message.reject(requeue=False)
         return
     structlog.contextvars.clear_contextvars()
@@ -250,6 +258,7 @@ async def handle_message(message: AbstractIncomingMessage, subscription: Subscri
         """The database is unreachable and the message still held: retry here, uncounted."""
         if dependency_unavailable(exc) and _channel_open(message):
             stats["waited_for_dependency"] += 1
+            metrics.event_outcome(consumer_name, "waited_for_dependency")
             return True
         return False
 
@@ -261,16 +270,21 @@ async def handle_message(message: AbstractIncomingMessage, subscription: Subscri
     except _AlreadyProcessed:
         log.info("duplicate delivery ignored")
         stats["duplicate"] += 1
+        metrics.event_outcome(consumer_name, "duplicate")
         await message.ack()
         return
     except Exception as exc:  # noqa: BLE001 - any failure is retried, then dead-lettered
         count = int((message.headers or {}).get("x-delivery-count", 0) or 0)
         log.warning("handler failed, will retry", error=repr(exc)[:500], delivery_count=count)
         stats["failed"] += 1
+        last = delivery_limit is not None and count + 1 >= delivery_limit
+        metrics.event_outcome(consumer_name, "dead_lettered" if last else "failed")
         await sleep(REDELIVERY.backoff(count + 1))
         await message.nack(requeue=True)
         return
     failpoints.hit("bus.before_ack")
     log.info("event handled")
     stats["handled"] += 1
+    metrics.event_outcome(consumer_name, "handled")
+    metrics.EVENT_SECONDS.labels(metrics.service(), consumer_name).observe(time.perf_counter() - started)
     await message.ack()
