@@ -20,6 +20,8 @@ from fastapi import APIRouter, FastAPI
 
 from .accounts import ACCOUNTS, accounts_subscription, check_account
 from .api_docs import install_api_docs
+from .audit import AuditContextMiddleware
+from .audit_api import audit_router
 from .auth import TokenVerifier, http_key_source
 from .bus import Bus, Subscription
 from .health import health_router
@@ -146,6 +148,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.add_middleware(JsonDepthLimitMiddleware, max_depth=settings.max_json_depth)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes,
                        max_multipart_bytes=settings.max_multipart_bytes)
+    app.add_middleware(AuditContextMiddleware, trusted_proxies=getattr(settings, "trusted_proxies", None))
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(MetricsMiddleware)  # outermost: times everything, reads the matched route
     # Prometheus: at the root, never under /api/<service>/ — the public gateway does not route it
@@ -156,4 +159,6 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.include_router(health, prefix=prefix)
     for router in spec.routers:
         app.include_router(router, prefix=prefix, responses=PROBLEM_RESPONSES)
+    # every service's own audit trail (anjian_shared.audit_api): province administrators only
+    app.include_router(audit_router(), prefix=prefix, responses=PROBLEM_RESPONSES)
     return app

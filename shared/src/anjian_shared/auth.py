@@ -18,6 +18,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from . import audit
 from .logging import bind_context
 from .principal import Principal, Role  # noqa: F401 - re-exported
 from .problems import Forbidden, Unauthorized
@@ -130,6 +131,7 @@ async def get_principal(request: Request,
         # never another service's users, projects or records
         raise Forbidden("a partner system's token is accepted only by the partners API")
     bind_context(tenant=principal.tenant, user_id=principal.user_id)
+    audit.set_actor(principal)
     request.state.principal = principal
     return principal
 

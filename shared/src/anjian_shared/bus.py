@@ -28,7 +28,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from pydantic import BaseModel, ValidationError
 from pymongo.errors import DuplicateKeyError
 
-from . import failpoints, metrics
+from . import audit, failpoints, metrics
 from .events import EVENT_TYPES, CloudEvent
 from .logging import bind_context, trace_id_of
 from .mongo import INBOX, UnitOfWork, UnitOfWorkFactory, with_transaction
@@ -242,6 +242,8 @@ async def handle_message(message: AbstractIncomingMessage, subscription: Subscri
     structlog.contextvars.clear_contextvars()
     bind_context(event_id=event.id, event_type=event.type, tenant=event.tenant,
                  traceparent=event.traceparent, trace_id=trace_id_of(event.traceparent), consumer=consumer_name)
+    audit.set_system_actor(consumer_name, event_id=event.id, event_type=event.type,
+                           trace_id=trace_id_of(event.traceparent))
 
     async def apply(uow: UnitOfWork) -> None:
         try:
