@@ -257,12 +257,18 @@ async def append(db: Any, session: Any, entry: dict[str, Any]) -> dict[str, Any]
 
 
 async def record(mongo: Any, tenant: str, *, action: str, objects: list[tuple[str, str]] = (),  # type: ignore[assignment]
-                 details: Mapping[str, Any] | None = None) -> None:
+                 details: Mapping[str, Any] | None = None, actor: Mapping[str, Any] | None = None) -> None:
     """An entry for an action that changes no record of its own (a sign-in, a failed sign-in,
     a token refresh, an export): its own transaction holding just the entry (chained like
     every other). ``objects``: ``(collection, id)`` pairs it concerns; ``details``: what the
-    reader must know (never a password or a token)."""
+    reader must know (never a password or a token); ``actor``: who, when the request carries no
+    verified caller (a sign-in: the user signing in, or ``{"username": …}`` when unknown)."""
     from .mongo import with_transaction
+
+    if actor is not None:
+        ctx = context()
+        ctx["actor"] = dict(actor)
+        _context.set(ctx)
 
     async def write(uow: Any) -> None:
         uow.audit_action = action
