@@ -18,6 +18,7 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, FastAPI
 
+from . import tracing
 from .accounts import ACCOUNTS, accounts_subscription, check_account
 from .api_docs import install_api_docs
 from .audit import AuditContextMiddleware
@@ -71,6 +72,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     """Build the service's FastAPI app; routes mount under ``/api/<service>/v1``."""
     configure_logging(settings.log_level, settings.log_json)
     set_service(spec.name)
+    tracing.configure(spec.name)  # OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; off otherwise
     prefix = api_prefix(spec.name)
 
     @contextlib.asynccontextmanager
@@ -149,7 +151,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes,
                        max_multipart_bytes=settings.max_multipart_bytes)
     app.add_middleware(AuditContextMiddleware, trusted_proxies=getattr(settings, "trusted_proxies", None))
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, service=spec.name)
     app.add_middleware(MetricsMiddleware)  # outermost: times everything, reads the matched route
     # Prometheus: at the root, never under /api/<service>/ — the public gateway does not route it
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

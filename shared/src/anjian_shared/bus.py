@@ -28,7 +28,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from pydantic import BaseModel, ValidationError
 from pymongo.errors import DuplicateKeyError
 
-from . import audit, failpoints, metrics
+from . import audit, failpoints, metrics, tracing
 from .events import EVENT_TYPES, CloudEvent
 from .logging import bind_context, trace_id_of
 from .mongo import INBOX, UnitOfWork, UnitOfWorkFactory, with_transaction
@@ -154,8 +154,9 @@ class Bus:
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             headers={"tenant": event.get("tenant", ""), "traceparent": event.get("traceparent") or ""},
         )
-        await asyncio.wait_for(self._exchange.publish(message, routing_key=event["type"], mandatory=False),
-                               timeout=self.publish_timeout)
+        with tracing.publish_span(event, exchange=self.exchange_name, service=self.service):
+            await asyncio.wait_for(self._exchange.publish(message, routing_key=event["type"], mandatory=False),
+                                   timeout=self.publish_timeout)
 
     async def declare_queue(self, purpose: str, event_types: Iterable[str]) -> str:
         """Declare ``<service>.<purpose>`` and its dead-letter queue, bound to ``event_types``."""
@@ -239,11 +240,23 @@ async def handle_message(message: AbstractIncomingMessage, subscription: Subscri
         metrics.event_outcome(consumer_name, "dead_lettered")
         await message.reject(requeue=False)
         return
-    structlog.contextvars.clear_contextvars()
-    bind_context(event_id=event.id, event_type=event.type, tenant=event.tenant,
-                 traceparent=event.traceparent, trace_id=trace_id_of(event.traceparent), consumer=consumer_name)
-    audit.set_system_actor(consumer_name, event_id=event.id, event_type=event.type,
-                           trace_id=trace_id_of(event.traceparent))
+    with tracing.consume_span(consumer_name, event_id=event.id, event_type=event.type,
+                              traceparent=event.traceparent, service=metrics.service()) as span:
+        # events the handler emits continue the trace from this consumer span
+        traceparent = (tracing.traceparent_of(span) if span is not None else None) or event.traceparent
+        structlog.contextvars.clear_contextvars()
+        bind_context(event_id=event.id, event_type=event.type, tenant=event.tenant,
+                     traceparent=traceparent, trace_id=trace_id_of(traceparent), consumer=consumer_name)
+        audit.set_system_actor(consumer_name, event_id=event.id, event_type=event.type,
+                               trace_id=trace_id_of(traceparent))
+        await _apply_and_ack(message, subscription, mongo, consumer_name, event, payload, handler, stats,
+                             started, delivery_limit)
+
+
+async def _apply_and_ack(message: AbstractIncomingMessage, subscription: Subscription, mongo: UnitOfWorkFactory,
+                         consumer_name: str, event: CloudEvent, payload: BaseModel, handler: Handler,
+                         stats: Counter[str], started: float, delivery_limit: int | None) -> None:
+    """The inbox insert, the handler in a transaction, then ack or nack (see ``handle_message``)."""
 
     async def apply(uow: UnitOfWork) -> None:
         try:
