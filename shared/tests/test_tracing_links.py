@@ -20,9 +20,10 @@ async def test_a_request_trace_links_to_the_consumer_that_applied_its_event_in_a
     processor = tracing.install(exporter)
     try:
         async with platform.api(admin) as c:
-            orgs = expect(await c.get("/api/identity/v1/organizations", params={"kind": "station"}), 200)["items"]
+            org = expect(await c.post("/api/identity/v1/organizations",
+                                      json={"name": "追踪测试监督站", "kind": "station"}), 201)
             r = await c.post("/api/identity/v1/users", json={
-                "org_id": orgs[0]["id"], "username": f"traced.{secrets.token_hex(3)}", "display_name": "追踪",
+                "org_id": org["id"], "username": f"traced.{secrets.token_hex(3)}", "display_name": "追踪",
                 "password": PASSWORD, "roles": ["supervisor"]})
             user = expect(r, 201)
         server = next(s for s in exporter.get_finished_spans()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,6 +69,16 @@ def api_prefix(service: str) -> str:
     return f"/api/{service}/v1"
 
 
+def _fastapi_telemetry() -> dict[str, Any]:
+    """FastAPI ≥ 0.165 has OpenTelemetry built in: its own SERVER span would start a second trace
+    beside the platform's (``tracing.http_span``, whose context the request's events carry), and
+    its metrics and logs duplicate ``/metrics`` and structlog. Its operation spans (dependencies,
+    endpoint, serialization) stay, as children of the platform's span."""
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+
+
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     """Build the service's FastAPI app; routes mount under ``/api/<service>/v1``."""
     configure_logging(settings.log_level, settings.log_json)
@@ -119,6 +130,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         docs_url=None,   # FastAPI's own pages load Swagger UI from a CDN: install_api_docs below
         redoc_url=None,
         openapi_tags=spec.openapi_tags or None,
+        **_fastapi_telemetry(),
     )
     app.state.settings = settings
     app.state.mongo = Mongo(settings.mongo_url, settings.mongo_db, spec.name)
