@@ -44,6 +44,7 @@ import asyncio
 import hashlib
 import json
 import os
+import re
 import sys
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -138,11 +139,15 @@ class AuditContextMiddleware:
 # --------------------------------------------------------------------------- the entry
 
 
+SENSITIVE = re.compile(r"password|secret|private|_pem|refresh_token|api_key|access_token", re.IGNORECASE)
+"""Fields whose values never go into the trail (password hashes, webhook secrets, keys, tokens)."""
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return _iso(value)
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): "<redacted>" if SENSITIVE.search(str(k)) else _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_jsonable(v) for v in value]
     if isinstance(value, bytes):

@@ -75,6 +75,23 @@ async def test_a_change_is_recorded_in_its_transaction_with_who_when_what_and_wh
     assert head["seq"] == 2 and head["hash"] == second["hash"]
 
 
+async def test_secrets_never_enter_the_trail(mongo: FakeDatabase) -> None:
+    async def create_user(uow: Any) -> None:
+        await uow.repo("users").insert({"_id": "u9", "username": "li", "password_hash": "$argon2id$v=19$secret",
+                                        "profile": {"webhook_secret": "whsec_x"}})
+        await uow.repo("keys").update({"_id": "k1"}, {"$set": {"private_pem": "-----BEGIN"}})
+
+    await uow_run(mongo, create_user)
+    [entry] = mongo.documents(audit.AUDIT)
+    assert "argon2" not in entry["changes"] and "whsec_x" not in entry["changes"]
+    assert '"password_hash":"<redacted>"' in entry["changes"] and '"username":"li"' in entry["changes"]
+
+
+async def uow_run(mongo: FakeDatabase, fn: Any) -> None:
+    await mongo.db["keys"].insert_one({"_id": "k1", "tenant_id": TENANT})
+    await with_transaction(mongo, TENANT, fn)
+
+
 async def test_an_aborted_unit_leaves_no_entry(mongo: FakeDatabase) -> None:
     async def fails(uow: Any) -> None:
         await uow.repo("plans").insert({"_id": "p9"})
