@@ -3,9 +3,9 @@ run, so that every platform figure is a ratio to ITS OWN limit rather than to a 
 
 - ``transaction``: the database transaction a request commits, without the service: the same
   documents (a result inserted and its plan updated; or a plan's status set), an outbox row,
-  the commit marker, and — since the audit trail (``anjian_shared.audit``) — the audit entry
-  and the tenant's chain head, with the services' write concern; ``audit=False`` measures it
-  without the audit part: the ratio of the two is the audit trail's cost.
+  the commit marker, and — since the audit trail (``anjian_shared.audit``) — the staged audit
+  entry, with the services' write concern; ``audit=False`` measures it without the audit
+  part: the ratio of the two is the audit trail's cost (the sealing happens outside).
 - ``s3_put``: the same JPEG put into the same bucket with the minio SDK.
 - ``presign``: presigned GET URLs (a listing of 10 results presigns 10 photos).
 - ``jwt_verify``: RS256 access-token verification with PyJWT (every request does one).
@@ -92,7 +92,7 @@ async def transaction(mongo_url: str, *, shape: str, audit_on: bool, seconds: fl
                 if audit_on:
                     entry = audit.build_entry(tenant="hubei", service="inspections", journal=journal,
                                               events=[event], at=now)
-                    await audit.append(db, session, entry)
+                    await audit.stage(db, session, entry)
                 await db["commits"].insert_one({"_id": new_id(), "tenant_id": "hubei", "at": now,
                                                 "expires_at": now + timedelta(days=1)}, session=session)
                 await session.commit_transaction()

@@ -22,7 +22,7 @@ from fastapi import APIRouter, FastAPI
 from . import tracing
 from .accounts import ACCOUNTS, accounts_subscription, check_account
 from .api_docs import install_api_docs
-from .audit import AuditContextMiddleware
+from .audit import AuditContextMiddleware, sealer_loop
 from .audit_api import audit_router
 from .auth import TokenVerifier, http_key_source
 from .bus import Bus, Subscription
@@ -105,6 +105,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             tasks.append(asyncio.create_task(app.state.relay.run(), name=f"{spec.name}-outbox-relay"))
             tasks.append(asyncio.create_task(outbox_sampler(app.state.mongo.db, asyncio.sleep),
                                              name=f"{spec.name}-outbox-metrics"))
+            tasks.append(asyncio.create_task(sealer_loop(app.state.mongo), name=f"{spec.name}-audit-sealer"))
             for job in spec.background:
                 tasks.append(asyncio.create_task(job(app), name=f"{spec.name}-{job.__name__}"))
             app.state.started = True

@@ -8,15 +8,23 @@ How it is written — ONE place, the unit of work (``mongo.UnitOfWork``):
 
 - every write through a unit's repositories (``uow.repo(c).insert/update/delete``) is noted
   (collection, object id, operation, the inserted document / the update / the filter);
-- at ``commit()`` a unit that changed something appends ONE entry to ``audit_log``: ``seq``
-  (1, 2, 3 … per tenant and service database), ``prev_hash``, ``hash`` = SHA-256 over the
-  canonical JSON of the entry with ``prev_hash``; who (``actor``: user, organisation, roles —
-  or the consumer and event for a unit run by an event), when (``at``), what (``action``,
-  ``objects``, ``changes``, the ``events`` emitted), from where (``origin``: client address,
-  user agent, request id, trace id);
-- the tenant's chain head (``audit_heads``, ``_id`` = tenant) is read and moved in the same
-  transaction: two units committing at once both write the head, MongoDB lets one win and the
-  other gets a WriteConflict, which ``with_transaction`` retries — the chain never forks.
+- at ``commit()`` a unit that changed something writes ONE entry, in its own transaction, to
+  ``audit_pending``: who (``actor``: user, organisation, roles — or the consumer and event for a
+  unit run by an event), when (``at``), what (``action``, ``objects``, ``changes``, the
+  ``events`` emitted), from where (``origin``: client address, user agent, request id, trace
+  id). Nothing shared is written, so concurrent units never conflict over the trail;
+- the sealer (``sealer_loop``: one per service at a time, by lease; every 0.5 s) chains the
+  staged entries, oldest first, per tenant: ``seq`` (1, 2, 3 … per tenant and service
+  database), ``prev_hash``, ``hash`` = SHA-256 over the canonical JSON of the entry with
+  ``prev_hash``, moved to ``audit_log`` together with the tenant's chain head
+  (``audit_heads``) in one transaction; the head moves only from where the sealer read it,
+  so the chain never forks.
+
+Why not move the head in every unit's own transaction: with snapshot isolation every commit
+of the tenant then conflicts with every other unit in flight — ``make bench`` measured 2.4
+instead of 47 transactions/s (16 writers, the add-result transaction). An entry is in the
+chain about half a second after its commit; ``verify`` reports one left unsealed longer than
+``UNSEALED_GRACE``.
 
 Actions without a state change of their own (sign-in, failed sign-in, token refresh, an
 export) are written with ``record(...)`` (a transaction holding just the entry). Read models
@@ -55,13 +63,14 @@ from typing import Any
 from . import metrics
 
 AUDIT = "audit_log"
+PENDING = "audit_pending"
 HEADS = "audit_heads"
 GENESIS = "0" * 64
 MIN_RETENTION_DAYS = 183
 """《网络安全法》第二十一条: logs of network operation kept not less than six months."""
 MAX_CHANGES_CHARS = 64_000
 """Longer ``changes`` are cut; the entry keeps the SHA-256 of the full text (``changes_sha256``)."""
-NOT_AUDITED = frozenset({"outbox", "inbox", "commits", "idempotency", AUDIT, HEADS, "outbox_lease"})
+NOT_AUDITED = frozenset({"outbox", "inbox", "commits", "idempotency", AUDIT, PENDING, HEADS, "outbox_lease"})
 
 _context: ContextVar[dict[str, Any] | None] = ContextVar("audit_context", default=None)
 
@@ -227,38 +236,128 @@ def build_entry(*, tenant: str, service: str, journal: Journal, events: list[dic
 
 
 class ChainHeadMoved(Exception):
-    """Raised as a WriteConflict (see ``append``)."""
+    """Raised as a WriteConflict (see ``seal_pending``)."""
 
 
-async def append(db: Any, session: Any, entry: dict[str, Any]) -> dict[str, Any]:
-    """Chain ``entry`` after the tenant's head and store both, inside ``session``'s transaction.
+async def stage(db: Any, session: Any, entry: dict[str, Any]) -> dict[str, Any]:
+    """Store ``entry`` in ``audit_pending`` inside ``session``'s transaction (the unit's commit).
 
-    A concurrent unit that moved the head first makes this (or its commit) fail with a
-    WriteConflict: ``with_transaction`` runs the unit again on the new head."""
-    from pymongo.errors import DuplicateKeyError, OperationFailure
+    No shared document is written: concurrent units of a tenant never conflict over the audit
+    trail (``make bench`` measured the alternative — moving the tenant's chain head in every
+    transaction — at 2.4 instead of 47 transactions/s with 16 writers: every commit of the
+    tenant conflicted with the others' snapshots). ``seal_pending`` chains it moments later."""
+    from .types import new_id
 
-    tenant = entry["tenant_id"]
-    head = await db[HEADS].find_one({"_id": tenant}, session=session)
-    prev_seq, prev_hash = (head["seq"], head["hash"]) if head else (0, GENESIS)
-    entry = {**entry, "seq": prev_seq + 1, "prev_hash": prev_hash}
-    entry["hash"] = entry_hash(entry)
-    entry["_id"] = f"{tenant}:{entry['seq']}"
-    try:
-        if head is None:
-            await db[HEADS].insert_one({"_id": tenant, "tenant_id": tenant, "seq": entry["seq"], "hash": entry["hash"]},
-                                       session=session)
-        else:
-            res = await db[HEADS].update_one({"_id": tenant, "seq": prev_seq},
-                                             {"$set": {"seq": entry["seq"], "hash": entry["hash"]}}, session=session)
-            if res.modified_count != 1:
-                raise ChainHeadMoved
-        await db[AUDIT].insert_one(entry, session=session)
-    except (DuplicateKeyError, ChainHeadMoved) as exc:
-        # another unit chained this seq first: a transaction conflict, retried by with_transaction
-        raise OperationFailure("audit chain head moved", code=112,
-                               details={"errorLabels": ["TransientTransactionError"]}) from exc
+    staged = {**entry, "_id": new_id()}
+    await db[PENDING].insert_one(staged, session=session)
     metrics.AUDIT_ENTRIES.labels(metrics.service(), entry["action"]).inc()
-    return entry
+    return staged
+
+
+def chain(entries: list[dict[str, Any]], prev_seq: int, prev_hash: str) -> list[dict[str, Any]]:
+    """``entries`` (in order) chained after ``(prev_seq, prev_hash)``: ``seq``, ``prev_hash``,
+    ``hash`` and ``_id`` = ``<tenant>:<seq>``."""
+    out = []
+    for entry in entries:
+        sealed = {k: v for k, v in entry.items() if k != "_id"}
+        sealed.update(seq=prev_seq + 1, prev_hash=prev_hash)
+        sealed["hash"] = entry_hash(sealed)
+        sealed["_id"] = f"{sealed['tenant_id']}:{sealed['seq']}"
+        prev_seq, prev_hash = sealed["seq"], sealed["hash"]
+        out.append(sealed)
+    return out
+
+
+SEAL_BATCH = 500
+
+
+async def seal_pending(mongo: Any, *, batch: int = SEAL_BATCH) -> int:
+    """Chain the staged entries, oldest first, per tenant: in ONE transaction per tenant the
+    entries move from ``audit_pending`` to ``audit_log`` with their ``seq``/``hash`` and the
+    tenant's head (``audit_heads``) moves to the last one. The head is updated only where it
+    still is where this pass read it, and every staged entry must still be there to be deleted,
+    so two sealers at once (a lease handover) cannot fork the chain: one of them conflicts and
+    leaves the rest to the next pass. Returns how many were sealed. ``mongo``: the service's
+    unit-of-work factory."""
+    from .mongo import with_transaction
+
+    pending = await mongo.db[PENDING].find({}, {"tenant_id": 1}).sort([("at", 1), ("_id", 1)]).limit(
+        batch).to_list()
+    tenants = list(dict.fromkeys(e["tenant_id"] for e in pending))
+    sealed_count = 0
+    for tenant in tenants:
+        async def seal(uow: Any, tenant: str = tenant) -> int:
+            from pymongo.errors import DuplicateKeyError, OperationFailure
+
+            uow.journal.enabled = False  # sealing is not a change to audit
+            db, session = uow.db, uow.session
+            # read in the transaction: a retry after a conflict sees what another sealer left
+            entries = await db[PENDING].find({"tenant_id": tenant}, session=session).sort(
+                [("at", 1), ("_id", 1)]).limit(batch).to_list()
+            if not entries:
+                return 0
+            head = await db[HEADS].find_one({"_id": tenant}, session=session)
+            prev_seq, prev_hash = (head["seq"], head["hash"]) if head else (0, GENESIS)
+            sealed = chain(entries, prev_seq, prev_hash)
+            try:
+                if head is None:
+                    await db[HEADS].insert_one({"_id": tenant, "tenant_id": tenant, "seq": sealed[-1]["seq"],
+                                                "hash": sealed[-1]["hash"]}, session=session)
+                else:
+                    res = await db[HEADS].update_one(
+                        {"_id": tenant, "seq": prev_seq},
+                        {"$set": {"seq": sealed[-1]["seq"], "hash": sealed[-1]["hash"]}}, session=session)
+                    if res.modified_count != 1:
+                        raise ChainHeadMoved
+                await db[AUDIT].insert_many(sealed, session=session)
+                res = await db[PENDING].delete_many({"_id": {"$in": [e["_id"] for e in entries]}}, session=session)
+                if res.deleted_count != len(entries):
+                    raise ChainHeadMoved  # another sealer took some of them
+            except (DuplicateKeyError, ChainHeadMoved) as exc:
+                raise OperationFailure("audit chain head moved", code=112,
+                                       details={"errorLabels": ["TransientTransactionError"]}) from exc
+            return len(sealed)
+
+        sealed_count += await with_transaction(mongo, tenant, seal)
+    return sealed_count
+
+
+SEALER_LEASE = "audit-sealer"
+
+
+async def sealer_loop(mongo: Any, *, every: float = 0.5, lease_seconds: float = 30.0) -> None:
+    """Background task of every replica (the app factory starts it): the one holding the lease
+    (``outbox_lease`` document ``audit-sealer``) seals every ``every`` seconds; the others stand
+    by and take over once it expired. Errors are logged and retried on the next pass."""
+    import uuid
+
+    import structlog
+    from pymongo import ReturnDocument
+    from pymongo.errors import DuplicateKeyError
+
+    from .types import utcnow
+
+    log = structlog.get_logger("anjian.audit")
+    me = uuid.uuid4().hex
+    while True:
+        try:
+            now = utcnow()
+            try:
+                doc = await mongo.db["outbox_lease"].find_one_and_update(
+                    {"_id": SEALER_LEASE, "$or": [{"holder": me}, {"until": {"$lt": now}}]},
+                    {"$set": {"holder": me, "until": now + timedelta(seconds=lease_seconds),
+                              "tenant_id": "_platform"}},
+                    upsert=True, return_document=ReturnDocument.AFTER)
+            except DuplicateKeyError:
+                doc = None
+            if doc is not None and doc.get("holder") == me:
+                while await seal_pending(mongo) >= SEAL_BATCH:
+                    pass
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the database away: the next pass seals
+            log.warning("audit sealing pass failed", error=repr(exc)[:300])
+        await asyncio.sleep(every)
 
 
 async def record(mongo: Any, tenant: str, *, action: str, objects: list[tuple[str, str]] = (),  # type: ignore[assignment]
@@ -297,6 +396,7 @@ async def ensure_indexes(db: Any) -> None:
     await col.create_index([("tenant_id", 1), ("objects.id", 1), ("at", -1)])
     await col.create_index([("tenant_id", 1), ("action", 1), ("at", -1)])
     await col.create_index("expires_at", expireAfterSeconds=0)
+    await db[PENDING].create_index([("at", 1), ("_id", 1)])
 
 
 # --------------------------------------------------------------------------- verification
@@ -361,8 +461,13 @@ async def verify(db: Any, tenant: str, *, now: datetime | None = None) -> Verifi
                                    f"{prev['seq'] if prev else 'none'} (entries deleted or edited)")
     elif prev is not None:
         result.problems.append("entries exist but the chain head is missing")
+    stale = await db[PENDING].count_documents({"tenant_id": tenant, "at": {"$lt": now - UNSEALED_GRACE}})
+    if stale:
+        result.problems.append(f"{stale} staged entries older than {UNSEALED_GRACE} not sealed (is a sealer running?)")
     return result
 
+
+UNSEALED_GRACE = timedelta(minutes=5)
 
 SERVICES = ("identity", "projects", "inspections", "notices", "equipment", "personnel", "reporting", "partners")
 

@@ -214,11 +214,11 @@ class UnitOfWork:
             await self.db[OUTBOX].insert_many(rows, session=self.session)
         now = utcnow()
         if (self.journal.changes or self.journal.forced) and self.journal.enabled:
-            # the audit entry and the chain head, last: the shortest window for a conflict on the head
+            # the audit entry, staged in this transaction (anjian_shared.audit: chained by the sealer)
             entry = audit.build_entry(tenant=self.tenant_id, service=self.service, journal=self.journal,
                                       events=self._events, at=now,
                                       retention_days=await audit_retention_days(self.db, self.tenant_id))
-            await audit.append(self.db, self.session, entry)
+            await audit.stage(self.db, self.session, entry)
         await self.db[COMMITS].insert_one({"_id": self.commit_id, "tenant_id": self.tenant_id, "at": now,
                                            "expires_at": now + timedelta(days=1)}, session=self.session)
         await self._commit_resolving_unknown_result()

@@ -1,8 +1,8 @@
 """The audit trail (issue 16; architecture.md "Identity, tenancy, access"; 网络安全法 art. 21):
-every write through a unit of work is recorded in the same transaction, hash-chained per
-tenant; verification detects an edited, deleted or reordered entry; concurrent units never
-fork the chain; entries are kept ≥ 183 days. On the fakes (mongomock transactions that
-conflict like MongoDB's)."""
+every write through a unit of work is recorded in the same transaction (staged), then
+hash-chained per tenant by the sealer; verification detects an edited, deleted or reordered
+entry; concurrent units never conflict over the trail nor fork the chain; entries are kept
+≥ 183 days. On the fakes (mongomock transactions that conflict like MongoDB's)."""
 
 from __future__ import annotations
 
@@ -40,6 +40,12 @@ def actor() -> Any:
     audit.clear()
 
 
+async def sealed(mongo: FakeDatabase) -> list[dict[str, Any]]:
+    """Run the sealer's pass; the chain's entries, by tenant and seq."""
+    await audit.seal_pending(mongo)
+    return sorted(mongo.documents(audit.AUDIT), key=lambda e: (e["tenant_id"], e["seq"]))
+
+
 async def create_plan(mongo: FakeDatabase, plan_id: str, *, tenant: str = TENANT) -> None:
     async def fn(uow: Any) -> None:
         await uow.repo("plans").insert({"_id": plan_id, "status": "draft"})
@@ -60,7 +66,10 @@ async def submit_plan(mongo: FakeDatabase, plan_id: str) -> None:
 async def test_a_change_is_recorded_in_its_transaction_with_who_when_what_and_where(mongo: FakeDatabase) -> None:
     await create_plan(mongo, "p1")
     await submit_plan(mongo, "p1")
-    first, second = sorted(mongo.documents(audit.AUDIT), key=lambda e: e["seq"])
+    [staged_one, staged_two] = mongo.documents(audit.PENDING)  # committed with the change
+    assert {staged_one["action"], staged_two["action"]} == {"identity.organization.created", "plan.submitted"}
+    first, second = await sealed(mongo)
+    assert mongo.documents(audit.PENDING) == []
     assert (first["seq"], second["seq"]) == (1, 2)
     assert first["prev_hash"] == audit.GENESIS and second["prev_hash"] == first["hash"]
     assert first["action"] == "identity.organization.created"  # from the event it emitted
@@ -82,7 +91,7 @@ async def test_secrets_never_enter_the_trail(mongo: FakeDatabase) -> None:
         await uow.repo("keys").update({"_id": "k1"}, {"$set": {"private_pem": "-----BEGIN"}})
 
     await uow_run(mongo, create_user)
-    [entry] = mongo.documents(audit.AUDIT)
+    [entry] = await sealed(mongo)
     assert "argon2" not in entry["changes"] and "whsec_x" not in entry["changes"]
     assert '"password_hash":"<redacted>"' in entry["changes"] and '"username":"li"' in entry["changes"]
 
@@ -99,7 +108,7 @@ async def test_an_aborted_unit_leaves_no_entry(mongo: FakeDatabase) -> None:
 
     with pytest.raises(RuntimeError):
         await with_transaction(mongo, TENANT, fails)
-    assert mongo.documents(audit.AUDIT) == [] and mongo.documents("plans") == []
+    assert await sealed(mongo) == [] and mongo.documents("plans") == []
 
 
 async def test_a_unit_that_changes_nothing_writes_no_entry(mongo: FakeDatabase) -> None:
@@ -107,13 +116,14 @@ async def test_a_unit_that_changes_nothing_writes_no_entry(mongo: FakeDatabase) 
         await uow.repo("plans").get("nope")
 
     await with_transaction(mongo, TENANT, reads)
-    assert mongo.documents(audit.AUDIT) == []
+    assert await sealed(mongo) == []
 
 
 async def test_verify_accepts_an_intact_chain_per_tenant(mongo: FakeDatabase) -> None:
     for i in range(3):
         await create_plan(mongo, f"p{i}")
     await create_plan(mongo, "q1", tenant="hainan")
+    await sealed(mongo)
     result = await audit.verify(mongo.db, TENANT)
     assert result.ok, result.problems
     assert (result.entries, result.first_seq, result.last_seq) == (3, 1, 3)
@@ -123,6 +133,7 @@ async def test_verify_accepts_an_intact_chain_per_tenant(mongo: FakeDatabase) ->
 async def test_verify_detects_an_edited_entry(mongo: FakeDatabase) -> None:
     for i in range(3):
         await create_plan(mongo, f"p{i}")
+    await sealed(mongo)
     await mongo.db[audit.AUDIT].update_one({"tenant_id": TENANT, "seq": 2}, {"$set": {"actor.user_id": "u-other"}})
     result = await audit.verify(mongo.db, TENANT)
     assert not result.ok and any("seq 2" in p and "edited" in p for p in result.problems), result.problems
@@ -132,6 +143,7 @@ async def test_verify_detects_an_edit_with_a_recomputed_hash(mongo: FakeDatabase
     """Whoever edits an entry and recomputes its hash still breaks the next entry's prev_hash."""
     for i in range(3):
         await create_plan(mongo, f"p{i}")
+    await sealed(mongo)
     entry = await mongo.db[audit.AUDIT].find_one({"tenant_id": TENANT, "seq": 2})
     entry["action"] = "nothing.happened"
     entry["hash"] = audit.entry_hash(entry)
@@ -144,6 +156,7 @@ async def test_verify_detects_an_edit_with_a_recomputed_hash(mongo: FakeDatabase
 async def test_verify_detects_a_deleted_entry(mongo: FakeDatabase, seq: int) -> None:
     for i in range(3):
         await create_plan(mongo, f"p{i}")
+    await sealed(mongo)
     await mongo.db[audit.AUDIT].delete_one({"tenant_id": TENANT, "seq": seq})
     assert not (await audit.verify(mongo.db, TENANT)).ok
 
@@ -151,22 +164,34 @@ async def test_verify_detects_a_deleted_entry(mongo: FakeDatabase, seq: int) -> 
 async def test_expired_entries_at_the_start_are_not_an_error(mongo: FakeDatabase) -> None:
     for i in range(3):
         await create_plan(mongo, f"p{i}")
+    await sealed(mongo)
     await mongo.db[audit.AUDIT].delete_one({"tenant_id": TENANT, "seq": 1})  # as the TTL index would
     later = utcnow() + timedelta(days=200)
     assert (await audit.verify(mongo.db, TENANT, now=later)).ok
 
 
-async def test_concurrent_units_never_fork_the_chain(mongo: FakeDatabase) -> None:
+async def test_concurrent_units_never_conflict_over_the_trail_nor_fork_the_chain(mongo: FakeDatabase) -> None:
+    commits_before = mongo.commits
     await asyncio.gather(*(create_plan(mongo, f"p{i}") for i in range(12)))
-    entries = sorted(mongo.documents(audit.AUDIT), key=lambda e: e["seq"])
+    assert mongo.commits - commits_before == 12  # no unit retried because of the trail
+    await asyncio.gather(audit.seal_pending(mongo), audit.seal_pending(mongo))  # two sealers at once
+    entries = await sealed(mongo)
     assert [e["seq"] for e in entries] == list(range(1, 13))
     assert (await audit.verify(mongo.db, TENANT)).ok
+
+
+async def test_entries_left_unsealed_are_reported(mongo: FakeDatabase) -> None:
+    await create_plan(mongo, "p1")
+    assert (await audit.verify(mongo.db, TENANT)).ok  # just committed: the sealer has time
+    later = utcnow() + timedelta(minutes=10)
+    result = await audit.verify(mongo.db, TENANT, now=later)
+    assert any("not sealed" in p for p in result.problems)
 
 
 async def test_record_writes_an_entry_without_a_change(mongo: FakeDatabase) -> None:
     await audit.record(mongo, TENANT, action="session.sign_in_failed", objects=[("users", "u-sup")],
                        details={"username": "zhang", "reason": "bad-password"})
-    [entry] = mongo.documents(audit.AUDIT)
+    [entry] = await sealed(mongo)
     assert entry["action"] == "session.sign_in_failed" and entry["objects"] == [{"collection": "users", "id": "u-sup"}]
     assert "password\"" not in entry["changes"] or "bad-password" in entry["changes"]
 
@@ -177,7 +202,7 @@ async def test_read_model_snapshots_are_not_audited(mongo: FakeDatabase) -> None
         await uow.repo("projects").insert({"_id": "prj"})
 
     await with_transaction(mongo, TENANT, snapshot)
-    assert mongo.documents(audit.AUDIT) == []
+    assert await sealed(mongo) == []
 
 
 async def test_the_tenant_retention_limit_extends_expiry(mongo: FakeDatabase) -> None:
@@ -187,7 +212,7 @@ async def test_the_tenant_retention_limit_extends_expiry(mongo: FakeDatabase) ->
     await mongo.db["tenant_policy"].insert_one({"_id": TENANT, "tenant_id": TENANT,
                                                 "limits": {"audit_retention_days": 400}})
     await create_plan(mongo, "p1")
-    [entry] = mongo.documents(audit.AUDIT)
+    [entry] = await sealed(mongo)
     assert entry["expires_at"] - entry["at"] == timedelta(days=400)
     mongo_module._RETENTION_CACHE.clear()
 
@@ -207,7 +232,7 @@ async def test_export_is_a_workbook_with_the_chain(mongo: FakeDatabase) -> None:
     from openpyxl import load_workbook
 
     await create_plan(mongo, "p1")
-    wb = load_workbook(io.BytesIO(workbook(mongo.documents(audit.AUDIT))))
+    wb = load_workbook(io.BytesIO(workbook(await sealed(mongo))))
     rows = list(wb["审计日志"].values)
     assert rows[0][0] == "序号 seq" and rows[1][0] == 1 and rows[1][4] == "u-sup" and len(rows[1][14]) == 64
 
