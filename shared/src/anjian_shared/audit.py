@@ -54,7 +54,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -360,7 +360,7 @@ async def sealer_loop(mongo: Any, *, every: float = 0.5, lease_seconds: float = 
         await asyncio.sleep(every)
 
 
-async def record(mongo: Any, tenant: str, *, action: str, objects: list[tuple[str, str]] = (),  # type: ignore[assignment]
+async def record(mongo: Any, tenant: str, *, action: str, objects: Sequence[tuple[str, str]] = (),
                  details: Mapping[str, Any] | None = None, actor: Mapping[str, Any] | None = None) -> None:
     """An entry for an action that changes no record of its own (a sign-in, a failed sign-in,
     a token refresh, an export): its own transaction holding just the entry (chained like

@@ -31,7 +31,7 @@ import structlog
 from fastapi import FastAPI
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from anjian_shared import metrics
+from anjian_shared import audit, metrics
 from anjian_shared.events.notices_v1 import DocumentEscalated
 from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
 from anjian_shared.retry import DEPENDENCY_WAIT
@@ -147,6 +147,7 @@ async def escalation_loop(app: FastAPI) -> None:
     then every ``escalation_interval_seconds``. Errors are logged; the loop goes on."""
     settings: Settings = app.state.settings
     mongo: Mongo = app.state.mongo
+    audit.set_system_actor("notices.escalation")  # who the audit trail names for the escalations
     while True:
         try:  # a database restarting: the sweep is retried per retry.DEPENDENCY_WAIT
             done = await DEPENDENCY_WAIT.call(lambda: sweep(mongo, settings), what="escalation sweep")

@@ -24,7 +24,7 @@ from typing import Any
 
 import structlog
 
-from anjian_shared import metrics
+from anjian_shared import audit, metrics
 from anjian_shared.events.partners_v1 import SubscriptionPaused
 from anjian_shared.mongo import Mongo, TenantRepository, UnitOfWork, with_transaction
 from anjian_shared.retry import DEPENDENCY_WAIT
@@ -58,6 +58,7 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         """Sweep every ``delivery_poll_seconds`` until cancelled."""
+        audit.set_system_actor("partners.delivery")  # who the audit trail names for its changes
         try:
             while True:
                 try:  # a database restarting: the pass is retried per retry.DEPENDENCY_WAIT
