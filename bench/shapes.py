@@ -179,21 +179,31 @@ async def consume_commit(amqp_url: str, mongo_url: str, *, messages: int = 2000,
     await consumer_channel.set_qos(prefetch_count=prefetch)
     cqueue = await consumer_channel.get_queue(queue.name)
     applied = 0
+    conflicts = 0
     finished = asyncio.Event()
 
     async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-        nonlocal applied
-        session = client.start_session()
-        try:
-            await session.start_transaction()
-            await db["inbox"].insert_one({"_id": message.message_id, "tenant_id": "hubei", "received_at": utcnow()},
-                                         session=session)
-            await db["notices"].update_one({"_id": message.message_id, "tenant_id": "hubei"},
-                                           {"$set": {"status": "closed", "at": utcnow()}}, upsert=True,
-                                           session=session)
-            await session.commit_transaction()
-        finally:
-            await session.end_session()
+        nonlocal applied, conflicts
+        from pymongo.errors import OperationFailure
+
+        while True:  # a transaction conflict is retried, as with_transaction does
+            session = client.start_session()
+            try:
+                await session.start_transaction()
+                await db["inbox"].insert_one({"_id": message.message_id, "tenant_id": "hubei",
+                                              "received_at": utcnow()}, session=session)
+                await db["notices"].update_one({"_id": message.message_id, "tenant_id": "hubei"},
+                                               {"$set": {"status": "closed", "at": utcnow()}}, upsert=True,
+                                               session=session)
+                await session.commit_transaction()
+                break
+            except OperationFailure as exc:
+                if not (exc.has_error_label("TransientTransactionError") or exc.code in (112, 251)):
+                    raise
+                conflicts += 1
+                await asyncio.sleep(0.005)
+            finally:
+                await session.end_session()
         await message.ack()
         applied += 1
         if applied >= messages:
@@ -212,4 +222,4 @@ async def consume_commit(amqp_url: str, mongo_url: str, *, messages: int = 2000,
     await client.drop_database(db.name)
     await client.close()
     return {"applied_per_s": round(applied / elapsed, 1), "messages": messages, "applied": applied,
-            "prefetch": prefetch}
+            "prefetch": prefetch, "conflicts_retried": conflicts}
