@@ -25,7 +25,8 @@ What is measured (every name starts with ``anjian_``; ``service`` is a label of 
   applied event, at the moment it was applied; and
   ``anjian_read_model_last_event_timestamp_seconds{read_model}`` (Unix seconds) so that
   ``time() - …`` gives the lag as it grows while nothing arrives.
-- ``anjian_audit_entries_total{action}`` (the audit trail, ``anjian_shared.audit``).
+- ``anjian_audit_entries_total{action}`` (the audit trail, ``anjian_shared.audit``) and
+  ``anjian_audit_oldest_unsealed_age_seconds`` (an entry staged, not yet chained: the sealer).
 
 Multi-process: when ``PROMETHEUS_MULTIPROC_DIR`` is set (uvicorn ``--workers N``; the local
 runner sets it), every worker writes its samples there and ``/metrics`` sums them
@@ -86,6 +87,9 @@ READ_MODEL_LAG = Gauge("anjian_read_model_event_lag_seconds",
 READ_MODEL_LAST_EVENT = Gauge("anjian_read_model_last_event_timestamp_seconds",
                               "Time of the last event applied to the read model (Unix seconds).",
                               ["service", "read_model"], multiprocess_mode="max")
+AUDIT_UNSEALED_AGE = Gauge("anjian_audit_oldest_unsealed_age_seconds",
+                           "Age of the oldest audit entry staged but not yet chained by the sealer (seconds).",
+                           ["service"], multiprocess_mode="max")
 AUDIT_ENTRIES = Counter("anjian_audit_entries", "Audit trail entries written, by action.", ["service", "action"])
 
 SERVICE_NAME = {"name": "unknown"}
@@ -206,6 +210,9 @@ async def sample_outbox(db: Any, *, pending_filter: dict[str, Any] | None = None
             age = max(0.0, (utcnow() - oldest[0]["created_at"]).total_seconds())
     OUTBOX_PENDING.labels(service()).set(pending)
     OUTBOX_OLDEST_AGE.labels(service()).set(age)
+    staged = await db["audit_pending"].find({}, {"at": 1}).sort([("at", 1)]).limit(1).to_list()
+    AUDIT_UNSEALED_AGE.labels(service()).set(
+        max(0.0, (utcnow() - staged[0]["at"]).total_seconds()) if staged else 0.0)
     return pending, age
 
 

@@ -119,9 +119,11 @@ async def test_outbox_pending_and_oldest_age_are_sampled() -> None:
         {"_id": "e1", "status": "pending", "created_at": now - timedelta(seconds=90)},
         {"_id": "e2", "status": "pending", "created_at": now},
         {"_id": "e3", "status": "sent", "created_at": now - timedelta(hours=1)}])
+    await mongo.db["audit_pending"].insert_one({"_id": "a1", "at": now - timedelta(seconds=40)})
     pending, age = await metrics.sample_outbox(mongo.db)
     assert pending == 2 and 89 <= age < 120
     assert sample("anjian_outbox_pending", service=metrics.service()) == 2
+    assert 39 <= sample("anjian_audit_oldest_unsealed_age_seconds", service=metrics.service()) < 90
 
 
 def test_read_model_lag_is_now_minus_the_applied_event_time() -> None:
