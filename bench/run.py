@@ -52,6 +52,7 @@ from typing import Any
 
 import aio_pika
 import httpx
+import shapes  # bench/shapes.py, next to this file (the script's folder is on sys.path)
 
 from anjian_local.gatewayclient import RoutingTransport
 from anjian_local.infra import EmbeddedInfra, InfraConfig, free_port
@@ -538,12 +539,29 @@ async def quiesce(mongo: Any, amqp_url: str, timeout: float = 180) -> float:
 
 
 async def measure_limits(infra: EmbeddedInfra, workdir: Path) -> dict[str, Any]:
-    """Phase 1: the limits of this machine for this stack, before any service runs."""
+    """Phase 1: the limits of this machine for this stack, before any service runs; then the
+    same-shape limits (``bench/shapes.py``, issue 16): each hot path's own work done raw."""
     say("limits of this machine: bare FastAPI, raw database insert, raw confirmed publish …")
-    return {"bare_fastapi_pydantic_body": await limit_bare_fastapi(workdir),
-            "database_insert": await limit_db_insert(infra.cfg.mongo_url),
-            "rabbitmq_confirmed_publish": await limit_publish(infra.cfg.amqp_url),
-            "argon2_verify": await limit_argon2_verify()}
+    limits = {"bare_fastapi_pydantic_body": await limit_bare_fastapi(workdir),
+              "database_insert": await limit_db_insert(infra.cfg.mongo_url),
+              "rabbitmq_confirmed_publish": await limit_publish(infra.cfg.amqp_url),
+              "argon2_verify": await limit_argon2_verify()}
+    say("same-shape limits: the transactions (with and without the audit trail), S3 put, presigning, JWT, "
+        "consume-and-commit …")
+    cfg = infra.cfg
+    shaped: dict[str, Any] = {}
+    for shape in ("add_result", "submit_plan"):
+        for audit_on in (True, False):
+            await measured(f"txn_{shape}{'' if audit_on else '_no_audit'}", shaped,
+                           shapes.transaction(cfg.mongo_url, shape=shape, audit_on=audit_on))
+    await measured("s3_put_jpeg", shaped, shapes.s3_put(cfg.s3_endpoint, cfg.s3_access_key, cfg.s3_secret_key,
+                                                        site_photo(9)))
+    await measured("presign", shaped, asyncio.to_thread(shapes.presign, cfg.s3_endpoint, cfg.s3_access_key,
+                                                        cfg.s3_secret_key))
+    await measured("jwt_verify", shaped, asyncio.to_thread(shapes.jwt_verify))
+    await measured("consume_and_commit", shaped, shapes.consume_commit(cfg.amqp_url, cfg.mongo_url))
+    limits["same_shape"] = shaped
+    return limits
 
 
 @dataclass
@@ -719,7 +737,38 @@ def ratios(limits: dict[str, Any], figures: dict[str, Any]) -> dict[str, float |
     def rps(name: str) -> float | None:
         return figures[name].get("requests_per_s")
 
+    same = limits.get("same_shape", {})
+
+    def per_s(name: str, key: str) -> float | None:
+        return (same.get(name) or {}).get(key)
+
+    def serial(*rates: float | None) -> float | None:
+        """The limit of doing each of these once per request, one after the other."""
+        return round(1 / sum(1 / r for r in rates), 1) if all(rates) else None
+
+    jwt_s, presign_s, put_s = per_s("jwt_verify", "verifies_per_s"), per_s("presign", "presigns_per_s"), \
+        per_s("s3_put_jpeg", "puts_per_s")
+    add_txn, submit_txn = per_s("txn_add_result", "transactions_per_s"), per_s("txn_submit_plan",
+                                                                                "transactions_per_s")
+    shaped = {
+        # issue 16: each figure against ITS OWN limit (the same work done raw in this run)
+        "SAME-SHAPE sign_in / raw Argon2id verify": _ratio(rps("sign_in"), argon),
+        "SAME-SHAPE list_results / (JWT + 10 presigns)": _ratio(rps("list_results"),
+                                                                serial(jwt_s, *([presign_s] * 10))),
+        "SAME-SHAPE add_result / min(raw txn, raw S3 put)": _ratio(
+            rps("add_result"), min(x for x in (add_txn, put_s) if x) if add_txn and put_s else None),
+        "SAME-SHAPE submit_plan / raw txn": _ratio(rps("submit_plan"), submit_txn),
+        "SAME-SHAPE submit_record / min(raw txn, raw S3 put)": _ratio(
+            rps("submit_record"), min(add_txn, put_s) if add_txn and put_s else None),
+        "SAME-SHAPE reporting drain / raw consume-and-commit": _ratio(
+            figures["outbox_relay"].get("applied_by_consumer_per_s"), per_s("consume_and_commit", "applied_per_s")),
+        "audit trail: txn with audit / without (add_result)": _ratio(
+            add_txn, per_s("txn_add_result_no_audit", "transactions_per_s")),
+        "audit trail: txn with audit / without (submit_plan)": _ratio(
+            submit_txn, per_s("txn_submit_plan_no_audit", "transactions_per_s")),
+    }
     return {
+        **shaped,
         "sign_in / bare FastAPI": _ratio(rps("sign_in"), bare),
         "list_results / bare FastAPI": _ratio(rps("list_results"), bare),
         "add_result / bare FastAPI": _ratio(rps("add_result"), bare),
@@ -826,6 +875,20 @@ def table(results: dict[str, Any]) -> str:
     lines.append(f"{'LIMIT raw publish, confirms, quorum queue':<46} {g(q, 'publishes_per_s'):>11}")
     a = lim.get("argon2_verify", {})
     lines.append(f"{'LIMIT raw Argon2id verify (' + g(a, 'threads') + ' threads)':<46} {g(a, 'verifies_per_s'):>11}")
+    same = lim.get("same_shape", {})
+    for key, label, unit in (("txn_add_result", "SAME-SHAPE raw txn add_result (+audit)", "transactions_per_s"),
+                             ("txn_add_result_no_audit", "SAME-SHAPE raw txn add_result (no audit)",
+                              "transactions_per_s"),
+                             ("txn_submit_plan", "SAME-SHAPE raw txn submit_plan (+audit)", "transactions_per_s"),
+                             ("txn_submit_plan_no_audit", "SAME-SHAPE raw txn submit_plan (no audit)",
+                              "transactions_per_s"),
+                             ("s3_put_jpeg", "SAME-SHAPE raw S3 put (the JPEG)", "puts_per_s"),
+                             ("presign", "SAME-SHAPE presigned GET URL", "presigns_per_s"),
+                             ("jwt_verify", "SAME-SHAPE RS256 JWT verify", "verifies_per_s"),
+                             ("consume_and_commit", "SAME-SHAPE raw consume-and-commit", "applied_per_s")):
+        f = same.get(key, {})
+        lines.append(f"{label:<46} {g(f, unit):>11} {g(f, 'p50_ms'):>8}"
+                     + (f"  ERROR {f['error'][:60]}" if "error" in f else ""))
     plat = results.get("platform", {})
     names = {"sign_in": "sign in (Argon2id)", "list_results": "list a plan's results (10, presigned)",
              "add_result": "add an inspection result (1 JPEG)", "submit_plan": "submit a plan (HB-06)",

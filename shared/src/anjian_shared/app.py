@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,14 +19,18 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, FastAPI
 
+from . import tracing
 from .accounts import ACCOUNTS, accounts_subscription, check_account
 from .api_docs import install_api_docs
+from .audit import AuditContextMiddleware, sealer_loop
+from .audit_api import audit_router
 from .auth import TokenVerifier, http_key_source
 from .bus import Bus, Subscription
 from .health import health_router
 from .idempotency import IdempotencyMiddleware
 from .limits import BodySizeLimitMiddleware, JsonDepthLimitMiddleware
 from .logging import RequestContextMiddleware, configure_logging
+from .metrics import MetricsMiddleware, metrics_endpoint, outbox_sampler, set_service
 from .mongo import Mongo
 from .outbox import OutboxRelay
 from .problems import PROBLEM_RESPONSES, UnexpectedErrorMiddleware, install_problem_handlers
@@ -64,9 +69,21 @@ def api_prefix(service: str) -> str:
     return f"/api/{service}/v1"
 
 
+def _fastapi_telemetry() -> dict[str, Any]:
+    """FastAPI ≥ 0.165 has OpenTelemetry built in: its own SERVER span would start a second trace
+    beside the platform's (``tracing.http_span``, whose context the request's events carry), and
+    its metrics and logs duplicate ``/metrics`` and structlog. Its operation spans (dependencies,
+    endpoint, serialization) stay, as children of the platform's span."""
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+
+
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     """Build the service's FastAPI app; routes mount under ``/api/<service>/v1``."""
     configure_logging(settings.log_level, settings.log_json)
+    set_service(spec.name)
+    tracing.configure(spec.name)  # OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; off otherwise
     prefix = api_prefix(spec.name)
 
     @contextlib.asynccontextmanager
@@ -86,6 +103,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await RECONNECT.call(prepare, what="startup waiting for dependencies")
             tasks.append(asyncio.create_task(app.state.bus.supervise(), name=f"{spec.name}-bus-supervisor"))
             tasks.append(asyncio.create_task(app.state.relay.run(), name=f"{spec.name}-outbox-relay"))
+            tasks.append(asyncio.create_task(outbox_sampler(app.state.mongo.db, asyncio.sleep),
+                                             name=f"{spec.name}-outbox-metrics"))
+            tasks.append(asyncio.create_task(sealer_loop(app.state.mongo), name=f"{spec.name}-audit-sealer"))
             for job in spec.background:
                 tasks.append(asyncio.create_task(job(app), name=f"{spec.name}-{job.__name__}"))
             app.state.started = True
@@ -111,6 +131,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         docs_url=None,   # FastAPI's own pages load Swagger UI from a CDN: install_api_docs below
         redoc_url=None,
         openapi_tags=spec.openapi_tags or None,
+        **_fastapi_telemetry(),
     )
     app.state.settings = settings
     app.state.mongo = Mongo(settings.mongo_url, settings.mongo_db, spec.name)
@@ -143,11 +164,17 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.add_middleware(JsonDepthLimitMiddleware, max_depth=settings.max_json_depth)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes,
                        max_multipart_bytes=settings.max_multipart_bytes)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(AuditContextMiddleware, trusted_proxies=getattr(settings, "trusted_proxies", None))
+    app.add_middleware(RequestContextMiddleware, service=spec.name)
+    app.add_middleware(MetricsMiddleware)  # outermost: times everything, reads the matched route
+    # Prometheus: at the root, never under /api/<service>/ — the public gateway does not route it
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     install_api_docs(app, prefix, openapi_url=f"{prefix}/openapi.json")
     health = health_router()
     app.include_router(health)
     app.include_router(health, prefix=prefix)
     for router in spec.routers:
         app.include_router(router, prefix=prefix, responses=PROBLEM_RESPONSES)
+    # every service's own audit trail (anjian_shared.audit_api): province administrators only
+    app.include_router(audit_router(), prefix=prefix, responses=PROBLEM_RESPONSES)
     return app

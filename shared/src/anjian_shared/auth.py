@@ -18,6 +18,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from . import audit
 from .logging import bind_context
 from .principal import Principal, Role  # noqa: F401 - re-exported
 from .problems import Forbidden, Unauthorized
@@ -133,6 +134,7 @@ async def _verified(request: Request, credentials: HTTPAuthorizationCredentials 
         if partner_scope not in principal.scopes:
             raise Forbidden(f"this needs the scope {partner_scope}", slug="scope-missing")
     bind_context(tenant=principal.tenant, user_id=principal.user_id)
+    audit.set_actor(principal)
     request.state.principal = principal
     return principal
 

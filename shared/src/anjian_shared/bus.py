@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from pydantic import BaseModel, ValidationError
 from pymongo.errors import DuplicateKeyError
 
-from . import failpoints
+from . import audit, failpoints, metrics, tracing
 from .events import EVENT_TYPES, CloudEvent
 from .logging import bind_context, trace_id_of
 from .mongo import INBOX, UnitOfWork, UnitOfWorkFactory, with_transaction
@@ -153,8 +154,9 @@ class Bus:
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             headers={"tenant": event.get("tenant", ""), "traceparent": event.get("traceparent") or ""},
         )
-        await asyncio.wait_for(self._exchange.publish(message, routing_key=event["type"], mandatory=False),
-                               timeout=self.publish_timeout)
+        with tracing.publish_span(event, exchange=self.exchange_name, service=self.service):
+            await asyncio.wait_for(self._exchange.publish(message, routing_key=event["type"], mandatory=False),
+                                   timeout=self.publish_timeout)
 
     async def declare_queue(self, purpose: str, event_types: Iterable[str]) -> str:
         """Declare ``<service>.<purpose>`` and its dead-letter queue, bound to ``event_types``."""
@@ -176,7 +178,7 @@ class Bus:
         queue = await channel.get_queue(name, ensure=False)
 
         async def on_message(message: AbstractIncomingMessage) -> None:
-            await handle_message(message, subscription, mongo, name)
+            await handle_message(message, subscription, mongo, name, delivery_limit=self.delivery_limit)
 
         await queue.consume(on_message)
 
@@ -208,7 +210,7 @@ def _channel_open(message: AbstractIncomingMessage) -> bool:
 
 
 async def handle_message(message: AbstractIncomingMessage, subscription: Subscription, mongo: UnitOfWorkFactory,
-                         consumer_name: str) -> None:
+                         consumer_name: str, *, delivery_limit: int | None = None) -> None:
     """Decode, dedupe through the inbox, run the handler in a transaction, then ack.
 
     Undecodable messages are rejected without requeue (straight to the dead-letter
@@ -218,9 +220,15 @@ async def handle_message(message: AbstractIncomingMessage, subscription: Subscri
     retried in place (``retry.DEPENDENCY_WAIT``'s waits) while the channel is open, so an
     outage does not use up the delivery limit and park good events in the dead-letter
     queue (``problems.dependency_unavailable`` tells the two apart).
+
+    Every outcome is counted in ``DELIVERY_STATS`` and in ``metrics.EVENTS`` (a failure on the
+    last delivery ``delivery_limit`` allows counts as ``dead_lettered``).
     """
     stats = DELIVERY_STATS[consumer_name]
     stats["delivered"] += 1
+    started = time.perf_counter()
+    if getattr(message, "redelivered", False):
+        metrics.EVENTS_REDELIVERED.labels(metrics.service(), consumer_name).inc()
     try:
         event = CloudEvent.model_validate_json(message.body)
         model = EVENT_TYPES[event.type]
@@ -229,11 +237,26 @@ async def handle_message(message: AbstractIncomingMessage, subscription: Subscri
     except (ValidationError, KeyError, ValueError) as exc:
         log.error("undecodable event, dead-lettering", consumer=consumer_name, error=str(exc)[:500])
         stats["undecodable"] += 1
+        metrics.event_outcome(consumer_name, "dead_lettered")
         await message.reject(requeue=False)
         return
-    structlog.contextvars.clear_contextvars()
-    bind_context(event_id=event.id, event_type=event.type, tenant=event.tenant,
-                 traceparent=event.traceparent, trace_id=trace_id_of(event.traceparent), consumer=consumer_name)
+    with tracing.consume_span(consumer_name, event_id=event.id, event_type=event.type,
+                              traceparent=event.traceparent, service=metrics.service()) as span:
+        # events the handler emits continue the trace from this consumer span
+        traceparent = (tracing.traceparent_of(span) if span is not None else None) or event.traceparent
+        structlog.contextvars.clear_contextvars()
+        bind_context(event_id=event.id, event_type=event.type, tenant=event.tenant,
+                     traceparent=traceparent, trace_id=trace_id_of(traceparent), consumer=consumer_name)
+        audit.set_system_actor(consumer_name, event_id=event.id, event_type=event.type,
+                               trace_id=trace_id_of(traceparent))
+        await _apply_and_ack(message, subscription, mongo, consumer_name, event, payload, handler, stats,
+                             started, delivery_limit)
+
+
+async def _apply_and_ack(message: AbstractIncomingMessage, subscription: Subscription, mongo: UnitOfWorkFactory,
+                         consumer_name: str, event: CloudEvent, payload: BaseModel, handler: Handler,
+                         stats: Counter[str], started: float, delivery_limit: int | None) -> None:
+    """The inbox insert, the handler in a transaction, then ack or nack (see ``handle_message``)."""
 
     async def apply(uow: UnitOfWork) -> None:
         try:
@@ -250,6 +273,7 @@ async def handle_message(message: AbstractIncomingMessage, subscription: Subscri
         """The database is unreachable and the message still held: retry here, uncounted."""
         if dependency_unavailable(exc) and _channel_open(message):
             stats["waited_for_dependency"] += 1
+            metrics.event_outcome(consumer_name, "waited_for_dependency")
             return True
         return False
 
@@ -261,16 +285,21 @@ async def handle_message(message: AbstractIncomingMessage, subscription: Subscri
     except _AlreadyProcessed:
         log.info("duplicate delivery ignored")
         stats["duplicate"] += 1
+        metrics.event_outcome(consumer_name, "duplicate")
         await message.ack()
         return
     except Exception as exc:  # noqa: BLE001 - any failure is retried, then dead-lettered
         count = int((message.headers or {}).get("x-delivery-count", 0) or 0)
         log.warning("handler failed, will retry", error=repr(exc)[:500], delivery_count=count)
         stats["failed"] += 1
+        last = delivery_limit is not None and count + 1 >= delivery_limit
+        metrics.event_outcome(consumer_name, "dead_lettered" if last else "failed")
         await sleep(REDELIVERY.backoff(count + 1))
         await message.nack(requeue=True)
         return
     failpoints.hit("bus.before_ack")
     log.info("event handled")
     stats["handled"] += 1
+    metrics.event_outcome(consumer_name, "handled")
+    metrics.EVENT_SECONDS.labels(metrics.service(), consumer_name).observe(time.perf_counter() - started)
     await message.ack()

@@ -18,6 +18,9 @@ from contextvars import ContextVar
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import tracing
+from .metrics import route_template
+
 _configured = False
 traceparent_var: ContextVar[str | None] = ContextVar("traceparent", default=None)
 
@@ -75,8 +78,9 @@ def current_traceparent() -> str:
 class RequestContextMiddleware:
     """Pure ASGI middleware: request id + trace context in and out, one access log line."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, service: str = "") -> None:
         self.app = app
+        self.service = service
         self.log = structlog.get_logger("anjian.http")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -86,25 +90,31 @@ class RequestContextMiddleware:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         request_id = headers.get("x-request-id") or uuid.uuid4().hex
         incoming = headers.get("traceparent")
-        trace_id = trace_id_of(incoming) or secrets.token_hex(16)
-        traceparent = new_traceparent(trace_id)
-        structlog.contextvars.clear_contextvars()
-        bind_context(request_id=request_id, trace_id=trace_id, traceparent=traceparent)
         status_holder: dict[str, int] = {}
+        with tracing.http_span(scope.get("method", ""), scope.get("path", ""), incoming,
+                               service=self.service) as span:
+            # with tracing on, the server span IS the request's traceparent (events carry it)
+            traceparent = tracing.traceparent_of(span) if span is not None else None
+            trace_id = trace_id_of(traceparent) or trace_id_of(incoming) or secrets.token_hex(16)
+            traceparent = traceparent or new_traceparent(trace_id)
+            structlog.contextvars.clear_contextvars()
+            bind_context(request_id=request_id, trace_id=trace_id, traceparent=traceparent)
 
-        async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status_holder["status"] = message["status"]
-                extra = [(b"x-request-id", request_id.encode()), (b"traceparent", traceparent.encode())]
-                message["headers"] = list(message.get("headers", [])) + extra
-            await send(message)
+            async def send_wrapper(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    status_holder["status"] = message["status"]
+                    extra = [(b"x-request-id", request_id.encode()), (b"traceparent", traceparent.encode())]
+                    message["headers"] = list(message.get("headers", [])) + extra
+                await send(message)
 
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            path = scope.get("path", "")
-            if "/shared/" in path:  # share-link tokens are credentials: never log them
-                path = path.split("/shared/")[0] + "/shared/<token>"
-            if not path.endswith(("/healthz", "/readyz")):
-                self.log.info("request", method=scope.get("method"), path=path,
-                              status=status_holder.get("status"))
+            try:
+                await self.app(scope, receive, send_wrapper)
+            finally:
+                tracing.finish_http_span(span, route=route_template(scope), method=scope.get("method", ""),
+                                         status=status_holder.get("status"))
+                path = scope.get("path", "")
+                if "/shared/" in path:  # share-link tokens are credentials: never log them
+                    path = path.split("/shared/")[0] + "/shared/<token>"
+                if not path.endswith(("/healthz", "/readyz")):
+                    self.log.info("request", method=scope.get("method"), path=path,
+                                  status=status_holder.get("status"))

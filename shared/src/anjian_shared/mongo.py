@@ -25,6 +25,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure, PyMongoError
 
+from . import audit
 from .events import make_event
 from .retry import DEPENDENCY_WAIT, TRANSACTION_CONFLICT
 from .types import utcnow
@@ -72,12 +73,18 @@ class TenantRepository:
     """
 
     def __init__(self, collection: AsyncCollection, tenant_id: str,
-                 session: AsyncClientSession | None = None) -> None:
+                 session: AsyncClientSession | None = None, journal: audit.Journal | None = None) -> None:
         if not tenant_id:
             raise ValueError("tenant_id is required")
         self.collection = collection
         self.tenant_id = tenant_id
         self.session = session
+        self.journal = journal
+        """The unit of work's audit journal: its writes are noted for the audit trail."""
+
+    def _note(self, op: str, object_id: Any, detail: Any) -> None:
+        if self.journal is not None:
+            self.journal.note(op, self.collection.name, object_id, detail)
 
     def _scope(self, flt: Mapping[str, Any] | None) -> dict[str, Any]:
         scoped = dict(flt or {})
@@ -109,16 +116,22 @@ class TenantRepository:
         stored = dict(doc)
         stored["tenant_id"] = self.tenant_id
         await self.collection.insert_one(stored, session=self.session)
+        self._note("insert", stored.get("_id"), {k: v for k, v in stored.items() if k != "tenant_id"})
         return stored
 
     async def update(self, flt: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any] | None:
         """Atomically update one matching document; returns it after the update, or None."""
-        return await self.collection.find_one_and_update(
+        doc = await self.collection.find_one_and_update(
             self._scope(flt), update, session=self.session, return_document=ReturnDocument.AFTER
         )
+        if doc is not None:
+            self._note("update", doc.get("_id"), update)
+        return doc
 
     async def delete(self, flt: Mapping[str, Any]) -> int:
         res = await self.collection.delete_one(self._scope(flt), session=self.session)
+        if res.deleted_count:
+            self._note("delete", flt.get("_id"), dict(flt))
         return res.deleted_count
 
 
@@ -152,6 +165,18 @@ class UnitOfWork:
         self.session: AsyncClientSession | None = None
         self.committed = False
         self.commit_id = uuid.uuid4().hex
+        self.journal = audit.Journal()
+        """What this unit changed through its repositories: one audit entry at ``commit()``."""
+
+    @property
+    def audit_action(self) -> str | None:
+        """The action this unit's audit entry names (e.g. ``"plan.submitted"``); default: the
+        first event emitted, else ``<collection>.<operation>``."""
+        return self.journal.action
+
+    @audit_action.setter
+    def audit_action(self, value: str | None) -> None:
+        self.journal.action = value
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self.client.start_session()
@@ -170,7 +195,7 @@ class UnitOfWork:
 
     def repo(self, collection: str) -> TenantRepository:
         """The tenant-scoped repository of ``collection`` inside this transaction."""
-        return TenantRepository(self.db[collection], self.tenant_id, self.session)
+        return TenantRepository(self.db[collection], self.tenant_id, self.session, journal=self.journal)
 
     def emit(self, type: str, *, subject: str, data: BaseModel) -> None:
         """Queue an event; it is written to the outbox in this transaction at ``commit()``."""
@@ -188,6 +213,12 @@ class UnitOfWork:
             ]
             await self.db[OUTBOX].insert_many(rows, session=self.session)
         now = utcnow()
+        if (self.journal.changes or self.journal.forced) and self.journal.enabled:
+            # the audit entry, staged in this transaction (anjian_shared.audit: chained by the sealer)
+            entry = audit.build_entry(tenant=self.tenant_id, service=self.service, journal=self.journal,
+                                      events=self._events, at=now,
+                                      retention_days=await audit_retention_days(self.db, self.tenant_id))
+            await audit.stage(self.db, self.session, entry)
         await self.db[COMMITS].insert_one({"_id": self.commit_id, "tenant_id": self.tenant_id, "at": now,
                                            "expires_at": now + timedelta(days=1)}, session=self.session)
         await self._commit_resolving_unknown_result()
@@ -251,6 +282,35 @@ class UnitOfWork:
             raise unknown from exc
 
 
+_RETENTION_CACHE: dict[tuple[str, str], tuple[int, float]] = {}
+RETENTION_CACHE_SECONDS = 300.0
+
+
+async def audit_retention_days(db: Any, tenant: str) -> int:
+    """The tenant's audit retention (tenant policy limit ``audit_retention_days``, ≥ 183), read
+    at most every ``RETENTION_CACHE_SECONDS`` per process; the minimum when it cannot be read."""
+    import time
+
+    key = (getattr(db, "name", "?"), tenant)
+    cached = _RETENTION_CACHE.get(key)
+    if cached and time.monotonic() - cached[1] < RETENTION_CACHE_SECONDS:
+        return cached[0]
+    days = audit.MIN_RETENTION_DAYS
+    try:
+        from .tenant_policy import POLICY_COLLECTION
+
+        for collection in (POLICY_COLLECTION, "tenant_policies"):  # a service's read model, identity's own
+            doc = await db[collection].find_one({"_id": tenant}, {"limits": 1})
+            given = ((doc or {}).get("limits") or {}).get("audit_retention_days")
+            if isinstance(given, int):
+                days = max(days, given)
+                break
+    except PyMongoError:
+        pass
+    _RETENTION_CACHE[key] = (days, time.monotonic())
+    return days
+
+
 class Database(Protocol):
     """What the platform uses of an ``AsyncDatabase``: its name and its collections."""
 
@@ -304,6 +364,7 @@ class Mongo:
         await self.db[OUTBOX].create_index([("status", 1), ("created_at", 1)])
         await self.db["idempotency"].create_index("expires_at", expireAfterSeconds=0)
         await self.db[COMMITS].create_index("expires_at", expireAfterSeconds=0)
+        await audit.ensure_indexes(self.db)
 
     async def close(self) -> None:
         await self.client.close()

@@ -29,7 +29,7 @@ import structlog
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from . import failpoints
+from . import failpoints, metrics
 from .bus import Bus
 from .mongo import OUTBOX, UnitOfWorkFactory
 from .retry import DEPENDENCY_WAIT
@@ -107,6 +107,7 @@ class OutboxRelay:
         if failed:
             await col.update_many({"_id": {"$in": failed}}, {"$inc": {"attempts": 1}})
         self.published += len(sent)
+        metrics.OUTBOX_PUBLISHED.labels(metrics.service()).inc(len(sent))
         return len(sent)
 
     async def run(self) -> None:

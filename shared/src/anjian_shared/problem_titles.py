@@ -41,6 +41,8 @@ TITLES_ZH: dict[str, str] = {
     "not-station-side": "仅签发人、上报审核人及本站站长可查看",
     "not-client-admin": "仅省级管理员可管理合作方客户端",
     "not-policy-admin": "仅省级管理员可查看和修改本省配置",
+    "not-audit-reader": "仅省级管理员可查看和导出审计日志",
+    "audit-period-invalid": "查询时段无效（开始时间晚于结束时间）",
     "not-user-admin": "仅用户管理员可查看已停用的用户",
     "other-station": "站长仅可查询本站数据",
     "station-search-forbidden": "仅站长和省级管理员可查询本站记录与文书",

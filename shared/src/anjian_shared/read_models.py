@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from . import metrics
 from .types import utcnow
 
 if TYPE_CHECKING:  # the bus needs aio-pika; this module only registers handlers on it
@@ -110,8 +111,10 @@ def read_model(subscription: Subscription, *, collection: str,
 def _snapshot_handler(collection: str, id_of: IdOf, to_doc: ToDoc
                       ) -> Callable[[UnitOfWork, CloudEvent, BaseModel], Any]:
     async def keep_snapshot(uow: UnitOfWork, event: CloudEvent, payload: BaseModel) -> None:
+        uow.journal.enabled = False  # a copy of another service's record: its owner audited the change
         await apply_snapshot(uow.repo(collection), id_of(payload), to_doc(payload),
                              version=version_of(payload), time=event.time)
+        metrics.read_model_applied(collection, event.time)
 
     keep_snapshot.__doc__ = f"Apply the snapshot to the read model ``{collection}`` (newest wins)."
     return keep_snapshot

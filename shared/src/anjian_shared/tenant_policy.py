@@ -298,6 +298,17 @@ LIMITS: dict[str, LimitSpec] = {
             unit="days",
         ),
         LimitSpec(
+            "audit_retention_days",
+            "PLAT-01, 网络安全法 art. 21",
+            "how long audit-trail entries are kept (every service; never under six months)",
+            "all",
+            "(registry default only)",
+            183,
+            183,
+            3650,
+            unit="days",
+        ),
+        LimitSpec(
             "password_min_length",
             "HB-01, PLAT-01",
             "shortest password a user may set (create, change, reset); common passwords and ones "

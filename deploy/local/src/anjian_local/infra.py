@@ -66,6 +66,9 @@ class InfraConfig:
     amqp_dist_port: int = 25672
     epmd_port: int = 4369
     management_port: int | None = 15672
+    prometheus_port: int | None = 15692
+    """RabbitMQ's own Prometheus endpoint (plugin rabbitmq_prometheus, ``/metrics`` and
+    ``/metrics/per-object``); None: plugin off (test runs)."""
     s3_port: int = 9000
     node_name: str = "anjian@localhost"
     s3_access_key: str = "anjian"
@@ -77,7 +80,8 @@ class InfraConfig:
         """Free ports and a unique node name: for test runs beside anything else."""
         mongo, amqp, dist, epmd, s3 = free_ports(5)
         return cls(root=root, mongo_port=mongo, amqp_port=amqp, amqp_dist_port=dist, epmd_port=epmd,
-                   management_port=None, s3_port=s3, node_name=f"anjian-test-{os.getpid()}@localhost")
+                   management_port=None, prometheus_port=None, s3_port=s3,
+                   node_name=f"anjian-test-{os.getpid()}@localhost")
 
     @property
     def mongo_url(self) -> str:
@@ -103,9 +107,13 @@ class InfraConfig:
             "ANJIAN_S3_REGION": "us-east-1",
         }
 
+    def rabbit_plugins(self) -> list[str]:
+        """The plugins ``make run`` enables: management UI/API and the Prometheus endpoint."""
+        return ([*(["rabbitmq_management"] if self.management_port else []),
+                 *(["rabbitmq_prometheus"] if self.prometheus_port else [])])
+
     def rabbit_env(self) -> dict[str, str]:
         rmq = self.root / "rabbitmq"
-        plugins = "[rabbitmq_management]." if self.management_port else "[]."
         return {
             "HOME": str(rmq),
             "RABBITMQ_NODENAME": self.node_name,
@@ -119,7 +127,7 @@ class InfraConfig:
             "RABBITMQ_PID_FILE": str(rmq / "rabbitmq.pid"),
             "RABBITMQ_CONFIG_FILE": str(rmq / "rabbitmq"),
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(rmq / "enabled_plugins"),
-            "RABBITMQ_ENABLED_PLUGINS": plugins.strip("[].") or "",
+            "RABBITMQ_ENABLED_PLUGINS": ",".join(self.rabbit_plugins()),
             "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-start_epmd false",
             "RABBITMQ_CTL_ERL_ARGS": "-start_epmd false",
         }
@@ -134,9 +142,11 @@ class InfraConfig:
         if self.management_port:
             conf.append(f"management.tcp.port = {self.management_port}")
             conf.append("management.tcp.ip = 127.0.0.1")
+        if self.prometheus_port:
+            conf.append(f"prometheus.tcp.port = {self.prometheus_port}")
+            conf.append("prometheus.tcp.ip = 127.0.0.1")
         (rmq / "rabbitmq.conf").write_text("\n".join(conf) + "\n")
-        plugins = "[rabbitmq_management]." if self.management_port else "[]."
-        (rmq / "enabled_plugins").write_text(plugins + "\n")
+        (rmq / "enabled_plugins").write_text(f"[{','.join(self.rabbit_plugins())}].\n")
 
 
 @dataclass

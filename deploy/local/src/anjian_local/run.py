@@ -40,7 +40,8 @@ REPO = Path(__file__).resolve().parents[4]
 def local_infra_config(data_dir: Path) -> InfraConfig:
     """Fixed ports for the embedded run (chosen not to collide with system services)."""
     return InfraConfig(root=data_dir / "infra", mongo_port=27117, amqp_port=5682, amqp_dist_port=25682,
-                       epmd_port=4379, management_port=15682, s3_port=9100, node_name="anjian@localhost")
+                       epmd_port=4379, management_port=15682, prometheus_port=15702, s3_port=9100,
+                       node_name="anjian@localhost")
 
 
 def service_env(cfg: InfraConfig) -> dict[str, str]:
@@ -104,6 +105,8 @@ def _announce(gateway: bool, cfg: InfraConfig) -> None:
         f"  sign in          POST /api/identity/v1/sessions  tenant=hubei username=admin "
         f"password={os.environ.get('ANJIAN_BOOTSTRAP_ADMIN_PASSWORD', DEV_ADMIN_PASSWORD)}",
         f"  RabbitMQ UI      http://127.0.0.1:{cfg.management_port}/  (guest/guest)",
+        f"  metrics          http://127.0.0.1:<service port>/metrics; RabbitMQ "
+        f"http://127.0.0.1:{cfg.prometheus_port}/metrics (not through the gateway)",
         f"  MongoDB (wire)   {cfg.mongo_url}",
         f"  S3 endpoint      http://{cfg.s3_endpoint}  ({cfg.s3_access_key} / {cfg.s3_secret_key})",
         f"  data folder      {cfg.root.parent}",

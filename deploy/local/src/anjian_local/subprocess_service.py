@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -78,10 +79,16 @@ class ServiceProcess:
         argv = [sys.executable, "-m", "uvicorn", "--factory", f"{self.service}.main:create_app",
                 "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log", "--log-level", "warning",
                 "--no-proxy-headers"]
+        env = self.env(extra_env)
         if self.workers > 1:
             argv += ["--workers", str(self.workers)]
+            # /metrics sums the workers' samples (anjian_shared.metrics): a fresh directory per start
+            metrics_dir = Path(self.log_path).parent / f"{self.name}.prometheus"
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            metrics_dir.mkdir(parents=True)
+            env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         log = open(self.log_path, "ab")  # noqa: SIM115 - kept for the process lifetime
-        self.proc = subprocess.Popen(argv, env=self.env(extra_env), stdout=log, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         self.starts += 1
 

@@ -337,7 +337,7 @@ class FakeUnitOfWork(UnitOfWork):
     committed they are in ``FakeDatabase.outbox``."""
 
     def repo(self, collection: str) -> FakeRepository:
-        return FakeRepository(self.db[collection], self.tenant_id, self.session)
+        return FakeRepository(self.db[collection], self.tenant_id, self.session, journal=self.journal)
 
     @property
     def events(self) -> list[dict[str, Any]]:

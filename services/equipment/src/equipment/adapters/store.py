@@ -97,6 +97,8 @@ async def next_counter(uow: UnitOfWork, counter_id: str) -> int:
 
 async def audit(uow: UnitOfWork, *, action: str, subject: str, by: dict[str, Any], reason: str = "",
                 **details: Any) -> None:
-    """One audit line (who, when, what, why) in the unit's transaction."""
+    """One audit line (who, when, what, why) in the unit's transaction; the unit's entry of the
+    platform's audit trail (``anjian_shared.audit``) is named after it."""
+    uow.audit_action = f"equipment.{action}"
     await uow.repo(AUDIT).insert({"_id": new_id(), "action": action, "subject": subject, "by": by,
                                   "reason": reason, "at": utcnow(), **details})

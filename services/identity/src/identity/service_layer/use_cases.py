@@ -15,7 +15,7 @@ from typing import Any
 import jwt
 from pymongo.errors import DuplicateKeyError
 
-from anjian_shared import credit_code, divisions
+from anjian_shared import audit, credit_code, divisions
 from anjian_shared.auth import Principal, Role
 from anjian_shared.events.identity_v1 import OrganizationCreated, UserCreated, UserUpdated
 from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
@@ -185,16 +185,32 @@ async def sign_in(*, mongo: Mongo, settings: Settings, tenant: str, username: st
     if recent > settings.signin_max_failures:
         await failures.delete({"_id": attempt_id})
         await forget_address_attempt(mongo, attempt_id)
+        await _audit_session(mongo, tenant, "session.sign_in_throttled", None, username)
         raise TooManyRequests("too many failed sign-ins for this user; try again later",
                               slug="too-many-sign-ins", retry_after=settings.signin_window_seconds)
     user = await mongo.repo("users", tenant).find_one({"username": username}) if tenant in TENANTS else None
     ok = await verify_password(user["password_hash"] if user else None, password)
     if not ok or not user or not user.get("enabled", True):
+        await _audit_session(mongo, tenant, "session.sign_in_failed", user, username)
         raise Unauthorized("user name or password is wrong, or the account is disabled")
     await failures.delete({"_id": attempt_id})  # a successful sign-in is not a failure
     await forget_address_attempt(mongo, attempt_id)
     org = await mongo.repo("organizations", tenant).get(user["org_id"])
-    return await _issue_tokens(mongo=mongo, settings=settings, user=user, org=org or {"kind": ""})
+    tokens = await _issue_tokens(mongo=mongo, settings=settings, user=user, org=org or {"kind": ""})
+    await _audit_session(mongo, tenant, "session.signed_in", user, username)
+    return tokens
+
+
+async def _audit_session(mongo: Mongo, tenant: str, action: str, user: dict[str, Any] | None,
+                         username: str | None) -> None:
+    """Issue 16: sign-ins, failed sign-ins and token refreshes are entries of the audit trail
+    (the user as actor; only the user name when unknown; never the password or a token)."""
+    if tenant not in TENANTS:
+        return  # no tenant, no chain: the access log has the attempt
+    actor = ({"user_id": user["_id"], "name": user.get("display_name", ""), "org_id": user.get("org_id"),
+              "roles": list(user.get("roles", [])), "tenant": tenant} if user else {"username": username})
+    await audit.record(mongo, tenant, action=action, objects=[("users", user["_id"])] if user else [],
+                       details={"username": username or (user or {}).get("username")}, actor=actor)
 
 
 async def refresh(*, mongo: Mongo, settings: Settings, refresh_token: str) -> dict[str, Any]:
@@ -207,13 +223,17 @@ async def refresh(*, mongo: Mongo, settings: Settings, refresh_token: str) -> di
         spent = await mongo.db.refresh_tokens.find_one({"_id": h})
         if spent is not None:
             await mongo.db.refresh_tokens.delete_many({"family": spent["family"]})
+            await _audit_session(mongo, spent["tenant_id"], "session.refresh_token_reused",
+                                 await mongo.repo("users", spent["tenant_id"]).get(spent["user_id"]), None)
         raise Unauthorized("refresh token is invalid, expired or already used")
     user = await mongo.repo("users", row["tenant_id"]).get(row["user_id"])
     if not user or not user.get("enabled", True):
         raise Unauthorized("account disabled")
     org = await mongo.repo("organizations", row["tenant_id"]).get(user["org_id"])
-    return await _issue_tokens(mongo=mongo, settings=settings, user=user, org=org or {"kind": ""},
-                               family=row["family"])
+    tokens = await _issue_tokens(mongo=mongo, settings=settings, user=user, org=org or {"kind": ""},
+                                 family=row["family"])
+    await _audit_session(mongo, row["tenant_id"], "session.token_refreshed", user, None)
+    return tokens
 
 
 async def revoke(*, mongo: Mongo, refresh_token: str) -> None:
@@ -354,6 +374,8 @@ async def _store_user_change(*, mongo: Mongo, actor: Principal, user_id: str, ch
 
     async def fn(uow: UnitOfWork) -> dict[str, Any]:
         users = uow.repo("users")
+        if {"roles", "enabled"} & set(changes):  # issue 16: permission changes named in the audit trail
+            uow.audit_action = "identity.user.permissions_changed"
         if guard_admins:
             await uow.repo("tenants").update({"_id": actor.tenant}, {"$inc": {"admin_changes": 1}})
             others = await users.count({"_id": {"$ne": user_id}, "enabled": {"$ne": False},

@@ -31,6 +31,7 @@ import structlog
 from fastapi import FastAPI
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from anjian_shared import audit, metrics
 from anjian_shared.events.notices_v1 import DocumentEscalated
 from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
 from anjian_shared.retry import DEPENDENCY_WAIT
@@ -146,13 +147,16 @@ async def escalation_loop(app: FastAPI) -> None:
     then every ``escalation_interval_seconds``. Errors are logged; the loop goes on."""
     settings: Settings = app.state.settings
     mongo: Mongo = app.state.mongo
+    audit.set_system_actor("notices.escalation")  # who the audit trail names for the escalations
     while True:
         try:  # a database restarting: the sweep is retried per retry.DEPENDENCY_WAIT
-            await DEPENDENCY_WAIT.call(lambda: sweep(mongo, settings), what="escalation sweep")
+            done = await DEPENDENCY_WAIT.call(lambda: sweep(mongo, settings), what="escalation sweep")
+            metrics.sweep_done(len(done))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - e.g. the database is away: try again later
             log.warning("escalation sweep failed", error=repr(exc)[:300])
+            metrics.sweep_done(None)
         await asyncio.sleep(settings.escalation_interval_seconds)
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import structlog
 
+from anjian_shared import audit, metrics
 from anjian_shared.events.partners_v1 import SubscriptionPaused
 from anjian_shared.mongo import Mongo, TenantRepository, UnitOfWork, with_transaction
 from anjian_shared.retry import DEPENDENCY_WAIT
@@ -57,6 +58,7 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         """Sweep every ``delivery_poll_seconds`` until cancelled."""
+        audit.set_system_actor("partners.delivery")  # who the audit trail names for its changes
         try:
             while True:
                 try:  # a database restarting: the pass is retried per retry.DEPENDENCY_WAIT
@@ -196,7 +198,9 @@ class DeliveryWorker:
                                                "error": attempt.error, "duration_ms": attempt.duration_ms}][-HISTORY:]
         common = {"attempts": attempts, "first_attempt_at": first, "last_attempt_at": started,
                   "last_response_code": attempt.status_code, "last_error": attempt.error, "history": history}
+        kind = sub.get("kind", "webhook")
         if attempt.ok:
+            metrics.webhook_delivery(kind, "delivered")
             await deliveries.update({"_id": head["_id"]}, {"$set": {
                 **common, "status": "delivered", "delivered_at": now, "next_attempt_at": None}})
             await subs.update({"_id": sub["_id"]}, {"$set": {"last_delivered_at": now}})
@@ -204,6 +208,7 @@ class DeliveryWorker:
         nxt = next_attempt_at(failures=attempts, first_attempt_at=first, now=now,
                               schedule=self.settings.webhook_retry_schedule,
                               window_seconds=self.settings.webhook_retry_window_seconds)
+        metrics.webhook_delivery(kind, "retry" if nxt is not None else "failed")
         if nxt is not None:
             scheduled = await deliveries.update({"_id": head["_id"], "next_attempt_at": head["next_attempt_at"]},
                                                 {"$set": {**common, "next_attempt_at": nxt}})
