@@ -221,6 +221,18 @@ def review_comment(decision: Decision | str, comment: str | None, *,
     return text
 
 
+def reply_text(text: str | None, *, what: str = "say what was done", max_chars: int = MAX_COMMENT_CHARS) -> str:
+    """The trimmed text of a reply put under review (HB-08 整改回复, HN-09 document replies, FJ-11
+    feedback): required (422 ``text``, code ``text-required``), at most ``max_chars`` characters
+    (422 ``text``, code ``text-too-long``)."""
+    value = (text or "").strip()
+    if not value:
+        raise Unprocessable(f"text is required: {what}", field="text", slug="text-required")
+    if len(value) > max_chars:
+        raise Unprocessable(f"text: at most {max_chars} characters", field="text", slug="text-too-long")
+    return value
+
+
 def decide(state: ReviewState, reviewer_id: str, decision: Decision | str, comment: str | None,
            now: datetime, *, reviewer_name: str = "", subject: str = "submission",
            why: str = "telling the sender what to change") -> Step:

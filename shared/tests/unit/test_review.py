@@ -211,3 +211,18 @@ def test_and_filters_drops_empty_ones():
     assert and_filters() == {} and and_filters({}, {}) == {}
     assert and_filters({"a": 1}, {}) == {"a": 1}
     assert and_filters({"a": 1}, {"b": 2}) == {"$and": [{"a": 1}, {"b": 2}]}
+
+
+def test_hn09_fj11_reply_text_is_trimmed_required_and_bounded():
+    """One rule for the text of every reply put under review (HB-08, HN-09, FJ-11)."""
+    import pytest
+
+    from anjian_shared.errors import Unprocessable
+    from anjian_shared.review import reply_text
+
+    assert reply_text("  已整改 ") == "已整改"
+    for bad, code in (("", "text-required"), ("   ", "text-required"), (None, "text-required"),
+                      ("x" * 11, "text-too-long")):
+        with pytest.raises(Unprocessable) as refused:
+            reply_text(bad, max_chars=10)
+        assert refused.value.field == "text" and refused.value.code == code

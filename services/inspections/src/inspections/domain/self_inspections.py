@@ -40,6 +40,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from anjian_shared import review
 from anjian_shared.china_time import check_not_past, china_day
 from anjian_shared.errors import Conflict, Forbidden, NotFound, NotYetAvailable, Unprocessable
 from anjian_shared.principal import Principal
@@ -487,12 +488,7 @@ def ensure_can_reply(doc: Mapping[str, Any], principal: Principal) -> None:
 
 def feedback_text(text: str | None) -> str:
     """FJ-11: the feedback's text, 1..2000 characters (422 ``text``)."""
-    value = (text or "").strip()
-    if not value:
-        raise Unprocessable("text is required: say what was rectified", field="text", slug="text-required")
-    if len(value) > MAX_TEXT:
-        raise Unprocessable(f"text: at most {MAX_TEXT} characters", field="text", slug="text-too-long")
-    return value
+    return review.reply_text(text, what="say what was rectified", max_chars=MAX_TEXT)
 
 
 def feedback_review_state(feedback: Mapping[str, Any]) -> ReviewState:

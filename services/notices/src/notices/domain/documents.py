@@ -51,6 +51,7 @@ from anjian_shared.review import (
     decide,
 )
 from anjian_shared.review import and_filters as and_filters  # re-exported for the views
+from anjian_shared.review import reply_text as shared_reply_text
 
 """Every tenant's calendar: 'today' for deadlines, the numbering year, date filters."""
 
@@ -314,12 +315,7 @@ def missing_repliers(replier_user_ids: Sequence[str], accepted_ids: Iterable[str
 
 def reply_text(text: str | None) -> str:
     """HN-09: reply text 1..2000 characters after trimming (422 ``text``)."""
-    value = (text or "").strip()
-    if not value:
-        raise Unprocessable("text is required: say what was done", field="text", slug="text-required")
-    if len(value) > MAX_TEXT_CHARS:
-        raise Unprocessable(f"text: at most {MAX_TEXT_CHARS} characters", field="text", slug="text-too-long")
-    return value
+    return shared_reply_text(text, what="say what was done", max_chars=MAX_TEXT_CHARS)
 
 
 # --- the people of a document -----------------------------------------------------------------
