@@ -78,6 +78,9 @@ class NotificationKind(StrEnum):
     APPLICATION_DECIDED = "application_decided"
     """HEB-03: your organisation's application was accepted, not accepted, returned, approved or
     refused (with the comment)."""
+    SELF_INSPECTION_ESCALATED = "self_inspection_escalated"
+    """FJ-11 逾期上报: a supervision company's rectification notice passed its deadline without
+    accepted feedback; the project's station is told."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ class NotificationDraft:
     record_id: str | None = None
     document_id: str | None = None
     application_id: str | None = None
+    inspection_id: str | None = None
 
 
 def _unique(ids: list[str], *, exclude: set[str] | None = None) -> list[str]:
@@ -340,3 +344,13 @@ def application_stage(event: Any, *, authority_user_ids: list[str],
     return [NotificationDraft(user_id=u, kind=NotificationKind.APPLICATION_DECIDED, title=f"{kind}{event.stage_label}",
                               body=body, application_id=event.application_id)
             for u in _unique(applicant_user_ids, exclude=actor)]
+
+
+def self_inspection_escalated(event: Any, *, station_user_ids: list[str]) -> list[NotificationDraft]:
+    """FJ-11 (``inspections.self_inspection.escalated.v1``): each supervisor and leader of the
+    project's station learns that a supervision company's notice is overdue (逾期未整改), once."""
+    body = (f"{event.project_name}：{event.inspector.name}自查发出的整改通知已过整改期限（{event.deadline}），"
+            f"反馈人{event.feedback_person.name}未完成整改反馈。")
+    return [NotificationDraft(user_id=u, kind=NotificationKind.SELF_INSPECTION_ESCALATED, title="监理自查整改逾期",
+                              body=body, inspection_id=event.inspection_id)
+            for u in _unique(station_user_ids)]

@@ -135,6 +135,12 @@ async def on_document_escalated(uow: UnitOfWork, event: CloudEvent, payload: Any
     await rm.record_document_escalated(uow, event_id=event.id, payload=payload)
 
 
+@read_models.on("inspections.self_inspection.escalated.v1")
+async def on_self_inspection_escalated(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """FJ-11 逾期上报: ``self_inspection_escalated`` to the project's station."""
+    await rm.record_self_inspection_escalated(uow, event_id=event.id, payload=payload)
+
+
 SUBSCRIPTIONS = [read_models]
 
 

@@ -67,7 +67,8 @@ async def _notify(uow: UnitOfWork, *, event_id: str, drafts: list[NotificationDr
             "_id": new_id(), "user_id": d.user_id, "kind": d.kind.value, "title": d.title, "body": d.body,
             "plan_id": d.plan_id, "notice_id": d.notice_id, "reply_id": d.reply_id, "round": d.round,
             "passed": d.passed, "record_id": d.record_id, "document_id": d.document_id,
-            "application_id": d.application_id, "event_id": event_id, "created_at": now, "read_at": None,
+            "application_id": d.application_id, "inspection_id": d.inspection_id, "event_id": event_id,
+            "created_at": now, "read_at": None,
             "withdrawn_at": None,
         })
     return len(drafts)
@@ -402,3 +403,16 @@ async def record_application_stage(uow: UnitOfWork, *, event_id: str, payload: A
         drafts = rules.application_stage(payload, authority_user_ids=[],
                                          applicant_user_ids=await users(payload.applicant_org_id))
     return await _notify(uow, event_id=event_id, drafts=drafts)
+
+
+async def record_self_inspection_escalated(uow: UnitOfWork, *, event_id: str, payload: Any) -> int:
+    """FJ-11: the station of the project (its supervisors, leaders) is told of an overdue
+    self-inspection notice; a redelivered event tells nobody twice (the bus's inbox)."""
+    if not payload.station_org_id:
+        return 0
+    accounts = uow.repo(ACCOUNTS)
+    users = [a["_id"] for a in await accounts.find(
+        {"org_id": payload.station_org_id, "enabled": {"$ne": False},
+         "roles": {"$in": ["supervisor", "station_leader"]}}, sort=[("_id", 1)], limit=500)]
+    return await _notify(uow, event_id=event_id, drafts=rules.self_inspection_escalated(payload,
+                                                                                        station_user_ids=users))

@@ -44,6 +44,8 @@ class NotificationRead(BaseModel):
     """Hainan enforcement document (HN-07) the notification is about."""
     application_id: str | None = None
     """Hebei application (事项, HEB-03, equipment service) the notification is about."""
+    inspection_id: str | None = None
+    """Fujian self-inspection (FJ-11, inspections service) whose notice is overdue."""
     created_at: datetime
     read_at: datetime | None = None
 
@@ -51,7 +53,7 @@ class NotificationRead(BaseModel):
     def from_doc(cls, doc: dict[str, Any]) -> NotificationRead:
         return cls(id=doc["_id"], **{k: doc.get(k) for k in (
             "kind", "title", "body", "plan_id", "notice_id", "reply_id", "round", "passed", "record_id",
-            "document_id", "application_id", "created_at", "read_at")})
+            "document_id", "application_id", "inspection_id", "created_at", "read_at")})
 
 
 class NotificationPage(Page[NotificationRead]):
