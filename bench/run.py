@@ -328,7 +328,7 @@ class Platform:
         self.infra = infra
         self.workdir = workdir
         cfg = infra.cfg
-        self.ports: dict[str, int] = {}
+        self.ports: dict[str, int] = {name: free_port() for name in SERVICES}
         self.settings = {
             "environment": "development", "mongo_url": cfg.mongo_url, "mongo_db_prefix": "bench_",
             "amqp_url": cfg.amqp_url, "s3_endpoint": cfg.s3_endpoint, "s3_access_key": cfg.s3_access_key,
@@ -342,7 +342,7 @@ class Platform:
 
     def add(self, name: str) -> ServiceProcess:
         """Define one more service process (started by ``start`` or by hand)."""
-        self.ports[name] = free_port()
+        self.ports.setdefault(name, free_port())
         self.procs[name] = ServiceProcess(name, {**self.settings, "service_name": name}, log_dir=self.workdir,
                                           port=self.ports[name])
         return self.procs[name]
@@ -888,7 +888,7 @@ async def measure_bulk(p: Platform, mongo: Any, amqp: str) -> dict[str, Any]:
     queues = bulk.all_queues(services)
 
     async def quiet() -> float:
-        return await quiesce(mongo, amqp, 600, services=services, queues=queues)
+        return await quiesce(mongo, amqp, bulk.DRAIN_LIMIT_S, services=services, queues=queues)
 
     return await bulk.run_bulk(p, mongo, quiet, which=which, say=say)
 
