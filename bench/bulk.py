@@ -45,6 +45,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from anjian_local.scenario import expect, sign_in
 from anjian_shared import credit_code
 from anjian_shared.events import make_event
@@ -175,6 +177,7 @@ async def fujian_sync(p: Any, quiesce: Callable[[], Awaitable[float]], n: int = 
     outcomes: dict[str, int] = {}
     started = time.monotonic()
     async with p.api(token) as c:
+        c.timeout = httpx.Timeout(600)  # one batch is 200 transactions: minutes on a loaded machine
         for k in range(0, n, BATCH):
             t = time.perf_counter()
             r = await c.post("/api/projects/v1/platform/projects", json={"projects": items[k:k + BATCH]})
