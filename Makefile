@@ -24,6 +24,7 @@ help:
 	@echo "make lint   ruff and the import-linter layering contracts (what CI checks before the tests)"
 	@echo "make lock   re-resolve uv.lock after a pyproject.toml change"
 	@echo "make bench  measure this machine and the platform under load; writes bench/results.json"
+	@echo "           BENCH=bulk: only the bulk figures (bulk:sync,xlsx,freeze,backlog); sizes ANJIAN_BENCH_BULK_*"
 	@echo "make asyncapi  regenerate docs/asyncapi.yaml and the event schema snapshots from the models"
 
 install: $(VENV)/.uv-synced
@@ -83,7 +84,7 @@ test-faults: install
 
 # Load: the embedded infrastructure and five services as processes, wrk from outside (≈4 min).
 bench: install
-	$(BIN)/python bench/run.py
+	ANJIAN_BENCH=$(BENCH) $(BIN)/python bench/run.py
 
 # The event catalog (PLAT-03): docs/asyncapi.yaml and one JSON-schema snapshot per event version,
 # generated from shared/src/anjian_shared/events/. Refuses (exit 1) a change that breaks a published version.

@@ -29,6 +29,8 @@ services, then RabbitMQ, SecantusDB and rclone) and exits 128 + the signal's num
 (``anjian_local.processes``). ``--hold`` is the short mode: start the infrastructure and the
 services, print ``holding`` and wait for a signal (the test of that cleanup uses it).
 
+``ANJIAN_BENCH`` chooses what runs (empty: everything; ``bulk``: only the bulk figures of
+``bench/bulk.py``, ``bulk:sync,freeze``: some of them; sizes by ``ANJIAN_BENCH_BULK_*``).
 ``ANJIAN_BENCH_SECONDS`` (default 8) is the length of each wrk run,
 ``ANJIAN_BENCH_CONNECTIONS`` (default 16) its connections.
 """
@@ -51,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 import aio_pika
+import bulk  # bench/bulk.py: the bulk figures (issue 16)
 import httpx
 import shapes  # bench/shapes.py, next to this file (the script's folder is on sys.path)
 
@@ -72,6 +75,9 @@ CONNECTIONS = int(os.environ.get("ANJIAN_BENCH_CONNECTIONS", "16"))
 SUBMIT_PLANS = int(os.environ.get("ANJIAN_BENCH_SUBMIT_PLANS", "600"))
 SUBMIT_SECONDS = int(os.environ.get("ANJIAN_BENCH_SUBMIT_SECONDS", "4"))
 SERVICES = ["identity", "projects", "inspections", "notices", "reporting"]
+BENCH = os.environ.get("ANJIAN_BENCH", "")
+"""What to run: empty or ``all`` (the hot paths, then the bulk figures), ``bulk`` (only the
+bulk figures), ``bulk:sync,xlsx`` (only those of ``bulk.FIGURES``)."""
 
 LUA_DONE = r"""
 local threads = {}
@@ -322,7 +328,7 @@ class Platform:
         self.infra = infra
         self.workdir = workdir
         cfg = infra.cfg
-        self.ports = {name: free_port() for name in SERVICES}
+        self.ports: dict[str, int] = {name: free_port() for name in SERVICES}
         self.settings = {
             "environment": "development", "mongo_url": cfg.mongo_url, "mongo_db_prefix": "bench_",
             "amqp_url": cfg.amqp_url, "s3_endpoint": cfg.s3_endpoint, "s3_access_key": cfg.s3_access_key,
@@ -330,8 +336,16 @@ class Platform:
             "identity_url": f"http://127.0.0.1:{self.ports['identity']}", "public_base_url": "http://127.0.0.1",
             "log_json": True,
         }
-        self.procs = {name: ServiceProcess(name, {**self.settings, "service_name": name}, log_dir=workdir,
-                                           port=self.ports[name]) for name in SERVICES}
+        self.procs: dict[str, ServiceProcess] = {}
+        for name in SERVICES:
+            self.add(name)
+
+    def add(self, name: str) -> ServiceProcess:
+        """Define one more service process (started by ``start`` or by hand)."""
+        self.ports.setdefault(name, free_port())
+        self.procs[name] = ServiceProcess(name, {**self.settings, "service_name": name}, log_dir=self.workdir,
+                                          port=self.ports[name])
+        return self.procs[name]
 
     def url(self, name: str) -> str:
         return self.procs[name].url
@@ -509,11 +523,13 @@ async def pdf_seconds(p: Platform, world: Any, notice_id: str, runs: int = 5) ->
 # --------------------------------------------------------------------------- main
 
 
-async def quiesce(mongo: Any, amqp_url: str, timeout: float = 180) -> float:
+async def quiesce(mongo: Any, amqp_url: str, timeout: float = 180, *, services: list[str] | None = None,
+                  queues: list[str] | None = None) -> float:
     """Wait until no outbox row is pending and no consumer queue holds a message: a measurement
     must not pay for the backlog of the previous one. Returns the seconds waited."""
     started = time.monotonic()
-    queues = ["projects.directory", "inspections.project-directory", "inspections.user-directory",
+    services = services or SERVICES
+    queues = queues or ["projects.directory", "inspections.project-directory", "inspections.user-directory",
               "inspections.plan-notices",
               "notices.plan-submissions", "notices.document-projects", "notices.document-users",
               "notices.document-records", "reporting.read-models"]
@@ -522,7 +538,7 @@ async def quiesce(mongo: Any, amqp_url: str, timeout: float = 180) -> float:
         channel = await connection.channel()
         while time.monotonic() - started < timeout:
             pending = sum([await mongo[f"bench_{s}"]["outbox"].count_documents({"status": "pending"})
-                           for s in SERVICES])
+                           for s in services])
             depth = 0
             for q in queues:
                 try:
@@ -839,18 +855,42 @@ async def main_async(hold: bool = False) -> dict[str, Any]:
                 await p.start()
                 say(f"holding: infrastructure and {', '.join(SERVICES)} running; stop with SIGTERM or Ctrl-C")
                 await asyncio.Event().wait()
-            results["limits"] = limits = await measure_limits(infra, workdir)
-            prep = await prepare(p)
-            figures = await measure_platform(p, prep, mongo, infra.cfg.amqp_url, workdir, results, waits)
-            results["platform"] = figures
-            results["waited_for_quiet_seconds"] = waits
-            results["ratios"] = ratios(limits, figures)
+            if BENCH in ("", "all"):
+                results["limits"] = limits = await measure_limits(infra, workdir)
+                prep = await prepare(p)
+                figures = await measure_platform(p, prep, mongo, infra.cfg.amqp_url, workdir, results, waits)
+                results["platform"] = figures
+                results["waited_for_quiet_seconds"] = waits
+                results["ratios"] = ratios(limits, figures)
+            if BENCH in ("", "all") or BENCH.startswith("bulk"):
+                results["bulk"] = await measure_bulk(p, mongo, infra.cfg.amqp_url)
         finally:
             p.stop()
             await mongo.close()
             infra.stop()
             keep_logs(workdir)
     return results
+
+
+async def measure_bulk(p: Platform, mongo: Any, amqp: str) -> dict[str, Any]:
+    """The bulk figures (``bench/bulk.py``) with the services they need started."""
+    which = tuple(x for x in BENCH.partition(":")[2].split(",") if x) or bulk.FIGURES
+    unknown = set(which) - set(bulk.FIGURES)
+    if unknown:
+        raise SystemExit(f"unknown bulk figures {sorted(unknown)}: choose from {bulk.FIGURES}")
+    for name in bulk.SERVICES:
+        if name not in p.procs:
+            p.add(name)
+    if not p.procs["identity"].running:
+        await p.procs["identity"].start()
+    await asyncio.gather(*(s.start() for s in p.procs.values() if not s.running))
+    services = list(p.procs)
+    queues = bulk.all_queues(services)
+
+    async def quiet() -> float:
+        return await quiesce(mongo, amqp, bulk.DRAIN_LIMIT_S, services=services, queues=queues)
+
+    return await bulk.run_bulk(p, mongo, quiet, which=which, say=say)
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -932,7 +972,10 @@ def main() -> None:
     out = HERE / "results.json"
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     say("")
-    say(table(results))
+    if "platform" in results:
+        say(table(results))
+    if "bulk" in results:
+        say(bulk.bulk_table(results["bulk"]))
     say(f"\nwritten to {out.relative_to(HERE.parent)} in {results['took_seconds']} s")
 
 
