@@ -20,11 +20,10 @@ from anjian_shared.pagination import paginate
 from anjian_shared.problems import Conflict, Forbidden, NotFound
 from anjian_shared.types import utcnow
 
-from ..adapters.document_store import DOCUMENTS, ESCALATIONS
+from ..adapters.document_store import DISCRETION, DOCUMENTS, ESCALATIONS
 from ..domain import discretion as rules
 from ..domain import documents as doc_rules
 
-DISCRETION = "discretion_entries"
 DISCRETION_CHANGED = "notices.discretion_entry.changed.v1"
 ESCALATION_PENALTY_SET = "notices.escalation.penalty_set.v1"
 
