@@ -20,8 +20,10 @@ class Settings(ServiceSettings):
     switches one off (``ANJIAN_ENFORCEMENT_DOCUMENTS_DEFAULT=false``: off where not named).
     Reply photos and attachments are limited per tenant
     (``ANJIAN_DOCUMENT_PHOTO_MAX_BYTES_PER_TENANT='{"hainan": 5242880}'``, likewise
-    ``…_ATTACHMENT_…``). ``ANJIAN_ESCALATION_INTERVAL_SECONDS`` (default 60) is how often
-    every replica sweeps for overdue documents; the sweep is safe to run in any number of
+    ``…_ATTACHMENT_…``); Hebei's registry default is 600 KB for both (HEB-10/HEB-17), kept unless the
+    environment names the tenant or sets the platform-wide value.
+    ``ANJIAN_ESCALATION_INTERVAL_SECONDS`` (default 60) is how often every replica sweeps for
+    overdue documents; the sweep is safe to run in any number of
     processes at once.
 
     These per-tenant switches and limits are DEFAULTS: the province administrator changes them
