@@ -125,6 +125,12 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
     if "inspections" in platform.services:  # FJ-04..FJ-11 objects, made in Hubei (the attacked tenant)
         ids.update(await _self_inspection(platform, world))
     admin_token = await platform.admin_token("hubei")
+    async with hubei_api(admin_token) as c:  # HEB-18: a (labelled sample) entry of Hubei's discretion table
+        expect(await c.put("/api/notices/v1/discretion-table/SAMPLE-001", json={
+            "violation_name": "样例：临边防护缺失", "legal_basis": "样例（非官方数值）",
+            "ranges": {"minor": {"min_yuan": 0, "max_yuan": 1000}, "general": {"min_yuan": 1000, "max_yuan": 5000},
+                       "serious": {"min_yuan": 5000, "max_yuan": 10000}}}), 201)
+    ids["violation_code"] = "SAMPLE-001"
     ids["filing_id"] = await _submitted_filing(hubei_api, world, admin_token)
     if "equipment" in platform.services:  # HEB-01/03/06/07/11 objects, made in Hubei
         ids.update(await _registry_objects(platform, hubei_api, world, admin_token))

@@ -151,6 +151,12 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
             {"data": {"text": "伪造回复"}, "files": [("photos", photo)]},
         ("POST", "/api/notices/v1/documents/{document_id}/replies/{reply_id}/reviews"):
             {"json": {"accepted": True}},
+        ("PUT", "/api/notices/v1/discretion-table/{violation_code}"): {"json": {
+            "violation_name": "伪造", "legal_basis": "伪造",
+            "ranges": {"minor": {"min_yuan": 0, "max_yuan": 1}, "general": {"min_yuan": 1, "max_yuan": 2},
+                       "serious": {"min_yuan": 2, "max_yuan": 3}}}},
+        ("PUT", "/api/notices/v1/documents/{document_id}/escalation/penalty"):
+            {"json": {"violation_code": "SAMPLE-001", "severity": "minor", "penalty_amount": 500}},
         ("PATCH", "/api/partners/v1/subscriptions/{subscription_id}"): {"json": {"status": "paused"}},
         ("POST", "/api/partners/v1/subscriptions/{subscription_id}/secret/rotate"): {"json": {"grace_seconds": 60}},
         ("PUT", "/api/equipment/v1/applications/{app_id}/form"): {"json": {"form": {

@@ -293,6 +293,16 @@ TITLES_ZH: dict[str, str] = {
     # --- Hainan: conversations (HN-12 企业号会话) ------------------------------------------------
     "conversation-member-unknown": "群成员须为本省已登记的用户",
     "project-conversation-membership": "项目会话成员随项目人员变动，不能自行退出",
+    # --- Hebei: discretion table (HEB-18 自由裁量基准) ---------------------------------------------
+    "discretion-entry-invalid": "自由裁量基准条目填写有误",
+    "discretion-range-inverted": "罚款下限不能高于上限",
+    "discretion-entry-unknown": "该违法行为没有自由裁量基准条目",
+    "discretion-entry-busy": "自由裁量基准条目刚被修改，请重试",
+    "penalty-citation-required": "处罚须引用自由裁量基准（违法行为和情节）",
+    "penalty-amount-required": "请填写罚款金额（元）",
+    "penalty-outside-range": "罚款金额超出自由裁量基准的范围",
+    "not-a-penalty": "不良行为记录不含罚款",
+    "penalty-already-set": "该处罚建议书的罚款已确定",
 }
 """code → Chinese title, for every code a service can answer with."""
 

@@ -212,6 +212,7 @@ LIMITS: dict[str, LimitSpec] = {
             10 * MiB,
             KiB,
             50 * MiB,
+            tenant_defaults={"hebei": 600 * KiB},  # HEB-10/HEB-17: 附件大小要求600Kb以内
         ),
         LimitSpec(
             "document_attachment_max_bytes",
@@ -222,6 +223,7 @@ LIMITS: dict[str, LimitSpec] = {
             20 * MiB,
             KiB,
             100 * MiB,
+            tenant_defaults={"hebei": 600 * KiB},  # HEB-10/HEB-17: a rectification report's files
         ),
         LimitSpec(
             "conversation_photo_max_bytes",

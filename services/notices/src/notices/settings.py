@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from anjian_shared.settings import ServiceSettings
-from anjian_shared.tenant_policy import PolicyDefaults
+from anjian_shared.tenant_policy import LIMITS, PolicyDefaults
 
 
 class Settings(ServiceSettings):
@@ -20,8 +20,10 @@ class Settings(ServiceSettings):
     switches one off (``ANJIAN_ENFORCEMENT_DOCUMENTS_DEFAULT=false``: off where not named).
     Reply photos and attachments are limited per tenant
     (``ANJIAN_DOCUMENT_PHOTO_MAX_BYTES_PER_TENANT='{"hainan": 5242880}'``, likewise
-    ``…_ATTACHMENT_…``). ``ANJIAN_ESCALATION_INTERVAL_SECONDS`` (default 60) is how often
-    every replica sweeps for overdue documents; the sweep is safe to run in any number of
+    ``…_ATTACHMENT_…``); Hebei's registry default is 600 KB for both (HEB-10/HEB-17), kept unless the
+    environment names the tenant or sets the platform-wide value.
+    ``ANJIAN_ESCALATION_INTERVAL_SECONDS`` (default 60) is how often every replica sweeps for
+    overdue documents; the sweep is safe to run in any number of
     processes at once.
 
     These per-tenant switches and limits are DEFAULTS: the province administrator changes them
@@ -71,8 +73,17 @@ class Settings(ServiceSettings):
 
     def policy_defaults(self, tenant: str) -> PolicyDefaults:
         """``tenant``'s defaults from this environment (the administrator's values override them)."""
+        limits = {"document_photo_max_bytes": self.document_photo_limit(tenant),
+                  "document_attachment_max_bytes": self.document_attachment_limit(tenant)}
+        # HEB-10/HEB-17: a province with its own registry default (Hebei 600 KB) keeps it unless
+        # the environment names the tenant or sets the platform-wide value explicitly.
+        for name, field, per_tenant in (
+                ("document_photo_max_bytes", "document_photo_max_bytes", self.document_photo_max_bytes_per_tenant),
+                ("document_attachment_max_bytes", "document_attachment_max_bytes",
+                 self.document_attachment_max_bytes_per_tenant)):
+            if (tenant in LIMITS[name].tenant_defaults and tenant not in per_tenant
+                    and field not in self.model_fields_set):
+                del limits[name]
         return PolicyDefaults(
             features={"enforcement_documents": self.documents_enabled(tenant)},
-            limits={"document_photo_max_bytes": self.document_photo_limit(tenant),
-                    "document_attachment_max_bytes": self.document_attachment_limit(tenant)},
-            ceilings={"document_photo_max_bytes": self.max_upload_bytes})
+            limits=limits, ceilings={"document_photo_max_bytes": self.max_upload_bytes})

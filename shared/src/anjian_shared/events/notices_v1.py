@@ -325,6 +325,56 @@ class DocumentEscalated(EventModel):
     issuer_user_id: str = Field(description="the document's issuer (told)")
     station_leader_ids: list[str] = Field(description="the station's leaders (told)")
     escalated_at: datetime = Field(description="when (UTC)")
+    discretion_violation_code: str | None = Field(
+        default=None, description="HEB-18: the violation whose discretion-table entry the 处罚建议书 cites "
+        "(the first violation of the record with an entry); None: no entry, or a 不良行为记录. The reviewer "
+        "sets severity and amount (notices.escalation.penalty_set.v1)")
+
+
+class DiscretionEntryChanged(EventModel):
+    """``notices.discretion_entry.changed.v1`` (HEB-18): the province administrator created,
+    replaced or deleted the discretion-table (自由裁量基准) entry of one violation."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "violation_code": "SAMPLE-001", "change": "created", "violation_name": "样例：临边防护缺失",
+        "legal_basis": "样例：《建设工程安全生产管理条例》第六十五条（示例，非官方数值）",
+        "ranges": {"minor": {"min_yuan": 0, "max_yuan": 10000}, "general": {"min_yuan": 10000, "max_yuan": 50000},
+                   "serious": {"min_yuan": 50000, "max_yuan": 100000}},
+        "changed_by": "u-admin", "changed_at": "2026-12-02T02:40:00Z"}]})
+
+    violation_code: str = Field(description="the violation of the violations library (违法行为编码)")
+    change: Literal["created", "replaced", "deleted"] = Field(description="what happened to the entry")
+    violation_name: str | None = Field(default=None, description="the violation's name; None when deleted")
+    legal_basis: str | None = Field(default=None, description="法律依据; None when deleted")
+    ranges: dict[str, dict[str, int]] | None = Field(
+        default=None, description="per severity minor 轻微 / general 一般 / serious 严重: {min_yuan, max_yuan} "
+        "in whole yuan, min ≤ max; None when deleted")
+    changed_by: str = Field(description="the province administrator's user id")
+    changed_at: datetime = Field(description="when (UTC)")
+
+
+class EscalationPenaltySet(EventModel):
+    """``notices.escalation.penalty_set.v1`` (HEB-18): the station set the penalty of a
+    处罚建议书, citing a discretion-table entry and an amount inside its range."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "document_id": "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "escalation_id": "1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b",
+        "escalation_number": "冀安监罚建〔2026〕0001号", "violation_code": "SAMPLE-001", "severity": "general",
+        "penalty_amount": 20000, "min_yuan": 10000, "max_yuan": 50000,
+        "legal_basis": "样例：《建设工程安全生产管理条例》第六十五条（示例，非官方数值）", "set_by": "u-leader",
+        "set_at": "2026-12-08T02:00:00Z"}]})
+
+    document_id: str = Field(description="the overdue document")
+    escalation_id: str = Field(description="the 处罚建议书")
+    escalation_number: str = Field(description="its number")
+    violation_code: str = Field(description="the cited entry's violation code")
+    severity: Literal["minor", "general", "serious"] = Field(description="轻微 / 一般 / 严重")
+    penalty_amount: int = Field(description="the penalty in whole yuan, inside the cited range")
+    min_yuan: int = Field(description="the cited range's lower bound (yuan)")
+    max_yuan: int = Field(description="the cited range's upper bound (yuan)")
+    legal_basis: str = Field(description="the cited entry's legal basis (法律依据)")
+    set_by: str = Field(description="who set it (a user of the issuing station)")
+    set_at: datetime = Field(description="when (UTC)")
 
 
 EVENTS: dict[str, type[BaseModel]] = {
@@ -338,5 +388,7 @@ EVENTS: dict[str, type[BaseModel]] = {
     "notices.document.replied.v1": DocumentReplied,
     "notices.document.reply_reviewed.v1": DocumentReplyReviewed,
     "notices.document.closed.v1": DocumentClosed,
+    "notices.discretion_entry.changed.v1": DiscretionEntryChanged,
+    "notices.escalation.penalty_set.v1": EscalationPenaltySet,
     "notices.document.escalated.v1": DocumentEscalated,
 }

@@ -15,6 +15,8 @@ Database ``anjian_notices``; every document carries ``tenant_id``.
 - ``counters``          shared with 告知书: ``<tenant>:document:<type>:<year>`` and
                         ``<tenant>:escalation:<kind>:<year>``, advanced by ``$inc`` upserts
                         inside the writing transaction (a rolled back write burns no number)
+- ``discretion_entries`` HEB-18 自由裁量基准: ``_id`` = ``<tenant>:<violation code>``, unique
+                        (tenant_id, violation_code)
 - ``major_hazards``     the register of open major hazards (挂牌督办): ``_id`` = ``notice:<id>``
                         or ``document:<id>``, opened and closed with its notice/document
 - read models: ``projects`` (station, companies, participants), ``users`` (name, org,
@@ -40,6 +42,7 @@ PROJECTS = "projects"
 USERS = "users"
 RECORDS = "records"
 MAJOR_HAZARDS = "major_hazards"
+DISCRETION = "discretion_entries"
 
 
 async def ensure_document_indexes(mongo: Mongo) -> None:
@@ -57,6 +60,8 @@ async def ensure_document_indexes(mongo: Mongo) -> None:
     await db[DOCUMENTS].create_index([("tenant_id", ASCENDING), ("issue_recipient_ids", ASCENDING)])
     await db[DOCUMENTS].create_index([("status", ASCENDING), ("escalated", ASCENDING), ("deadline", ASCENDING)],
                                      name="escalation_sweep")
+    await db[DISCRETION].create_index([("tenant_id", ASCENDING), ("violation_code", ASCENDING)], unique=True,
+                                      name="unique_discretion_code")  # HEB-18: one entry per violation
     await db[MAJOR_HAZARDS].create_index([("tenant_id", ASCENDING), ("station_org_id", ASCENDING),
                                           ("listed_at", DESCENDING), ("_id", DESCENDING)])
     await db[MAJOR_HAZARDS].create_index([("tenant_id", ASCENDING), ("listed_at", DESCENDING), ("_id", DESCENDING)])

@@ -43,6 +43,7 @@ from ..domain import document_config as cfg
 from ..domain import documents as rules
 from ..domain import escalation as esc_rules
 from ..settings import Settings
+from . import discretion
 from .documents import load_config
 
 log = structlog.get_logger("notices.escalation")
@@ -94,6 +95,9 @@ async def escalate_document(mongo: Mongo, tenant: str, document_id: str, *, now:
         stored = esc_rules.escalation_document(
             escalation_id=escalation_id, document=marked, kind=kind, number=number, year=year, seq=seq,
             missing_replier_ids=missing, station_leader_ids=leaders, now=now)
+        if kind == "penalty_recommendation":  # HEB-18: cite the table; the reviewer sets the amount
+            stored["discretion_citation"] = await discretion.citation_for_document(uow, marked)
+            stored["penalty"] = None
         await uow.repo(ESCALATIONS).insert(stored)
         await docs.update({"_id": document_id}, {"$set": {"escalation_kind": kind, "escalation_number": number}})
         uow.emit(DOCUMENT_ESCALATED, subject=document_id, data=DocumentEscalated(
@@ -102,7 +106,8 @@ async def escalate_document(mongo: Mongo, tenant: str, document_id: str, *, now:
             station_org_id=marked["station_org_id"], escalation_id=escalation_id, kind=kind,
             escalation_number=number, deadline=date.fromisoformat(marked["deadline"]),
             missing_replier_ids=missing, issuer_user_id=marked["submitted_by"]["user_id"],
-            station_leader_ids=leaders, escalated_at=now))
+            station_leader_ids=leaders, escalated_at=now,
+            discretion_violation_code=(stored.get("discretion_citation") or {}).get("violation_code")))
         return Escalated(tenant, document_id, marked["number"], escalation_id, kind, number)
 
     try:

@@ -186,6 +186,12 @@ class EscalationRead(BaseModel):
     issuer_user_id: str
     station_leader_ids: list[str]
     escalated_at: datetime
+    discretion_citation: dict[str, Any] | None = Field(
+        default=None, description="HEB-18: the discretion-table entry a 处罚建议书 cites (violation_code, "
+        "violation_name, legal_basis, ranges per severity in yuan); None: no entry for the record's violations")
+    penalty: dict[str, Any] | None = Field(
+        default=None, description="HEB-18: the penalty the station set (violation_code, severity, "
+        "penalty_amount yuan, min_yuan, max_yuan, legal_basis, set_by, set_at); None until set")
 
 
 class DocumentSummary(BaseModel):
@@ -355,7 +361,8 @@ def escalation_read(esc: dict[str, Any]) -> EscalationRead:
         station_org_id=esc["station_org_id"], record_id=esc["record_id"],
         addressed_org_ids=esc.get("addressed_org_ids", []), deadline=date.fromisoformat(esc["deadline"]),
         missing_replier_ids=esc.get("missing_replier_ids", []), issuer_user_id=esc["issuer_user_id"],
-        station_leader_ids=esc.get("station_leader_ids", []), escalated_at=esc["escalated_at"])
+        station_leader_ids=esc.get("station_leader_ids", []), escalated_at=esc["escalated_at"],
+        discretion_citation=esc.get("discretion_citation"), penalty=esc.get("penalty"))
 
 
 async def document_read(storage: Storage, doc: dict[str, Any], replies: list[dict[str, Any]],
