@@ -31,7 +31,7 @@ from anjian_shared.events.personnel_v1 import TrainingPassed
 from anjian_shared.media import MediaIntake, MediaPolicy, Upload
 from anjian_shared.mongo import UnitOfWork, with_transaction
 from anjian_shared.pagination import DocPage, paginate
-from anjian_shared.principal import Principal
+from anjian_shared.principal import Principal, Role
 from anjian_shared.types import new_id, utcnow
 
 from ..adapters.store import ORGANIZATIONS, STAFF
@@ -132,17 +132,28 @@ async def _session(repo: Any, session_id: str) -> dict[str, Any]:
     return doc
 
 
+def _may_see_sessions(actor: Principal) -> bool:
+    """Sessions concern the supervision side: agencies, authorities, the province administrator
+    (companies never register their people for them)."""
+    return actor.org_kind in ("agency", "authority") or actor.has(Role.PROVINCE_ADMIN, Role.PLATFORM_ADMIN)
+
+
 async def list_sessions(*, mongo: Any, actor: Principal, kind: str | None, limit: int, cursor: str | None
                         ) -> DocPage:
-    """The tenant's sessions, latest start first (``kind`` filters); anyone of the tenant reads them."""
-    flt = {"kind": kind} if kind else {}
+    """The tenant's sessions, latest start first (``kind`` filters), for agencies, authorities and
+    the province administrator (a company's list is empty)."""
+    flt: dict[str, Any] = {"kind": kind} if kind else {}
+    if not _may_see_sessions(actor):
+        flt["_id"] = {"$in": []}
     return await paginate(mongo.repo(SESSIONS, actor.tenant), flt, sort=[("starts_on", -1)], limit=limit,
                           cursor=cursor)
 
 
 async def get_session(*, mongo: Any, actor: Principal, session_id: str) -> dict[str, Any]:
     """One session with its quotas: the office sees every agency's, an agency only its own.
-    404 ``training-session-not-found``."""
+    404 ``training-session-not-found`` (also for a company)."""
+    if not _may_see_sessions(actor):
+        raise NotFound("no such training session", slug="training-session-not-found")
     session = await _session(mongo.repo(SESSIONS, actor.tenant), session_id)
     flt: dict[str, Any] = {"session_id": session_id}
     if not await _is_office(mongo, actor):

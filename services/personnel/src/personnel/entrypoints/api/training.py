@@ -18,6 +18,7 @@ from ...service_layer import training as service
 
 router = APIRouter(tags=["training (Hunan)"])
 Id = Annotated[str, Path(max_length=64)]
+RegId = Annotated[str, Path(max_length=64, description="the training registration's id")]
 Kind = Literal["new_staff", "continuing"]
 Status = Literal["submitted", "approved", "rejected"]
 Text = Annotated[str, StringConstraints(max_length=500)]
@@ -231,51 +232,57 @@ async def list_registrations(principal: CurrentPrincipal, request: Request, limi
     return RegistrationPage(items=[_registration(d) for d in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/training-registrations/{registration_id}", response_model=RegistrationRead)
-async def get_registration(registration_id: Id, principal: CurrentPrincipal, request: Request) -> RegistrationRead:
+@router.get("/training-registrations/{training_registration_id}", response_model=RegistrationRead)
+async def get_registration(training_registration_id: RegId, principal: CurrentPrincipal,
+                           request: Request) -> RegistrationRead:
     """One registration (its agency, the agencies above, the office); 404 otherwise."""
     return _registration(await service.get_registration(mongo=_mongo(request), actor=principal,
-                                                        registration_id=registration_id))
+                                                        registration_id=training_registration_id))
 
 
-@router.delete("/training-registrations/{registration_id}", status_code=204)
-async def delete_registration(registration_id: Id, principal: CurrentPrincipal, request: Request) -> Response:
+@router.delete("/training-registrations/{training_registration_id}", status_code=204)
+async def delete_registration(training_registration_id: RegId, principal: CurrentPrincipal,
+                              request: Request) -> Response:
     """HUN-13/14 删除: own and unreviewed only; the seat goes back. 403 ``not-own-registration``;
     409 ``registration-reviewed``."""
-    await service.delete_registration(mongo=_mongo(request), actor=principal, registration_id=registration_id)
+    await service.delete_registration(mongo=_mongo(request), actor=principal,
+                                      registration_id=training_registration_id)
     return Response(status_code=204)
 
 
-@router.put("/training-registrations/{registration_id}/session", response_model=RegistrationRead)
-async def assign_session(registration_id: Id, body: Assignment, principal: CurrentPrincipal,
+@router.put("/training-registrations/{training_registration_id}/session", response_model=RegistrationRead)
+async def assign_session(training_registration_id: RegId, body: Assignment, principal: CurrentPrincipal,
                          request: Request) -> RegistrationRead:
     """HUN-15: the province office assigns a new-staff registrant to a session (one seat).
     409 ``training-session-full``; 422 ``session-kind-mismatch``."""
     return _registration(await service.assign_session(mongo=_mongo(request), actor=principal,
-                                                      registration_id=registration_id, session_id=body.session_id))
+                                                      registration_id=training_registration_id,
+                                                      session_id=body.session_id))
 
 
-@router.post("/training-registrations/{registration_id}/review", response_model=RegistrationRead)
-async def review(registration_id: Id, body: Review, principal: CurrentPrincipal, request: Request
+@router.post("/training-registrations/{training_registration_id}/review", response_model=RegistrationRead)
+async def review(training_registration_id: RegId, body: Review, principal: CurrentPrincipal, request: Request
                  ) -> RegistrationRead:
     """HUN-13/14 审核 by the training office: approve, or reject with ``reason`` (the seat goes
     back). 409 ``registration-reviewed``, ``session-not-assigned``."""
-    return _registration(await service.review(mongo=_mongo(request), actor=principal, registration_id=registration_id,
-                                              decision=body.decision, reason=body.reason))
+    return _registration(await service.review(mongo=_mongo(request), actor=principal,
+                                              registration_id=training_registration_id, decision=body.decision,
+                                              reason=body.reason))
 
 
-@router.put("/training-registrations/{registration_id}/result", response_model=RegistrationRead)
-async def record_result(registration_id: Id, body: ResultSave, principal: CurrentPrincipal,
+@router.put("/training-registrations/{training_registration_id}/result", response_model=RegistrationRead)
+async def record_result(training_registration_id: RegId, body: ResultSave, principal: CurrentPrincipal,
                         request: Request) -> RegistrationRead:
     """HUN-13/14 考核结果: score of an approved registration, once (60 passes; a pass goes on
     the staff record's training history and emits ``personnel.training.passed.v1``). 409
     ``training-registration-not-approved`` / ``result-recorded``."""
     return _registration(await service.record_result(mongo=_mongo(request), actor=principal,
-                                                     registration_id=registration_id, score=body.score))
+                                                     registration_id=training_registration_id, score=body.score))
 
 
-@router.post("/training-registrations/{registration_id}/photos", response_model=RegistrationRead)
-async def add_photos(registration_id: Id, principal: CurrentPrincipal, request: Request, storage: StorageDep,
+@router.post("/training-registrations/{training_registration_id}/photos", response_model=RegistrationRead)
+async def add_photos(training_registration_id: RegId, principal: CurrentPrincipal, request: Request,
+                     storage: StorageDep,
                      photos: Annotated[list[UploadFile], File(description="JPEG/PNG photos (证件照), ≤ the tenant's "
                                                                           "photo_max_bytes each, 4 in all")]
                      ) -> RegistrationRead:
@@ -284,5 +291,5 @@ async def add_photos(registration_id: Id, principal: CurrentPrincipal, request: 
     mongo = _mongo(request)
     policy = await tenant_policy(mongo, principal.tenant, request.app.state.settings)
     return _registration(await service.add_photos(
-        mongo=mongo, storage=storage, actor=principal, registration_id=registration_id, photos=photos,
+        mongo=mongo, storage=storage, actor=principal, registration_id=training_registration_id, photos=photos,
         max_bytes=policy.limit("photo_max_bytes")))
