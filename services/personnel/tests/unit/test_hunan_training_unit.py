@@ -318,3 +318,35 @@ async def test_hun13_photos_through_the_media_intake(world):
     with pytest.raises(NotFound):
         await service.add_photos(mongo=world, storage=storage, actor=OTHER, registration_id=reg["_id"],
                                  photos=[FakeUpload(png, "c.png", "image/png")], max_bytes=100_000)
+
+
+async def test_hun13_hun14_summary_adds_up_from_the_records(world):
+    """HUN-13/14 报名汇总 / 考核汇总: the rows per agency recomputed from the registrations and
+    their sum is the total; an agency sees only its own row."""
+    sid = await session_of(world, capacity=6)
+    for actor, seats in ((LEADER, 3), (OTHER, 2)):
+        await service.set_quota(mongo=world, actor=OFFICE, session_id=sid, agency_org_id=actor.org_id, seats=seats)
+    regs = []
+    for actor, n in ((LEADER, 3), (OTHER, 2)):
+        for i in range(n):
+            regs.append(await service.register(
+                mongo=world, actor=actor, kind="continuing", session_id=sid, personal=PERSONAL,
+                staff_id=await staff_of(world, actor, "safety", name=f"{actor.org_id}{i}")))
+    await service.review(mongo=world, actor=OFFICE, registration_id=regs[0]["_id"], decision="reject",
+                         reason="材料不全")
+    for reg, score in ((regs[1], 90), (regs[3], 40)):
+        await service.review(mongo=world, actor=OFFICE, registration_id=reg["_id"], decision="approve", reason=None)
+        await service.record_result(mongo=world, actor=OFFICE, registration_id=reg["_id"], score=score)
+    out = await service.summary(mongo=world, actor=OFFICE, kind="continuing", session_id=sid)
+    stored = await world.repo("training_registrations", T).find({"session_id": sid}, limit=0)
+    for row in out["rows"]:
+        mine = [r for r in stored if r["agency_org_id"] == row["agency_org_id"]]
+        assert row["registered"] == len(mine)
+        for status in ("submitted", "approved", "rejected"):
+            assert row[status] == sum(r["status"] == status for r in mine)
+        assert row["passed"] == sum(bool(r["result"] and r["result"]["passed"]) for r in mine)
+        assert row["failed"] == sum(bool(r["result"] and not r["result"]["passed"]) for r in mine)
+    assert out["total"] == {k: sum(r[k] for r in out["rows"]) for k in out["total"]}
+    assert out["total"] == {"registered": 5, "submitted": 2, "approved": 2, "rejected": 1, "passed": 1, "failed": 1}
+    own = await service.summary(mongo=world, actor=OTHER, kind=None, session_id=None)
+    assert [r["agency_org_id"] for r in own["rows"]] == ["yuelu"] and own["total"]["failed"] == 1

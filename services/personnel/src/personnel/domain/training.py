@@ -107,3 +107,24 @@ def check_result(registration: Mapping[str, Any], score: int, pass_mark: int) ->
     if not 0 <= score <= 100:
         raise Unprocessable("the score is 0..100", field="score")
     return score >= pass_mark
+
+
+SUMMARY_COUNTS = ("registered", "submitted", "approved", "rejected", "passed", "failed")
+
+
+def summary(registrations: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """The registration and assessment summary (培训报名汇总 / 考核结果汇总, HUN-13/14): per
+    agency (by id) the registrations and how many are submitted, approved, rejected, passed,
+    failed; ``total`` the same summed over the rows (the rows add up to it)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for reg in registrations:
+        row = rows.setdefault(reg["agency_org_id"], {"agency_org_id": reg["agency_org_id"],
+                                                      **dict.fromkeys(SUMMARY_COUNTS, 0)})
+        row["registered"] += 1
+        row[reg["status"]] += 1
+        result = reg.get("result")
+        if result is not None:
+            row["passed" if result["passed"] else "failed"] += 1
+    ordered = [rows[k] for k in sorted(rows)]
+    total = {k: sum(r[k] for r in ordered) for k in SUMMARY_COUNTS}
+    return {"rows": ordered, "total": total}

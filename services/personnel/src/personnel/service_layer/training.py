@@ -312,6 +312,20 @@ async def list_registrations(*, mongo: Any, actor: Principal, kind: str | None, 
     return await paginate(mongo.repo(REGISTRATIONS, actor.tenant), flt, limit=limit, cursor=cursor)
 
 
+async def summary(*, mongo: Any, actor: Principal, kind: str | None, session_id: str | None) -> dict[str, Any]:
+    """HUN-13/14 报名汇总 and 考核汇总: per agency the registrations (``kind``, ``session_id``
+    filter) and their review and assessment counts, with the total; the province office sees
+    every agency, anyone else its own agency's row only."""
+    flt: dict[str, Any] = {} if await _is_office(mongo, actor) else {"agency_org_id": actor.org_id}
+    if kind:
+        flt["kind"] = kind
+    if session_id:
+        flt["session_id"] = session_id
+    regs = await mongo.repo(REGISTRATIONS, actor.tenant).find(
+        flt, limit=0, projection={"agency_org_id": 1, "status": 1, "result": 1})
+    return {"kind": kind, "session_id": session_id, **rules.summary(regs)}
+
+
 async def delete_registration(*, mongo: Any, actor: Principal, registration_id: str) -> None:
     """HUN-13/14 删除: only the registering agency's leader, only while unreviewed (未审核);
     the seat goes back to the session and the agency's quota. 403 ``not-own-registration`` /

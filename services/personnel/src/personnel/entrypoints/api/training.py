@@ -156,6 +156,32 @@ class RegistrationPage(Page[RegistrationRead]):
     pass
 
 
+class SummaryRow(BaseModel):
+    agency_org_id: str
+    registered: int
+    submitted: int = Field(description="未审核")
+    approved: int = Field(description="审核通过")
+    rejected: int = Field(description="审核不通过")
+    passed: int = Field(description="考核合格")
+    failed: int = Field(description="考核不合格")
+
+
+class SummaryTotal(BaseModel):
+    registered: int
+    submitted: int
+    approved: int
+    rejected: int
+    passed: int
+    failed: int
+
+
+class TrainingSummary(BaseModel):
+    kind: Kind | None
+    session_id: str | None
+    rows: list[SummaryRow] = Field(description="one per agency, by agency id")
+    total: SummaryTotal = Field(description="the rows summed")
+
+
 def _mongo(request: Request) -> Any:
     return request.app.state.mongo
 
@@ -230,6 +256,15 @@ async def list_registrations(principal: CurrentPrincipal, request: Request, limi
     page = await service.list_registrations(mongo=_mongo(request), actor=principal, kind=kind, status=status,
                                             session_id=session_id, limit=limit, cursor=cursor)
     return RegistrationPage(items=[_registration(d) for d in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/training-summary", response_model=TrainingSummary)
+async def training_summary(principal: CurrentPrincipal, request: Request, kind: Kind | None = None,
+                           session_id: Annotated[str | None, Query(max_length=64)] = None) -> TrainingSummary:
+    """HUN-13/14 报名汇总 / 考核汇总: per agency the registrations and their review and
+    assessment counts, with the total (the office all agencies, an agency its own row)."""
+    return TrainingSummary(**await service.summary(mongo=_mongo(request), actor=principal, kind=kind,
+                                                   session_id=session_id))
 
 
 @router.get("/training-registrations/{training_registration_id}", response_model=RegistrationRead)
