@@ -12,6 +12,7 @@ from typing import Any
 
 from anjian_local.scenario import PASSWORD, expect
 from anjian_local.testing.fixtures import Platform, eventually
+from anjian_shared.testing.media import image_bytes
 
 T = "hunan"
 API = "/api/personnel/v1"
@@ -124,7 +125,17 @@ async def test_hun13_hun15_concurrent_assignments_never_exceed_capacity_then_rev
         assert done["result"]["passed"] is True
         again = await office.put(f"{API}/training-registrations/{rid}/result", json={"score": 90})
         assert again.status_code == 409 and again.json()["code"] == "result-recorded"
+    photo = ("me.png", image_bytes("PNG"), "image/png")
+    taken = {r.json()["id"] for r in racing if r.status_code == 200}
+    unassigned = next(r for r in regs if r["id"] not in taken)  # still unreviewed: photos may be added
+    async with platform.api(w["yuelu"]) as other:
+        hidden = await other.post(f"{API}/training-registrations/{unassigned['id']}/photos",
+                                  files=[("photos", photo)])
+        assert hidden.status_code == 404, hidden.text
     async with platform.api(w["furong"]) as c:
+        with_photo = expect(await c.post(f"{API}/training-registrations/{unassigned['id']}/photos",
+                                         files=[("photos", photo)]), 200)
+        assert len(with_photo["photos"]) == 1
         reviewed = await c.delete(f"{API}/training-registrations/{rid}")
         assert reviewed.status_code == 409 and reviewed.json()["code"] == "registration-reviewed"
         self_review = await c.post(f"{API}/training-registrations/{rid}/review", json={"decision": "approve"})

@@ -32,6 +32,7 @@ from anjian_shared.media import MediaIntake, MediaPolicy, Upload
 from anjian_shared.mongo import UnitOfWork, with_transaction
 from anjian_shared.pagination import DocPage, paginate
 from anjian_shared.principal import Principal, Role
+from anjian_shared.tenant_policy import tenant_policy
 from anjian_shared.types import new_id, utcnow
 
 from ..adapters.store import ORGANIZATIONS, STAFF
@@ -441,9 +442,10 @@ async def record_result(*, mongo: Any, actor: Principal, registration_id: str, s
 
 
 async def add_photos(*, mongo: Any, storage: Any, actor: Principal, registration_id: str, photos: list[Upload],
-                     max_bytes: int) -> dict[str, Any]:
+                     max_bytes: int | None = None) -> dict[str, Any]:
     """HUN-13/14 报名照片: the registering agency's leader adds photos (JPEG/PNG, each ≤
-    ``max_bytes``, at most ``MAX_PHOTOS`` in all) to an unreviewed registration through the
+    ``max_bytes``, by default the tenant limit ``photo_max_bytes``; at most ``MAX_PHOTOS`` in all)
+    to an unreviewed registration through the
     shared media intake (stored objects are removed again when the write fails). 413/415/422
     naming ``photos``; 409 ``registration-reviewed``; 403 ``not-own-registration``."""
     doc = await _visible(mongo, actor, registration_id)
@@ -451,6 +453,8 @@ async def add_photos(*, mongo: Any, storage: Any, actor: Principal, registration
     agency_rules.may_manage(actor, actor.org_id)
     if not photos or len(doc.get("photos") or []) + len(photos) > MAX_PHOTOS:
         raise Unprocessable(f"1..{MAX_PHOTOS} photos in all", field="photos")
+    if max_bytes is None:  # the tenant's limit, read only once the caller may add photos
+        max_bytes = (await tenant_policy(mongo, actor.tenant)).limit("photo_max_bytes")
     policy = MediaPolicy.photo(max_bytes=max_bytes, field="photos")
 
     async with MediaIntake(storage, tenant=actor.tenant, folder=f"training/{registration_id}") as intake:

@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from anjian_shared.auth import CurrentPrincipal
 from anjian_shared.deps import StorageDep
 from anjian_shared.pagination import Cursor, Limit, Page
-from anjian_shared.tenant_policy import tenant_policy
 from anjian_shared.types import ShortStr
 
 from ...service_layer import training as service
@@ -323,8 +322,6 @@ async def add_photos(training_registration_id: RegId, principal: CurrentPrincipa
                      ) -> RegistrationRead:
     """HUN-13/14 报名照片 (multipart): the registering agency's leader adds photos while the
     registration is unreviewed. 413/415/422 naming ``photos``; 409 ``registration-reviewed``."""
-    mongo = _mongo(request)
-    policy = await tenant_policy(mongo, principal.tenant, request.app.state.settings)
     return _registration(await service.add_photos(
-        mongo=mongo, storage=storage, actor=principal, registration_id=training_registration_id, photos=photos,
-        max_bytes=policy.limit("photo_max_bytes")))
+        mongo=_mongo(request), storage=storage, actor=principal, registration_id=training_registration_id,
+        photos=photos))
