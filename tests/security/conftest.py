@@ -297,7 +297,9 @@ PDF = b"%PDF-1.4\n% certificate\n"
 async def _agency_objects(platform: Any, api: Any, world: World, admin: str) -> dict[str, Any]:
     """HUN-02..08 in Hubei: a county agency (``agency_id``) whose leader 彭涛 filled every part
     of its record this year (``year``), with one staff member (``staff_id``); the province
-    leader reads and writes it all (READER ``peng``)."""
+    leader reads and writes it all (READER ``peng``). HUN-13..15: a continuing-education
+    session (``session_id``) with a seat for the agency, a new-staff registration of the staff
+    member (``training_registration_id``)."""
     import secrets
     from datetime import date
 
@@ -341,8 +343,20 @@ async def _agency_objects(platform: Any, api: Any, world: World, admin: str) -> 
             "project_name": "江岸某住宅", "construction_unit": "某置业", "deductions": [{"code": "D01"}]}), 201)
         score = expect(await c.post("/api/personnel/v1/dynamic-scores", json={  # HUN-18, pending
             "staff_id": staff["id"], "date": f"{year}-01-02", "reason_codes": ["R02"]}), 201)
+    async with api(admin) as c:  # HUN-14/15: the province office opens a session, gives the agency a seat
+        start = date.today().toordinal() + 30
+        session = expect(await c.post("/api/personnel/v1/training-sessions", json={
+            "kind": "continuing", "title": f"继续教育{sfx}", "starts_on": date.fromordinal(start).isoformat(),
+            "ends_on": date.fromordinal(start + 2).isoformat(), "capacity": 5}), 201)
+        expect(await c.put(f"/api/personnel/v1/training-sessions/{session['id']}/quotas/{agency}",
+                           json={"seats": 1}), 200)
+    async with api(token) as c:  # HUN-13: a new-staff registration of the agency's staff member, unreviewed
+        training = expect(await c.post("/api/personnel/v1/training-registrations", json={
+            "kind": "new_staff", "staff_id": staff["id"],
+            "personal": {"id_number": "420102198804120012", "mobile": "13800000003"}}), 201)
     return {"agency_id": agency, "staff_id": staff["id"], "year": str(year), "assessment_id": sheet["id"],
-            "index": "0", "score_id": score["id"]}
+            "index": "0", "score_id": score["id"], "session_id": session["id"],
+            "training_registration_id": training["id"]}
 
 
 async def _registry_objects(platform: Any, api: Any, world: World, admin: str) -> dict[str, Any]:

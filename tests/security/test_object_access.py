@@ -63,6 +63,12 @@ READER = {"/api/reporting/v1/notifications/{notification_id}/read": "li",
               "/project-figures/{year}", "/funding-figures", "/funding-figures/{year}", "/qualification",
               "/annual-record/{year}", "/staff/{staff_id}/dynamic-score")},
           "/api/personnel/v1/assessments/{assessment_id}": "peng",
+          # HUN-13..15: the agency reads sessions and its registration; the province office (the
+          # province administrator) changes a session's capacity and gives seats
+          "/api/personnel/v1/training-sessions/{session_id}": "peng",
+          "/api/personnel/v1/training-registrations/{training_registration_id}": "peng",
+          "/api/personnel/v1/training-sessions/{session_id}/capacity": "admin",
+          "/api/personnel/v1/training-sessions/{session_id}/quotas/{agency_id}": "admin",
           "/api/partners/v1/media/{event_id}/{name}": "partner"}  # MEDIA below
 VALID_CREDIT_CODE = "12420102MB0000001" + credit_code.check_character("12420102MB0000001")
 GET_READER = {f"/api/inspections/v1/self-inspections/{{inspection_id}}{tail}": "zhao"
@@ -201,6 +207,15 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
             {"json": {"project_name": "伪造", "construction_unit": "伪造", "deductions": []}},
         ("PUT", "/api/personnel/v1/assessments/{assessment_id}/projects/{index}"):
             {"json": {"project_name": "伪造", "construction_unit": "伪造", "deductions": []}},
+        ("PUT", "/api/personnel/v1/training-sessions/{session_id}/capacity"): {"json": {"capacity": 5}},
+        ("PUT", "/api/personnel/v1/training-sessions/{session_id}/quotas/{agency_id}"): {"json": {"seats": 1}},
+        ("PUT", "/api/personnel/v1/training-registrations/{training_registration_id}/session"):
+            {"json": {"session_id": ids["session_id"]}},
+        ("POST", "/api/personnel/v1/training-registrations/{training_registration_id}/review"):
+            {"json": {"decision": "approve"}},
+        ("PUT", "/api/personnel/v1/training-registrations/{training_registration_id}/result"): {"json": {"score": 80}},
+        ("POST", "/api/personnel/v1/training-registrations/{training_registration_id}/photos"):
+            {"files": [("photos", photo)]},
         ("PATCH", "/api/inspections/v1/evaluations/{evaluation_id}"): {"json": {"tables": [{"code": "A.0.2"}]}},
         ("POST", "/api/inspections/v1/evaluations/{evaluation_id}/photos"):
             {"data": {"table_code": "A.0.1", "item_no": "7"}, "files": [("photos", photo)]},

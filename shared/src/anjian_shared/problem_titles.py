@@ -303,6 +303,26 @@ TITLES_ZH: dict[str, str] = {
     "penalty-outside-range": "罚款金额超出自由裁量基准的范围",
     "not-a-penalty": "不良行为记录不含罚款",
     "penalty-already-set": "该处罚建议书的罚款已确定",
+    # --- Hunan: training registrations and quotas (HUN-13..HUN-15) -------------------------------
+    "training-not-eligible": "所持监督证书不符合该培训的报名条件",
+    "session-starts-in-past": "培训档期开始日期不能早于今天",
+    "session-ends-before-start": "培训档期结束日期早于开始日期",
+    "session-kind-mismatch": "培训档期类型与报名类型不符",
+    "session-started": "培训档期已开始，报名已截止",
+    "capacity-below-taken": "档期容量不能少于已占用名额",
+    "capacity-below-quotas": "档期容量不能少于已分配给各机构的额度",
+    "quota-exceeds-capacity": "各机构额度之和超过档期容量",
+    "quota-below-used": "机构额度不能少于已报名占用的名额",
+    "training-quota-exhausted": "本机构在该档期的继续教育额度已用完",
+    "training-session-full": "培训档期名额已满",
+    "already-registered": "该人员已报名此培训",
+    "not-own-registration": "只能删除本机构的报名",
+    "registration-reviewed": "报名已审核，不可删除或修改",
+    "session-not-assigned": "新进人员尚未分配培训档期",
+    "training-registration-not-approved": "报名未审核通过，不能录入考核结果",
+    "result-recorded": "考核结果已录入",
+    "training-session-not-found": "培训档期不存在",
+    "training-registration-not-found": "培训报名不存在",
 }
 """code → Chinese title, for every code a service can answer with."""
 

@@ -11,8 +11,10 @@ from .adapters.store import ensure_indexes
 from .entrypoints.api.agencies import router as agencies_router
 from .entrypoints.api.assessments import router as assessments_router
 from .entrypoints.api.company_people import router as people_router
+from .entrypoints.api.training import router as training_router
 from .entrypoints.consumers import directory
 from .service_layer.assessments import seed_catalog
+from .service_layer.training import ensure_training_indexes
 from .service_layer.year_end import year_end_loop
 from .settings import Settings
 
@@ -20,6 +22,7 @@ from .settings import Settings
 async def _indexes(app: FastAPI) -> None:
     await ensure_indexes(app.state.mongo)
     await seed_catalog(app.state.mongo)
+    await ensure_training_indexes(app.state.mongo)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -30,8 +33,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                    "This release: company personnel (HEB-11) and the agencies' own records "
                                    "(HUN-02..HUN-08: basic information, staff, staffing structure frozen each "
                                    "31 December, supervised-project and funding figures, qualification) and their "
-                                   "assessments and dynamic scoring (HUN-16..HUN-18).",
-                       routers=[people_router, agencies_router, assessments_router],
+                                   "assessments and dynamic scoring (HUN-16..HUN-18), training registrations and "
+                                   "quotas (HUN-13..HUN-15).",
+                       routers=[people_router, agencies_router, assessments_router, training_router],
                        subscriptions=[directory, policy_subscription()],
                        startup=[_indexes], background=[year_end_loop])
     return create_service_app(spec, settings or Settings())

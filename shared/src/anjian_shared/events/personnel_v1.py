@@ -103,7 +103,32 @@ class AssessmentSubmitted(BaseModel):
     submitted_at: datetime = Field(description="when it was submitted (UTC)")
 
 
+class TrainingPassed(BaseModel):
+    """``personnel.training.passed.v1``: a staff member passed the assessment (考核合格) of a
+    new-staff training (新进人员培训, HUN-13) or a continuing-education session (继续教育,
+    HUN-14); the pass is on the staff record's training history. What issues or extends a
+    supervision certificate (HUN-10..12) consumes this. Once per registration."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "registration_id": "0b6f5c2e9d8a4f1b8c7d6e5f4a3b2c1d", "kind": "continuing",
+        "agency_org_id": "6f1c0a9e3b2d4e5f8a7b6c5d4e3f2a1b", "staff_id": "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+        "session_id": "9e8d7c6b5a4f4e3d2c1b0a9f8e7d6c5b", "score": 86, "passed_on": "2026-12-02",
+        "certificates": ["safety"]}]})
+
+    registration_id: str = Field(description="the training registration's id")
+    kind: Literal["new_staff", "continuing"] = Field(
+        description="new_staff: 新进人员培训 (HUN-13); continuing: 继续教育 (HUN-14)")
+    agency_org_id: str = Field(description="the staff member's agency (organisation id, identity)")
+    staff_id: str = Field(description="the staff record's id (personnel)")
+    session_id: str = Field(description="the training session (档期) attended")
+    score: int = Field(ge=0, le=100, description="the assessment score, points of 100 (pass mark 60)")
+    passed_on: date = Field(description="the day the result was recorded (China date)")
+    certificates: list[str] = Field(description=(
+        "the supervision certificates (quality, safety) the staff member held when registering"))
+
+
 EVENTS: dict[str, type[BaseModel]] = {
+    "personnel.training.passed.v1": TrainingPassed,
     "personnel.assessment.submitted.v1": AssessmentSubmitted,
     "personnel.company_person.saved.v1": CompanyPersonSaved,
     "personnel.agency.saved.v1": AgencySaved,
