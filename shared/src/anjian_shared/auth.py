@@ -4,6 +4,12 @@ identity signs RS256 JWT access tokens (``kid`` in the header; keys published at
 ``/api/identity/v1/.well-known/jwks.json``). Every service verifies locally with the
 cached key set (refetched on an unknown ``kid``, at most every 30 s). Only RS256 is
 accepted; ``iss``, ``aud``, ``exp``, ``iat``, ``sub``, ``tenant`` are required (RFC 8725).
+
+HN-01 "every user is tied to a verified mobile number": where the province's policy says so
+(``verified_mobile_required``), identity gives a user without a verified mobile a token with
+the claim ``bind: "mobile"``. Such a token is refused everywhere — every service, the live
+channels, the idempotency layer — with 403 ``mobile-not-verified``, except by the routes of
+``MOBILE_BINDING_ROUTES`` (read ``/me``, ask for a code, bind the number).
 """
 
 from __future__ import annotations
@@ -24,6 +30,21 @@ from .principal import Principal, Role  # noqa: F401 - re-exported
 from .problems import Forbidden, Unauthorized
 
 ALGORITHMS = ["RS256"]
+
+BIND_MOBILE_CLAIM = "bind"
+"""Claim of a token that may only bind its user's mobile number (value ``"mobile"``, HN-01)."""
+
+MOBILE_BINDING_ROUTES = frozenset({
+    "/api/identity/v1/me", "/api/identity/v1/me/mobile/otp", "/api/identity/v1/me/mobile",
+})
+"""The only routes (templates) a ``bind: "mobile"`` token reaches (HN-01)."""
+
+
+def mobile_not_verified() -> Forbidden:
+    """403 ``mobile-not-verified``: the province requires a verified mobile number first."""
+    return Forbidden("this province requires a verified mobile number: bind yours first "
+                     "(POST /api/identity/v1/me/mobile/otp, then POST /api/identity/v1/me/mobile) and "
+                     "refresh the session", slug="mobile-not-verified")
 
 
 KeySource = Callable[[], Awaitable[dict[str, Any]]]
@@ -71,9 +92,11 @@ class TokenVerifier:
             self._keys = keys
             self._fetched_at = time.monotonic()
 
-    async def verify(self, token: str) -> Principal:
+    async def verify(self, token: str, *, binding_mobile: bool = False) -> Principal:
         """Return the principal of a valid token; raise ``Unauthorized`` otherwise (401
-        ``token-revoked`` when ``account_check`` says the account no longer honours it)."""
+        ``token-revoked`` when ``account_check`` says the account no longer honours it).
+        A token that may only bind a mobile number (claim ``bind``, HN-01) is 403
+        ``mobile-not-verified`` unless ``binding_mobile`` (the caller is a binding route)."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -103,6 +126,8 @@ class TokenVerifier:
             raise Unauthorized(f"invalid token: {exc}") from exc
         if claims.get("typ") != "access" or not claims.get("tenant") or not claims.get("org"):
             raise Unauthorized("not an access token")
+        if claims.get(BIND_MOBILE_CLAIM) and not binding_mobile:
+            raise mobile_not_verified()
         iat = claims.get("iat")
         principal = Principal(user_id=claims["sub"], tenant=claims["tenant"], org_id=claims["org"],
                               roles=list(claims.get("roles", [])), name=claims.get("name", ""),
@@ -124,7 +149,9 @@ async def _verified(request: Request, credentials: HTTPAuthorizationCredentials 
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Bearer access token required", headers={"WWW-Authenticate": "Bearer"})
     verifier: TokenVerifier = request.app.state.verifier
-    principal = await verifier.verify(credentials.credentials)
+    # the binding routes have no path parameters: the request's path is the route's
+    binding = {request.url.path.rstrip("/"), str(request.scope.get("path", "")).rstrip("/")} & MOBILE_BINDING_ROUTES
+    principal = await verifier.verify(credentials.credentials, binding_mobile=bool(binding))
     if principal.has(Role.PARTNER) and not getattr(request.app.state, "accepts_partner_tokens", False):
         # PLAT-03: a partner token reaches only what its scopes name — the partners API, and a
         # route that names an action scope (``scoped_principal``) for a token holding it; never

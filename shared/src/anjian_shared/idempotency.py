@@ -20,6 +20,7 @@ import structlog
 from pymongo.errors import DuplicateKeyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .auth import MOBILE_BINDING_ROUTES
 from .problems import Conflict, DomainError, Unprocessable, headers_of, problem_of, problem_response
 from .retry import DEPENDENCY_WAIT
 from .types import utcnow
@@ -106,7 +107,12 @@ class IdempotencyMiddleware:
             return None
         if len(key) > 200:
             raise Unprocessable("Idempotency-Key is longer than 200 characters", field="Idempotency-Key")
-        principal = await scope["app"].state.verifier.verify(auth[7:].strip())
+        verifier = scope["app"].state.verifier
+        if scope["path"].rstrip("/") in MOBILE_BINDING_ROUTES:
+            # HN-01: a binding-only token may key its binding (anywhere else: mobile-not-verified)
+            principal = await verifier.verify(auth[7:].strip(), binding_mobile=True)
+        else:
+            principal = await verifier.verify(auth[7:].strip())
         body = b""
         more = True
         while more:

@@ -150,6 +150,7 @@ TITLES_ZH: dict[str, str] = {
     "too-many-codes": "验证码发送过于频繁，请稍后再试",
     "sms-unavailable": "短信服务暂不可用，请稍后重试",
     "mobile-taken": "该手机号已绑定其他账号",
+    "mobile-not-verified": "请先绑定并验证手机号",
     "scope-missing": "客户端未被授予此操作所需的权限范围",
     "not-a-platform-project": "仅一体化平台同步的项目可设置监理人员角色",
     "chief-from-platform": "总监理工程师来自一体化平台，不可在此修改",

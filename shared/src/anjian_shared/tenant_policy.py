@@ -156,6 +156,15 @@ FEATURES: dict[str, FeatureSpec] = {
             "notices",
             "ANJIAN_ENFORCEMENT_DOCUMENTS_ENABLED / ANJIAN_ENFORCEMENT_DOCUMENTS_DEFAULT",
         ),
+        FeatureSpec(
+            "verified_mobile_required",
+            "HN-01",
+            "every user is tied to a verified mobile number: a password sign-in without one gives a "
+            "token that can only bind the number (403 mobile-not-verified elsewhere)",
+            "identity",
+            "ANJIAN_VERIFIED_MOBILE_TENANTS",
+            default=False,
+        ),
     )
 }
 """Every feature switch a province has (name → spec)."""

@@ -92,7 +92,7 @@ def test_registry_names_the_features_and_limits_with_requirement_unit_and_bounds
 
 def test_plat01_without_anything_set_the_registry_defaults_apply():
     policy = effective_policy("hebei")
-    assert all(policy.enabled(f) for f in FEATURES)
+    assert all(policy.enabled(f) == spec.default for f, spec in FEATURES.items())  # HN-01 verified mobile: off
     assert policy.limit("photo_max_bytes") == 10 * MiB
     assert policy.setting("notice_abbreviation") == "冀"
     assert policy.is_default("limits", "photo_max_bytes") and policy.version == 0

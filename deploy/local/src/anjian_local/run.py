@@ -57,6 +57,9 @@ def service_env(cfg: InfraConfig) -> dict[str, str]:
         # notices: sweep for overdue enforcement documents every 10 s on a developer's machine
         # (production default 60 s), so `make demo`'s escalation shows up quickly (HN-07)
         "ANJIAN_ESCALATION_INTERVAL_SECONDS": os.environ.get("ANJIAN_ESCALATION_INTERVAL_SECONDS", "10"),
+        # identity: HN-01's "every Hainan user has a verified mobile number" is off on a developer's
+        # machine (the demo's Hainan users sign in with passwords); production keeps it on
+        "ANJIAN_VERIFIED_MOBILE_TENANTS": os.environ.get("ANJIAN_VERIFIED_MOBILE_TENANTS", "[]"),
         "PYTHONUNBUFFERED": "1",
     }
 

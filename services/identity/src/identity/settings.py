@@ -47,6 +47,10 @@ class Settings(ServiceSettings):
         "production) or http (sms_gateway_url); unset: development outside production, none in production"))
     sms_outbox_path: str | None = Field(default=None, description=(
         "development gateway: also append each message as a JSON line to this file"))
+    verified_mobile_tenants: list[str] = Field(
+        default_factory=lambda: ["hainan"],
+        description="HN-01: provinces where every user must have a verified mobile number (tenant policy "
+                    "feature verified_mobile_required's default; its administrator may switch it)")
     sms_gateway_url: str = ""
     sms_gateway_api_key: str = ""
     sms_sign_name: str = "安监"
@@ -60,7 +64,8 @@ class Settings(ServiceSettings):
 
     def policy_defaults(self, tenant: str) -> PolicyDefaults:
         """identity's part of the tenant policy's defaults: ``password_min_length``."""
-        return PolicyDefaults(limits={"password_min_length": self.password_min_length})
+        return PolicyDefaults(limits={"password_min_length": self.password_min_length},
+                              features={"verified_mobile_required": tenant in self.verified_mobile_tenants})
 
     def production_problems(self) -> list[str]:
         """The shared checks plus identity's: the province admins' initial password."""

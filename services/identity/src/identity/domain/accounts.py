@@ -89,3 +89,15 @@ def check_not_last_admin(other_enabled_admins: int) -> None:
 def ends_tokens(user: Mapping[str, Any], changes: Mapping[str, Any]) -> bool:
     """Whether ``changes`` (already without ``None`` values) end the user's access tokens."""
     return any(k in changes and changes[k] != user.get(k) for k in TOKEN_ENDING_FIELDS)
+
+
+VERIFIED_MOBILE_FEATURE = "verified_mobile_required"
+"""HN-01: the tenant-policy feature "every user is tied to a verified mobile number"."""
+
+
+def must_bind_mobile(user: Mapping[str, Any], *, required: bool) -> bool:
+    """HN-01: whether ``user``'s tokens may only bind a mobile number (claim ``bind: "mobile"``,
+    refused elsewhere with 403 ``mobile-not-verified``): the province requires a verified
+    mobile number (``required``) and the account has none (``mobile_verified_at`` unset). Once
+    bound, the next sign-in or refresh gives a full token."""
+    return required and not user.get("mobile_verified_at")

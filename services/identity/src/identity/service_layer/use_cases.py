@@ -16,7 +16,7 @@ import jwt
 from pymongo.errors import DuplicateKeyError
 
 from anjian_shared import audit, credit_code, divisions
-from anjian_shared.auth import Principal, Role
+from anjian_shared.auth import BIND_MOBILE_CLAIM, Principal, Role
 from anjian_shared.events.identity_v1 import OrganizationCreated, UserCreated, UserUpdated
 from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
 from anjian_shared.pagination import paginate
@@ -121,6 +121,9 @@ async def _issue_tokens(*, mongo: Mongo, settings: Settings, user: dict[str, Any
         "name": user["display_name"], "typ": "access", "iat": issued_at,
         "exp": now + timedelta(seconds=settings.access_token_ttl_seconds), "jti": new_id(),
     }
+    policy = await tenant_policy(mongo, user["tenant_id"], settings, collection=POLICIES)
+    if accounts.must_bind_mobile(user, required=policy.enabled(accounts.VERIFIED_MOBILE_FEATURE)):
+        claims[BIND_MOBILE_CLAIM] = "mobile"  # HN-01: this token only binds the number
     access = jwt.encode(claims, key["private_pem"], algorithm="RS256", headers={"kid": key["kid"]})
     refresh = secrets.token_urlsafe(32)
     await mongo.db.refresh_tokens.insert_one({
@@ -128,7 +131,8 @@ async def _issue_tokens(*, mongo: Mongo, settings: Settings, user: dict[str, Any
         "family": family or new_id(), "used_at": None,
         "expires_at": now + timedelta(seconds=settings.refresh_token_ttl_seconds)})
     return {"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
-            "expires_in": settings.access_token_ttl_seconds}
+            "expires_in": settings.access_token_ttl_seconds,
+            "mobile_binding_required": BIND_MOBILE_CLAIM in claims}
 
 
 async def address_attempt(mongo: Mongo, settings: Settings, client_address: str | None,

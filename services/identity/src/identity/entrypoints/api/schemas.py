@@ -41,6 +41,11 @@ class TokenPair(BaseModel):
     refresh_token: str
     token_type: Literal["Bearer"] = "Bearer"
     expires_in: int = Field(description="seconds until the access token expires")
+    mobile_binding_required: bool = Field(
+        default=False,
+        description="HN-01: the province requires a verified mobile number and the account has none: the "
+                    "access token reaches only GET /me, POST /me/mobile/otp and POST /me/mobile (403 "
+                    "mobile-not-verified elsewhere); bind the number, then refresh the session")
 
 
 class TenantRead(BaseModel):
