@@ -304,3 +304,31 @@ async def test_hun12_reissue_takes_the_new_photo_and_counts(world, storage):
     assert await service.list_applications(mongo=world, actor=OFFICE, box="inbox") == []
     with pytest.raises(NotFound):
         await service.get_application(mongo=world, actor=OTHER, app_id=app["_id"])
+
+
+async def test_hun10_submission_goes_to_the_province_office(world, storage):
+    """HUN-10..12: the only province office by default; several → name one (422 ``authority_org_id``);
+    none yet → 409 ``province-office-unknown`` (retryable)."""
+    from anjian_shared.errors import NotYetAvailable
+
+    staff, cert = await _supervisor(world, storage)
+    app = await service.create_application(
+        mongo=world, storage=storage, actor=LEADER, agency_org_id="furong", kind="cert_reissue",
+        form={"staff_id": staff["_id"], "certificate_id": cert["id"], "reason": "lost"}, photo=photo())
+    with pytest.raises(Unprocessable) as not_office:
+        await service.submit_application(mongo=world, actor=LEADER, app_id=app["_id"], authority_org_id="changsha")
+    assert not_office.value.field == "authority_org_id"
+    await world.repo("organizations", T).insert({"_id": "province2", "org_id": "province2", "kind": "authority",
+                                                 "division_code": "430000", "name": "另一个省厅"})
+    with pytest.raises(Unprocessable) as several:
+        await service.submit_application(mongo=world, actor=LEADER, app_id=app["_id"])
+    assert several.value.field == "authority_org_id"
+    sent = await service.submit_application(mongo=world, actor=LEADER, app_id=app["_id"], authority_org_id="province2")
+    assert sent["authority_org_id"] == "province2" and sent["stage"] == "submitted"
+    with pytest.raises(NotFound):  # the other office is not addressed and is not the province office of record
+        await service.decide_application(mongo=world, actor=CITY, app_id=app["_id"], action="accept")
+    for org_id in ("province", "province2", "changsha"):
+        await world.repo("organizations", T).delete({"_id": org_id})
+    with pytest.raises(NotYetAvailable) as none:
+        await service._province_office(world, T)
+    assert none.value.code == "province-office-unknown"

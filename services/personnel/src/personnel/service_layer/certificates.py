@@ -49,8 +49,9 @@ def _actor(p: Principal) -> Actor:
     return Actor(user_id=p.user_id, org_id=p.org_id, name=p.name)
 
 
-async def _photo_limit(mongo: Any, tenant: str, settings: Any) -> int:
-    return (await tenant_policy(mongo, tenant, settings)).limit(PHOTO_LIMIT)
+async def _photo_limit(mongo: Any, tenant: str) -> int:
+    """The tenant's ``photo_max_bytes`` (the registry's default unless the province changed it)."""
+    return (await tenant_policy(mongo, tenant)).limit(PHOTO_LIMIT)
 
 
 # -- HUN-09 personal records --------------------------------------------------------------
@@ -92,7 +93,7 @@ async def _write_certificates(uow: UnitOfWork, agency: dict[str, Any], doc: dict
 
 
 async def add_certificate(*, mongo: Any, storage: Any, actor: Principal, agency_org_id: str, staff_id: str,
-                          data: dict[str, Any], photo: Upload | None, settings: Any = None) -> dict[str, Any]:
+                          data: dict[str, Any], photo: Upload | None) -> dict[str, Any]:
     """HUN-09 a certificate on a personal record: ``kind`` (quality|safety), ``number``,
     ``issued_on``, ``valid_until`` and the certificate's photo (JPEG/PNG, the tenant's
     ``photo_max_bytes``; 413/415 naming ``photo``; stored in S3, removed again when the request
@@ -105,7 +106,7 @@ async def add_certificate(*, mongo: Any, storage: Any, actor: Principal, agency_
     rules.new_certificate(id=cert_id, kind=data["kind"], number=data["number"], issued_on=data["issued_on"],
                           valid_until=data["valid_until"], photo=None, held=doc.get("certificates") or [],
                           today=today)  # refuse before anything is stored
-    limit = await _photo_limit(mongo, actor.tenant, settings)
+    limit = await _photo_limit(mongo, actor.tenant)
     async with MediaIntake(storage, tenant=actor.tenant, folder=f"staff/{staff_id}/certificates") as intake:
         ref = (await intake.take_one(photo, MediaPolicy.photo(max_bytes=limit, field="photo"))
                if photo is not None else None)
@@ -125,14 +126,23 @@ async def add_certificate(*, mongo: Any, storage: Any, actor: Principal, agency_
 # -- HUN-10..12 certificate applications ---------------------------------------------------
 
 
-async def _province_office(mongo: Any, tenant: str) -> str:
-    """The org id of the province office (the authority of province level) of the tenant;
-    409 ``province-office-unknown`` (retryable) until identity's directory has it."""
-    for org in await mongo.repo(ORGANIZATIONS, tenant).find({"kind": "authority"}, sort=[("_id", 1)], limit=0):
-        division = divisions.get(org.get("division_code") or "")
-        if division is not None and division.level == "province":
-            return str(org["org_id"])
-    raise NotYetAvailable("the province office is not in the directory yet", slug="province-office-unknown")
+async def _province_office(mongo: Any, tenant: str, chosen: str | None = None) -> str:
+    """The org id of the province office (an authority of province level) the application goes
+    to: ``chosen`` when given (422 naming ``authority_org_id`` when it is not one), else the
+    tenant's only one (422 naming ``authority_org_id`` when there are several to choose from);
+    409 ``province-office-unknown`` (retryable) until identity's directory has one."""
+    offices = [str(org["org_id"]) for org in await mongo.repo(ORGANIZATIONS, tenant).find(
+        {"kind": "authority"}, sort=[("_id", 1)], limit=0)
+        if (d := divisions.get(org.get("division_code") or "")) is not None and d.level == "province"]
+    if chosen is not None:
+        if chosen not in offices:
+            raise Unprocessable("not a province office of this province", field="authority_org_id")
+        return chosen
+    if not offices:
+        raise NotYetAvailable("the province office is not in the directory yet", slug="province-office-unknown")
+    if len(offices) > 1:
+        raise Unprocessable("several province offices: name the one to submit to", field="authority_org_id")
+    return offices[0]
 
 
 async def _load(mongo: Any, actor: Principal, app_id: str) -> dict[str, Any]:
@@ -154,7 +164,7 @@ def _store(app: Application, agency_org_id: str) -> dict[str, Any]:
 
 
 async def create_application(*, mongo: Any, storage: Any, actor: Principal, agency_org_id: str, kind: str,
-                             form: dict[str, Any], photo: Upload | None, settings: Any = None) -> dict[str, Any]:
+                             form: dict[str, Any], photo: Upload | None) -> dict[str, Any]:
     """HUN-10/11/12 新增: the agency's leader drafts an application of ``kind``
     (cert_change | cert_cancellation | cert_reissue) for ``form["staff_id"]``'s certificate
     ``form["certificate_id"]`` with the kind's content (``rules.check_form``) and, for a change
@@ -170,7 +180,7 @@ async def create_application(*, mongo: Any, storage: Any, actor: Principal, agen
     rules.check_form(kind, {**form, "photo": form.get("photo") or ({"pending": True} if photo else None)}, cert,
                      today)  # refuse before the photo is stored
     app_id = new_id()
-    limit = await _photo_limit(mongo, actor.tenant, settings)
+    limit = await _photo_limit(mongo, actor.tenant)
     async with MediaIntake(storage, tenant=actor.tenant, folder=f"certificate-applications/{app_id}") as intake:
         ref = (await intake.take_one(photo, MediaPolicy.photo(max_bytes=limit, field="photo"))
                if photo is not None else None)
@@ -189,13 +199,15 @@ async def create_application(*, mongo: Any, storage: Any, actor: Principal, agen
         return await with_transaction(mongo, actor.tenant, fn, aggregate=f"certificate:{form['certificate_id']}")
 
 
-async def submit_application(*, mongo: Any, actor: Principal, app_id: str, comment: str = "") -> dict[str, Any]:
-    """HUN-10..12 上报 (or resubmission after 退回) to the province office. 403
+async def submit_application(*, mongo: Any, actor: Principal, app_id: str, comment: str = "",
+                             authority_org_id: str | None = None) -> dict[str, Any]:
+    """HUN-10..12 上报 (or resubmission after 退回) to the province office
+    (``authority_org_id``, optional while the province has one). 403
     ``not-applicant`` / ``not-agency-leader``; 409 ``application-not-draft``; 409
     ``province-office-unknown`` (retryable) while the directory lacks the province office."""
     doc = await _load(mongo, actor, app_id)
     agency_rules.may_manage(actor, doc["agency_org_id"])
-    authority = await _province_office(mongo, actor.tenant)
+    authority = await _province_office(mongo, actor.tenant, authority_org_id)
 
     async def fn(uow: UnitOfWork) -> dict[str, Any]:
         current = Application.from_doc(await uow.repo(APPLICATIONS).get(app_id))  # type: ignore[arg-type]
