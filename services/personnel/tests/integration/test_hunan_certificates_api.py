@@ -68,6 +68,8 @@ async def test_hun09_to_hun12_certificate_change_returned_resubmitted_approved(p
         held = expect(await c.post(f"{base}/staff/{staff['id']}/certificates", data=cert_form, files=_png()), 201)
         cert = held["certificates"][0]
         assert cert["photo"]["url"] and cert["status"] == "valid"
+        listed = expect(await c.get(f"{base}/staff"), 200)["items"]  # HUN-05's list shows the certificate too
+        assert listed[0]["certificates"][0]["number"] == "湘安监2021-0042"
         twice = await c.post(f"{base}/staff/{staff['id']}/certificates", data=cert_form, files=_png())
         assert twice.status_code == 409 and twice.json()["code"] == "certificate-kind-held"
 

@@ -332,3 +332,12 @@ async def test_hun10_submission_goes_to_the_province_office(world, storage):
     with pytest.raises(NotYetAvailable) as none:
         await service._province_office(world, T)
     assert none.value.code == "province-office-unknown"
+
+
+def test_hun09_staff_read_model_carries_certificate_records():
+    """HUN-09: HUN-05's staff answers (list, change) carry the certificate records."""
+    from personnel.entrypoints.api.agencies import _staff
+
+    doc = {"_id": "s1", "agency_org_id": "furong", **STAFF, "version": 2, "deleted": False,
+           "certificates": [{"id": "c1", "kind": "safety", "number": "N-1", "status": "valid"}]}
+    assert _staff(doc).certificates[0]["number"] == "N-1"
