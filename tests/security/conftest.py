@@ -296,8 +296,9 @@ PDF = b"%PDF-1.4\n% certificate\n"
 
 async def _agency_objects(platform: Any, api: Any, world: World, admin: str) -> dict[str, Any]:
     """HUN-02..08 in Hubei: a county agency (``agency_id``) whose leader 彭涛 filled every part
-    of its record this year (``year``), with one staff member (``staff_id``); the province
-    leader reads and writes it all (READER ``peng``). HUN-13..15: a continuing-education
+    of its record this year (``year``), with one staff member (``staff_id``) holding a safety
+    certificate (HUN-09) and a draft reissue application for it (``application_id``, HUN-12); the
+    agency's leader reads and writes it all (READER ``peng``). HUN-13..15: a continuing-education
     session (``session_id``) with a seat for the agency, a new-staff registration of the staff
     member (``training_registration_id``)."""
     import secrets
@@ -343,6 +344,15 @@ async def _agency_objects(platform: Any, api: Any, world: World, admin: str) -> 
             "project_name": "江岸某住宅", "construction_unit": "某置业", "deductions": [{"code": "D01"}]}), 201)
         score = expect(await c.post("/api/personnel/v1/dynamic-scores", json={  # HUN-18, pending
             "staff_id": staff["id"], "date": f"{year}-01-02", "reason_codes": ["R02"]}), 201)
+        from anjian_shared.testing.media import image_bytes
+
+        png = ("cert.png", image_bytes("PNG"), "image/png")
+        held = expect(await c.post(f"{base}/staff/{staff['id']}/certificates", data={  # HUN-09
+            "kind": "safety", "number": f"鄂安监{sfx}", "issued_on": "2021-05-01", "valid_until": "2099-04-30"},
+            files={"photo": png}), 201)
+        application = expect(await c.post("/api/personnel/v1/certificate-applications", data={  # HUN-12, a draft
+            "kind": "cert_reissue", "staff_id": staff["id"], "certificate_id": held["certificates"][0]["id"],
+            "reason": "lost"}, files={"photo": png}), 201)
     async with api(admin) as c:  # HUN-14/15: the province office opens a session, gives the agency a seat
         start = date.today().toordinal() + 30
         session = expect(await c.post("/api/personnel/v1/training-sessions", json={
@@ -356,7 +366,7 @@ async def _agency_objects(platform: Any, api: Any, world: World, admin: str) -> 
             "personal": {"id_number": "420102198804120012", "mobile": "13800000003"}}), 201)
     return {"agency_id": agency, "staff_id": staff["id"], "year": str(year), "assessment_id": sheet["id"],
             "index": "0", "score_id": score["id"], "session_id": session["id"],
-            "training_registration_id": training["id"]}
+            "training_registration_id": training["id"], "application_id": application["id"]}
 
 
 async def _registry_objects(platform: Any, api: Any, world: World, admin: str) -> dict[str, Any]:

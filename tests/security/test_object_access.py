@@ -61,7 +61,8 @@ READER = {"/api/reporting/v1/notifications/{notification_id}/read": "li",
           **{f"/api/personnel/v1/agencies/{{agency_id}}{tail}": "peng" for tail in (
               "", "/basic-info", "/staff", "/staff/{staff_id}", "/staffing-structure", "/project-figures",
               "/project-figures/{year}", "/funding-figures", "/funding-figures/{year}", "/qualification",
-              "/annual-record/{year}", "/staff/{staff_id}/dynamic-score")},
+              "/annual-record/{year}", "/staff/{staff_id}/dynamic-score", "/staff/{staff_id}/record",
+              "/staff/{staff_id}/certificates")},
           "/api/personnel/v1/assessments/{assessment_id}": "peng",
           # HUN-13..15: the agency reads sessions and its registration; the province office (the
           # province administrator) changes a session's capacity and gives seats
@@ -69,6 +70,7 @@ READER = {"/api/reporting/v1/notifications/{notification_id}/read": "li",
           "/api/personnel/v1/training-registrations/{training_registration_id}": "peng",
           "/api/personnel/v1/training-sessions/{session_id}/capacity": "admin",
           "/api/personnel/v1/training-sessions/{session_id}/quotas/{agency_id}": "admin",
+          "/api/personnel/v1/certificate-applications/{application_id}": "peng",  # HUN-10..12 its agency
           "/api/partners/v1/media/{event_id}/{name}": "partner"}  # MEDIA below
 VALID_CREDIT_CODE = "12420102MB0000001" + credit_code.check_character("12420102MB0000001")
 GET_READER = {f"/api/inspections/v1/self-inspections/{{inspection_id}}{tail}": "zhao"
@@ -201,6 +203,15 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
         ("POST", "/api/personnel/v1/agencies/{agency_id}/qualification/decision"): {"json": {"decision": "verify"}},
         ("GET", "/api/personnel/v1/agencies/{agency_id}/staff/{staff_id}/dynamic-score"):
             {"params": {"year": ids["year"]}},
+        ("PUT", "/api/personnel/v1/agencies/{agency_id}/staff/{staff_id}/record"): {"json": {
+            "name": "李明", "gender": "male", "birth_date": "1988-04-12", "post": "supervisor",
+            "education": "bachelor", "title": "intermediate", "mobile": "13800000003"}},
+        ("POST", "/api/personnel/v1/agencies/{agency_id}/staff/{staff_id}/certificates"): {
+            "data": {"kind": "quality", "number": "鄂质监0001", "issued_on": "2021-05-01", "valid_until": "2099-04-30"},
+            "files": [("photo", photo)]},
+        ("POST", "/api/personnel/v1/certificate-applications/{application_id}/submit"): {"json": {"comment": "伪造"}},
+        ("POST", "/api/personnel/v1/certificate-applications/{application_id}/decision"):
+            {"json": {"action": "accept"}},
         ("PUT", "/api/personnel/v1/assessment-catalog/{code}"):
             {"json": {"kind": "deduction", "text": "伪造", "points": 1}},
         ("POST", "/api/personnel/v1/assessments/{assessment_id}/projects"):

@@ -22,6 +22,7 @@ Refusals (``anjian_shared.errors``):
   ``application-not-submitted`` (accept/not-accept outside submitted),
   ``application-not-pending`` (return outside submitted/accepted),
   ``application-not-accepted`` (approve/refuse before acceptance);
+- ``Conflict`` slug ``application-not-deletable``: deletion (Hunan) once accepted or decided;
 - ``Unprocessable`` naming ``comment`` when a reason is required and empty (不予受理, 退回,
   refusal).
 
@@ -71,6 +72,9 @@ COMPLETED = frozenset({Stage.NOT_ACCEPTED, Stage.APPROVED, Stage.REFUSED})
 """办结: finished (not accepted, approved or refused); nothing changes any more."""
 AWAITING_AUTHORITY = frozenset({Stage.SUBMITTED, Stage.ACCEPTED})
 """The authority's inbox (待办): submitted (to accept) and accepted (to decide)."""
+DELETABLE = frozenset({Stage.DRAFT, Stage.SUBMITTED, Stage.NOT_ACCEPTED, Stage.RETURNED})
+"""Stages in which the applicant may delete (Hunan HUN-10..12): 未受理 (draft, or submitted and
+not accepted yet), 不予受理, 已退回 — never once accepted or decided."""
 
 Action = Literal["create", "edit", "submit", "accept", "not_accept", "return", "approve", "refuse"]
 
@@ -172,6 +176,17 @@ class Application(BaseModel):
         if not text:
             raise Unprocessable(f"{what} needs a comment (the reason)", field="comment")
         return text
+
+    def ensure_deletable(self, by: Actor) -> None:
+        """HUN-10..12: only the applicant organisation deletes (403 ``not-applicant``), and only
+        while 未受理/不予受理/已退回 (:data:`DELETABLE`): 409 ``application-not-deletable`` saying
+        the stage otherwise (accepted: being processed; approved/refused: decided)."""
+        self._ensure_applicant(by)
+        if self.stage not in DELETABLE:
+            why = "it is being processed" if self.stage == Stage.ACCEPTED else "it is decided"
+            raise Conflict(f"cannot delete: the application is {self.stage.value} ({self.stage_label}); {why}. "
+                           "Only applications not accepted (未受理), not accepted for processing (不予受理) "
+                           "or returned (已退回) can be deleted", slug="application-not-deletable")
 
     def edit(self, by: Actor, form: dict[str, Any], at: datetime) -> Application:
         """HEB-03: the applicant changes the form of a draft or returned application.

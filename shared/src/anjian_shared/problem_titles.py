@@ -324,6 +324,14 @@ TITLES_ZH: dict[str, str] = {
     "result-recorded": "考核结果已录入",
     "training-session-not-found": "培训档期不存在",
     "training-registration-not-found": "培训报名不存在",
+    # --- Hunan supervisors' certificates (HUN-09..HUN-12) -------------------------------------
+    "application-not-deletable": "事项已受理或已办结，不能删除（仅未受理、不予受理、已退回的可删除）",
+    "certificate-kind-held": "该人员已持有此类有效证书，请申请证书变更",
+    "certificate-not-found": "该人员无此证书",
+    "certificate-cancelled": "证书已注销，不能再申请",
+    "number-unchanged": "新证书编号与原编号相同",
+    "certificate-application-pending": "该证书已有在办的申请",
+    "province-office-unknown": "尚未登记省级主管部门，暂不能上报",
 }
 """code → Chinese title, for every code a service can answer with."""
 

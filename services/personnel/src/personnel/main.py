@@ -10,6 +10,7 @@ from anjian_shared.tenant_policy import policy_subscription
 from .adapters.store import ensure_indexes
 from .entrypoints.api.agencies import router as agencies_router
 from .entrypoints.api.assessments import router as assessments_router
+from .entrypoints.api.certificates import router as certificates_router
 from .entrypoints.api.company_people import router as people_router
 from .entrypoints.api.training import router as training_router
 from .entrypoints.consumers import directory
@@ -34,8 +35,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                    "(HUN-02..HUN-08: basic information, staff, staffing structure frozen each "
                                    "31 December, supervised-project and funding figures, qualification) and their "
                                    "assessments and dynamic scoring (HUN-16..HUN-18), training registrations and "
-                                   "quotas (HUN-13..HUN-15).",
-                       routers=[people_router, agencies_router, assessments_router, training_router],
+                                   "quotas (HUN-13..HUN-15), supervisors' records and certificate applications "
+                                   "(HUN-09..HUN-12).",
+                       routers=[people_router, agencies_router, assessments_router, training_router,
+                                certificates_router],
                        subscriptions=[directory, policy_subscription()],
                        startup=[_indexes], background=[year_end_loop])
     return create_service_app(spec, settings or Settings())

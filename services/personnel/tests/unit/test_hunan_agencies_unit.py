@@ -278,3 +278,13 @@ async def test_hun03_the_annual_record_names_what_is_missing_until_every_part_is
         "certificate_number": "X-1", "issued_on": date(2026, 1, 1), "valid_until": date(2028, 1, 1)})
     record = await service.annual_record(mongo=world, actor=LEADER, agency_org_id="furong", year=2026)
     assert record["staffing"]["total"] == 1 and record["progress"]["next_step"] is None
+
+
+def test_hun09_hun13_certificates_held_read_from_certificate_records_and_cancelled_ones_do_not_count():
+    """HUN-04/HUN-13: a staff record's certificates are records (kind, status) since HUN-09; the
+    kinds held drive the structure's holding band and training eligibility (and travel in events
+    as plain kinds)."""
+    certs = [{"kind": "safety", "status": "valid"}, {"kind": "quality", "status": "cancelled"}]
+    assert rules.held_kinds(certs) == ["safety"] and rules.holding(certs) == "one"
+    assert rules.held_kinds(["quality", "safety", "safety"]) == ["quality", "safety"]
+    assert rules.holding([{"kind": "quality", "status": "cancelled"}]) == "none"

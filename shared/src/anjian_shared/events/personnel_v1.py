@@ -127,10 +127,40 @@ class TrainingPassed(BaseModel):
         "the supervision certificates (quality, safety) the staff member held when registering"))
 
 
+class SupervisorCertificateChanged(BaseModel):
+    """``personnel.supervisor_certificate.changed.v1``: a Hunan supervisor's certificate
+    (监督人员资格证书) changed because the province office approved an application of the
+    agency (HUN-10 证书变更: new number/validity/photo; HUN-11 证书注销: cancelled; HUN-12
+    证书补办: reissued) — the certificate's full state after the change."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "application_id": "3c2b1a09f8e7d6c5b4a3f2e1d0c9b8a7", "application_kind": "cert_change",
+        "agency_org_id": "6f1c0a9e3b2d4e5f8a7b6c5d4e3f2a1b", "staff_id": "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+        "certificate_id": "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b", "certificate_kind": "safety",
+        "number": "湘安监2026-0188", "previous_number": "湘安监2021-0042", "issued_on": "2026-11-20",
+        "valid_until": "2031-11-19", "status": "valid", "reissued": 0, "approved_at": "2026-12-02T03:00:00Z"}]})
+
+    application_id: str = Field(description="the approved application (事项)")
+    application_kind: Literal["cert_change", "cert_cancellation", "cert_reissue"] = Field(
+        description="cert_change 证书变更 / cert_cancellation 证书注销 / cert_reissue 证书补办")
+    agency_org_id: str = Field(description="the supervisor's agency")
+    staff_id: str = Field(description="the supervisor's staff record")
+    certificate_id: str = Field(description="the certificate on the staff record")
+    certificate_kind: Literal["quality", "safety"] = Field(description="quality 质量监督 / safety 安全监督")
+    number: str = Field(description="the certificate's number after the change")
+    previous_number: str = Field(description="its number before the change (the same unless changed)")
+    issued_on: date = Field(description="issue date after the change")
+    valid_until: date = Field(description="last day of validity after the change")
+    status: Literal["valid", "cancelled"] = Field(description="valid 有效 / cancelled 已注销")
+    reissued: int = Field(ge=0, description="how many times the certificate was reissued (补办)")
+    approved_at: datetime = Field(description="when the province office approved (UTC)")
+
+
 EVENTS: dict[str, type[BaseModel]] = {
     "personnel.training.passed.v1": TrainingPassed,
     "personnel.assessment.submitted.v1": AssessmentSubmitted,
     "personnel.company_person.saved.v1": CompanyPersonSaved,
     "personnel.agency.saved.v1": AgencySaved,
     "personnel.staffing_return.frozen.v1": StaffingReturnFrozen,
+    "personnel.supervisor_certificate.changed.v1": SupervisorCertificateChanged,
 }

@@ -148,10 +148,17 @@ def age_band(birth: date, year: int) -> str:
     return "56_or_over"
 
 
-def holding(certificates: Iterable[str]) -> str:
-    """``none`` / ``one`` / ``two`` supervision certificates (quality, safety)."""
-    kinds = {c for c in certificates if c in CERTIFICATE_KINDS}
-    return CERTIFICATE_HOLDING[min(len(kinds), 2)]
+def held_kinds(certificates: Iterable[str | Mapping[str, Any]]) -> list[str]:
+    """The supervision certificate kinds held (quality, safety; sorted, once each): each entry a
+    kind or a certificate dict (HUN-09, ``kind`` and ``status``; a cancelled one is not held)."""
+    held = (c if isinstance(c, str) else c.get("kind") if c.get("status", "valid") == "valid" else None
+            for c in certificates)
+    return sorted({k for k in held if isinstance(k, str) and k in CERTIFICATE_KINDS})
+
+
+def holding(certificates: Iterable[str | Mapping[str, Any]]) -> str:
+    """``none`` / ``one`` / ``two`` supervision certificates held (``held_kinds``)."""
+    return CERTIFICATE_HOLDING[min(len(held_kinds(certificates)), 2)]
 
 
 def staffing_structure(staff: Iterable[Mapping[str, Any]], year: int) -> dict[str, Any]:

@@ -27,7 +27,7 @@ PERSONAL_REQUIRED = ("id_number", "mobile")
 """Personal data a registration form marks * beyond the staff record (证件号码, 手机号码)."""
 
 
-def check_eligible(kind: str, certificates: list[str] | None, *, field: str = "staff_id") -> None:
+def check_eligible(kind: str, certificates: list[Any] | None, *, field: str = "staff_id") -> None:
     """HUN-13 new-staff training is for staff holding no or one supervision certificate;
     HUN-14 continuing education for certified staff (one or two). 422
     ``training-not-eligible`` naming ``field`` otherwise."""

@@ -262,7 +262,7 @@ async def register(*, mongo: Any, actor: Principal, kind: str, staff_id: str, pe
     today = _today()
     rid = new_id()
     doc = {"_id": rid, "kind": kind, "agency_org_id": agency, "staff_id": staff_id, "staff_name": staff["name"],
-           "certificates": list(staff.get("certificates") or []),
+           "certificates": agency_rules.held_kinds(staff.get("certificates") or []),
            "personal": {k: personal.get(k) for k in PERSONAL_FIELDS}, "session_id": session_id,
            "status": "submitted", "review": None, "result": None, "photos": [],
            "active_key": f"{kind}:{staff_id}:{session_id or '-'}", "created_at": utcnow(),

@@ -126,7 +126,9 @@ class StaffRead(BaseModel):
     title: str
     mobile: str | None = None
     hired_on: date | None = None
-    certificates: list[str] = Field(description="supervision certificates held (quality, safety)")
+    certificates: list[dict[str, Any]] = Field(description=(
+        "supervision certificates (HUN-09): id, kind quality|safety, number, issued_on, valid_until, photo, "
+        "status valid|cancelled, cancellation, reissued; the personal record (…/record) adds photo URLs"))
     version: int
 
 
