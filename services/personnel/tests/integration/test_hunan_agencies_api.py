@@ -5,9 +5,10 @@ answer RFC 9457 problems naming the field, one set of figures per year even when
 from __future__ import annotations
 
 import asyncio
-import secrets
 from datetime import date
 from typing import Any
+
+from hunan_testkit import COUNTIES_AND_OFFICE, hunan_world
 
 from anjian_local.scenario import PASSWORD, expect
 from anjian_local.testing.fixtures import Platform, eventually
@@ -18,25 +19,13 @@ API = "/api/personnel/v1/agencies"
 
 
 async def _world(platform: Platform) -> dict[str, Any]:
-    admin = await platform.admin_token(T)
-    sfx = secrets.token_hex(3)
-    out: dict[str, Any] = {"admin": admin}
-    async with platform.api(admin) as c:
-        for key, kind, division, role in (("furong", "agency", "430102", "station_leader"),
-                                          ("yuelu", "agency", "430104", "station_leader"),
-                                          ("changsha", "authority", "430100", "supervisor"),
-                                          ("office", "authority", "430000", "station_leader")):
-            org = expect(await c.post("/api/identity/v1/organizations", json={
-                "name": f"{key}{sfx}", "kind": kind, "division_code": division}), 201)["id"]
-            out[f"{key}_org"] = org
-            expect(await c.post("/api/identity/v1/users", json={
-                "org_id": org, "username": f"{key}.{sfx}", "display_name": key, "password": PASSWORD,
-                "roles": [role]}), 201)
-            out[key] = await platform.sign_in(T, f"{key}.{sfx}", PASSWORD)
+    out = await hunan_world(platform, (*COUNTIES_AND_OFFICE[:2], ("changsha", "authority", "430100", "supervisor"),
+                                       COUNTIES_AND_OFFICE[2]))
+    async with platform.api(out["admin"]) as c:  # a supervisor of the county agency: reads, never writes
         expect(await c.post("/api/identity/v1/users", json={
-            "org_id": out["furong_org"], "username": f"sup.{sfx}", "display_name": "监督员", "password": PASSWORD,
-            "roles": ["supervisor"]}), 201)
-        out["furong_supervisor"] = await platform.sign_in(T, f"sup.{sfx}", PASSWORD)
+            "org_id": out["furong_org"], "username": f"sup.{out['sfx']}", "display_name": "监督员",
+            "password": PASSWORD, "roles": ["supervisor"]}), 201)
+    out["furong_supervisor"] = await platform.sign_in(T, f"sup.{out['sfx']}", PASSWORD)
     return out
 
 

@@ -6,10 +6,11 @@ changes and the event is published; deletion is refused once accepted, and by an
 from __future__ import annotations
 
 import asyncio
-import secrets
 from typing import Any
 
-from anjian_local.scenario import PASSWORD, expect
+from hunan_testkit import hunan_world
+
+from anjian_local.scenario import expect
 from anjian_local.testing.fixtures import Platform, eventually
 from anjian_shared.testing.media import image_bytes
 
@@ -19,21 +20,7 @@ APPS = "/api/personnel/v1/certificate-applications"
 
 
 async def _world(platform: Platform) -> dict[str, Any]:
-    admin = await platform.admin_token(T)
-    sfx = secrets.token_hex(3)
-    out: dict[str, Any] = {}
-    async with platform.api(admin) as c:
-        for key, kind, division, role in (("furong", "agency", "430102", "station_leader"),
-                                          ("yuelu", "agency", "430104", "station_leader"),
-                                          ("office", "authority", "430000", "station_leader")):
-            org = expect(await c.post("/api/identity/v1/organizations", json={
-                "name": f"{key}{sfx}", "kind": kind, "division_code": division}), 201)["id"]
-            out[f"{key}_org"] = org
-            expect(await c.post("/api/identity/v1/users", json={
-                "org_id": org, "username": f"{key}.{sfx}", "display_name": key, "password": PASSWORD,
-                "roles": [role]}), 201)
-            out[key] = await platform.sign_in(T, f"{key}.{sfx}", PASSWORD)
-    return out
+    return await hunan_world(platform)
 
 
 def _png(name: str = "cert.png") -> dict[str, Any]:

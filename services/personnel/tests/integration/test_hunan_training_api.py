@@ -6,11 +6,12 @@ succeed), review, result and deletion rules answer RFC 9457 problems naming the 
 from __future__ import annotations
 
 import asyncio
-import secrets
 from datetime import date, timedelta
 from typing import Any
 
-from anjian_local.scenario import PASSWORD, expect
+from hunan_testkit import hunan_world
+
+from anjian_local.scenario import expect
 from anjian_local.testing.fixtures import Platform, eventually
 from anjian_shared.testing.media import image_bytes
 
@@ -20,21 +21,7 @@ PERSONAL = {"id_number": "430102198804120012", "mobile": "13800000000"}
 
 
 async def _world(platform: Platform) -> dict[str, Any]:
-    admin = await platform.admin_token(T)
-    sfx = secrets.token_hex(3)
-    out: dict[str, Any] = {"admin": admin}
-    async with platform.api(admin) as c:
-        for key, kind, division, role in (("furong", "agency", "430102", "station_leader"),
-                                          ("yuelu", "agency", "430104", "station_leader"),
-                                          ("office", "authority", "430000", "station_leader")):
-            org = expect(await c.post("/api/identity/v1/organizations", json={
-                "name": f"{key}{sfx}", "kind": kind, "division_code": division}), 201)["id"]
-            out[f"{key}_org"] = org
-            expect(await c.post("/api/identity/v1/users", json={
-                "org_id": org, "username": f"{key}.{sfx}", "display_name": key, "password": PASSWORD,
-                "roles": [role]}), 201)
-            out[key] = await platform.sign_in(T, f"{key}.{sfx}", PASSWORD)
-    return out
+    return await hunan_world(platform)
 
 
 async def _staff(platform: Platform, c: Any, agency: str, n: int, *certificates: str) -> list[str]:
