@@ -26,13 +26,14 @@ async def test_partner_creates_lists_changes_and_deletes_its_subscription(platfo
     async with platform.api(partner.token) as c:
         sub = expect(await c.post(f"{API}/subscriptions", json=WEBHOOK), 201)
         assert sub["client_id"] == partner.client_id and sub["tenant"] == "hubei"
-        # `notices.*.*.v1`: every notices event of four words — the Hubei notices and replies and
-        # the Hainan enforcement documents — and nothing of another service
+        # `notices.*.*.v1`: every notices event of four words — the Hubei notices and replies, the
+        # Hainan enforcement documents, Hebei's discretion table — and nothing of another service
         assert sub["matching_event_types"] == [
-            "notices.document.closed.v1", "notices.document.escalated.v1", "notices.document.issued.v1",
-            "notices.document.replied.v1", "notices.document.reply_reviewed.v1", "notices.document.reviewed.v1",
-            "notices.document.submitted.v1", "notices.notice.closed.v1", "notices.notice.issued.v1",
-            "notices.reply.reviewed.v1", "notices.reply.submitted.v1"]
+            "notices.discretion_entry.changed.v1", "notices.document.closed.v1", "notices.document.escalated.v1",
+            "notices.document.issued.v1", "notices.document.replied.v1", "notices.document.reply_reviewed.v1",
+            "notices.document.reviewed.v1", "notices.document.submitted.v1", "notices.escalation.penalty_set.v1",
+            "notices.notice.closed.v1", "notices.notice.issued.v1", "notices.reply.reviewed.v1",
+            "notices.reply.submitted.v1"]
         listed = expect(await c.get(f"{API}/subscriptions"), 200)["items"]
         assert [s["id"] for s in listed] == [sub["id"]] and "secret" not in listed[0]
         got = expect(await c.get(f"{API}/subscriptions/{sub['id']}"), 200)
