@@ -206,6 +206,7 @@ async def test_hun04_two_replicas_freezing_at_once_freeze_once(world, clock):
 
 @pytest.mark.parametrize("kind", ["projects", "funding"])
 async def test_hun06_hun07_one_set_of_figures_per_agency_and_year(world, clock, kind):
+    """HUN-06 (supervised projects) and HUN-07 (funding): one set per agency and year, racing adds end with one."""
     await service.add_figures(mongo=world, actor=LEADER, agency_org_id="furong", kind=kind, year=2025,
                               figures={"projects": 1})
     with pytest.raises(Conflict) as second:
@@ -261,6 +262,7 @@ async def test_hun08_qualification_filed_then_decided_by_the_province_office_onl
 
 
 async def test_hun03_the_annual_record_names_what_is_missing_until_every_part_is_filled(world, clock):
+    """HUN-03: an agency's annual record is refused, naming what is missing, until every part is filled."""
     with pytest.raises(Unprocessable) as empty:
         await service.annual_record(mongo=world, actor=LEADER, agency_org_id="furong", year=2026)
     assert empty.value.code == "annual-record-incomplete" and empty.value.field == "basic_info"

@@ -110,6 +110,7 @@ async def test_hun16_refusals_wrong_role_other_agency_staff_empty_sheet(world):
     (LEADER, "furong", False),                                             # itself
 ])
 async def test_hun17_an_agency_is_assessed_by_the_level_above_it(world, assessor, assessed, allowed):
+    """HUN-17: the province or the city above assesses an agency; a sibling, another city or itself may not."""
     if allowed:
         sheet = await service.start_assessment(mongo=world, actor=assessor, kind="agency", assessed_staff_ids=None,
                                                assessed_agency_id=assessed)
