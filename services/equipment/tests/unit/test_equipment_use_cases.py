@@ -357,18 +357,18 @@ async def test_heb06_authority_answered_from_division_codes(env):
 
 async def test_heb06_several_authorities_of_one_division_applicant_picks_one_of_them(env):
     """HEB-06 two authorities share the owner's division: the codes cannot decide, so the
-    applicant must name one of THEM (422 ``authority-ambiguous`` otherwise; another one is still
-    refused)."""
+    applicant must name one of THEM (422 ``authority-ambiguous`` when none is named; naming an
+    authority without jurisdiction is 422 ``wrong-authority``, however many share the division)."""
     mongo, _ = env
     await _org(mongo, "auth2", "authority", "130100")
     app = await cases.create_application(mongo=mongo, principal=who("lease"), kind="filing", form=crane())
     for slot in ("manufacturing_licence", "product_certificate", "supervision_certificate"):
         await attach(env, who("lease"), app["_id"], slot)
-    for named in (None, "con"):
+    for named, slug in ((None, "authority-ambiguous"), ("con", "wrong-authority")):
         with pytest.raises(Unprocessable) as err:
             await cases.submit_application(mongo=mongo, principal=who("lease"), app_id=app["_id"],
                                            authority_org_id=named)
-        assert err.value.slug == "authority-ambiguous" and err.value.field == "authority_org_id"
+        assert err.value.slug == slug and err.value.field == "authority_org_id"
     done = await cases.submit_application(mongo=mongo, principal=who("lease"), app_id=app["_id"],
                                           authority_org_id="auth2")
     assert done["authority_org_id"] == "auth2"

@@ -173,10 +173,15 @@ async def authority_for(mongo: UnitOfWorkFactory, p: Principal, kind: Kind, requ
             tied = [o for o in by_code[nearest] if rank(o) == best]
             if len(tied) > 1:  # several authorities of one division: the applicant picks one of them
                 chosen = [o for o in tied if o["_id"] == requested]
+                choices = ", ".join(sorted(o["_id"] for o in tied))
+                if requested and not chosen:  # a named authority without jurisdiction is wrong, not ambiguous
+                    raise Unprocessable(f"this application goes to one of the authorities of division {nearest} "
+                                        f"({choices}), not to {requested}", field="authority_org_id",
+                                        slug="wrong-authority")
                 if not chosen:
                     raise Unprocessable(
                         f"{len(tied)} authorities have jurisdiction over division {nearest}: choose one of "
-                        f"{', '.join(sorted(o['_id'] for o in tied))} (authority_org_id)",
+                        f"{choices} (authority_org_id)",
                         field="authority_org_id", slug="authority-ambiguous")
                 return chosen[0]
             return _accept_requested(tied[0], requested)
