@@ -40,6 +40,7 @@ SUN = who("sun", "con", "company_admin")             # the contractor's administ
 OWNER = who("o1", "own", "company_admin")            # the owner: sees the project, files nothing
 SUP = who("zhang", "st", "supervisor", kind="station")
 PROVINCE = who("admin", "prov", "province_admin", kind="authority")
+CITY = who("ma", "sjz", "supervisor", kind="authority")  # a city authority's staff: not the province admin
 CHEN = who("chen", "con2", "project_manager")        # another contractor: does not see the project
 OTHER_TENANT = who("liu", "con", "project_manager", tenant="hainan")
 
@@ -208,8 +209,9 @@ async def test_heb09_closing_rules(mongo):
 
 
 async def test_heb09_missing_days_for_station_province_and_contractor(mongo):
-    """HEB-09: the days with an open source and no log, ascending, paged; the owner 403, another
-    contractor 404."""
+    """HEB-09: the days with an open source and no log, ascending, paged, for the station, the
+    province administrator and the contractor; the owner and a city authority's staff 403,
+    another contractor 404."""
     t = today()
     a = await declare(mongo, start=t - timedelta(days=6), end=t - timedelta(days=5))
     await cases.close_source(mongo=mongo, actor=LIU, project_id="p1", source_id=a["_id"],
@@ -230,9 +232,10 @@ async def test_heb09_missing_days_for_station_province_and_contractor(mongo):
     window, _ = await cases.missing_days(mongo=mongo, actor=SUP, project_id="p1", date_from=t - timedelta(days=5),
                                          date_to=t - timedelta(days=2), limit=20, cursor=None)
     assert [g["day"] for g in window] == [t - timedelta(days=5), t - timedelta(days=2)]
-    with pytest.raises(Forbidden):
-        await cases.missing_days(mongo=mongo, actor=OWNER, project_id="p1", date_from=None, date_to=None, limit=20,
-                                 cursor=None)
+    for actor in (OWNER, CITY):
+        with pytest.raises(Forbidden):
+            await cases.missing_days(mongo=mongo, actor=actor, project_id="p1", date_from=None, date_to=None,
+                                     limit=20, cursor=None)
     with pytest.raises(NotFound):
         await cases.missing_days(mongo=mongo, actor=CHEN, project_id="p1", date_from=None, date_to=None, limit=20,
                                  cursor=None)

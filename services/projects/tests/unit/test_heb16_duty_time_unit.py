@@ -97,6 +97,7 @@ def who(uid: str, org: str, *roles: str, kind: str = "company", tenant: str = TE
 
 SUP = who("zhang", "st", "supervisor", kind="station")
 PROVINCE = who("admin", "prov", "province_admin", kind="authority")
+CITY = who("ma", "sjz", "supervisor", kind="authority")
 LIU = who("liu", "con", "project_manager")
 WU = who("wu", "con", "project_manager")
 SUN = who("sun", "con", "company_admin")
@@ -149,11 +150,13 @@ async def test_heb16_the_station_sees_every_project_manager_per_day(mongo):
 
 
 async def test_heb16_a_project_manager_sees_only_their_own_and_others_are_refused(mongo):
-    """HEB-16: 刘洋 sees his rows only; the contractor's administrator 403; another station 404."""
+    """HEB-16: 刘洋 sees his rows only; the contractor's administrator and a city authority's
+    staff (not the province administrator) 403; another station 404."""
     rows, _ = await duty(mongo, LIU)
     assert {r["user_id"] for r in rows} == {"liu"} and len(rows) == 3
-    with pytest.raises(Forbidden):
-        await duty(mongo, SUN)
+    for actor in (SUN, CITY):
+        with pytest.raises(Forbidden):
+            await duty(mongo, actor)
     with pytest.raises(NotFound):
         await duty(mongo, OTHER_STATION)
     with pytest.raises(NotFound):

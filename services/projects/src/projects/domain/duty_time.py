@@ -37,6 +37,8 @@ from anjian_shared.china_time import china_day
 from anjian_shared.errors import Forbidden, Unprocessable
 from anjian_shared.principal import Principal
 
+from .hazard_sources import is_station_or_province
+
 PROJECT_MANAGER = "project_manager"
 """The project role whose holders' time is computed (项目经理/项目负责人)."""
 
@@ -55,17 +57,16 @@ def project_managers(project: dict[str, Any]) -> list[dict[str, Any]]:
 
 def visible_managers(actor: Principal, project: dict[str, Any]) -> list[dict[str, Any]]:
     """HEB-16: whose on-duty time ``actor`` sees. The project's station (its staff) and the
-    province office (``authority`` users) see every project manager; a project manager sees
-    only their own; anyone else who sees the project (owner, supervision, other contractor
-    staff) is refused 403."""
+    province administrator see every project manager; a project manager sees only their
+    own; anyone else who sees the project (owner, supervision, other contractor staff,
+    authority staff who are not the province administrator) is refused 403."""
     managers = project_managers(project)
-    if (actor.org_kind == "station" and actor.org_id == project.get("station_org_id")) \
-            or actor.org_kind == "authority":
+    if is_station_or_province(actor, project):
         return managers
     own = [m for m in managers if m["user_id"] == actor.user_id]
     if own:
         return own
-    raise Forbidden("only the project's station, the province office and the project manager (own time) "
+    raise Forbidden("only the project's station, the province administrator and the project manager (own time) "
                     "see on-duty time")
 
 

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from anjian_shared.errors import Conflict, Forbidden, Unprocessable
-from anjian_shared.principal import Principal
+from anjian_shared.principal import Principal, Role
 
 HAZARD_KINDS: dict[str, str] = {
     "foundation_pit": "基坑工程",
@@ -70,12 +70,21 @@ def ensure_contractor(actor: Principal, project: dict[str, Any]) -> None:
         raise Forbidden("only the project's contractor (施工单位) declares hazard sources and files construction logs")
 
 
-def ensure_may_see_missing_days(actor: Principal, project: dict[str, Any]) -> None:
-    """HEB-09: the missing days are for the project's station (its staff), the province office
-    (an ``authority`` user) and the contractor (its own project); 403 for the other parties."""
+def is_station_or_province(actor: Principal, project: dict[str, Any]) -> bool:
+    """HEB-09/HEB-16: a user of the project's supervising station, or the province's
+    administrator (省级管理员, an ``authority`` user with role ``province_admin``)."""
     station = actor.org_kind == "station" and actor.org_id == project.get("station_org_id")
-    if not (station or actor.org_kind == "authority" or is_contractor(actor, project)):
-        raise Forbidden("only the project's station, the province office and the contractor see its missing log days")
+    province = actor.org_kind == "authority" and actor.has(Role.PROVINCE_ADMIN, Role.PLATFORM_ADMIN)
+    return station or province
+
+
+def ensure_may_see_missing_days(actor: Principal, project: dict[str, Any]) -> None:
+    """HEB-09: the missing days are for the project's station (its staff), the province
+    administrator and the contractor (its own project); 403 for the other parties and for
+    authority staff who are not the province administrator."""
+    if not (is_station_or_province(actor, project) or is_contractor(actor, project)):
+        raise Forbidden("only the project's station, the province administrator and the contractor see its "
+                        "missing log days")
 
 
 # ------------------------------------------------------------------------------------ sources

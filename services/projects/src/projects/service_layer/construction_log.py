@@ -220,7 +220,7 @@ async def missing_days(*, mongo: Mongo, actor: Principal, project_id: str, date_
     open and no construction log was filed, within ``date_from``..``date_to`` (default: from
     the first source's start to today; never after today), one page of ``limit`` days:
     ``([{day, open_source_ids}], next_cursor)``. For the project's station, the province
-    office and the contractor; 403 the other parties, 404 project not visible / other tenant;
+    administrator and the contractor; 403 the other parties, 404 project not visible / other tenant;
     422 ``date_to`` (before ``date_from``, or more than 366 days), ``cursor``."""
     project = await get_visible(mongo=mongo, actor=actor, project_id=project_id)
     rules.ensure_may_see_missing_days(actor, project)

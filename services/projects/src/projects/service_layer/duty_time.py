@@ -37,7 +37,7 @@ async def duty_time(*, mongo: Mongo, settings: Settings, actor: Principal, proje
     last_on_site_at, clock_ins, off_site_clock_ins, unlocated_clock_ins, incomplete}, …)``,
     one page of ``limit`` rows, the next cursor and the radius (metres) used.
 
-    The project's station and the province office see every manager; a project manager only
+    The project's station and the province administrator see every manager; a project manager only
     their own rows; 403 anyone else who sees the project, 403 ``feature-disabled`` when the
     tenant has attendance (HN-11) off; 404 project not visible / other tenant; 422
     ``date_to`` (before ``date_from``, period too long), ``cursor``.

@@ -170,7 +170,8 @@ async def missing_days(
 ) -> MissingDayPage:
     """HEB-09: the days (ascending) on which a hazard source of the project was open and no
     construction log was filed, with the sources open that day; paginated by day. For the
-    project's station, the province office and the contractor. 403 the other parties; 404
+    project's station, the province administrator and the contractor. 403 the other parties
+    (and authority staff who are not the province administrator); 404
     project not visible / other tenant; 422 ``date_to`` (before ``date_from`` or more than 366
     days), ``cursor``."""
     gaps, nxt = await cases.missing_days(mongo=mongo, actor=principal, project_id=project_id, date_from=date_from,
@@ -205,7 +206,7 @@ async def duty_time(
     midnight (the full rule: ``projects.domain.duty_time``). Rows day ascending then user id,
     paginated (``limit`` 1..100, ``cursor``).
 
-    The project's station and the province office see every manager, a project manager only
+    The project's station and the province administrator see every manager, a project manager only
     their own rows. 403 anyone else who sees the project, or ``feature-disabled``
     (attendance off); 404 project not visible / other tenant; 422 ``date_from``/``date_to``
     missing, ``date_to`` before ``date_from`` or period over 366 days, ``cursor``.
