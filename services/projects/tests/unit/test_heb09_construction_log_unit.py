@@ -4,6 +4,7 @@ station sees the missing days; who is refused and how."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from typing import Any
 
@@ -273,3 +274,15 @@ def test_heb09_open_on_a_day_and_status_are_whole_china_days():
     assert rules.status(closed, date(2026, 11, 11)) == "closed"
     gaps = rules.missing_days([closed], {date(2026, 11, 10)}, date(2026, 11, 8), date(2026, 11, 13))
     assert [g["day"] for g in gaps] == [date(2026, 11, 11)]
+
+
+async def test_heb09_two_concurrent_closes_end_in_one_close_and_one_409(mongo):
+    """HEB-09: closing is conditional on the source being open: fired together, one closes it,
+    the other gets 409 ``hazard-source-closed``; one closed event."""
+    source = await declare(mongo, start=today() - timedelta(days=1))
+    results = await asyncio.gather(*(
+        cases.close_source(mongo=mongo, actor=actor, project_id="p1", source_id=source["_id"],
+                           actual_end_date=today()) for actor in (LIU, SUN)), return_exceptions=True)
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "dict"]
+    assert [r.slug for r in results if isinstance(r, Conflict)] == ["hazard-source-closed"]
+    assert [row["type"] for row in mongo.outbox].count("projects.hazard_source.closed.v1") == 1
