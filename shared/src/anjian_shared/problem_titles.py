@@ -332,6 +332,16 @@ TITLES_ZH: dict[str, str] = {
     "number-unchanged": "新证书编号与原编号相同",
     "certificate-application-pending": "该证书已有在办的申请",
     "province-office-unknown": "尚未登记省级主管部门，暂不能上报",
+    # HUN-19..HUN-22, HN-01: permissions and account applications
+    "permission-missing": "缺少所需权限",
+    "permission-unknown": "权限名称不存在",
+    "permission-change-contradicts": "同一权限不能既增加又删除",
+    "permission-change-empty": "申请未改变该用户的权限",
+    "not-agency": "仅监督机构可推荐本机构人员为用户",
+    "organization-not-bureau": "所选单位不是本省住建局",
+    "staff-unknown": "人员信息尚未同步，请稍后重试",
+    "user-application-pending": "该人员已有未办结的用户申请",
+    "action-not-offered": "该事项没有此办理环节",
 }
 """code → Chinese title, for every code a service can answer with."""
 
