@@ -159,36 +159,40 @@ async def list_applications(principal: CurrentPrincipal, request: Request, limit
     return {"items": items, "next_cursor": nxt}
 
 
-@router.get("/account-applications/{app_id}")
-async def get_application(app_id: AppId, principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
+@router.get("/account-applications/{account_application_id}")
+async def get_application(account_application_id: AppId, principal: CurrentPrincipal,
+                          request: Request) -> dict[str, Any]:
     """One account application with its history; 404 ``application-not-found`` for others'."""
-    return await service.get_application(mongo=_mongo(request), actor=principal, app_id=app_id)
+    return await service.get_application(mongo=_mongo(request), actor=principal, app_id=account_application_id)
 
 
-@router.delete("/account-applications/{app_id}", status_code=204)
-async def delete_application(app_id: AppId, principal: CurrentPrincipal, request: Request) -> Response:
+@router.delete("/account-applications/{account_application_id}", status_code=204)
+async def delete_application(account_application_id: AppId, principal: CurrentPrincipal,
+                             request: Request) -> Response:
     """HUN-20/21 删除: the applicant organisation deletes its own while undecided (未受理,
     不予受理, 已退回). 403 ``not-applicant``; 409 ``application-not-deletable``; 404."""
-    await service.delete_application(mongo=_mongo(request), actor=principal, app_id=app_id)
+    await service.delete_application(mongo=_mongo(request), actor=principal, app_id=account_application_id)
     return Response(status_code=204)
 
 
-@router.post("/account-applications/{app_id}/decision")
-async def decide(app_id: AppId, body: Decision, principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
+@router.post("/account-applications/{account_application_id}/decision")
+async def decide(account_application_id: AppId, body: Decision, principal: CurrentPrincipal,
+                 request: Request) -> dict[str, Any]:
     """The province office decides (accept, not_accept, return, approve, refuse). Approval
     creates the account (HUN-20, HN-01) or changes the user's grants (HUN-21). 403
     ``not-province-office`` / ``permission-missing``; 409 ``application-not-*`` for the wrong
     stage, ``version-mismatch`` when another decision won; 422 ``comment`` without a reason,
     ``action-not-offered`` for a step the kind has not."""
-    return await service.decide(mongo=_mongo(request), actor=principal, app_id=app_id, action=body.action,
-                                comment=body.comment)
+    return await service.decide(mongo=_mongo(request), actor=principal, app_id=account_application_id,
+                                action=body.action, comment=body.comment)
 
 
-@router.post("/account-applications/{app_id}/resubmission")
-async def resubmit(app_id: AppId, body: Resubmission, principal: CurrentPrincipal, request: Request
+@router.post("/account-applications/{account_application_id}/resubmission")
+async def resubmit(account_application_id: AppId, body: Resubmission, principal: CurrentPrincipal, request: Request
                    ) -> dict[str, Any]:
     """重新上报 a returned application (the applicant organisation). 409 ``application-not-draft``."""
-    return await service.resubmit(mongo=_mongo(request), actor=principal, app_id=app_id, comment=body.comment)
+    return await service.resubmit(mongo=_mongo(request), actor=principal, app_id=account_application_id,
+                                  comment=body.comment)
 
 
 @router.get("/flows")
