@@ -365,9 +365,15 @@ async def _agency_objects(platform: Any, api: Any, world: World, admin: str) -> 
         training = expect(await c.post("/api/personnel/v1/training-registrations", json={
             "kind": "new_staff", "staff_id": staff["id"],
             "personal": {"id_number": "420102198804120012", "mobile": "13800000003"}}), 201)
+    async with api(token) as c:  # HUN-20: the agency proposes its staff member as a user (undecided)
+        async def propose() -> dict[str, Any]:  # 409 staff-unknown until personnel's staff event arrived
+            return expect(await c.post("/api/identity/v1/user-applications", json={
+                "staff_id": staff["id"], "username": f"liming.{sfx}", "roles": ["supervisor"]}), 201)
+        account_application = await eventually(propose, timeout=30)
     return {"agency_id": agency, "staff_id": staff["id"], "year": str(year), "assessment_id": sheet["id"],
             "index": "0", "score_id": score["id"], "session_id": session["id"],
-            "training_registration_id": training["id"], "application_id": application["id"]}
+            "training_registration_id": training["id"], "application_id": application["id"],
+            "account_application_id": account_application["_id"]}
 
 
 async def _registry_objects(platform: Any, api: Any, world: World, admin: str) -> dict[str, Any]:

@@ -71,7 +71,13 @@ READER = {"/api/reporting/v1/notifications/{notification_id}/read": "li",
           "/api/personnel/v1/training-sessions/{session_id}/capacity": "admin",
           "/api/personnel/v1/training-sessions/{session_id}/quotas/{agency_id}": "admin",
           "/api/personnel/v1/certificate-applications/{application_id}": "peng",  # HUN-10..12 its agency
-          "/api/partners/v1/media/{event_id}/{name}": "partner"}  # MEDIA below
+          "/api/partners/v1/media/{event_id}/{name}": "partner",  # MEDIA below
+          # HUN-19: a user's permissions, read by the province administrator (permissions.read)
+          "/api/identity/v1/users/{user_id}/permissions": "admin",
+          # HUN-20: the agency reads and resubmits its user application; the province office decides
+          "/api/identity/v1/account-applications/{account_application_id}": "peng",
+          "/api/identity/v1/account-applications/{account_application_id}/decision": "admin",
+          "/api/identity/v1/account-applications/{account_application_id}/resubmission": "peng"}
 VALID_CREDIT_CODE = "12420102MB0000001" + credit_code.check_character("12420102MB0000001")
 GET_READER = {f"/api/inspections/v1/self-inspections/{{inspection_id}}{tail}": "zhao"
               for tail in ("", "/points", "/timeline", "/feedback", "/companion-codes/qr.png")}
@@ -264,6 +270,11 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
             {"data": {"log_date": "2026-01-01", "text": "伪造日志"}, "files": [("photos", photo)]},
         ("GET", "/api/projects/v1/projects/{project_id}/duty-time"):
             {"params": {"date_from": "2026-01-01", "date_to": "2026-01-31"}},
+        # HUN-20: the office returns it (so the agency's resubmission after it is valid too)
+        ("POST", "/api/identity/v1/account-applications/{account_application_id}/decision"):
+            {"json": {"action": "return", "comment": "补充说明"}},
+        ("POST", "/api/identity/v1/account-applications/{account_application_id}/resubmission"):
+            {"json": {"comment": "已补充"}},
     }
     return bodies.get((method, path), {})
 

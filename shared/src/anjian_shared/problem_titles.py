@@ -337,6 +337,16 @@ TITLES_ZH: dict[str, str] = {
     "construction-log-exists": "该日施工日志已填报",
     "log-date-future": "不能填报未来日期的施工日志",
     "no-open-hazard-source": "该日无进行中的危险源，无需填报施工日志",
+    # HUN-19..HUN-22, HN-01: permissions and account applications
+    "permission-missing": "缺少所需权限",
+    "permission-unknown": "权限名称不存在",
+    "permission-change-contradicts": "同一权限不能既增加又删除",
+    "permission-change-empty": "申请未改变该用户的权限",
+    "not-agency": "仅监督机构可推荐本机构人员为用户",
+    "organization-not-bureau": "所选单位不是本省住建局",
+    "staff-unknown": "人员信息尚未同步，请稍后重试",
+    "user-application-pending": "该人员已有未办结的用户申请",
+    "action-not-offered": "该事项没有此办理环节",
 }
 """code → Chinese title, for every code a service can answer with."""
 

@@ -108,7 +108,7 @@ async def start_assessment(*, mongo: Any, actor: Principal, kind: str, assessed_
     (HUN-17): the province office or a city-level authority/agency assesses an agency below it
     (403 ``not-above-assessed``; 404 for an agency it does not see)."""
     if kind == "group":
-        agency_rules.may_manage(actor, actor.org_id)
+        agency_rules.may_manage(actor, actor.org_id, "assessments.write")
         if not assessed_staff_ids:
             raise Unprocessable("pick at least one assessed staff member", field="assessed_staff_ids")
         staff = mongo.repo(STAFF, actor.tenant)
@@ -247,7 +247,7 @@ async def _own_score(repo: Any, actor: Principal, score_id: str) -> dict[str, An
 async def approve_score(*, mongo: Any, actor: Principal, score_id: str) -> dict[str, Any]:
     """HUN-18 the agency leader approves an entry (403 ``not-agency-leader``; 409
     ``score-already-approved``). Approved entries count in the person's yearly total."""
-    agency_rules.may_manage(actor, actor.org_id)
+    agency_rules.may_manage(actor, actor.org_id, "scores.approve")
     repo = mongo.repo(SCORES, actor.tenant)
     await _own_score(repo, actor, score_id)
     new = await repo.update({"_id": score_id, "status": "pending"}, {"$set": {
