@@ -242,6 +242,8 @@ TITLES_ZH: dict[str, str] = {
     "project-not-yet-known": "工程信息尚未同步（或不存在），请稍后重试",
     "person-not-yet-known": "人员信息尚未同步（或不存在），请稍后重试",
     "person-removed": "该人员已从企业人员中移除",
+    "person-of-another-company": "该人员不属于本单位，请从本单位人员中选择",
+    "workers-by-person-id": "请从本单位人员中重新选择安装拆卸作业人员",
     "certificate-category-mismatch": "人员证书类别与岗位不符",
     "outside-jurisdiction": "不在本部门管辖范围内",
     "registration-not-approved": "使用登记尚未办结准予，没有登记标志",
