@@ -170,6 +170,11 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
             ids["name"] = media_event["event"]["data"]["signature"]["key"].rsplit("/", 1)[-1]
     if "conversations" in platform.services:  # HN-12: the project's conversation and a message of 张伟's
         ids.update(await _conversation_objects(hubei_api, world))
+    if "reporting" in platform.services:  # HEB-02: a download 王强 (station leader) published in Hubei
+        async with hubei_api(world.token("wang")) as c:
+            ids["announcement_id"] = expect(await c.post("/api/reporting/v1/announcements", data={
+                "kind": "download", "title": "安装告知单样表"}, files=[("files", (
+                    "样表.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"))]), 201)["id"]
     hainan = await build_world(recorder.factory(platform, "hainan"), admin_password=platform.admin_password,
                                tenant="hainan", register_project=False)
     return Played(hubei=world, hainan=hainan, ids=ids, recorder=recorder, admin_token=admin_token,

@@ -37,11 +37,17 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("GET", "/api/equipment/v1/public/signs/{token}", "*"):
         "registration sign status (HEB-07) = capability URL printed as the sign's QR code: whoever holds the "
         "unguessable token sees valid/dismantled/cancelled, the number, machine and project name — what the sign shows",
+    ("GET", "/api/reporting/v1/announcements/{announcement_id}", "other company"):
+        "announcements (通知公告) are published to every user of the province (HEB-02); other tenants get 404",
+    ("GET", "/api/reporting/v1/announcements/{announcement_id}/files/{index}", "other company"):
+        "files of the download area (下载专区) are published to every user of the province (HEB-02); other "
+        "tenants get 404",
 }
 PATH_IDS = {"/api/identity/v1/authorities/for-division/{code}": {"code": "420102"},
             "/api/personnel/v1/assessment-catalog/{code}": {"code": "D01"},
             "/api/equipment/v1/applications/{app_id}/sign.pdf": {"app_id": "@use_app_id"},
-            "/api/equipment/v1/public/signs/{token}": {"token": "@sign_token"}}
+            "/api/equipment/v1/public/signs/{token}": {"token": "@sign_token"},
+            "/api/reporting/v1/announcements/{announcement_id}/files/{index}": {"index": "0"}}
 """Ids of a route whose parameter name means something else elsewhere ({code}: a catalog item;
 ``@key``: the played object ``key``, e.g. the approved use registration of a sign)."""
 
@@ -87,6 +93,8 @@ MEDIA = "/api/partners/v1/media/{event_id}/{name}"
 """A medium of a logged event (issue 11): read by the partner (scopes granting the event;
 ``redirect=false`` answers 200 with the URL instead of the 307), attacked by the other
 tenant's partner and by another company's user (no partner)."""
+ANNOUNCEMENT_FILE = "/api/reporting/v1/announcements/{announcement_id}/files/{index}"
+"""HEB-02 a published file: ``redirect=false`` answers 200 with the URL instead of the 307."""
 PARTNER_ROUTES = "/api/partners/v1/subscriptions/{subscription_id}"
 """Routes of a partner system (client credentials): read by their owner, attacked by the
 other tenant's partner and by another partner of the same province."""
@@ -114,7 +122,7 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
     """A VALID request body for the route (a hostile caller must be refused for who they
     are, not for a malformed body)."""
     ids, w = played.ids, played.hubei
-    if path == MEDIA:
+    if path in (MEDIA, ANNOUNCEMENT_FILE):
         return {"params": {"redirect": "false"}}
     if path == STATUS:
         return {"params": {"tenant": "hubei"}, "headers": {

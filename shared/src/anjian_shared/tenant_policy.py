@@ -265,6 +265,16 @@ LIMITS: dict[str, LimitSpec] = {
             50 * MiB,
             tenant_defaults={"hebei": 600 * KiB},
         ),
+        LimitSpec(
+            "announcement_file_max_bytes",
+            "HEB-02",
+            "largest file of an announcement (通知公告) or download (下载专区) an authority publishes",
+            "reporting",
+            "(registry default only; never above ANJIAN_MAX_UPLOAD_BYTES)",
+            10 * MiB,
+            KiB,
+            100 * MiB,
+        ),
         *(
             LimitSpec(
                 name,

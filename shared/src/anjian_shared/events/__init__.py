@@ -27,3 +27,7 @@ for _module in (identity_v1, projects_v1, inspections_v1, notices_v1, partners_v
     EVENT_TYPES.update(_module.EVENTS)
 
 __all__ = ["EVENT_TYPES", "CloudEvent", "make_event"]
+
+from . import reporting_v1  # noqa: E402 - HEB-02 announcements, appended after the registry
+
+EVENT_TYPES.update(reporting_v1.EVENTS)

@@ -12,6 +12,7 @@ from anjian_shared.bus import Subscription
 from anjian_shared.events import CloudEvent
 from anjian_shared.mongo import UnitOfWork
 from anjian_shared.read_models import ORGANIZATIONS, read_model
+from anjian_shared.tenant_policy import policy_subscription
 
 from ..adapters.repositories import ORGANIZATIONS as ORGANIZATIONS_COLLECTION
 from ..service_layer import read_models as rm
@@ -141,7 +142,8 @@ async def on_self_inspection_escalated(uow: UnitOfWork, event: CloudEvent, paylo
     await rm.record_self_inspection_escalated(uow, event_id=event.id, payload=payload)
 
 
-SUBSCRIPTIONS = [read_models]
+SUBSCRIPTIONS = [read_models, policy_subscription()]
+"""+ queue ``reporting.tenant-policy``: the province's limits (HEB-02 ``announcement_file_max_bytes``)."""
 
 
 def _application_handler(stage: str) -> Any:
