@@ -332,6 +332,15 @@ TITLES_ZH: dict[str, str] = {
     "number-unchanged": "新证书编号与原编号相同",
     "certificate-application-pending": "该证书已有在办的申请",
     "province-office-unknown": "尚未登记省级主管部门，暂不能上报",
+    "person-not-of-contractor": "该人员不是施工单位录入的人员",
+    "project-not-filed": "该工程未办理安全监督备案",
+    "project-completed": "该工程已竣工",
+    "not-project-owner": "只有该工程的建设单位可以申请",
+    "not-project-contractor": "只有该工程的施工单位可以申报",
+    "already-evaluated": "该工程的综合评定已办结",
+    "civilized-site-not-chosen": "安全监督备案时未选择文明工地标准",
+    "civilized-level-above-standard": "申报级别高于备案时确定的文明工地标准",
+    "project-not-found": "工程不存在或无权访问",
 }
 """code → Chinese title, for every code a service can answer with."""
 
