@@ -313,3 +313,26 @@ async def test_heb08_refused_when_the_filing_chose_none_or_from_the_owner(mongo)
                                                kind="civilized_site",
                                                data={"project_id": project["_id"], "level": "municipal"})
     assert exc.value.slug == "not-project-contractor"
+
+
+async def test_heb04_returned_with_a_reason_corrected_and_resubmitted(mongo):
+    """HEB-04 (HEB-03 lifecycle): 退回 needs a reason, which the returned event carries; the owner
+    corrects the draft and resubmits; a submitted filing cannot be edited (409)."""
+    filing = await cases.create_filing(mongo=mongo, settings=SETTINGS, principal=OWNER, data=form())
+    await cases.submit_filing(mongo=mongo, settings=SETTINGS, principal=OWNER, filing_id=filing["_id"])
+    with pytest.raises(Conflict):
+        await cases.edit_filing(mongo=mongo, settings=SETTINGS, principal=OWNER, filing_id=filing["_id"], data=form())
+    with pytest.raises(Unprocessable) as exc:
+        await cases.decide_filing(mongo=mongo, settings=SETTINGS, principal=SUP, filing_id=filing["_id"],
+                                  action="return", comment=" ", supervisor_user_ids=[])
+    assert exc.value.field == "comment"
+    await cases.decide_filing(mongo=mongo, settings=SETTINGS, principal=SUP, filing_id=filing["_id"],
+                              action="return", comment="请补充施工许可证", supervisor_user_ids=[])
+    [returned] = mongo.events("projects.application.returned.v1", tenant=TENANT)
+    assert returned["data"]["comment"] == "请补充施工许可证"
+    edited = await cases.edit_filing(mongo=mongo, settings=SETTINGS, principal=OWNER, filing_id=filing["_id"],
+                                     data=form(address="石家庄市长安区建设北大街 66 号院"))
+    assert edited["form"]["address"].endswith("院")
+    again = await cases.submit_filing(mongo=mongo, settings=SETTINGS, principal=OWNER, filing_id=filing["_id"])
+    assert again["stage"] == "submitted"
+    assert [e["data"]["comment"] for e in mongo.events("projects.application.submitted.v1", tenant=TENANT)] == ["", ""]

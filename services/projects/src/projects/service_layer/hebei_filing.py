@@ -47,7 +47,7 @@ def _emit(uow: UnitOfWork, before: Application | None, after: Application, princ
         application_id=after.id, kind=after.kind, from_stage=before.stage.value if before else None,
         to_stage=after.stage.value, stage_label=after.stage_label, applicant_org_id=after.applicant.org_id,
         authority_org_id=after.authority_org_id, project_id=project_id, level=level,
-        comment=after.decision or "" if after.stage is not Stage.SUBMITTED else "",
+        comment=after.history[-1].comment if after.history else "",
         by=PersonRef(user_id=principal.user_id, name=principal.name), at=utcnow()))
 
 
