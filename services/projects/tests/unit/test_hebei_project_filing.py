@@ -336,3 +336,26 @@ async def test_heb04_returned_with_a_reason_corrected_and_resubmitted(mongo):
     again = await cases.submit_filing(mongo=mongo, settings=SETTINGS, principal=OWNER, filing_id=filing["_id"])
     assert again["stage"] == "submitted"
     assert [e["data"]["comment"] for e in mongo.events("projects.application.submitted.v1", tenant=TENANT)] == ["", ""]
+
+
+async def test_heb04_projects_learns_the_contractors_people_from_personnel_events(mongo):
+    """HEB-04/11: personnel's ``personnel.company_person.saved.v1`` feeds projects' read model
+    (queue ``projects.people-directory``); an older redelivered snapshot never overwrites a newer
+    one: a person whose certificate was renewed (version 2) stays valid after version 1 comes again."""
+    from anjian_shared.events import make_event
+    from anjian_shared.events.personnel_v1 import CompanyPersonSaved
+    from projects.entrypoints.consumers import people
+
+    def saved(version: int, expires: str) -> CompanyPersonSaved:
+        return CompanyPersonSaved(person_id="b-evt", company_org_id="con", name="周某", category="B",
+                                  certificate_number="冀建安B-0001", issued_on=date(2024, 1, 1),
+                                  expires_on=date.fromisoformat(expires), version=version)
+
+    for payload in (saved(2, FUTURE), saved(1, PAST)):
+        event = make_event(type="personnel.company_person.saved.v1", tenant=TENANT, service="personnel",
+                           subject="b-evt", data=payload)
+        async with mongo.uow(TENANT) as uow:
+            await people.handlers["personnel.company_person.saved.v1"](uow, event, payload)
+            await uow.commit()
+    filing = await cases.create_filing(mongo=mongo, settings=SETTINGS, principal=OWNER, data=form(leader="b-evt"))
+    assert filing["form"]["parties"]["contractor"]["project_leader_person_id"] == "b-evt"
