@@ -84,6 +84,14 @@ async def test_heb04_heb05_heb08_filing_refused_until_b_and_c_then_accepted_eval
     expired = await enter_person(platform, heb.contractor_admin, "过期甲", "B", issued_days_ago=4 * 365)
     leader = await enter_person(platform, heb.contractor_admin, "项目负责人乙", "B")
     officer = await enter_person(platform, heb.contractor_admin, "安全员丙", "C2")
+    async def listed() -> Any:  # the owner picks from the contractor's valid B and C (the expired one left out)
+        async with platform.api(heb.owner_token) as c:
+            page = expect(await c.get(f"{API}/contractor-safety-staff",
+                                      params={"contractor_org_id": heb.contractor_id}), 200)
+        ids = {p["person_id"] for p in page["items"]}
+        return ids if {leader["id"], officer["id"]} <= ids else None
+
+    assert expired["id"] not in await eventually(listed, timeout=30)
     async with platform.api(heb.owner_token) as c:
         r = await settled(lambda: c.post(f"{API}/supervision-filings",
                                          json=form(heb, expired["id"], officer["id"])))

@@ -359,3 +359,15 @@ async def test_heb04_projects_learns_the_contractors_people_from_personnel_event
             await uow.commit()
     filing = await cases.create_filing(mongo=mongo, settings=SETTINGS, principal=OWNER, data=form(leader="b-evt"))
     assert filing["form"]["parties"]["contractor"]["project_leader_person_id"] == "b-evt"
+
+
+async def test_heb04_the_owner_lists_the_contractors_valid_b_and_c_to_pick(mongo):
+    """HEB-04/11: the owner sees the contractor's B and C with valid certificates (not the
+    expired, the removed, another category or another company's); a contractor may not ask (403)."""
+    await person(mongo, "c-gone", "con", "C1", FUTURE, removed=True)
+    page = await cases.list_contractor_staff(mongo=mongo, settings=SETTINGS, principal=OWNER,
+                                             contractor_org_id="con", limit=20, cursor=None)
+    assert sorted(d["_id"] for d in page.items) == ["b1", "c1"]
+    with pytest.raises(Forbidden):
+        await cases.list_contractor_staff(mongo=mongo, settings=SETTINGS, principal=CONTRACTOR,
+                                          contractor_org_id="con", limit=20, cursor=None)

@@ -229,6 +229,20 @@ async def list_applications(*, mongo: UnitOfWorkFactory, settings: Any, principa
     return await paginate(mongo.repo(FILINGS, principal.tenant), flt, limit=limit, cursor=cursor)
 
 
+async def list_contractor_staff(*, mongo: UnitOfWorkFactory, settings: Any, principal: Principal,
+                                contractor_org_id: str, limit: int, cursor: str | None) -> DocPage:
+    """HEB-04/11: what the owner picks from — the 三类人员 B (项目负责人) and C1/C2/C3 (专职安全员)
+    the contractor ``contractor_org_id`` entered in personnel, not removed and with a
+    certificate valid today, as projects knows them (read model ``company_people``); newest
+    first, paginated. Only a user of an owner company asks (403 ``not-an-owner``)."""
+    await require_feature(mongo, principal.tenant, settings, FEATURE)
+    hn01.ensure_owner(principal, await mongo.repo("organizations", principal.tenant).get(principal.org_id))
+    flt = {"company_org_id": contractor_org_id, "removed": {"$ne": True},
+           "category": {"$in": sorted(rules.LEADER_CATEGORIES | rules.SAFETY_OFFICER_CATEGORIES)},
+           "expires_on": {"$gte": china_day(utcnow()).isoformat()}}
+    return await paginate(mongo.repo(PEOPLE, principal.tenant), flt, limit=limit, cursor=cursor)
+
+
 # ------------------------------------------------------------------ HEB-05 / HEB-08 applications
 
 

@@ -243,6 +243,45 @@ def read(doc: dict[str, Any]) -> ApplicationRead:
 FILING_KINDS = (rules.SUPERVISION_FILING,)
 
 
+class SafetyStaffRead(BaseModel):
+    """A 三类人员 of the contractor as projects knows it from personnel (HEB-11)."""
+
+    person_id: str
+    name: str
+    category: str = Field(description="B 项目负责人 | C1/C2/C3 专职安全生产管理人员")
+    certificate_number: str
+    expires_on: date
+
+
+SafetyStaffPage = Page[SafetyStaffRead]
+
+
+@router.get("/contractor-safety-staff", response_model=SafetyStaffPage,
+            summary="The contractor's B and C the owner can name in a filing")
+async def list_contractor_safety_staff(
+    principal: CurrentPrincipal,
+    mongo: MongoDep,
+    settings: SettingsDep,
+    contractor_org_id: Annotated[str, Query(max_length=64, description="the contractor company")],
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> SafetyStaffPage:
+    """HEB-04/11: the contractor's 三类人员 B and C1–C3 with a certificate valid today (removed
+    and expired ones are left out), to name as ``project_leader_person_id`` /
+    ``safety_officer_person_ids``; empty until the contractor entered them (单位人员录入). 403
+    ``not-an-owner`` / ``feature-disabled``; paginated."""
+    page = await cases.list_contractor_staff(
+        mongo=mongo, settings=settings, principal=principal, contractor_org_id=contractor_org_id, limit=limit,
+        cursor=cursor,
+    )
+    return SafetyStaffPage(
+        items=[SafetyStaffRead(person_id=d["_id"], name=d.get("name", ""), category=d.get("category", ""),
+                               certificate_number=d.get("certificate_number", ""), expires_on=d["expires_on"])
+               for d in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
 @router.post(
     "/supervision-filings",
     response_model=ApplicationRead,
