@@ -132,6 +132,7 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
                        "serious": {"min_yuan": 5000, "max_yuan": 10000}}}), 201)
     ids["violation_code"] = "SAMPLE-001"
     ids["filing_id"] = await _submitted_filing(hubei_api, world, admin_token)
+    ids.update(await _construction_log_objects(hubei_api, world))  # HEB-09: a hazard source and a log
     ids.update(await _supervision_filing_objects(platform, hubei_api, world, admin_token))
     if "equipment" in platform.services:  # HEB-01/03/06/07/11 objects, made in Hubei
         ids.update(await _registry_objects(platform, hubei_api, world, admin_token))
@@ -511,3 +512,22 @@ async def _registry_objects(platform: Any, api: Any, world: World, admin: str) -
             "person_id": driver["id"], "registration_id": registration["id"],
             "status_token": registration["status_token"], "use_app_id": use_app_id,
             "sign_token": registered["sign_token"]}
+
+
+async def _construction_log_objects(api: Any, world: World) -> dict[str, str]:
+    """HEB-09: a hazard source 刘洋 (the contractor's project manager) declared on the Hubei project
+    (``source_id``, open since yesterday) and today's construction log (``log_id``)."""
+    from datetime import timedelta
+
+    from anjian_local.media import site_photo
+
+    today = china_day(datetime.now(UTC))
+    async with api(world.token("liu")) as c:
+        source = expect(await c.post(f"/api/projects/v1/projects/{world.project_id}/hazard-sources", json={
+            "kind": "scaffolding", "category": "general", "name": "3#楼落地式脚手架",
+            "start_date": (today - timedelta(days=1)).isoformat(),
+            "planned_end_date": (today + timedelta(days=60)).isoformat()}), 201)
+        log = expect(await c.post(f"/api/projects/v1/projects/{world.project_id}/construction-logs",
+                                  data={"log_date": today.isoformat(), "text": "3#楼脚手架搭设至12层"},
+                                  files=[("photos", ("site.jpg", site_photo(4), "image/jpeg"))]), 201)
+    return {"source_id": source["id"], "log_id": log["id"]}

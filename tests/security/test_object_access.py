@@ -265,6 +265,16 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
         ("PUT", "/api/conversations/v1/conversations/{conversation_id}/read"):
             {"json": {"message_id": ids.get("message_id")}},
         ("PUT", "/api/conversations/v1/conversations/{conversation_id}/mute"): {"json": {"muted": True}},
+        # HEB-09/HEB-16: valid bodies, refused for who the caller is (404: another tenant / company)
+        ("POST", "/api/projects/v1/projects/{project_id}/hazard-sources"): {"json": {
+            "kind": "demolition", "category": "general", "name": "伪造危险源", "start_date": "2026-01-01",
+            "planned_end_date": "2026-02-01"}},
+        ("POST", "/api/projects/v1/projects/{project_id}/hazard-sources/{source_id}/close"):
+            {"json": {"actual_end_date": "2026-01-01"}},
+        ("POST", "/api/projects/v1/projects/{project_id}/construction-logs"):
+            {"data": {"log_date": "2026-01-01", "text": "伪造日志"}, "files": [("photos", photo)]},
+        ("GET", "/api/projects/v1/projects/{project_id}/duty-time"):
+            {"params": {"date_from": "2026-01-01", "date_to": "2026-01-31"}},
     }
     return bodies.get((method, path), {})
 

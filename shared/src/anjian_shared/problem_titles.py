@@ -332,6 +332,11 @@ TITLES_ZH: dict[str, str] = {
     "number-unchanged": "新证书编号与原编号相同",
     "certificate-application-pending": "该证书已有在办的申请",
     "province-office-unknown": "尚未登记省级主管部门，暂不能上报",
+    # --- HEB-09 hazard sources and construction log ---------------------------------------------
+    "hazard-source-closed": "该危险源已结束",
+    "construction-log-exists": "该日施工日志已填报",
+    "log-date-future": "不能填报未来日期的施工日志",
+    "no-open-hazard-source": "该日无进行中的危险源，无需填报施工日志",
     "person-not-of-contractor": "该人员不是施工单位录入的人员",
     "project-not-filed": "该工程未办理安全监督备案",
     "project-completed": "该工程已竣工",

@@ -294,6 +294,29 @@ LIMITS: dict[str, LimitSpec] = {
             )
         ),
         LimitSpec(
+            "construction_log_photo_max_bytes",
+            "HEB-09, HEB-17",
+            "largest site photo of a construction log (施工日志; never above the upload ceiling); Hebei: 600 KB",
+            "projects",
+            "(registry default only)",
+            10 * MiB,
+            KiB,
+            50 * MiB,
+            tenant_defaults={"hebei": 600 * KiB},
+        ),
+        LimitSpec(
+            "duty_site_radius_m",
+            "HEB-16",
+            "how far (metres) from the project's position a clock-in still counts as on site for the "
+            "on-duty time (人员到岗履职)",
+            "projects",
+            "(registry default only)",
+            500,
+            10,
+            5000,
+            unit="metres",
+        ),
+        LimitSpec(
             "dynamic_score_threshold",
             "HUN-18",
             "approved dynamic-scoring points (动态考核记分) in a year at which a supervisor is flagged",
