@@ -133,6 +133,7 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
     ids["violation_code"] = "SAMPLE-001"
     ids["filing_id"] = await _submitted_filing(hubei_api, world, admin_token)
     ids.update(await _construction_log_objects(hubei_api, world))  # HEB-09: a hazard source and a log
+    ids.update(await _supervision_filing_objects(platform, hubei_api, world, admin_token))
     if "equipment" in platform.services:  # HEB-01/03/06/07/11 objects, made in Hubei
         ids.update(await _registry_objects(platform, hubei_api, world, admin_token))
     if "personnel" in platform.services:  # HUN-02..08 objects (an agency's records), made in Hubei
@@ -295,6 +296,51 @@ async def _submitted_filing(api: Any, world: World, admin: str) -> str:
         filing = await eventually(filed, timeout=30)
         expect(await c.post(f"/api/projects/v1/filings/{filing['id']}/submit"), 200)
     return str(filing["id"])
+
+
+async def _supervision_filing_objects(platform: Any, api: Any, world: World, admin: str) -> dict[str, str]:
+    """HEB-04/05 in Hubei (the feature switched on by the province admin): the owner's safety-
+    supervision filing, accepted by 张伟's station (``supervision_filing_id``), and the owner's
+    comprehensive evaluation of the project it created, submitted (``project_application_id``).
+    The contractor's B and C are put into projects' read model of personnel, and 张伟's station
+    given division 420111 there (the Wuhan world has no divisions)."""
+    from datetime import date, timedelta
+
+    db = platform.app("projects").state.mongo.db
+    valid = (date.today() + timedelta(days=365)).isoformat()
+    people = {}
+    for category in ("B", "C1"):
+        people[category] = f"sec-{category}-{world.station_id[:8]}"
+        await db["company_people"].insert_one({
+            "_id": people[category], "tenant_id": "hubei", "person_id": people[category],
+            "company_org_id": world.contractor_id, "name": f"三类人员{category}", "category": category,
+            "certificate_number": f"鄂建安{category}", "issued_on": "2025-01-01", "expires_on": valid,
+            "removed": False})
+    async with api(admin) as c:
+        expect(await c.patch("/api/identity/v1/tenants/hubei/policy",
+                             json={"features": {"supervision_filing": True}}), 200)
+    body = {"name": "安全监督备案工程", "address": "武汉市洪山区", "division_code": "420111",
+            "station_org_id": world.station_id, "civilized_site_standard": "municipal",
+            "parties": {"contractor": {"org_id": world.contractor_id, "project_leader_person_id": people["B"],
+                                       "safety_officer_person_ids": [people["C1"]]},
+                        "supervision": {"org_id": world.supervision_id}}}
+    async with api(world.token("owner")) as c:
+        async def filed() -> dict[str, Any]:  # 403 until the policy reached projects
+            await db["organizations"].update_one({"_id": world.station_id, "tenant_id": "hubei"},
+                                                 {"$set": {"division_code": "420111"}})
+            r = await c.post("/api/projects/v1/supervision-filings", json=body)
+            assert r.status_code == 201, r.text
+            return r.json()
+        filing = await eventually(filed, timeout=30)
+        expect(await c.post(f"/api/projects/v1/supervision-filings/{filing['id']}/submit"), 200)
+    async with api(world.token("zhang")) as c:
+        project_id = expect(await c.post(f"/api/projects/v1/supervision-filings/{filing['id']}/decisions", json={
+            "action": "accept", "supervisor_user_ids": [world.people["zhang"].user_id]}), 200)["project_id"]
+    async with api(world.token("owner")) as c:
+        app = expect(await c.post("/api/projects/v1/project-applications", json={
+            "kind": "comprehensive_evaluation", "project_id": project_id, "planned_completion_on": "2027-06-30"}), 201)
+        expect(await c.post(f"/api/projects/v1/project-applications/{app['id']}/submit"), 200)
+    return {"supervision_filing_id": filing["id"], "project_application_id": app["id"]}
 
 
 PDF = b"%PDF-1.4\n% certificate\n"

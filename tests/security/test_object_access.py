@@ -264,6 +264,17 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
             "supervision_org_id": w.supervision_id}},
         ("POST", "/api/projects/v1/filings/{filing_id}/decisions"):
             {"json": {"action": "return", "comment": "伪造退回"}},
+        ("PUT", "/api/projects/v1/supervision-filings/{supervision_filing_id}"): {"json": {
+            "name": "伪造备案", "address": "武汉", "division_code": "420111", "civilized_site_standard": "none",
+            "parties": {"contractor": {"org_id": w.contractor_id, "project_leader_person_id": "x",
+                                       "safety_officer_person_ids": ["y"]},
+                        "supervision": {"org_id": w.supervision_id}}}},
+        ("POST", "/api/projects/v1/supervision-filings/{supervision_filing_id}/attachments"):
+            {"files": [("file", ("a.pdf", b"%PDF-1.4\n", "application/pdf"))]},
+        ("POST", "/api/projects/v1/supervision-filings/{supervision_filing_id}/decisions"):
+            {"json": {"action": "return", "comment": "伪造退回"}},
+        ("POST", "/api/projects/v1/project-applications/{project_application_id}/decisions"):
+            {"json": {"action": "return", "comment": "伪造退回"}},
         ("POST", "/api/conversations/v1/conversations/{conversation_id}/messages"): {"data": {"text": "伪造消息"}},
         ("PUT", "/api/conversations/v1/conversations/{conversation_id}/read"):
             {"json": {"message_id": ids.get("message_id")}},

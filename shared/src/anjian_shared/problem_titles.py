@@ -354,6 +354,15 @@ TITLES_ZH: dict[str, str] = {
     "staff-unknown": "人员信息尚未同步，请稍后重试",
     "user-application-pending": "该人员已有未办结的用户申请",
     "action-not-offered": "该事项没有此办理环节",
+    "person-not-of-contractor": "该人员不是施工单位录入的人员",
+    "project-not-filed": "该工程未办理安全监督备案",
+    "project-completed": "该工程已竣工",
+    "not-project-owner": "只有该工程的建设单位可以申请",
+    "not-project-contractor": "只有该工程的施工单位可以申报",
+    "already-evaluated": "该工程的综合评定已办结",
+    "civilized-site-not-chosen": "安全监督备案时未选择文明工地标准",
+    "civilized-level-above-standard": "申报级别高于备案时确定的文明工地标准",
+    "project-not-found": "工程不存在或无权访问",
 }
 """code → Chinese title, for every code a service can answer with."""
 

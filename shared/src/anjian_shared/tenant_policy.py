@@ -136,6 +136,14 @@ FEATURES: dict[str, FeatureSpec] = {
             "ANJIAN_ONLINE_FILING_TENANTS",
         ),
         FeatureSpec(
+            "supervision_filing",
+            "HEB-04, HEB-05, HEB-08",
+            "Hebei's safety-supervision filing (安全监督备案) by the owner to the station of the project's "
+            "division, then the comprehensive evaluation (综合评定) and civilized-site (文明工地) applications",
+            "projects",
+            "ANJIAN_SUPERVISION_FILING_TENANTS",
+        ),
+        FeatureSpec(
             "direct_registration",
             "HB-02, HN-01",
             "a station registers a project directly (报监受理 by the station, Hubei's way)",

@@ -163,33 +163,8 @@ async def authority_for(mongo: UnitOfWorkFactory, p: Principal, kind: Kind, requ
             if not office:
                 raise NotYetAvailable("the province office has not reached the equipment directory yet",
                                       slug="organization-not-yet-known")
-            return _accept_requested(office[0], requested)
-        by_code: dict[str, list[dict[str, Any]]] = {}
-        for org in candidates:
-            by_code.setdefault(org["division_code"], []).append(org)
-        nearest = divisions.nearest(code, frozenset(by_code))
-        if nearest is not None:
-            def rank(o: dict[str, Any]) -> tuple[bool, bool]:
-                return (o["_id"] != preferred, o.get("kind") != "authority")
-
-            best = min(rank(o) for o in by_code[nearest])
-            tied = [o for o in by_code[nearest] if rank(o) == best]
-            if len(tied) > 1:  # several authorities of one division: the applicant picks one of them
-                chosen = [o for o in tied if o["_id"] == requested]
-                choices = ", ".join(sorted(o["_id"] for o in tied))
-                if requested and not chosen:  # a named authority without jurisdiction is wrong, not ambiguous
-                    raise Unprocessable(f"this application goes to one of the authorities of division {nearest} "
-                                        f"({choices}), not to {requested}", field="authority_org_id",
-                                        slug="wrong-authority")
-                if not chosen:
-                    raise Unprocessable(
-                        f"{len(tied)} authorities have jurisdiction over division {nearest}: choose one of "
-                        f"{choices} (authority_org_id)",
-                        field="authority_org_id", slug="authority-ambiguous")
-                return chosen[0]
-            return _accept_requested(tied[0], requested)
-        raise Unprocessable(f"no authority of this province has jurisdiction over division {code}",
-                            field="authority_org_id", slug="no-authority-for-division")
+            return divisions.accept_requested(office[0], requested)
+        return divisions.authority_for(code, candidates, requested=requested, preferred=preferred)
     if not requested:
         raise Unprocessable("the division of the applicant (or of the project's station) is not known: "
                             "choose the authority (authority_org_id)", field="authority_org_id")
@@ -201,14 +176,6 @@ async def authority_for(mongo: UnitOfWorkFactory, p: Principal, kind: Kind, requ
 
 
 _NO_DIVISION = divisions.Division("", "", "county")
-
-
-def _accept_requested(org: dict[str, Any], requested: str | None) -> dict[str, Any]:
-    if requested and requested != org["_id"]:
-        raise Unprocessable(f"this application goes to {org.get('name') or org['_id']} (the authority of its "
-                            f"jurisdiction), not to {requested}", field="authority_org_id",
-                            slug="wrong-authority")
-    return org
 
 
 def authority_code(org: dict[str, Any]) -> str:
