@@ -86,7 +86,8 @@ async def create_session_with_code(body: CodeSession, request: Request) -> dict[
                                        client_address=request_client_address(request))
 
 
-@router.post("/me/mobile/otp", response_model=CodeSent, status_code=202, tags=["users"])
+@router.post("/me/mobile/otp", response_model=CodeSent, status_code=202, tags=["users"],
+             responses={429: {"description": "too many codes for the number"}})
 async def request_bind_code(body: BindCodeRequest, principal: CurrentPrincipal, request: Request) -> CodeSent:
     """HN-01: send a code to the number the signed-in user wants to tie to their account
     (409 ``mobile-taken`` when another account holds it verified; 429 ``too-many-codes``)."""
@@ -95,7 +96,8 @@ async def request_bind_code(body: BindCodeRequest, principal: CurrentPrincipal, 
     return CodeSent(**out)
 
 
-@router.post("/me/mobile", response_model=UserRead, tags=["users"])
+@router.post("/me/mobile", response_model=UserRead, tags=["users"],
+             responses={429: {"description": "too many wrong codes for the number or from the address"}})
 async def bind_mobile(body: BindMobile, principal: CurrentPrincipal, request: Request) -> UserRead:
     """HN-01: tie the mobile number to the signed-in account with the code sent to it; the
     number is then verified and signs in by code. 401 ``otp-invalid`` / ``otp-expired``; 409

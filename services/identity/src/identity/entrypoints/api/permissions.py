@@ -129,7 +129,8 @@ async def apply_permissions(
                                            document=document)
 
 
-@router.post("/account-filings", status_code=201)
+@router.post("/account-filings", status_code=201,
+             responses={429: {"description": "too many sign-in failures or filings from this address"}})
 async def file_bureau_account(body: BureauFiling, request: Request) -> dict[str, Any]:
     """HN-01 住建局人员账号备案, without signing in: the filing goes to the province office; no
     account exists (no sign-in) until it approves. Returns the filing and ``status_key`` (shown

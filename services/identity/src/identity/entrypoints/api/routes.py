@@ -131,7 +131,8 @@ async def get_organization(org_id: str, principal: CurrentPrincipal, request: Re
     return org_read(await use_cases.get_organization(mongo=_mongo(request), actor=principal, org_id=org_id))
 
 
-@router.post("/users", response_model=UserRead, status_code=201, tags=["users"])
+@router.post("/users", response_model=UserRead, status_code=201, tags=["users"],
+             responses={429: {"description": "too many unavailable user names (not for a province administrator)"}})
 async def create_user(body: UserCreate, principal: CurrentPrincipal, request: Request) -> UserRead:
     """Create a user (province admin: anyone; station leader: own station; company admin:
     own company). 422 names ``org_id``/``roles``; 422 ``password`` when the province's password
