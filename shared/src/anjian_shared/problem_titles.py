@@ -332,6 +332,10 @@ TITLES_ZH: dict[str, str] = {
     "number-unchanged": "新证书编号与原编号相同",
     "certificate-application-pending": "该证书已有在办的申请",
     "province-office-unknown": "尚未登记省级主管部门，暂不能上报",
+    # --- Hunan exports (HUN-03) -----------------------------------------------------------------
+    "export-format-unknown": "导出格式只能是 PDF 或 XLSX",
+    "division-not-a-city": "请选择市（州）级行政区划",
+    "summary-outside-jurisdiction": "该市（州）不在本单位管辖范围内，不能导出其汇总表",
 }
 """code → Chinese title, for every code a service can answer with."""
 

@@ -1,0 +1,232 @@
+"""Hunan agencies' exports (HUN-03): what each table holds and how its totals add up. Pure rules.
+
+One table shape for every export: a title, headers ``(label, width in characters)``, rows and a
+total row (合计) that is the column sum of the rows (numeric columns only; text columns blank).
+The adapter renders the same table as XLSX (download) and PDF (preview/print).
+
+Tables (the manual's 监督机构基本情况汇总 → 导出…):
+
+- ``annual_summary`` 省/市级机构情况年度汇总表: one row per agency of the province or of one
+  city for a year: kind, approved headcount, staff, certificate holding, supervised projects
+  (HUN-06), funding (HUN-07), qualification (HUN-08).
+- ``survey`` 质量安全监督合署 / 独立质量 / 独立安全 / 全部监督机构调查汇总表: one row per agency
+  of that kind (``all``: every kind): the staffing structure of the year (HUN-04) by post,
+  education, title and age band.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from anjian_shared import divisions
+from anjian_shared.errors import Forbidden, Unprocessable
+
+from . import agencies as rules
+
+FORMATS = ("pdf", "xlsx")
+SURVEY_KINDS = ("combined", "quality", "safety", "all")
+KIND_ZH = {"combined": "质量安全监督合署机构", "quality": "独立质量监督机构", "safety": "独立安全监督机构",
+           "all": "全部监督机构"}
+QUALIFICATION_ZH = {"not_filed": "未填报", "pending": "待验证", "verified": "已验证", "rejected": "未通过",
+                    "expired": "已过期"}
+POST_ZH = {"leader": "机构负责人", "technical_leader": "技术负责人", "supervisor": "监督人员",
+           "administrative": "行政人员", "other": "其他"}
+EDUCATION_ZH = {"doctorate": "博士", "master": "硕士", "bachelor": "本科", "college": "大专",
+                "secondary_or_below": "中专及以下"}
+TITLE_ZH = {"senior": "正高级", "vice_senior": "副高级", "intermediate": "中级", "junior": "初级", "none": "无职称"}
+AGE_ZH = {"35_or_under": "35岁及以下", "36_45": "36-45岁", "46_55": "46-55岁", "56_or_over": "56岁及以上"}
+HOLDING_ZH = {"two": "持两证", "one": "持一证", "none": "无证"}
+TOTAL = "合计"
+
+
+@dataclass(frozen=True)
+class Table:
+    """One export: ``title`` (also the file name), ``headers`` (label, width), ``rows`` and the
+    ``total`` row (None for a one-agency record); ``subtitle`` names scope and year."""
+
+    title: str
+    subtitle: str
+    headers: Sequence[tuple[str, int]]
+    rows: list[list[Any]]
+    total: list[Any] | None = None
+    numeric: frozenset[int] = field(default_factory=frozenset)
+    """0-based indexes of the summed columns."""
+
+
+def pick_format(query: str | None, accept: str | None) -> str:
+    """``?format=pdf|xlsx`` wins; otherwise the Accept header: the XLSX media type (or
+    ``application/vnd.ms-excel``) asks for XLSX, anything else (``application/pdf``, ``*/*``,
+    none) gets the PDF preview. 422 naming ``format`` for another value."""
+    if query is not None:
+        if query not in FORMATS:
+            raise Unprocessable("format must be pdf or xlsx", field="format", slug="export-format-unknown")
+        return query
+    accept = (accept or "").lower()
+    if "spreadsheetml" in accept or "ms-excel" in accept:
+        return "xlsx"
+    return "pdf"
+
+
+def summary_scope(division_code: str | None, actor_division: str | None, *, province_office: bool,
+                  actor_kind: str | None) -> str:
+    """The GB/T 2260 prefix an annual summary covers (HUN-03): ``None`` → the province's
+    summary, for the province office only (403 ``not-province-office``); a city code → that
+    city's, for the province office or the city itself (its authority or its city-level agency);
+    a county or unknown code → 422 naming ``division_code``; another city → 403
+    ``summary-outside-jurisdiction``. Returns the prefix (``43`` or ``4301``)."""
+    if division_code is None:
+        if not province_office:
+            raise Forbidden("only the province office exports the province's summary", slug="not-province-office")
+        return ""
+    division = divisions.get(division_code)
+    if division is None or division.level != "city":
+        raise Unprocessable("division_code must be a city (地级) code", field="division_code",
+                            slug="division-not-a-city")
+    if province_office or (actor_kind in ("authority", "agency") and actor_division == division_code):
+        return division_code[:4]
+    raise Forbidden("that city is outside the caller's jurisdiction", slug="summary-outside-jurisdiction")
+
+
+def _num(value: Any) -> float | int:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+
+def totals(rows: Iterable[Sequence[Any]], numeric: Iterable[int], width: int) -> list[Any]:
+    """The 合计 row: column sums of ``numeric`` columns (blank → 0; floats rounded to 4 places),
+    ``TOTAL`` in column 0, other columns empty."""
+    rows = list(rows)
+    out: list[Any] = [""] * width
+    out[0] = TOTAL
+    for c in numeric:
+        s = sum(_num(r[c]) for r in rows)
+        out[c] = round(s, 4) if isinstance(s, float) else s
+    return out
+
+
+SUMMARY_HEADERS: tuple[tuple[str, int], ...] = (
+    ("机构名称", 28), ("行政区划", 10), ("机构类型", 18), ("核定编制", 9), ("在职人数", 9), ("持两证", 8),
+    ("持一证", 8), ("无证", 8), ("监督工程(个)", 11), ("新增工程", 9), ("竣工工程", 9), ("建筑面积(万㎡)", 13),
+    ("工程造价(万元)", 13), ("经费收入(万元)", 13), ("经费支出(万元)", 13), ("资格验证", 10))
+SUMMARY_NUMERIC = frozenset({3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14})
+
+
+def summary_row(item: Mapping[str, Any]) -> list[Any]:
+    """One agency's row of the annual summary from ``item``: ``agency`` (org document),
+    ``basic_info`` (or None), ``staffing`` (structure or None when the year has none),
+    ``projects``/``funding`` figure documents (or None), ``qualification_status``. Missing parts
+    are blank cells (they count 0 in the total)."""
+    basic = item.get("basic_info") or {}
+    staffing = item.get("staffing")
+    holding = (staffing or {}).get("by_certificate_holding") or {}
+    projects = (item.get("projects") or {}).get("figures") or {}
+    funding = (item.get("funding") or {}).get("figures") or {}
+    org = item["agency"]
+
+    def fig(doc: Mapping[str, Any], key: str) -> Any:
+        return doc.get(key) if doc else None
+
+    income = (round(_num(funding.get("fiscal_10k_yuan")) + _num(funding.get("other_income_10k_yuan")), 4)
+              if funding else None)
+    spent = (round(sum(_num(funding.get(k)) for k in (
+        "personnel_costs_10k_yuan", "operating_costs_10k_yuan", "equipment_costs_10k_yuan")), 4) if funding else None)
+    return [org.get("name", ""), org.get("division_code") or "", KIND_ZH.get(basic.get("kind", ""), ""),
+            basic.get("approved_headcount"), staffing["total"] if staffing else None,
+            holding.get("two") if staffing else None, holding.get("one") if staffing else None,
+            holding.get("none") if staffing else None,
+            fig(projects, "projects"), fig(projects, "new_projects"), fig(projects, "completed_projects"),
+            fig(projects, "floor_area_10k_m2"), fig(projects, "investment_10k_yuan"), income, spent,
+            QUALIFICATION_ZH.get(item.get("qualification_status", "not_filed"), "")]
+
+
+def annual_summary(items: Sequence[Mapping[str, Any]], *, year: int, scope_name: str, city: bool) -> Table:
+    """HUN-03 省/市级机构情况年度汇总表 of ``year``: a row per agency (by division, then name)
+    and the 合计 row."""
+    rows = [summary_row(i) for i in sorted(items, key=lambda i: (i["agency"].get("division_code") or "",
+                                                                  i["agency"].get("name", "")))]
+    title = f"{'市' if city else '省'}级监督机构情况年度汇总表"
+    return Table(title=title, subtitle=f"{scope_name} {year}年度", headers=SUMMARY_HEADERS, rows=rows,
+                 total=totals(rows, SUMMARY_NUMERIC, len(SUMMARY_HEADERS)), numeric=SUMMARY_NUMERIC)
+
+
+SURVEY_HEADERS: tuple[tuple[str, int], ...] = (
+    ("机构名称", 28), ("行政区划", 10), ("机构类型", 18), ("核定编制", 9), ("在职人数", 9),
+    *((POST_ZH[p], 9) for p in rules.POSTS), *((EDUCATION_ZH[e], 8) for e in rules.EDUCATION),
+    *((TITLE_ZH[t], 8) for t in rules.TITLES), *((AGE_ZH[a], 10) for a in rules.AGE_BANDS),
+    *((HOLDING_ZH[h], 8) for h in ("two", "one", "none")))
+SURVEY_NUMERIC = frozenset(range(3, len(SURVEY_HEADERS)))
+
+
+def survey_row(item: Mapping[str, Any]) -> list[Any]:
+    """One agency's row of a survey: basic information and the year's staffing structure by
+    post, education, title, age band and certificate holding (blank without a structure)."""
+    basic = item.get("basic_info") or {}
+    s = item.get("staffing")
+    org = item["agency"]
+    row: list[Any] = [org.get("name", ""), org.get("division_code") or "", KIND_ZH.get(basic.get("kind", ""), ""),
+                      basic.get("approved_headcount"), s["total"] if s else None]
+    for dim, codes in (("by_post", rules.POSTS), ("by_education", rules.EDUCATION), ("by_title", rules.TITLES),
+                       ("by_age_band", rules.AGE_BANDS), ("by_certificate_holding", ("two", "one", "none"))):
+        row += [s[dim].get(c, 0) if s else None for c in codes]
+    return row
+
+
+def survey(items: Sequence[Mapping[str, Any]], *, kind: str, year: int, scope_name: str) -> Table:
+    """HUN-03 调查汇总表 of the agencies of ``kind`` (``all``: every agency, also those that
+    have not filed a kind yet) for ``year``, with the 合计 row. 422 naming ``kind`` otherwise."""
+    if kind not in SURVEY_KINDS:
+        raise Unprocessable(f"kind must be one of {', '.join(SURVEY_KINDS)}", field="kind")
+    chosen = [i for i in items if kind == "all" or (i.get("basic_info") or {}).get("kind") == kind]
+    rows = [survey_row(i) for i in sorted(chosen, key=lambda i: (i["agency"].get("division_code") or "",
+                                                                   i["agency"].get("name", "")))]
+    return Table(title=f"{KIND_ZH[kind]}调查汇总表", subtitle=f"{scope_name} {year}年度", headers=SURVEY_HEADERS,
+                 rows=rows, total=totals(rows, SURVEY_NUMERIC, len(SURVEY_HEADERS)), numeric=SURVEY_NUMERIC)
+
+
+def annual_record_sections(record: Mapping[str, Any], year: int) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The sections of one agency's annual record PDF (HUN-03 监督机构年度情况表): basic
+    information, staffing structure, supervised projects, funding, qualification — each a list of
+    (label, value) pairs, every value text."""
+    basic = record.get("basic_info") or {}
+    staffing = record["staffing"]
+    projects = (record.get("projects") or {}).get("figures") or {}
+    funding = (record.get("funding") or {}).get("figures") or {}
+    qual = record.get("qualification") or {}
+
+    def t(v: Any) -> str:
+        return "" if v is None else str(v)
+
+    structure: list[tuple[str, str]] = [("在职人数", t(staffing["total"]))]
+    for dim, names in (("by_post", POST_ZH), ("by_education", EDUCATION_ZH), ("by_title", TITLE_ZH),
+                       ("by_age_band", AGE_ZH), ("by_certificate_holding", HOLDING_ZH)):
+        structure += [(label, t(staffing[dim].get(code, 0))) for code, label in names.items()]
+    income = _num(funding.get("fiscal_10k_yuan")) + _num(funding.get("other_income_10k_yuan"))
+    spent = sum(_num(funding.get(k)) for k in ("personnel_costs_10k_yuan", "operating_costs_10k_yuan",
+                                                  "equipment_costs_10k_yuan"))
+    return [
+        ("一、基本信息", [("机构名称", t(basic.get("name") or record["agency"].get("name"))),
+                     ("统一社会信用代码", t(basic.get("credit_code"))),
+                     ("行政区划", t(record["agency"].get("division_code"))),
+                     ("机构类型", KIND_ZH.get(basic.get("kind", ""), "")),
+                     ("核定编制", t(basic.get("approved_headcount"))),
+                     ("办公地址", t(basic.get("address"))), ("机构负责人", t(basic.get("leader_name"))),
+                     ("负责人手机", t(basic.get("leader_mobile")))]),
+        (f"二、人员结构情况（{year}年{'，12月31日冻结' if staffing.get('frozen') else '，实时'}）", structure),
+        ("三、监督工程情况", [("监督工程(个)", t(projects.get("projects"))),
+                       ("新增工程", t(projects.get("new_projects"))),
+                       ("竣工工程", t(projects.get("completed_projects"))),
+                       ("建筑面积(万㎡)", t(projects.get("floor_area_10k_m2"))),
+                       ("工程造价(万元)", t(projects.get("investment_10k_yuan")))]),
+        ("四、监督经费情况", [("财政拨款(万元)", t(funding.get("fiscal_10k_yuan"))),
+                       ("其他收入(万元)", t(funding.get("other_income_10k_yuan"))),
+                       ("收入合计(万元)", t(round(income, 4))),
+                       ("人员经费(万元)", t(funding.get("personnel_costs_10k_yuan"))),
+                       ("公用经费(万元)", t(funding.get("operating_costs_10k_yuan"))),
+                       ("设备购置(万元)", t(funding.get("equipment_costs_10k_yuan"))),
+                       ("支出合计(万元)", t(round(spent, 4)))]),
+        ("五、监督资格验证情况", [("证书编号", t(qual.get("certificate_number"))),
+                         ("发证日期", t(qual.get("issued_on"))),
+                         ("有效期至", t(qual.get("valid_until"))),
+                         ("验证状态", QUALIFICATION_ZH.get(record["progress"].get("qualification_status", ""), ""))]),
+    ]
