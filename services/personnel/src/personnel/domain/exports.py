@@ -113,7 +113,8 @@ SUMMARY_NUMERIC = frozenset({3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14})
 
 
 def summary_row(item: Mapping[str, Any]) -> list[Any]:
-    """One agency's row of the annual summary from ``item``: ``agency`` (org document),
+    """One agency's row of the annual summary (named as in its basic information, else as in the
+    directory) from ``item``: ``agency`` (org document),
     ``basic_info`` (or None), ``staffing`` (structure or None when the year has none),
     ``projects``/``funding`` figure documents (or None), ``qualification_status``. Missing parts
     are blank cells (they count 0 in the total)."""
@@ -131,8 +132,9 @@ def summary_row(item: Mapping[str, Any]) -> list[Any]:
               if funding else None)
     spent = (round(sum(_num(funding.get(k)) for k in (
         "personnel_costs_10k_yuan", "operating_costs_10k_yuan", "equipment_costs_10k_yuan")), 4) if funding else None)
-    return [org.get("name", ""), org.get("division_code") or "", KIND_ZH.get(basic.get("kind", ""), ""),
-            basic.get("approved_headcount"), staffing["total"] if staffing else None,
+    return [basic.get("name") or org.get("name", ""), org.get("division_code") or "",
+            KIND_ZH.get(basic.get("kind", ""), ""), basic.get("approved_headcount"),
+            staffing["total"] if staffing else None,
             holding.get("two") if staffing else None, holding.get("one") if staffing else None,
             holding.get("none") if staffing else None,
             fig(projects, "projects"), fig(projects, "new_projects"), fig(projects, "completed_projects"),
@@ -164,7 +166,8 @@ def survey_row(item: Mapping[str, Any]) -> list[Any]:
     basic = item.get("basic_info") or {}
     s = item.get("staffing")
     org = item["agency"]
-    row: list[Any] = [org.get("name", ""), org.get("division_code") or "", KIND_ZH.get(basic.get("kind", ""), ""),
+    row: list[Any] = [basic.get("name") or org.get("name", ""), org.get("division_code") or "",
+                      KIND_ZH.get(basic.get("kind", ""), ""),
                       basic.get("approved_headcount"), s["total"] if s else None]
     for dim, codes in (("by_post", rules.POSTS), ("by_education", rules.EDUCATION), ("by_title", rules.TITLES),
                        ("by_age_band", rules.AGE_BANDS), ("by_certificate_holding", ("two", "one", "none"))):
