@@ -230,3 +230,74 @@ async def test_hun03_annual_record_pdf_prints_the_record_and_is_refused_while_in
     with pytest.raises(NotFound):
         await exports.annual_record_pdf(mongo=world, actor=who("yuelu"), agency_org_id="furong", year=YEAR,
                                         font=font)
+
+
+# -- HUN-09..18 summaries through the same helper ---------------------------------------------------
+
+
+async def test_hun13_hun14_training_summary_file_adds_up_and_an_agency_sees_its_own_row(world):
+    """HUN-13/14: the training summary XLSX: per agency registered/reviewed/passed, 合计 = column sums."""
+    regs = [("furong", "submitted", None), ("furong", "approved", True), ("furong", "approved", False),
+            ("yuelu", "rejected", None), ("yuelu", "approved", True)]
+    for i, (oid, status, passed) in enumerate(regs):
+        await world.repo("training_registrations", T).insert({
+            "_id": f"r{i}", "agency_org_id": oid, "kind": "continuing", "status": status,
+            "result": None if passed is None else {"passed": passed, "score": 80 if passed else 40}})
+    office = who("province", "supervisor", kind="authority")
+    _, data, _ = await exports.training_summary(mongo=world, actor=office, kind=None, session_id=None, fmt="xlsx",
+                                                font=None)
+    header, rows = _sheet(data)
+    assert [r[0] for r in rows] == ["岳麓区监督站", "芙蓉区监督站", "合计"]
+    total = rows[-1]
+    assert total[header.index("报名人数")] == 5 and total[header.index("审核通过")] == 3
+    assert total[header.index("考核合格")] == sum(1 for *_, p in regs if p) == 2
+    assert total[header.index("考核不合格")] == 1 and total[header.index("待审核")] == 1
+    _, mine, _ = await exports.training_summary(mongo=world, actor=who("furong"), kind="continuing", session_id=None,
+                                                fmt="xlsx", font=None)
+    assert [r[0] for r in _sheet(mine)[1]] == ["芙蓉区监督站", "合计"]
+
+
+async def test_hun18_scoring_summary_file_counts_approved_and_pending_per_person(world, font):
+    """HUN-18: the scoring summary per person: approved entries and points, pending ones; a city
+    sees its counties' agencies only; the PDF prints the same totals."""
+    entries = [("furong", "s1", "李明", "approved", 3), ("furong", "s1", "李明", "approved", 2),
+               ("furong", "s1", "李明", "pending", 6), ("yuelu", "s2", "王芳", "approved", 12),
+               ("hetang", "s3", "赵强", "approved", 1)]
+    for i, (oid, sid, name, status, points) in enumerate(entries):
+        await world.repo("dynamic_scores", T).insert({
+            "_id": f"e{i}", "agency_org_id": oid, "staff_id": sid, "staff_name": name, "status": status,
+            "points": points, "year": YEAR})
+    _, data, _ = await exports.scoring_summary(mongo=world, actor=CHANGSHA, year=YEAR, fmt="xlsx", font=None)
+    header, rows = _sheet(data)
+    assert [r[1] for r in rows[:-1]] == ["王芳", "李明"] or [r[1] for r in rows[:-1]] == ["李明", "王芳"]
+    li = next(r for r in rows if r[1] == "李明")
+    assert li[2:] == [2, 5, 1, 6]
+    assert rows[-1][2:] == [3, 17, 1, 6], "赵强 of 株洲 is not Changsha's"
+    _, pdf, _ = await exports.scoring_summary(mongo=world, actor=PROVINCE, year=YEAR, fmt="pdf", font=font)
+    line = next(x for x in pdftotext(pdf).splitlines() if x.strip().startswith("合计"))
+    assert line.split()[1:] == ["4", "18", "1", "6"]
+    with pytest.raises(NotFound):
+        await exports.scoring_summary(mongo=world, actor=who("builder", "company_admin", kind="company"), year=YEAR,
+                                      fmt="xlsx", font=None)
+
+
+async def test_hun10_to_hun12_certificate_applications_summary_by_agency_and_stage(world):
+    """HUN-10..12: the applications summary: per agency how many of each stage; 合计; a company 403."""
+    apps = [("furong", "cert_change", "approved"), ("furong", "cert_change", "returned"),
+            ("furong", "cert_reissue", "submitted"), ("yuelu", "cert_cancellation", "accepted")]
+    for i, (oid, kind, stage) in enumerate(apps):
+        await world.repo("certificate_applications", T).insert({
+            "_id": f"a{i}", "agency_org_id": oid, "kind": kind, "stage": stage, "authority_org_id": "province",
+            "applicant": {"org_id": oid}, "updated_at": datetime(2026, 5, 1, tzinfo=UTC)})
+    _, data, _ = await exports.applications_summary(mongo=world, actor=PROVINCE, kind=None, fmt="xlsx", font=None)
+    header, rows = _sheet(data)
+    assert [r[0] for r in rows] == ["岳麓区监督站", "芙蓉区监督站", "合计"]
+    total = rows[-1]
+    assert total[header.index("申请数")] == 4 and total[header.index("准予")] == 1
+    assert total[header.index("已退回")] == 1 and total[header.index("已受理")] == 1
+    _, changes, _ = await exports.applications_summary(mongo=world, actor=PROVINCE, kind="cert_change", fmt="xlsx",
+                                                       font=None)
+    assert _sheet(changes)[1][-1][1] == 2
+    with pytest.raises(Forbidden):
+        await exports.applications_summary(mongo=world, actor=who("builder", "company_admin", kind="company"),
+                                           kind=None, fmt="xlsx", font=None)

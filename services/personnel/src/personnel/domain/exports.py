@@ -233,3 +233,76 @@ def annual_record_sections(record: Mapping[str, Any], year: int) -> list[tuple[s
                          ("有效期至", t(qual.get("valid_until"))),
                          ("验证状态", QUALIFICATION_ZH.get(record["progress"].get("qualification_status", ""), ""))]),
     ]
+
+
+# -- HUN-09..18 summaries through the same table --------------------------------------------------
+
+TRAINING_HEADERS: tuple[tuple[str, int], ...] = (
+    ("机构名称", 30), ("报名人数", 10), ("待审核", 10), ("审核通过", 10), ("审核未通过", 10), ("考核合格", 10),
+    ("考核不合格", 10))
+TRAINING_NUMERIC = frozenset(range(1, len(TRAINING_HEADERS)))
+TRAINING_KIND_ZH = {"new_staff": "新进人员培训", "continuing": "继续教育", None: "培训"}
+
+
+def training_summary(summary: Mapping[str, Any], names: Mapping[str, str], *, kind: str | None) -> Table:
+    """HUN-13/14 报名总汇表 / 考核总汇表 from ``training.summary`` (rows per agency id): one row per
+    agency (named from ``names``) and the 合计 row, recomputed from the rows."""
+    rows = [[names.get(r["agency_org_id"], r["agency_org_id"]), r["registered"], r["submitted"], r["approved"],
+             r["rejected"], r["passed"], r["failed"]]
+            for r in sorted(summary["rows"], key=lambda r: names.get(r["agency_org_id"], r["agency_org_id"]))]
+    return Table(title=f"{TRAINING_KIND_ZH.get(kind, '培训')}报名及考核总汇表", subtitle="", headers=TRAINING_HEADERS,
+                 rows=rows, total=totals(rows, TRAINING_NUMERIC, len(TRAINING_HEADERS)), numeric=TRAINING_NUMERIC)
+
+
+SCORING_HEADERS: tuple[tuple[str, int], ...] = (
+    ("机构名称", 30), ("姓名", 12), ("已审批记分次数", 14), ("已审批累计记分", 14), ("待审批次数", 12),
+    ("待审批记分", 12))
+SCORING_NUMERIC = frozenset(range(2, len(SCORING_HEADERS)))
+
+
+def scoring_summary(entries: Iterable[Mapping[str, Any]], names: Mapping[str, str], *, year: int) -> Table:
+    """HUN-18 记分总汇表 of ``year``: one row per person with entries (approved: count and points;
+    pending: count and points), by agency and name, and the 合计 row."""
+    people: dict[tuple[str, str], list[Any]] = {}
+    for e in entries:
+        key = (e["agency_org_id"], e["staff_id"])
+        row = people.setdefault(key, [names.get(e["agency_org_id"], e["agency_org_id"]), e.get("staff_name", ""),
+                                      0, 0, 0, 0])
+        at = 2 if e.get("status") == "approved" else 4
+        row[at] += 1
+        row[at + 1] += int(e["points"])
+    rows = sorted(people.values(), key=lambda r: (r[0], r[1]))
+    return Table(title="动态考核记分总汇表", subtitle=f"{year}年度", headers=SCORING_HEADERS, rows=rows,
+                 total=totals(rows, SCORING_NUMERIC, len(SCORING_HEADERS)), numeric=SCORING_NUMERIC)
+
+
+APPLICATION_KINDS = ("cert_change", "cert_cancellation", "cert_reissue")
+APPLICATION_KIND_ZH = {"cert_change": "证书变更", "cert_cancellation": "证书注销", "cert_reissue": "证书补办"}
+APPLICATION_STAGES = ("draft", "submitted", "accepted", "returned", "not_accepted", "approved", "refused")
+APPLICATION_STAGE_ZH = {"draft": "草稿", "submitted": "已上报", "accepted": "已受理", "returned": "已退回",
+                        "not_accepted": "不予受理", "approved": "准予", "refused": "不予许可"}
+APPLICATION_HEADERS: tuple[tuple[str, int], ...] = (
+    ("机构名称", 30), ("申请数", 9), *((APPLICATION_STAGE_ZH[s], 9) for s in APPLICATION_STAGES))
+APPLICATION_NUMERIC = frozenset(range(1, len(APPLICATION_HEADERS)))
+
+
+def applications_summary(applications: Iterable[Mapping[str, Any]], names: Mapping[str, str], *,
+                         kind: str | None) -> Table:
+    """HUN-10..12 汇总表 of certificate applications (``kind`` one of them, or all): per agency how
+    many, by stage, and the 合计 row."""
+    if kind is not None and kind not in APPLICATION_KINDS:
+        raise Unprocessable(f"kind must be one of {', '.join(APPLICATION_KINDS)}", field="kind")
+    per: dict[str, list[Any]] = {}
+    for a in applications:
+        if kind is not None and a.get("kind") != kind:
+            continue
+        row = per.setdefault(a["agency_org_id"], [names.get(a["agency_org_id"], a["agency_org_id"]), 0,
+                                                  *([0] * len(APPLICATION_STAGES))])
+        row[1] += 1
+        stage = str(a.get("stage"))
+        if stage in APPLICATION_STAGES:
+            row[2 + APPLICATION_STAGES.index(stage)] += 1
+    rows = sorted(per.values(), key=lambda r: r[0])
+    title = f"人员{APPLICATION_KIND_ZH[kind] if kind else '证书申请'}汇总表"
+    return Table(title=title, subtitle="", headers=APPLICATION_HEADERS, rows=rows,
+                 total=totals(rows, APPLICATION_NUMERIC, len(APPLICATION_HEADERS)), numeric=APPLICATION_NUMERIC)

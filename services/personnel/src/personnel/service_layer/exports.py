@@ -25,6 +25,9 @@ from ..adapters.store import FIGURES, ORGANIZATIONS, QUALIFICATIONS, RECORDS, RE
 from ..domain import agencies as rules
 from ..domain import exports
 from . import agencies as agency_cases
+from . import certificates as certificate_cases
+from . import training as training_cases
+from .assessments import SCORES
 
 EXPORT_MAX_AGENCIES = 5000
 """The most agencies one summary holds (a province has a few hundred)."""
@@ -122,3 +125,53 @@ async def survey(*, mongo: Any, actor: Principal, kind: str, year: int, fmt: str
     division = divisions.get((own or {}).get("division_code") or "")
     table = exports.survey(items, kind=kind, year=year, scope_name=division.name if division else "")
     return await _render(table, fmt, font)
+
+
+# -- HUN-09..18 summaries as files ------------------------------------------------------------------
+
+
+async def _names(mongo: Any, tenant: str, org_ids: set[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for oid in sorted(org_ids):
+        record = await mongo.repo(RECORDS, tenant).get(oid)
+        org = await mongo.repo(ORGANIZATIONS, tenant).get(oid)
+        out[oid] = ((record or {}).get("basic_info") or {}).get("name") or (org or {}).get("name") or oid
+    return out
+
+
+async def training_summary(*, mongo: Any, actor: Principal, kind: str | None, session_id: str | None, fmt: str,
+                           font: CjkFont | None, pdf_error: str | None = None) -> tuple[str, bytes, str]:
+    """HUN-13/14 报名总汇表 / 考核总汇表 as a file: the rows of ``GET /training-summary`` (the office
+    every agency, an agency its own) named, with the 合计 row."""
+    font = need_font(font, fmt, pdf_error)
+    summary = await training_cases.summary(mongo=mongo, actor=actor, kind=kind, session_id=session_id)
+    names = await _names(mongo, actor.tenant, {r["agency_org_id"] for r in summary["rows"]})
+    return await _render(exports.training_summary(summary, names, kind=kind), fmt, font)
+
+
+async def scoring_summary(*, mongo: Any, actor: Principal, year: int, fmt: str, font: CjkFont | None,
+                          pdf_error: str | None = None) -> tuple[str, bytes, str]:
+    """HUN-18 记分总汇表 of ``year``: the entries of the agencies the caller sees (the province all,
+    a city its counties', an agency itself; a company 404 ``agency-not-found``), per person."""
+    font = need_font(font, fmt, pdf_error)
+    rules.check_year(year, _today())
+    own = await mongo.repo(ORGANIZATIONS, actor.tenant).get(actor.org_id)
+    orgs = await mongo.repo(ORGANIZATIONS, actor.tenant).find(rules.visible_filter(actor, own),
+                                                             limit=EXPORT_MAX_AGENCIES, projection={"org_id": 1})
+    if not orgs:
+        raise NotFound("no supervision agency is visible to the caller", slug="agency-not-found")
+    ids = [o["org_id"] for o in orgs]
+    entries = await mongo.repo(SCORES, actor.tenant).find({"agency_org_id": {"$in": ids}, "year": year}, limit=0)
+    names = await _names(mongo, actor.tenant, {e["agency_org_id"] for e in entries})
+    return await _render(exports.scoring_summary(entries, names, year=year), fmt, font)
+
+
+async def applications_summary(*, mongo: Any, actor: Principal, kind: str | None, fmt: str, font: CjkFont | None,
+                               pdf_error: str | None = None) -> tuple[str, bytes, str]:
+    """HUN-10..12 汇总表 of certificate applications: what ``GET /certificate-applications`` shows
+    the caller (the province office those submitted to it, an agency its own; a company 403), per
+    agency and stage."""
+    font = need_font(font, fmt, pdf_error)
+    apps = await certificate_cases.list_applications(mongo=mongo, actor=actor, kind=kind, limit=0)
+    names = await _names(mongo, actor.tenant, {a["agency_org_id"] for a in apps})
+    return await _render(exports.applications_summary(apps, names, kind=kind), fmt, font)

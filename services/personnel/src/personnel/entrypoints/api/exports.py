@@ -87,3 +87,43 @@ async def survey(principal: CurrentPrincipal, request: Request, year: YearQuery,
     mongo, font, error = _state(request)
     return _file(*await service.survey(mongo=mongo, actor=principal, kind=kind, year=year,
                                        fmt=pick_format(format, accept), font=font, pdf_error=error))
+
+
+@router.get("/agency-exports/training-summary", response_class=Response, responses=BOTH,
+            summary="报名总汇表 / 考核总汇表 (training registrations and assessment results)")
+async def training_summary(principal: CurrentPrincipal, request: Request,
+                           kind: Annotated[Literal["new_staff", "continuing"] | None, Query(
+                               description="new_staff 新进人员培训 / continuing 继续教育; unset: both")] = None,
+                           session_id: Annotated[str | None, Query(max_length=64, description="one session")] = None,
+                           format: Format = None, accept: Accept = None) -> Response:
+    """HUN-13/14 the training summary as a file: per agency registered, awaiting review, approved,
+    rejected, passed, failed, and 合计 (the rows of ``GET /training-summary``: the province office
+    every agency, an agency its own row)."""
+    mongo, font, error = _state(request)
+    return _file(*await service.training_summary(mongo=mongo, actor=principal, kind=kind, session_id=session_id,
+                                                 fmt=pick_format(format, accept), font=font, pdf_error=error))
+
+
+@router.get("/agency-exports/scoring-summary", response_class=Response, responses=BOTH,
+            summary="记分总汇表 (dynamic scoring per person)")
+async def scoring_summary(principal: CurrentPrincipal, request: Request, year: YearQuery, format: Format = None,
+                          accept: Accept = None) -> Response:
+    """HUN-18 the dynamic-scoring summary of ``year``: per person of the agencies the caller sees
+    the approved entries and points, the pending ones, and 合计. A company 404 ``agency-not-found``."""
+    mongo, font, error = _state(request)
+    return _file(*await service.scoring_summary(mongo=mongo, actor=principal, year=year,
+                                                fmt=pick_format(format, accept), font=font, pdf_error=error))
+
+
+@router.get("/agency-exports/certificate-applications-summary", response_class=Response, responses=BOTH,
+            summary="证书变更 / 注销 / 补办汇总表 (certificate applications)")
+async def applications_summary(principal: CurrentPrincipal, request: Request,
+                               kind: Annotated[Literal["cert_change", "cert_cancellation", "cert_reissue"] | None,
+                                               Query(description="one kind; unset: all three")] = None,
+                               format: Format = None, accept: Accept = None) -> Response:
+    """HUN-10..12 the certificate applications summary: per agency how many and by stage (草稿, 已上报,
+    已受理, 已退回, 不予受理, 准予, 不予许可), and 合计 — what the caller's application list shows (the
+    province office those submitted to it, an agency its own; a company 403)."""
+    mongo, font, error = _state(request)
+    return _file(*await service.applications_summary(mongo=mongo, actor=principal, kind=kind,
+                                                     fmt=pick_format(format, accept), font=font, pdf_error=error))
