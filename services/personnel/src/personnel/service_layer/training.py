@@ -25,6 +25,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from anjian_shared import divisions
 from anjian_shared.china_time import china_day
 from anjian_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from anjian_shared.events.personnel_v1 import TrainingPassed
@@ -291,12 +292,8 @@ async def _office_org(mongo: Any, tenant: str) -> str | None:
     """The province training office's org id (HUN-01 to-dos): the tenant's province-level
     authority when there is exactly one, else None (the to-do goes to province administrators)."""
     offices = [o["org_id"] for o in await mongo.repo(ORGANIZATIONS, tenant).find({"kind": "authority"}, limit=0)
-               if agency_rules.is_province_office(_nobody(tenant, o), o)]
+               if (d := divisions.get(o.get("division_code") or "")) is not None and d.level == "province"]
     return offices[0] if len(offices) == 1 else None
-
-
-def _nobody(tenant: str, org: dict[str, Any]) -> Principal:
-    return Principal(user_id="-", tenant=tenant, org_id=org["org_id"], roles=[], org_kind="authority")
 
 
 def _already() -> Conflict:
