@@ -109,7 +109,8 @@ async def test_hun01_dynamic_score_task_for_the_agency_leader_closed_by_approval
     assert [(t.object_id, t.open) for t in seen] == [(a["_id"], True), (b["_id"], True), (a["_id"], False),
                                                      (b["_id"], False)]
     assert seen[0].assignee_org_id == "furong" and seen[0].assignee_roles == ["station_leader"]
-    assert seen[0].kind == "dynamic_score_to_approve" and "李明" in seen[0].body
+    assert seen[0].kind == "dynamic_score_to_approve" and "12分" in seen[0].body
+    assert all("李明" not in t.body and "李明" not in t.title for t in seen), "no names: partners may read it"
 
 
 async def test_hun01_training_registration_task_for_the_province_office_until_deleted(world):

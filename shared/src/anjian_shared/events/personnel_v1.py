@@ -176,7 +176,7 @@ class HunanTaskChanged(BaseModel):
         "open": True, "assignee_org_id": "6f1c0a9e3b2d4e5f8a7b6c5d4e3f2a1b",
         "assignee_roles": ["supervisor", "station_leader", "province_admin"], "assignee_user_id": None,
         "agency_org_id": "a1b2c3d4e5f60718293a4b5c6d7e8f90", "title": "审核证书变更申请",
-        "body": "芙蓉区监督站 李明 的证书变更申请待审核。", "at": "2026-12-02T03:00:00Z"}]})
+        "body": "证书变更申请已上报，待省级主管部门审核。", "at": "2026-12-02T03:00:00Z"}]})
 
     task_id: str = Field(description="stable id of the task: <object_kind>:<object_id>")
     kind: HunanTaskKind = Field(description=(
@@ -195,7 +195,7 @@ class HunanTaskChanged(BaseModel):
     assignee_user_id: str | None = Field(default=None, description="one user who does it (the assessor of a draft)")
     agency_org_id: str | None = Field(default=None, description="the agency the object belongs to or assesses")
     title: str = Field(description="what to do, in Chinese (the to-do's title)")
-    body: str = Field(description="one sentence naming the object, in Chinese")
+    body: str = Field(description="one sentence about the object, in Chinese; names no person (the object does)")
     at: datetime = Field(description="when it opened or closed (UTC); a later at wins")
 
 

@@ -250,7 +250,7 @@ async def record_score(*, mongo: Any, actor: Principal, staff_id: str, on: date,
     async def fn(uow: UnitOfWork) -> dict[str, Any]:
         stored = await uow.repo(SCORES).insert(doc)
         tasks.task(uow, "dynamic_score_to_approve", doc["_id"], open=True, title="审批动态考核记分",
-                   body=f"{staff['name']} {doc['date']} 记{doc['points']}分，待机构负责人审批。",
+                   body=f"{doc['date']} 的动态考核记分（{doc['points']}分）待机构负责人审批。",
                    assignee_org_id=actor.org_id, assignee_roles=["station_leader"], agency_org_id=actor.org_id,
                    at=doc["created_at"])
         return stored

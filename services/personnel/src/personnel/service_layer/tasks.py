@@ -1,5 +1,7 @@
 """Hunan's home-page tasks (HUN-01 待办): personnel says in the same transaction as the change
 that a task opened or closed (``personnel.hunan_task.changed.v1``); reporting keeps the to-dos.
+Titles and bodies name no person (partners with the legacy ``events:read`` scope receive
+``personnel.*``): the task's object, opened by ``api_path``, shows who.
 
 - ``certificate_application_to_decide``: submitted (or resubmitted) to the province office
   (its supervisors, leaders, administrators); closed when returned, not accepted, approved,

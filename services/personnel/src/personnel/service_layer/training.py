@@ -279,7 +279,7 @@ async def register(*, mongo: Any, actor: Principal, kind: str, staff_id: str, pe
         except DuplicateKeyError:
             raise _already() from None
         tasks.task(uow, "training_registration_to_review", rid, open=True, title="审核培训报名",
-                   body=f"{staff['name']}的{'继续教育' if kind == 'continuing' else '新进人员培训'}报名待审核。",
+                   body=f"一份{'继续教育' if kind == 'continuing' else '新进人员培训'}报名待审核。",
                    assignee_org_id=office, assignee_roles=list(tasks.DECIDERS) if office else ["province_admin"],
                    agency_org_id=agency, at=doc["created_at"])
         return stored
