@@ -301,3 +301,25 @@ async def test_hun10_to_hun12_certificate_applications_summary_by_agency_and_sta
     with pytest.raises(Forbidden):
         await exports.applications_summary(mongo=world, actor=who("builder", "company_admin", kind="company"),
                                            kind=None, fmt="xlsx", font=None)
+
+
+async def test_hun17_assessments_summary_per_assessed_agency_with_the_overall_mean(world, font):
+    """HUN-16/17: submitted sheets of the caller's organisation per assessed agency: counts add up
+    in 合计, the 合计 mean is that of every sheet; drafts and other assessors' sheets are left out."""
+    sheets = [("furong", "agency", "submitted", "90.00", 2, "changsha"),
+              ("furong", "agency", "submitted", "80.00", 1, "changsha"),
+              ("yuelu", "agency", "submitted", "70.50", 3, "changsha"),
+              ("yuelu", "agency", "draft", None, 1, "changsha"),
+              ("hetang", "agency", "submitted", "60.00", 1, "zhuzhou")]
+    for i, (oid, kind, status, score, n, assessor) in enumerate(sheets):
+        await world.repo("assessments", T).insert({
+            "_id": f"s{i}", "agency_org_id": oid, "kind": kind, "status": status, "score": score,
+            "projects": [{"score": 0}] * n, "assessor_org_id": assessor})
+    _, data, _ = await exports.assessments_summary(mongo=world, actor=CHANGSHA, kind=None, fmt="xlsx", font=None)
+    header, rows = _sheet(data)
+    assert [r[0] for r in rows] == ["岳麓区监督站", "芙蓉区监督站", "合计"]
+    furong = rows[1]
+    assert furong[2:] == [2, 3, 85.0, 80.0, 90.0]
+    assert rows[-1][2:] == [3, 6, round((90 + 80 + 70.5) / 3, 2), 70.5, 90.0]
+    _, pdf, _ = await exports.assessments_summary(mongo=world, actor=CHANGSHA, kind="agency", fmt="pdf", font=font)
+    assert "考核情况汇总表" in pdftotext(pdf)

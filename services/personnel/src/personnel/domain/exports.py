@@ -306,3 +306,35 @@ def applications_summary(applications: Iterable[Mapping[str, Any]], names: Mappi
     title = f"人员{APPLICATION_KIND_ZH[kind] if kind else '证书申请'}汇总表"
     return Table(title=title, subtitle="", headers=APPLICATION_HEADERS, rows=rows,
                  total=totals(rows, APPLICATION_NUMERIC, len(APPLICATION_HEADERS)), numeric=APPLICATION_NUMERIC)
+
+
+ASSESSMENT_HEADERS: tuple[tuple[str, int], ...] = (
+    ("被考核机构", 30), ("考核类型", 12), ("考核次数", 10), ("考核项目数", 10), ("平均得分", 10), ("最低分", 10),
+    ("最高分", 10))
+ASSESSMENT_NUMERIC = frozenset({2, 3})
+ASSESSMENT_KIND_ZH = {"group": "监督组考核", "agency": "层级考核"}
+
+
+def assessments_summary(sheets: Iterable[Mapping[str, Any]], names: Mapping[str, str]) -> Table:
+    """HUN-16/17 考核情况汇总表 / 考核综合评价总汇表 of submitted sheets: per assessed agency and
+    kind the number of sheets and projects (summed in 合计) and the mean, lowest and highest sheet
+    score (合计: over every sheet; the mean to 2 decimals)."""
+    per: dict[tuple[str, str], list[float]] = {}
+    projects: dict[tuple[str, str], int] = {}
+    for s in sheets:
+        if s.get("status") != "submitted":
+            continue
+        key = (s["agency_org_id"], s["kind"])
+        per.setdefault(key, []).append(float(s["score"]))
+        projects[key] = projects.get(key, 0) + len(s.get("projects") or [])
+
+    def stats(scores: list[float]) -> list[Any]:
+        return [round(sum(scores) / len(scores), 2), min(scores), max(scores)] if scores else [None, None, None]
+
+    rows = [[names.get(oid, oid), ASSESSMENT_KIND_ZH.get(kind, kind), len(scores), projects[(oid, kind)],
+             *stats(scores)] for (oid, kind), scores in per.items()]
+    rows.sort(key=lambda r: (r[0], r[1]))
+    total = totals(rows, ASSESSMENT_NUMERIC, len(ASSESSMENT_HEADERS))
+    total[4:7] = stats([x for scores in per.values() for x in scores])
+    return Table(title="考核情况汇总表", subtitle="", headers=ASSESSMENT_HEADERS, rows=rows, total=total,
+                 numeric=ASSESSMENT_NUMERIC)

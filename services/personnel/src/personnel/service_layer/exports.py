@@ -27,7 +27,7 @@ from ..domain import exports
 from . import agencies as agency_cases
 from . import certificates as certificate_cases
 from . import training as training_cases
-from .assessments import SCORES
+from .assessments import ASSESSMENTS, SCORES
 
 EXPORT_MAX_AGENCIES = 5000
 """The most agencies one summary holds (a province has a few hundred)."""
@@ -175,3 +175,16 @@ async def applications_summary(*, mongo: Any, actor: Principal, kind: str | None
     apps = await certificate_cases.list_applications(mongo=mongo, actor=actor, kind=kind, limit=0)
     names = await _names(mongo, actor.tenant, {a["agency_org_id"] for a in apps})
     return await _render(exports.applications_summary(apps, names, kind=kind), fmt, font)
+
+
+async def assessments_summary(*, mongo: Any, actor: Principal, kind: str | None, fmt: str, font: CjkFont | None,
+                              pdf_error: str | None = None) -> tuple[str, bytes, str]:
+    """HUN-16/17 考核情况汇总表: the submitted sheets the caller's organisation made (``kind``
+    group | agency), per assessed agency: sheets, projects, mean / lowest / highest score."""
+    font = need_font(font, fmt, pdf_error)
+    flt: dict[str, Any] = {"assessor_org_id": actor.org_id, "status": "submitted"}
+    if kind:
+        flt["kind"] = kind
+    sheets = await mongo.repo(ASSESSMENTS, actor.tenant).find(flt, limit=0)
+    names = await _names(mongo, actor.tenant, {s["agency_org_id"] for s in sheets})
+    return await _render(exports.assessments_summary(sheets, names), fmt, font)

@@ -127,3 +127,16 @@ async def applications_summary(principal: CurrentPrincipal, request: Request,
     mongo, font, error = _state(request)
     return _file(*await service.applications_summary(mongo=mongo, actor=principal, kind=kind,
                                                      fmt=pick_format(format, accept), font=font, pdf_error=error))
+
+
+@router.get("/agency-exports/assessments-summary", response_class=Response, responses=BOTH,
+            summary="考核情况汇总表 / 考核综合评价总汇表 (submitted assessments)")
+async def assessments_summary(principal: CurrentPrincipal, request: Request,
+                              kind: Annotated[Literal["group", "agency"] | None, Query(
+                                  description="group 监督组考核 / agency 层级考核; unset: both")] = None,
+                              format: Format = None, accept: Accept = None) -> Response:
+    """HUN-16/17 the caller organisation's submitted assessments per assessed agency and kind:
+    sheets and projects (summed in 合计), mean, lowest and highest score (合计 over every sheet)."""
+    mongo, font, error = _state(request)
+    return _file(*await service.assessments_summary(mongo=mongo, actor=principal, kind=kind,
+                                                    fmt=pick_format(format, accept), font=font, pdf_error=error))
