@@ -323,3 +323,32 @@ async def test_hun17_assessments_summary_per_assessed_agency_with_the_overall_me
     assert rows[-1][2:] == [3, 6, round((90 + 80 + 70.5) / 3, 2), 70.5, 90.0]
     _, pdf, _ = await exports.assessments_summary(mongo=world, actor=CHANGSHA, kind="agency", fmt="pdf", font=font)
     assert "考核情况汇总表" in pdftotext(pdf)
+
+
+async def test_hun09_staff_summary_counts_people_and_certificates_and_one_record_prints(world, font):
+    """HUN-09: the supervisors' summary: a row per current staff member of the visible agencies,
+    合计 = people and certificates held; one supervisor's record as PDF; 404 for another county's."""
+    _, data, _ = await exports.staff_summary(mongo=world, actor=CHANGSHA, agency_org_id=None, fmt="xlsx", font=None)
+    header, rows = _sheet(data)
+    changsha = [s for oid, a in AGENCIES.items() if a[0].startswith("4301") for s in a[4]]
+    assert len(rows) - 1 == len(changsha) == 3
+    total = rows[-1]
+    assert total[0] == "合计" and total[1] == 3
+    assert total[header.index("持证数")] == sum(len(certs) for _, certs in changsha) == 3
+    li = next(r for r in rows if r[0] == "芙蓉区监督站" and r[header.index("持证数")] == 2)
+    assert li[header.index("质量监督证书")] and li[header.index("安全监督证书")], "both certificates listed"
+    _, one, _ = await exports.staff_summary(mongo=world, actor=PROVINCE, agency_org_id="hetang", fmt="xlsx",
+                                            font=None)
+    assert _sheet(one)[1][-1][1] == 3
+    with pytest.raises(NotFound):
+        await exports.staff_summary(mongo=world, actor=ZHUZHOU, agency_org_id="furong", fmt="xlsx", font=None)
+    staff = await world.repo("agency_staff", T).find({"agency_org_id": "furong", "deleted": False}, limit=0)
+    certified = next(s for s in staff if s.get("certificates"))
+    name, pdf, media = await exports.staff_record_pdf(mongo=world, actor=who("furong"), agency_org_id="furong",
+                                                      staff_id=certified["_id"], font=font)
+    text = pdftotext(pdf)
+    assert media == "application/pdf" and "监督人员基本信息表" in text and certified["name"] in text
+    assert "质量监督证书" in text and "安全监督证书" in text
+    with pytest.raises(NotFound):
+        await exports.staff_record_pdf(mongo=world, actor=who("yuelu"), agency_org_id="furong",
+                                       staff_id=certified["_id"], font=font)

@@ -338,3 +338,59 @@ def assessments_summary(sheets: Iterable[Mapping[str, Any]], names: Mapping[str,
     total[4:7] = stats([x for scores in per.values() for x in scores])
     return Table(title="考核情况汇总表", subtitle="", headers=ASSESSMENT_HEADERS, rows=rows, total=total,
                  numeric=ASSESSMENT_NUMERIC)
+
+
+GENDER_ZH = {"male": "男", "female": "女"}
+STAFF_HEADERS: tuple[tuple[str, int], ...] = (
+    ("机构名称", 28), ("姓名", 10), ("性别", 6), ("出生日期", 12), ("岗位", 10), ("学历", 10), ("职称", 8),
+    ("持证数", 8), ("质量监督证书", 22), ("安全监督证书", 22))
+STAFF_NUMERIC = frozenset({7})
+
+
+def _certificate_cell(certificates: Iterable[Mapping[str, Any]], kind: str) -> str:
+    held = [c for c in certificates if c.get("kind") == kind and c.get("status", "valid") == "valid"]
+    return "；".join(f"{c.get('number', '')}（至{c.get('valid_until', '')}）" for c in held)
+
+
+def staff_summary(staff: Iterable[Mapping[str, Any]], names: Mapping[str, str]) -> Table:
+    """HUN-09 人员基本信息汇总表: one row per current staff member (by agency, then name) with the
+    valid supervision certificates held; 合计 counts the people (姓名 column) and the certificates."""
+    rows = []
+    for p in staff:
+        certs = list(p.get("certificates") or [])
+        rows.append([names.get(p["agency_org_id"], p["agency_org_id"]), p.get("name", ""),
+                     GENDER_ZH.get(p.get("gender", ""), ""), p.get("birth_date") or "",
+                     POST_ZH.get(p.get("post", ""), ""), EDUCATION_ZH.get(p.get("education", ""), ""),
+                     TITLE_ZH.get(p.get("title", ""), ""), len(rules.held_kinds(certs)),
+                     _certificate_cell(certs, "quality"), _certificate_cell(certs, "safety")])
+    rows.sort(key=lambda r: (r[0], r[1]))
+    total = totals(rows, STAFF_NUMERIC, len(STAFF_HEADERS))
+    total[1] = len(rows)
+    return Table(title="监督人员基本信息汇总表", subtitle="", headers=STAFF_HEADERS, rows=rows, total=total,
+                 numeric=STAFF_NUMERIC)
+
+
+ORDINALS = "二三四五六七八九"
+
+
+def staff_record_sections(record: Mapping[str, Any], agency_name: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """HUN-09 one supervisor's record (监督人员基本信息表): personal data and each certificate."""
+    def t(v: Any) -> str:
+        return "" if v is None else str(v)
+
+    personal = [("所在机构", agency_name), ("姓名", t(record.get("name"))),
+                ("性别", GENDER_ZH.get(record.get("gender", ""), "")), ("出生日期", t(record.get("birth_date"))),
+                ("岗位", POST_ZH.get(record.get("post", ""), "")),
+                ("学历", EDUCATION_ZH.get(record.get("education", ""), "")),
+                ("职称", TITLE_ZH.get(record.get("title", ""), "")), ("手机", t(record.get("mobile"))),
+                ("入职日期", t(record.get("hired_on"))),
+                ("持证情况", HOLDING_ZH[rules.holding(record.get("certificates") or [])])]
+    sections: list[tuple[str, list[tuple[str, str]]]] = [("一、基本信息", personal)]
+    for i, c in enumerate(record.get("certificates") or []):
+        kind = "质量" if c.get("kind") == "quality" else "安全"
+        sections.append((f"{ORDINALS[min(i, len(ORDINALS) - 1)]}、{kind}监督证书", [
+            ("证书编号", t(c.get("number"))), ("发证日期", t(c.get("issued_on"))),
+            ("有效期至", t(c.get("valid_until"))),
+            ("状态", "有效" if c.get("status", "valid") == "valid" else "已注销"),
+            ("补办次数", t(c.get("reissued", 0)))]))
+    return sections

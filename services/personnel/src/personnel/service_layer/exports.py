@@ -188,3 +188,36 @@ async def assessments_summary(*, mongo: Any, actor: Principal, kind: str | None,
     sheets = await mongo.repo(ASSESSMENTS, actor.tenant).find(flt, limit=0)
     names = await _names(mongo, actor.tenant, {s["agency_org_id"] for s in sheets})
     return await _render(exports.assessments_summary(sheets, names), fmt, font)
+
+
+async def staff_summary(*, mongo: Any, actor: Principal, agency_org_id: str | None, fmt: str, font: CjkFont | None,
+                        pdf_error: str | None = None) -> tuple[str, bytes, str]:
+    """HUN-09 导出汇总表: the current staff of the agencies the caller sees (or of one of them,
+    ``agency_org_id``; 404 ``agency-not-found`` when not visible), with their certificates."""
+    font = need_font(font, fmt, pdf_error)
+    if agency_org_id is not None:
+        await agency_cases.readable_agency(mongo, actor, agency_org_id)
+        ids = [agency_org_id]
+    else:
+        own = await mongo.repo(ORGANIZATIONS, actor.tenant).get(actor.org_id)
+        ids = [o["org_id"] for o in await mongo.repo(ORGANIZATIONS, actor.tenant).find(
+            rules.visible_filter(actor, own), limit=EXPORT_MAX_AGENCIES, projection={"org_id": 1})]
+        if not ids:
+            raise NotFound("no supervision agency is visible to the caller", slug="agency-not-found")
+    staff = await mongo.repo(STAFF, actor.tenant).find({"agency_org_id": {"$in": ids}, "deleted": False}, limit=0)
+    names = await _names(mongo, actor.tenant, {p["agency_org_id"] for p in staff})
+    return await _render(exports.staff_summary(staff, names), fmt, font)
+
+
+async def staff_record_pdf(*, mongo: Any, actor: Principal, agency_org_id: str, staff_id: str,
+                           font: CjkFont | None, pdf_error: str | None = None) -> tuple[str, bytes, str]:
+    """HUN-09 导出 one supervisor's record (监督人员基本信息表) as PDF: personal data and each
+    certificate. 404 ``agency-not-found`` / ``staff-not-found`` as the record itself."""
+    font = need_font(font, "pdf", pdf_error)
+    record = await certificate_cases.personal_record(mongo=mongo, actor=actor, agency_org_id=agency_org_id,
+                                                     staff_id=staff_id)
+    agency_name = (await _names(mongo, actor.tenant, {agency_org_id}))[agency_org_id]
+    pdf = await asyncio.to_thread(documents.record_pdf, font, title="监督人员基本信息表",
+                                  subtitle=f"{agency_name} {record.get('name', '')}",
+                                  sections=exports.staff_record_sections(record, agency_name))
+    return f"{record.get('name', '')}基本信息表.pdf", pdf, documents.PDF

@@ -140,3 +140,29 @@ async def assessments_summary(principal: CurrentPrincipal, request: Request,
     mongo, font, error = _state(request)
     return _file(*await service.assessments_summary(mongo=mongo, actor=principal, kind=kind,
                                                     fmt=pick_format(format, accept), font=font, pdf_error=error))
+
+
+@router.get("/agency-exports/staff-summary", response_class=Response, responses=BOTH,
+            summary="人员基本信息汇总表 (supervisors and their certificates)")
+async def staff_summary(principal: CurrentPrincipal, request: Request,
+                        agency_id: Annotated[str | None, Query(max_length=64, description="one agency only")] = None,
+                        format: Format = None, accept: Accept = None) -> Response:
+    """HUN-09 导出汇总表: the current staff of the agencies the caller sees (the province all, a city
+    its counties', an agency itself; or of ``agency_id``, 404 ``agency-not-found`` when not visible),
+    one row each with the valid certificates; 合计 counts people and certificates."""
+    mongo, font, error = _state(request)
+    return _file(*await service.staff_summary(mongo=mongo, actor=principal, agency_org_id=agency_id,
+                                              fmt=pick_format(format, accept), font=font, pdf_error=error))
+
+
+@router.get("/agencies/{agency_id}/staff/{staff_id}/record/export", response_class=Response,
+            summary="One supervisor's record as PDF (preview/print)",
+            responses={200: {"content": {"application/pdf": {}}}})
+async def staff_record_pdf(agency_id: AgencyId, staff_id: Annotated[str, Path(max_length=64)],
+                           principal: CurrentPrincipal, request: Request) -> Response:
+    """HUN-09 导出 one supervisor's record (监督人员基本信息表) as PDF served inline: personal
+    data and each certificate. 404 ``agency-not-found`` / ``staff-not-found`` for what the caller
+    may not see; 503 ``pdf-unavailable``."""
+    mongo, font, error = _state(request)
+    return _file(*await service.staff_record_pdf(mongo=mongo, actor=principal, agency_org_id=agency_id,
+                                                 staff_id=staff_id, font=font, pdf_error=error))
