@@ -89,3 +89,37 @@ async def test_hun03_exports_over_http_format_disposition_refusals_and_totals(pl
         rows = [list(r) for r in load_workbook(io.BytesIO(survey.content)).active.iter_rows(values_only=True)]
         assert rows[-1][0] == "合计" and all(r[1].startswith("4301") for r in rows[1:-1])
         assert rows[-1][rows[0].index("在职人数")] == sum(r[rows[0].index("在职人数")] or 0 for r in rows[1:-1])
+
+
+async def test_hun09_to_hun18_summary_exports_over_http(platform: Platform):
+    """HUN-09..18: the summaries as files over HTTP — staff (HUN-09), certificate applications
+    (HUN-10..12), training (HUN-13/14), assessments (HUN-16/17), scoring (HUN-18): each answers its
+    file to whom it concerns, and a company is refused."""
+    w = await hunan_world(platform)
+    year = date.today().year
+    base = f"{API}/agencies/{w['furong_org']}"
+    async with platform.api(w["furong"]) as c:
+        async def add() -> dict[str, Any]:  # 404 until identity's organisation event has arrived
+            return expect(await c.post(f"{base}/staff", json={
+                "name": "李明", "gender": "male", "birth_date": "1988-04-12", "post": "supervisor",
+                "education": "bachelor", "title": "intermediate"}), 201)
+        member = await eventually(add, timeout=30)
+        entry = expect(await c.post(f"{API}/dynamic-scores", json={
+            "staff_id": member["id"], "date": f"{year}-01-02", "reason_codes": ["R04"]}), 201)
+        expect(await c.post(f"{API}/dynamic-scores/{entry['id']}/approval"), 200)
+        record = await c.get(f"{base}/staff/{member['id']}/record/export")
+        assert record.status_code == 200 and record.content.startswith(b"%PDF")
+        assert record.headers["content-disposition"].startswith("inline")
+        for path, params in (("staff-summary", {}), ("scoring-summary", {"year": year}),
+                             ("training-summary", {}), ("certificate-applications-summary", {}),
+                             ("assessments-summary", {})):
+            r = await c.get(f"{API}/agency-exports/{path}", params={**params, "format": "xlsx"})
+            assert r.status_code == 200 and r.headers["content-type"].startswith(XLSX), (path, r.text[:200])
+            rows = [list(x) for x in load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True)]
+            assert rows[-1][0] == "合计", path
+        scoring = await c.get(f"{API}/agency-exports/scoring-summary", params={"year": year, "format": "xlsx"})
+        rows = [list(x) for x in load_workbook(io.BytesIO(scoring.content)).active.iter_rows(values_only=True)]
+        assert rows[1][1] == "李明" and rows[-1][2:4] == [1, 12]
+    async with platform.api(w["yuelu"]) as other:
+        hidden = await other.get(f"{base}/staff/{member['id']}/record/export")
+        assert hidden.status_code == 404
