@@ -132,6 +132,8 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
                        "serious": {"min_yuan": 5000, "max_yuan": 10000}}}), 201)
     ids["violation_code"] = "SAMPLE-001"
     ids["filing_id"] = await _submitted_filing(hubei_api, world, admin_token)
+    ids.update(await _construction_log_objects(hubei_api, world))  # HEB-09: a hazard source and a log
+    ids.update(await _supervision_filing_objects(platform, hubei_api, world, admin_token))
     if "equipment" in platform.services:  # HEB-01/03/06/07/11 objects, made in Hubei
         ids.update(await _registry_objects(platform, hubei_api, world, admin_token))
     if "personnel" in platform.services:  # HUN-02..08 objects (an agency's records), made in Hubei
@@ -169,6 +171,11 @@ async def played(platform, tmp_path_factory) -> Played:  # type: ignore[no-untyp
             ids["name"] = media_event["event"]["data"]["signature"]["key"].rsplit("/", 1)[-1]
     if "conversations" in platform.services:  # HN-12: the project's conversation and a message of 张伟's
         ids.update(await _conversation_objects(hubei_api, world))
+    if "reporting" in platform.services:  # HEB-02: a download 王强 (station leader) published in Hubei
+        async with hubei_api(world.token("wang")) as c:
+            ids["announcement_id"] = expect(await c.post("/api/reporting/v1/announcements", data={
+                "kind": "download", "title": "安装告知单样表"}, files=[("files", (
+                    "样表.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"))]), 201)["id"]
     hainan = await build_world(recorder.factory(platform, "hainan"), admin_password=platform.admin_password,
                                tenant="hainan", register_project=False)
     return Played(hubei=world, hainan=hainan, ids=ids, recorder=recorder, admin_token=admin_token,
@@ -291,6 +298,51 @@ async def _submitted_filing(api: Any, world: World, admin: str) -> str:
     return str(filing["id"])
 
 
+async def _supervision_filing_objects(platform: Any, api: Any, world: World, admin: str) -> dict[str, str]:
+    """HEB-04/05 in Hubei (the feature switched on by the province admin): the owner's safety-
+    supervision filing, accepted by 张伟's station (``supervision_filing_id``), and the owner's
+    comprehensive evaluation of the project it created, submitted (``project_application_id``).
+    The contractor's B and C are put into projects' read model of personnel, and 张伟's station
+    given division 420111 there (the Wuhan world has no divisions)."""
+    from datetime import date, timedelta
+
+    db = platform.app("projects").state.mongo.db
+    valid = (date.today() + timedelta(days=365)).isoformat()
+    people = {}
+    for category in ("B", "C1"):
+        people[category] = f"sec-{category}-{world.station_id[:8]}"
+        await db["company_people"].insert_one({
+            "_id": people[category], "tenant_id": "hubei", "person_id": people[category],
+            "company_org_id": world.contractor_id, "name": f"三类人员{category}", "category": category,
+            "certificate_number": f"鄂建安{category}", "issued_on": "2025-01-01", "expires_on": valid,
+            "removed": False})
+    async with api(admin) as c:
+        expect(await c.patch("/api/identity/v1/tenants/hubei/policy",
+                             json={"features": {"supervision_filing": True}}), 200)
+    body = {"name": "安全监督备案工程", "address": "武汉市洪山区", "division_code": "420111",
+            "station_org_id": world.station_id, "civilized_site_standard": "municipal",
+            "parties": {"contractor": {"org_id": world.contractor_id, "project_leader_person_id": people["B"],
+                                       "safety_officer_person_ids": [people["C1"]]},
+                        "supervision": {"org_id": world.supervision_id}}}
+    async with api(world.token("owner")) as c:
+        async def filed() -> dict[str, Any]:  # 403 until the policy reached projects
+            await db["organizations"].update_one({"_id": world.station_id, "tenant_id": "hubei"},
+                                                 {"$set": {"division_code": "420111"}})
+            r = await c.post("/api/projects/v1/supervision-filings", json=body)
+            assert r.status_code == 201, r.text
+            return r.json()
+        filing = await eventually(filed, timeout=30)
+        expect(await c.post(f"/api/projects/v1/supervision-filings/{filing['id']}/submit"), 200)
+    async with api(world.token("zhang")) as c:
+        project_id = expect(await c.post(f"/api/projects/v1/supervision-filings/{filing['id']}/decisions", json={
+            "action": "accept", "supervisor_user_ids": [world.people["zhang"].user_id]}), 200)["project_id"]
+    async with api(world.token("owner")) as c:
+        app = expect(await c.post("/api/projects/v1/project-applications", json={
+            "kind": "comprehensive_evaluation", "project_id": project_id, "planned_completion_on": "2027-06-30"}), 201)
+        expect(await c.post(f"/api/projects/v1/project-applications/{app['id']}/submit"), 200)
+    return {"supervision_filing_id": filing["id"], "project_application_id": app["id"]}
+
+
 PDF = b"%PDF-1.4\n% certificate\n"
 
 
@@ -364,9 +416,15 @@ async def _agency_objects(platform: Any, api: Any, world: World, admin: str) -> 
         training = expect(await c.post("/api/personnel/v1/training-registrations", json={
             "kind": "new_staff", "staff_id": staff["id"],
             "personal": {"id_number": "420102198804120012", "mobile": "13800000003"}}), 201)
+    async with api(token) as c:  # HUN-20: the agency proposes its staff member as a user (undecided)
+        async def propose() -> dict[str, Any]:  # 409 staff-unknown until personnel's staff event arrived
+            return expect(await c.post("/api/identity/v1/user-applications", json={
+                "staff_id": staff["id"], "username": f"liming.{sfx}", "roles": ["supervisor"]}), 201)
+        account_application = await eventually(propose, timeout=30)
     return {"agency_id": agency, "staff_id": staff["id"], "year": str(year), "assessment_id": sheet["id"],
             "index": "0", "score_id": score["id"], "session_id": session["id"],
-            "training_registration_id": training["id"], "application_id": application["id"]}
+            "training_registration_id": training["id"], "application_id": application["id"],
+            "account_application_id": account_application["_id"]}
 
 
 async def _registry_objects(platform: Any, api: Any, world: World, admin: str) -> dict[str, Any]:
@@ -465,3 +523,22 @@ async def _registry_objects(platform: Any, api: Any, world: World, admin: str) -
             "person_id": driver["id"], "registration_id": registration["id"],
             "status_token": registration["status_token"], "use_app_id": use_app_id,
             "sign_token": registered["sign_token"]}
+
+
+async def _construction_log_objects(api: Any, world: World) -> dict[str, str]:
+    """HEB-09: a hazard source 刘洋 (the contractor's project manager) declared on the Hubei project
+    (``source_id``, open since yesterday) and today's construction log (``log_id``)."""
+    from datetime import timedelta
+
+    from anjian_local.media import site_photo
+
+    today = china_day(datetime.now(UTC))
+    async with api(world.token("liu")) as c:
+        source = expect(await c.post(f"/api/projects/v1/projects/{world.project_id}/hazard-sources", json={
+            "kind": "scaffolding", "category": "general", "name": "3#楼落地式脚手架",
+            "start_date": (today - timedelta(days=1)).isoformat(),
+            "planned_end_date": (today + timedelta(days=60)).isoformat()}), 201)
+        log = expect(await c.post(f"/api/projects/v1/projects/{world.project_id}/construction-logs",
+                                  data={"log_date": today.isoformat(), "text": "3#楼脚手架搭设至12层"},
+                                  files=[("photos", ("site.jpg", site_photo(4), "image/jpeg"))]), 201)
+    return {"source_id": source["id"], "log_id": log["id"]}

@@ -37,11 +37,17 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("GET", "/api/equipment/v1/public/signs/{token}", "*"):
         "registration sign status (HEB-07) = capability URL printed as the sign's QR code: whoever holds the "
         "unguessable token sees valid/dismantled/cancelled, the number, machine and project name — what the sign shows",
+    ("GET", "/api/reporting/v1/announcements/{announcement_id}", "other company"):
+        "announcements (通知公告) are published to every user of the province (HEB-02); other tenants get 404",
+    ("GET", "/api/reporting/v1/announcements/{announcement_id}/files/{index}", "other company"):
+        "files of the download area (下载专区) are published to every user of the province (HEB-02); other "
+        "tenants get 404",
 }
 PATH_IDS = {"/api/identity/v1/authorities/for-division/{code}": {"code": "420102"},
             "/api/personnel/v1/assessment-catalog/{code}": {"code": "D01"},
             "/api/equipment/v1/applications/{app_id}/sign.pdf": {"app_id": "@use_app_id"},
-            "/api/equipment/v1/public/signs/{token}": {"token": "@sign_token"}}
+            "/api/equipment/v1/public/signs/{token}": {"token": "@sign_token"},
+            "/api/reporting/v1/announcements/{announcement_id}/files/{index}": {"index": "0"}}
 """Ids of a route whose parameter name means something else elsewhere ({code}: a catalog item;
 ``@key``: the played object ``key``, e.g. the approved use registration of a sign)."""
 
@@ -71,7 +77,13 @@ READER = {"/api/reporting/v1/notifications/{notification_id}/read": "li",
           "/api/personnel/v1/training-sessions/{session_id}/capacity": "admin",
           "/api/personnel/v1/training-sessions/{session_id}/quotas/{agency_id}": "admin",
           "/api/personnel/v1/certificate-applications/{application_id}": "peng",  # HUN-10..12 its agency
-          "/api/partners/v1/media/{event_id}/{name}": "partner"}  # MEDIA below
+          "/api/partners/v1/media/{event_id}/{name}": "partner",  # MEDIA below
+          # HUN-19: a user's permissions, read by the province administrator (permissions.read)
+          "/api/identity/v1/users/{user_id}/permissions": "admin",
+          # HUN-20: the agency reads and resubmits its user application; the province office decides
+          "/api/identity/v1/account-applications/{account_application_id}": "peng",
+          "/api/identity/v1/account-applications/{account_application_id}/decision": "admin",
+          "/api/identity/v1/account-applications/{account_application_id}/resubmission": "peng"}
 VALID_CREDIT_CODE = "12420102MB0000001" + credit_code.check_character("12420102MB0000001")
 GET_READER = {f"/api/inspections/v1/self-inspections/{{inspection_id}}{tail}": "zhao"
               for tail in ("", "/points", "/timeline", "/feedback", "/companion-codes/qr.png")}
@@ -81,6 +93,8 @@ MEDIA = "/api/partners/v1/media/{event_id}/{name}"
 """A medium of a logged event (issue 11): read by the partner (scopes granting the event;
 ``redirect=false`` answers 200 with the URL instead of the 307), attacked by the other
 tenant's partner and by another company's user (no partner)."""
+ANNOUNCEMENT_FILE = "/api/reporting/v1/announcements/{announcement_id}/files/{index}"
+"""HEB-02 a published file: ``redirect=false`` answers 200 with the URL instead of the 307."""
 PARTNER_ROUTES = "/api/partners/v1/subscriptions/{subscription_id}"
 """Routes of a partner system (client credentials): read by their owner, attacked by the
 other tenant's partner and by another partner of the same province."""
@@ -108,7 +122,7 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
     """A VALID request body for the route (a hostile caller must be refused for who they
     are, not for a malformed body)."""
     ids, w = played.ids, played.hubei
-    if path == MEDIA:
+    if path in (MEDIA, ANNOUNCEMENT_FILE):
         return {"params": {"redirect": "false"}}
     if path == STATUS:
         return {"params": {"tenant": "hubei"}, "headers": {
@@ -250,10 +264,36 @@ def request_kwargs(method: str, path: str, played: Any, *, reader: bool = False)
             "supervision_org_id": w.supervision_id}},
         ("POST", "/api/projects/v1/filings/{filing_id}/decisions"):
             {"json": {"action": "return", "comment": "伪造退回"}},
+        ("PUT", "/api/projects/v1/supervision-filings/{supervision_filing_id}"): {"json": {
+            "name": "伪造备案", "address": "武汉", "division_code": "420111", "civilized_site_standard": "none",
+            "parties": {"contractor": {"org_id": w.contractor_id, "project_leader_person_id": "x",
+                                       "safety_officer_person_ids": ["y"]},
+                        "supervision": {"org_id": w.supervision_id}}}},
+        ("POST", "/api/projects/v1/supervision-filings/{supervision_filing_id}/attachments"):
+            {"files": [("file", ("a.pdf", b"%PDF-1.4\n", "application/pdf"))]},
+        ("POST", "/api/projects/v1/supervision-filings/{supervision_filing_id}/decisions"):
+            {"json": {"action": "return", "comment": "伪造退回"}},
+        ("POST", "/api/projects/v1/project-applications/{project_application_id}/decisions"):
+            {"json": {"action": "return", "comment": "伪造退回"}},
         ("POST", "/api/conversations/v1/conversations/{conversation_id}/messages"): {"data": {"text": "伪造消息"}},
         ("PUT", "/api/conversations/v1/conversations/{conversation_id}/read"):
             {"json": {"message_id": ids.get("message_id")}},
         ("PUT", "/api/conversations/v1/conversations/{conversation_id}/mute"): {"json": {"muted": True}},
+        # HEB-09/HEB-16: valid bodies, refused for who the caller is (404: another tenant / company)
+        ("POST", "/api/projects/v1/projects/{project_id}/hazard-sources"): {"json": {
+            "kind": "demolition", "category": "general", "name": "伪造危险源", "start_date": "2026-01-01",
+            "planned_end_date": "2026-02-01"}},
+        ("POST", "/api/projects/v1/projects/{project_id}/hazard-sources/{source_id}/close"):
+            {"json": {"actual_end_date": "2026-01-01"}},
+        ("POST", "/api/projects/v1/projects/{project_id}/construction-logs"):
+            {"data": {"log_date": "2026-01-01", "text": "伪造日志"}, "files": [("photos", photo)]},
+        ("GET", "/api/projects/v1/projects/{project_id}/duty-time"):
+            {"params": {"date_from": "2026-01-01", "date_to": "2026-01-31"}},
+        # HUN-20: the office returns it (so the agency's resubmission after it is valid too)
+        ("POST", "/api/identity/v1/account-applications/{account_application_id}/decision"):
+            {"json": {"action": "return", "comment": "补充说明"}},
+        ("POST", "/api/identity/v1/account-applications/{account_application_id}/resubmission"):
+            {"json": {"comment": "已补充"}},
     }
     return bodies.get((method, path), {})
 

@@ -296,3 +296,38 @@ def inbox_filter(authority_org_id: str, kind: str | None = None) -> dict[str, An
     if kind:
         flt["kind"] = kind
     return flt
+
+
+class Transition(BaseModel):
+    """One step of the lifecycle as data: ``action`` taken by ``by`` (``applicant`` or
+    ``authority``) from any stage of ``from_stages`` (none: the application is created) to
+    ``to_stage`` (none: it is deleted; the same stage: it stays, e.g. an edit)."""
+
+    action: str
+    label: str
+    by: Literal["applicant", "authority"]
+    from_stages: tuple[Stage, ...]
+    to_stage: Stage | None
+
+
+def _t(action: str, by: Literal["applicant", "authority"], from_: frozenset[Stage] | tuple[Stage, ...],
+       to: Stage | None, label: str | None = None) -> Transition:
+    return Transition(action=action, label=label or ACTION_LABELS[action], by=by,
+                      from_stages=tuple(s for s in Stage if s in from_), to_stage=to)
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    _t("create", "applicant", (), Stage.DRAFT),
+    _t("edit", "applicant", EDITABLE, None, ACTION_LABELS["edit"]),
+    _t("submit", "applicant", EDITABLE, Stage.SUBMITTED),
+    _t("accept", "authority", frozenset({Stage.SUBMITTED}), Stage.ACCEPTED),
+    _t("not_accept", "authority", frozenset({Stage.SUBMITTED}), Stage.NOT_ACCEPTED),
+    _t("return", "authority", AWAITING_AUTHORITY, Stage.RETURNED),
+    _t("approve", "authority", frozenset({Stage.ACCEPTED}), Stage.APPROVED),
+    _t("refuse", "authority", frozenset({Stage.ACCEPTED}), Stage.REFUSED),
+    _t("delete", "applicant", DELETABLE, None, "删除"),
+)
+"""The lifecycle above as data (HUN-22 business-process help is generated from it). ``edit``
+keeps the stage (``to_stage`` None means "unchanged" for ``edit``, "gone" for ``delete``). A
+unit test runs every action of ``Application`` from every stage and checks it against this
+table, so the table is what the code does."""

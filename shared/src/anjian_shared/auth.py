@@ -24,7 +24,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from . import audit
+from . import audit, permissions
 from .logging import bind_context
 from .principal import Principal, Role  # noqa: F401 - re-exported
 from .problems import Forbidden, Unauthorized
@@ -133,6 +133,8 @@ class TokenVerifier:
                               roles=list(claims.get("roles", [])), name=claims.get("name", ""),
                               org_kind=claims.get("org_kind", ""),
                               scopes=str(claims.get("scope") or "").split(),
+                              granted=[str(x) for x in claims.get(permissions.ADD_CLAIM) or []],
+                              revoked=[str(x) for x in claims.get(permissions.DEL_CLAIM) or []],
                               issued_at=float(iat) if isinstance(iat, int | float) else None)
         if self.account_check is not None:
             # the account may have been disabled, or its password or roles changed, since the
@@ -192,3 +194,22 @@ def require_role(principal: Principal, *roles: str) -> None:
     """Raise 403 unless the principal holds one of ``roles``."""
     if not principal.has(*roles):
         raise Forbidden(f"requires one of the roles: {', '.join(roles)}")
+
+
+def require_permission(name: str) -> Callable[..., Awaitable[Principal]]:
+    """THE FastAPI dependency checking a named permission (``anjian_shared.permissions``), the
+    same in every service: the verified caller (as ``get_principal``) when their effective
+    permissions (role bundles + grants − revocations, from the token) hold ``name``; otherwise
+    403 ``permission-missing``. Object rules (own agency, tenant) stay in the use case. Use as
+    ``principal: Annotated[Principal, Depends(require_permission("agencies.write"))]``."""
+    if name not in permissions.PERMISSIONS:
+        raise ValueError(f"unknown permission {name!r}: add it to anjian_shared.permissions.PERMISSIONS")
+
+    async def dependency(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                                                  Depends(bearer)]) -> Principal:
+        principal = await _verified(request, credentials)
+        permissions.check(principal, name)
+        return principal
+
+    dependency.__name__ = f"require_permission_{name.replace('.', '_')}"
+    return dependency

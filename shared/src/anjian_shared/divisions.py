@@ -19,7 +19,7 @@ import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 from .errors import Unprocessable
 
@@ -140,3 +140,54 @@ def children(code: str) -> list[Division]:
     """The divisions whose parent is ``code`` (a province's cities and direct counties, a
     city's counties), ordered by code."""
     return [d for c, d in sorted(_table().items()) if c != code and parent(c) == code]
+
+
+def accept_requested(org: dict[str, Any], requested: str | None) -> dict[str, Any]:
+    """``org`` (the authority of the jurisdiction) unless the applicant named another one:
+    422 ``wrong-authority`` naming ``authority_org_id`` then."""
+    if requested and requested != org["_id"]:
+        raise Unprocessable(f"this application goes to {org.get('name') or org['_id']} (the authority of its "
+                            f"jurisdiction), not to {requested}", field="authority_org_id",
+                            slug="wrong-authority")
+    return org
+
+
+def authority_for(code: str, authorities: list[dict[str, Any]], *, requested: str | None = None,
+                  preferred: str | None = None, field: str = "authority_org_id") -> dict[str, Any]:
+    """The authority (an organisation document with ``_id``, ``kind`` and ``division_code``) of
+    ``authorities`` with jurisdiction over ``code``: THE rule of "where" (HEB-04, HEB-06/07/14).
+
+    The one whose ``division_code`` is the nearest ancestor-or-self of ``code``; at that code
+    ``preferred`` (e.g. the project's own station) first, then an ``authority`` before a
+    ``station``. ``requested`` (what the applicant named, optional) must be that one, else 422
+    ``wrong-authority``; when several tie the applicant must name one of them (422
+    ``authority-ambiguous`` listing them); none enclosing ``code`` → 422
+    ``no-authority-for-division``. Each problem names ``field``."""
+    by_code: dict[str, list[dict[str, Any]]] = {}
+    for org in authorities:
+        if isinstance(org.get("division_code"), str):
+            by_code.setdefault(org["division_code"], []).append(org)
+    found = nearest(code, frozenset(by_code))
+    if found is None:
+        raise Unprocessable(f"no authority of this province has jurisdiction over division {code}",
+                            field=field, slug="no-authority-for-division")
+
+    def rank(o: dict[str, Any]) -> tuple[bool, bool]:
+        return (o["_id"] != preferred, o.get("kind") != "authority")
+
+    best = min(rank(o) for o in by_code[found])
+    tied = [o for o in by_code[found] if rank(o) == best]
+    if len(tied) > 1:  # several authorities of one division: the applicant picks one of them
+        chosen = [o for o in tied if o["_id"] == requested]
+        choices = ", ".join(sorted(o["_id"] for o in tied))
+        if requested and not chosen:  # a named authority without jurisdiction is wrong, not ambiguous
+            raise Unprocessable(f"this application goes to one of the authorities of division {found} "
+                                f"({choices}), not to {requested}", field=field, slug="wrong-authority")
+        if not chosen:
+            raise Unprocessable(f"{len(tied)} authorities have jurisdiction over division {found}: choose one of "
+                                f"{choices} ({field})", field=field, slug="authority-ambiguous")
+        return chosen[0]
+    if requested and requested != tied[0]["_id"]:
+        raise Unprocessable(f"this application goes to {tied[0].get('name') or tied[0]['_id']} (the authority of "
+                            f"its jurisdiction), not to {requested}", field=field, slug="wrong-authority")
+    return tied[0]

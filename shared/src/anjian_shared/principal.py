@@ -33,9 +33,24 @@ class Principal(BaseModel):
     """``authority`` | ``station`` | ``company`` | ``agency`` | ``partner`` (claim ``org_kind``)."""
     scopes: list[str] = []
     """OAuth scopes (claim ``scope``, space-separated); partner clients carry e.g. ``events:read``."""
+    granted: list[str] = []
+    """Permissions granted beyond the role bundles (claim ``perm_add``; ``anjian_shared.permissions``)."""
+    revoked: list[str] = []
+    """Permissions of the role bundles revoked from this user (claim ``perm_del``)."""
     issued_at: float | None = None
     """When the token was issued (claim ``iat``, epoch seconds with milliseconds): compared with the
     account's ``tokens_valid_after`` (``anjian_shared.accounts``)."""
 
     def has(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        """The effective permissions: role bundles + granted − revoked (HUN-19)."""
+        from .permissions import effective
+
+        return effective(self.roles, self.granted, self.revoked)
+
+    def can(self, permission: str) -> bool:
+        """Whether the caller holds the named permission (``anjian_shared.permissions``)."""
+        return permission in self.permissions

@@ -54,7 +54,8 @@ feeding Anjian. They grant no event family (``is_event_scope`` is false for them
 
 SYNC_PROJECTS = "projects:sync"
 
-PERSONAL_FAMILIES = ("identity.user.", "personnel.company_person.", "projects.platform_project.")
+PERSONAL_FAMILIES = ("identity.user.", "personnel.company_person.", "personnel.staff.",
+                     "projects.platform_project.")
 """Events that name people (names, mobiles, certificate numbers): only ``events:personal``
 (``projects.platform_project.*`` carries the platform's chief engineers' mobile numbers)."""
 

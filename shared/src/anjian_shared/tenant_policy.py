@@ -136,6 +136,14 @@ FEATURES: dict[str, FeatureSpec] = {
             "ANJIAN_ONLINE_FILING_TENANTS",
         ),
         FeatureSpec(
+            "supervision_filing",
+            "HEB-04, HEB-05, HEB-08",
+            "Hebei's safety-supervision filing (安全监督备案) by the owner to the station of the project's "
+            "division, then the comprehensive evaluation (综合评定) and civilized-site (文明工地) applications",
+            "projects",
+            "ANJIAN_SUPERVISION_FILING_TENANTS",
+        ),
+        FeatureSpec(
             "direct_registration",
             "HB-02, HN-01",
             "a station registers a project directly (报监受理 by the station, Hubei's way)",
@@ -265,6 +273,16 @@ LIMITS: dict[str, LimitSpec] = {
             50 * MiB,
             tenant_defaults={"hebei": 600 * KiB},
         ),
+        LimitSpec(
+            "announcement_file_max_bytes",
+            "HEB-02",
+            "largest file of an announcement (通知公告) or download (下载专区) an authority publishes",
+            "reporting",
+            "(registry default only; never above ANJIAN_MAX_UPLOAD_BYTES)",
+            10 * MiB,
+            KiB,
+            100 * MiB,
+        ),
         *(
             LimitSpec(
                 name,
@@ -284,6 +302,29 @@ LIMITS: dict[str, LimitSpec] = {
                 ("hoist_sc_life_years", "an SC construction hoist", 8),
                 ("hoist_ss_life_years", "an SS construction hoist", 5),
             )
+        ),
+        LimitSpec(
+            "construction_log_photo_max_bytes",
+            "HEB-09, HEB-17",
+            "largest site photo of a construction log (施工日志; never above the upload ceiling); Hebei: 600 KB",
+            "projects",
+            "(registry default only)",
+            10 * MiB,
+            KiB,
+            50 * MiB,
+            tenant_defaults={"hebei": 600 * KiB},
+        ),
+        LimitSpec(
+            "duty_site_radius_m",
+            "HEB-16",
+            "how far (metres) from the project's position a clock-in still counts as on site for the "
+            "on-duty time (人员到岗履职)",
+            "projects",
+            "(registry default only)",
+            500,
+            10,
+            5000,
+            unit="metres",
         ),
         LimitSpec(
             "dynamic_score_threshold",

@@ -9,11 +9,12 @@ from anjian_shared.app import ServiceSpec, create_service_app
 from .adapters import keys
 from .entrypoints.api.clients import router as clients_router
 from .entrypoints.api.otp import router as otp_router
+from .entrypoints.api.permissions import router as permissions_router
 from .entrypoints.api.policy import router as policy_router
 from .entrypoints.api.registrations import router as registrations_router
 from .entrypoints.api.routes import router
 from .entrypoints.consumers import platform
-from .service_layer import clients, otp, policy, registrations, use_cases
+from .service_layer import account_applications, clients, otp, policy, registrations, use_cases
 from .settings import Settings
 
 
@@ -23,6 +24,7 @@ async def _startup(app: FastAPI) -> None:
     await policy.ensure_indexes(app.state.mongo)
     await registrations.ensure_indexes(app.state.mongo)
     await otp.ensure_indexes(app.state.mongo)
+    await account_applications.ensure_indexes(app.state.mongo)
     await use_cases.seed_tenants(mongo=app.state.mongo, settings=app.state.settings)
 
 
@@ -42,8 +44,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "JWKS (HB-01, PLAT-01); company self-registration and the authority of a GB/T 2260 "
                     "division (HEB-01); each province's tenant policy (feature switches, limits), "
                     "changed by its administrator, audited; one-time-code sign-in by a verified mobile "
-                    "number (FJ-01, HN-01) and the accounts of Fujian's platform projects (FJ-01).",
-        routers=[router, clients_router, policy_router, registrations_router, otp_router],
+                    "number (FJ-01, HN-01) and the accounts of Fujian's platform projects (FJ-01); named "
+                    "permissions, user and permission applications, bureau staff's account filings and "
+                    "the business-process help (HUN-19..HUN-22, HN-01).",
+        routers=[router, clients_router, policy_router, registrations_router, otp_router, permissions_router],
         subscriptions=[platform],
         startup=[_startup],
         key_source=key_source,

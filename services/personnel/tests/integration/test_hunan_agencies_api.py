@@ -96,7 +96,7 @@ async def test_hun02_to_hun08_an_agency_fills_its_record_and_the_city_follows_it
         role = await c.post(f"{base}/staff", json={
             "name": "某", "gender": "male", "birth_date": "1990-01-01", "post": "other", "education": "college",
             "title": "none"})
-        assert role.status_code == 403 and role.json()["code"] == "not-agency-leader"
+        assert role.status_code == 403 and role.json()["code"] == "permission-missing"  # agencies.write
 
     async with platform.api(w["changsha"]) as c:  # the city sees its counties' agencies
         listed = expect(await c.get(API, params={"limit": 100}), 200)

@@ -85,7 +85,7 @@ async def test_hun02_refusals_missing_field_bad_credit_code_wrong_role_other_age
     with pytest.raises(Forbidden) as role:  # a supervisor of the agency reads, never writes
         await service.save_basic_info(mongo=world, actor=who("furong", "supervisor"), agency_org_id="furong",
                                       data=dict(BASIC))
-    assert role.value.code == "not-agency-leader"
+    assert role.value.code == "permission-missing"  # HUN-21: the supervisor lacks agencies.write
     with pytest.raises(NotFound):  # another county's leader does not even see it
         await service.save_basic_info(mongo=world, actor=who("yuelu"), agency_org_id="furong", data=dict(BASIC))
     with pytest.raises(Forbidden):  # the city sees it but does not write it

@@ -27,6 +27,7 @@ class Settings(ServiceSettings):
     - ``online_filing_tenants`` (default hainan) / ``direct_registration_tenants`` (default all):
       which ways a province's projects come in (HN-01): filed online by the owner and accepted
       by the station, and/or registered directly by the station.
+    - ``supervision_filing_tenants`` (default hebei): Hebei's 安全监督备案 (HEB-04/05/08).
     - ``positioning_photo_max_bytes`` (bytes, default 10 MB; per tenant in
       ``positioning_photo_max_bytes_per_tenant``, e.g. ``'{"hainan": 5242880}'``):
       the largest cover photo (413 above).
@@ -45,6 +46,8 @@ class Settings(ServiceSettings):
                                           description="tenants with key-personnel attendance (HN-11) switched on")
     online_filing_tenants: list[str] = Field(default_factory=lambda: ["hainan"],
                                              description="tenants whose owners file projects online (网上报监, HN-01)")
+    supervision_filing_tenants: list[str] = Field(default_factory=lambda: ["hebei"], description=(
+        "tenants whose owners file projects with the station of their division (安全监督备案, HEB-04/05/08)"))
     direct_registration_tenants: list[str] = Field(default_factory=lambda: list(TENANTS),
                                                    description="tenants whose stations register projects directly")
     positioning_photo_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, description="bytes per cover photo")
@@ -70,6 +73,7 @@ class Settings(ServiceSettings):
             features={"positioning": tenant in self.positioning_tenants,
                       "attendance": tenant in self.attendance_tenants,
                       "online_filing": tenant in self.online_filing_tenants,
+                      "supervision_filing": tenant in self.supervision_filing_tenants,
                       "direct_registration": tenant in self.direct_registration_tenants},
             limits={"positioning_photo_max_bytes": self.positioning_photo_limit(tenant)},
             ceilings={"positioning_photo_max_bytes": self.max_upload_bytes})

@@ -58,6 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "todos", "description": "to-dos (待办) of the rectification loop (HB-08)"},
             {"name": "documents", "description": "PDF of a notice or of a plan's results (HB-09)"},
             {"name": "share links", "description": "links that open a document without signing in (HB-09)"},
+            {"name": "announcements", "description": "HEB-02 the home page: announcements (通知公告) and "
+                                                     "downloads (下载专区) the authorities publish"},
             {"name": "station search", "description": "leaders' search and XLSX export of the station's "
                                                       "supervision records and enforcement documents (HN-10)"},
         ],

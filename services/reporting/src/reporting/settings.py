@@ -6,6 +6,7 @@ from pydantic import Field
 
 from anjian_shared.pdf_fonts import DEFAULT_CJK_FONTS
 from anjian_shared.settings import ServiceSettings
+from anjian_shared.tenant_policy import PolicyDefaults
 
 
 class Settings(ServiceSettings):
@@ -28,3 +29,11 @@ class Settings(ServiceSettings):
         description="HN-10: most rows an XLSX export of the station search holds; more matches → 422 "
                     "asking to narrow the filters (ANJIAN_STATION_SEARCH_MAX_EXPORT_ROWS)")
     pdf_media_concurrency: int = Field(default=8, ge=1, description="parallel S3 reads while building a PDF")
+    announcement_link_seconds: int = Field(
+        default=300, ge=30, le=3600,
+        description="HEB-02: how long the URL a download redirects to is valid (ANJIAN_ANNOUNCEMENT_LINK_SECONDS)")
+
+    def policy_defaults(self, tenant: str) -> PolicyDefaults:
+        """HEB-02 ``announcement_file_max_bytes`` never above the upload ceiling
+        (``ANJIAN_MAX_UPLOAD_BYTES``); the province administrator's value wins below it."""
+        return PolicyDefaults(ceilings={"announcement_file_max_bytes": self.max_upload_bytes})

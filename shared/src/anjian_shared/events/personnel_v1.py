@@ -156,6 +156,25 @@ class SupervisorCertificateChanged(BaseModel):
     approved_at: datetime = Field(description="when the province office approved (UTC)")
 
 
+class StaffSaved(BaseModel):
+    """``personnel.staff.saved.v1``: a Hunan agency's staff record (人员信息) was added, changed
+    or deleted (HUN-05, HUN-09). identity keeps these snapshots to check that a user application
+    (用户申请, HUN-20) proposes a member of the applicant agency's own staff."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "staff_id": "0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f", "agency_org_id": "6f1c0a9e3b2d4e5f8a7b6c5d4e3f2a1b",
+        "name": "李娜", "mobile": "13800000001", "post": "supervisor", "deleted": False, "version": 2}]})
+
+    staff_id: str = Field(description="the staff record's id (personnel)")
+    agency_org_id: str = Field(description="the agency (organisation id in identity) whose staff it is")
+    name: str = Field(description="the person's name")
+    mobile: str | None = Field(default=None, description="the person's mobile number, when recorded")
+    post: str | None = Field(default=None, description=(
+        "leader 机构负责人 / technical_leader 技术负责人 / supervisor 监督人员 / administrative 行政人员 / other"))
+    deleted: bool = Field(default=False, description="the agency deleted the record")
+    version: int = Field(ge=1, description="the record's version (+1 per change); keep the highest")
+
+
 HunanTaskKind = Literal["certificate_application_to_decide", "assessment_to_finish", "dynamic_score_to_approve",
                         "training_registration_to_review"]
 
@@ -200,6 +219,7 @@ class HunanTaskChanged(BaseModel):
 
 
 EVENTS: dict[str, type[BaseModel]] = {
+    "personnel.staff.saved.v1": StaffSaved,
     "personnel.training.passed.v1": TrainingPassed,
     "personnel.assessment.submitted.v1": AssessmentSubmitted,
     "personnel.company_person.saved.v1": CompanyPersonSaved,

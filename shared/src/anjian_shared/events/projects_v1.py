@@ -77,6 +77,19 @@ class ProjectSnapshot(EventModel):
     version: int | None = Field(default=None, ge=1, description=(
         "the aggregate's version: increases by one with every change of the aggregate; "
         "a read model keeps the highest (absent from events published before versions)"))
+    division_code: str | None = Field(default=None, description=(
+        "GB/T 2260 code of the division the project lies in (Hebei 安全监督备案, HEB-04); absent otherwise"),
+        examples=["130102"])
+    filing_id: str | None = Field(default=None, description=(
+        "the filing (网上报监 HN-01 / 安全监督备案 HEB-04) the project came from; absent when a station "
+        "registered it directly"))
+    civilized_site_standard: str | None = Field(default=None, description=(
+        "HEB-04/08: the civilized-site standard (文明工地标准) chosen at filing: none 不申报 | municipal 市级 | "
+        "provincial 省级; absent outside Hebei's filing"))
+    evaluation_application_id: str | None = Field(default=None, description=(
+        "HEB-05: the approved comprehensive evaluation (综合评定) application; absent until approved"))
+    civilized_site_level: str | None = Field(default=None, description=(
+        "HEB-08: the civilized-site level (municipal | provincial) the station approved; absent until approved"))
     station_name: str | None = Field(default=None, description=_ORG_NAME.format(role="the station"))
     owner_name: str | None = Field(default=None, description=_ORG_NAME.format(role="the owner"))
     contractor_name: str | None = Field(default=None, description=_ORG_NAME.format(role="the contractor"))
@@ -226,10 +239,52 @@ class AttendanceChecked(EventModel):
     project_code: str | None = Field(default=None, description="the project's code (absent from older events)")
 
 
+
+_PROJECT_APPLICATION_STAGES = ("submitted", "accepted", "not_accepted", "returned", "approved", "refused")
+
+
+class ProjectApplicationStageChanged(EventModel):
+    """``projects.application.<submitted|accepted|not_accepted|returned|approved|refused>.v1``: a
+    Hebei project application (事项) moved on (HEB-03 lifecycle): the safety-supervision filing
+    (安全监督备案, HEB-04; accepted = the project exists), the comprehensive evaluation (综合评定,
+    HEB-05) or the civilized-site application (文明工地申报, HEB-08). The type's verb is the new stage."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"application_id": "5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b", "kind": "supervision_filing", "from_stage": "submitted",
+         "to_stage": "accepted", "stage_label": "已受理", "applicant_org_id": "1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f",
+         "authority_org_id": "0b6a3c1e9d2f4e5a8b7c6d5e4f3a2b1c", "project_id": "c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8",
+         "level": None, "comment": "", "by": {"user_id": "d61b569304104d3f831d4fdcd631573f", "name": "王监督"},
+         "at": "2026-12-01T02:00:00Z"},
+        {"application_id": "6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c", "kind": "civilized_site", "from_stage": "accepted",
+         "to_stage": "approved", "stage_label": "办结（准予）", "applicant_org_id": "6f1c2b9e0a4d4c3b8e7f5a1d2c3b4a59",
+         "authority_org_id": "0b6a3c1e9d2f4e5a8b7c6d5e4f3a2b1c", "project_id": "c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8",
+         "level": "municipal", "comment": "符合市级文明工地标准",
+         "by": {"user_id": "d61b569304104d3f831d4fdcd631573f", "name": "王监督"}, "at": "2026-12-20T02:00:00Z"},
+    ]})
+
+    application_id: str = Field(description="the application (事项)")
+    kind: str = Field(description=(
+        "supervision_filing 安全监督备案 (HEB-04) | comprehensive_evaluation 综合评定 (HEB-05) | "
+        "civilized_site 文明工地申报 (HEB-08)"))
+    from_stage: str | None = Field(description="the stage before: draft | submitted | accepted | returned")
+    to_stage: str = Field(description=(
+        "the new stage: submitted 已上报 | accepted 已受理 | not_accepted 不予受理 | returned 已退回 | "
+        "approved 办结（准予） | refused 办结（不予许可）"))
+    stage_label: str = Field(description="the new stage in Chinese")
+    applicant_org_id: str = Field(description="the applying company (建设单位 for HEB-04/05, 施工单位 for HEB-08)")
+    authority_org_id: str | None = Field(description="the station that handles it (null before submission)")
+    project_id: str | None = Field(default=None, description=(
+        "the project: for a filing, the project it created once accepted; else the project applied for"))
+    level: str | None = Field(default=None, description="HEB-08: the level applied for (municipal | provincial)")
+    comment: str = Field(default="", description="the reason (不予受理, 退回) or the decision (办结)")
+    by: PersonRef = Field(description="who moved it")
+    at: datetime = Field(description="when (UTC)")
+
 EVENTS: dict[str, type[BaseModel]] = {
     "projects.project.registered.v1": ProjectRegistered,
     "projects.project.updated.v1": ProjectUpdated,
     "projects.project.positioned.v1": ProjectPositioned,
     "projects.attendance.checked.v1": AttendanceChecked,
     "projects.platform_project.synced.v1": PlatformProjectSynced,
+    **{f"projects.application.{stage}.v1": ProjectApplicationStageChanged for stage in _PROJECT_APPLICATION_STAGES},
 }

@@ -65,6 +65,23 @@ async def ensure_indexes(mongo: UnitOfWorkFactory) -> None:
     await db[AUDIT].create_index([("tenant_id", ASCENDING), ("subject", ASCENDING), ("at", DESCENDING)])
 
 
+async def migrate_legacy_workers(mongo: UnitOfWorkFactory) -> int:
+    """HEB-14 migration (idempotent, at startup): installation/dismantling forms stored with
+    ``worker_user_ids`` (identity user ids, before workers were named by personnel person id)
+    keep those ids beside the form as ``legacy_worker_user_ids``; the form loses the field, so
+    it validates again. A draft among them is refused at 上报 until its workers are named by
+    person id (``workers-by-person-id``); submitted and completed ones keep the ids for the
+    record. Returns how many applications moved."""
+    coll = mongo.db[APPLICATIONS]
+    moved = 0
+    async for doc in coll.find({"form.worker_user_ids": {"$exists": True}}, {"form.worker_user_ids": 1}):
+        ids = list((doc.get("form") or {}).get("worker_user_ids") or [])
+        result = await coll.update_one({"_id": doc["_id"]}, {"$set": {"legacy_worker_user_ids": ids},
+                                                             "$unset": {"form.worker_user_ids": ""}})
+        moved += result.modified_count
+    return moved
+
+
 def is_duplicate(exc: BaseException) -> bool:
     return isinstance(exc, DuplicateKeyError)
 

@@ -19,7 +19,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from anjian_shared.errors import Conflict, NotYetAvailable, Unprocessable
 
@@ -132,22 +132,75 @@ class Operator(BaseModel):
     certificate_number: str = Field(min_length=1, max_length=64)
 
 
+class Worker(BaseModel):
+    """HEB-14 an installation/dismantling worker (安装拆卸工), named by personnel's person id
+    (HEB-11) like an operator; ``name`` and ``certificate_number`` as the installer saw them."""
+
+    model_config = _STRICT
+    person_id: str = Field(min_length=1, max_length=64, description="personnel's person id (HEB-11)")
+    name: str = Field(default="", max_length=64, description="姓名")
+    certificate_number: str = Field(default="", max_length=64, description="特种作业操作资格证书编号")
+
+
+LEGACY_WORKERS = "worker_user_ids"
+"""The form field of installation notifications before HEB-14 named workers by person id:
+identity user ids, never checked. Stored drafts keep them outside the form
+(``legacy_worker_user_ids``, see ``split_legacy_workers``); a new form naming it is 422."""
+
+
 class InstallationForm(BaseModel):
     """HEB-14 安装告知 / HEB-15 拆卸告知: a filed machine on a project, the installer's workers
-    and dates."""
+    (``workers``: personnel person ids, each holding a valid 建筑起重机械安装拆卸工 certificate of
+    the installer) and dates."""
 
     model_config = _STRICT
     machine_id: str = Field(min_length=1, max_length=64)
     project_id: str = Field(min_length=1, max_length=64)
-    worker_user_ids: list[str] = Field(default_factory=list, max_length=50)
+    workers: list[Worker] = Field(default_factory=list, max_length=50)
     start_date: date
     end_date: date
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_user_ids(cls, data: Any) -> Any:
+        if isinstance(data, dict) and LEGACY_WORKERS in data:
+            raise ValueError("workers are named by personnel person id now: "
+                             "form.workers = [{\"person_id\": …}] instead of worker_user_ids")
+        return data
 
     @model_validator(mode="after")
     def _dates(self) -> InstallationForm:
         if self.end_date < self.start_date:
             raise ValueError("end_date is before start_date")
         return self
+
+    @field_validator("workers")
+    @classmethod
+    def _unique_workers(cls, workers: list[Worker]) -> list[Worker]:
+        ids = [w.person_id for w in workers]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a worker is named twice")
+        return workers
+
+
+def split_legacy_workers(form: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """HEB-14 migration of a stored installation/dismantling form: (the form without
+    ``worker_user_ids``, those user ids). Such a draft is submitted only once its workers are
+    named by person id (``check_legacy_workers``)."""
+    if LEGACY_WORKERS not in form:
+        return form, []
+    rest = {k: v for k, v in form.items() if k != LEGACY_WORKERS}
+    return rest, [str(u) for u in form.get(LEGACY_WORKERS) or []]
+
+
+def check_legacy_workers(form: InstallationForm, legacy_user_ids: list[str]) -> None:
+    """HEB-14 a draft saved with ``worker_user_ids`` (identity user ids) and no ``workers`` is
+    refused at 上报: 422 ``workers-by-person-id`` naming ``form.workers`` (edit the draft and
+    name the workers from the company's personnel)."""
+    if legacy_user_ids and not form.workers:
+        raise Unprocessable(f"this draft names {len(legacy_user_ids)} worker(s) by user id (worker_user_ids); "
+                            "name them from the company's personnel (form.workers.<i>.person_id) and submit again",
+                            field="form.workers", slug="workers-by-person-id")
 
 
 class UseRegistrationForm(BaseModel):
@@ -204,7 +257,8 @@ def entry_valid_until(form: InstallerEntryForm) -> date:
 
 
 def parse_form(kind: Kind, form: dict[str, Any]) -> BaseModel:
-    """The kind's form model of ``form``: 422 naming the first wrong field (``form.<field>``)."""
+    """The kind's form model of ``form``: 422 naming the first wrong field (``form.<field>``;
+    ``form.worker_user_ids`` for the field installation notifications no longer take)."""
     from pydantic import ValidationError
 
     try:
@@ -212,6 +266,8 @@ def parse_form(kind: Kind, form: dict[str, Any]) -> BaseModel:
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = ".".join(str(p) for p in first["loc"])
+        if not loc and isinstance(form, dict) and LEGACY_WORKERS in form:
+            loc = LEGACY_WORKERS
         raise Unprocessable(f"form{'.' + loc if loc else ''}: {first['msg']}",
                             field=f"form.{loc}" if loc else "form") from exc
 
@@ -307,32 +363,61 @@ OPERATOR_CATEGORIES: dict[OperatorRole, frozenset[str]] = {
 建筑起重信号司索工)."""
 
 
-def check_operator(index: int, op: Operator, person: dict[str, Any] | None, today: date) -> None:
-    """HEB-07/11 an operator named in a use registration, against personnel's snapshot
-    (``personnel.company_person.saved.v1``) of that person:
+WORKER_CATEGORIES: frozenset[str] = frozenset({"crane_installer"})
+"""建质〔2008〕75号: installation/dismantling workers hold 建筑起重机械安装拆卸工 certificates."""
+
+
+def check_company_person(field: str, person_id: str, person: dict[str, Any] | None, *, categories: frozenset[str],
+                         needs: str, today: date, company_org_id: str | None = None) -> None:
+    """HEB-07/11/14 THE check of a person an application names (an operator, an installation
+    worker), against personnel's snapshot (``personnel.company_person.saved.v1``) of that
+    person, each refusal naming ``field`` (``form.operators.<i>.person_id``,
+    ``form.workers.<i>.person_id``):
 
     - unknown here → ``NotYetAvailable`` (409 + Retry-After ``person-not-yet-known``: the
       person was entered just now, or does not exist);
+    - of another company than ``company_org_id`` (when given) → 422 ``person-of-another-company``;
     - removed by the company → 422 ``person-removed``;
-    - certificate of another category → 422 ``certificate-category-mismatch``;
-    - certificate expired (``expires_on`` before ``today``) → 422 ``certificate-expired``;
-    each naming ``form.operators.<index>.person_id``."""
-    field = f"form.operators.{index}.person_id"
+    - certificate of a category not in ``categories`` → 422 ``certificate-category-mismatch``
+      (``needs`` says who needs it, e.g. "a 司机");
+    - certificate expired (``expires_on`` before ``today``) → 422 ``certificate-expired``."""
     if person is None:
-        raise NotYetAvailable(f"{field}: person {op.person_id} has not reached the equipment service yet "
+        raise NotYetAvailable(f"{field}: person {person_id} has not reached the equipment service yet "
                               "(or does not exist); retry shortly", field=field, slug="person-not-yet-known",
                               retry_after=2)
+    if company_org_id is not None and person.get("company_org_id") != company_org_id:
+        raise Unprocessable(f"{person.get('name')} is not in your company's personnel (单位人员录入)", field=field,
+                            slug="person-of-another-company")
     if person.get("removed"):
         raise Unprocessable(f"{person.get('name')} was removed from the company's personnel", field=field,
                             slug="person-removed")
-    if person.get("category") not in OPERATOR_CATEGORIES[op.role]:
-        raise Unprocessable(f"{person.get('name')} holds a {person.get('category')} certificate; a "
-                            f"{OPERATOR_LABELS[op.role]} needs {' or '.join(sorted(OPERATOR_CATEGORIES[op.role]))} "
-                            "(建质〔2008〕75号)", field=field, slug="certificate-category-mismatch")
+    if person.get("category") not in categories:
+        raise Unprocessable(f"{person.get('name')} holds a {person.get('category')} certificate; {needs} needs "
+                            f"{' or '.join(sorted(categories))} (建质〔2008〕75号)", field=field,
+                            slug="certificate-category-mismatch")
     expires = person.get("expires_on")
     if expires is not None and date.fromisoformat(str(expires)) < today:
         raise Unprocessable(f"the certificate of {person.get('name')} expired on {expires} (建质〔2008〕75号: "
                             "renewed every 2 years)", field=field, slug="certificate-expired")
+
+
+def check_operator(index: int, op: Operator, person: dict[str, Any] | None, today: date) -> None:
+    """HEB-07/11 an operator named in a use registration (``check_company_person`` naming
+    ``form.operators.<index>.person_id``): a driver needs ``crane_driver``, a signaller or
+    rigger ``signaller_rigger``. Any company's person may be named (drivers often come with the
+    leased machine: the leasing company enters them, manual 3(3))."""
+    check_company_person(f"form.operators.{index}.person_id", op.person_id, person,
+                         categories=OPERATOR_CATEGORIES[op.role], needs=f"a {OPERATOR_LABELS[op.role]}", today=today)
+
+
+def check_worker(index: int, worker: Worker, person: dict[str, Any] | None, today: date, *,
+                 installer_org_id: str) -> None:
+    """HEB-14 an installation/dismantling worker (``check_company_person`` naming
+    ``form.workers.<index>.person_id``): a person of the installer's own personnel (manual 4(3):
+    安拆企业 单位人员录入) holding a valid 建筑起重机械安装拆卸工 (``crane_installer``) certificate."""
+    check_company_person(f"form.workers.{index}.person_id", worker.person_id, person,
+                         categories=WORKER_CATEGORIES, needs="an installation worker (安装拆卸工)", today=today,
+                         company_org_id=installer_org_id)
 
 
 Decision = Literal["accept", "not_accept", "return", "approve", "refuse"]

@@ -64,14 +64,17 @@ from ..domain.model import (
     UseRegistrationForm,
     check_filing,
     check_installer_entry,
+    check_legacy_workers,
     check_operator,
     check_use_window,
+    check_worker,
     entry_valid_until,
     filing_number,
     key,
     life_limit_name,
     parse_form,
     registration_number,
+    split_legacy_workers,
 )
 
 MIN_SCAN = (1024, 768)
@@ -160,33 +163,8 @@ async def authority_for(mongo: UnitOfWorkFactory, p: Principal, kind: Kind, requ
             if not office:
                 raise NotYetAvailable("the province office has not reached the equipment directory yet",
                                       slug="organization-not-yet-known")
-            return _accept_requested(office[0], requested)
-        by_code: dict[str, list[dict[str, Any]]] = {}
-        for org in candidates:
-            by_code.setdefault(org["division_code"], []).append(org)
-        nearest = divisions.nearest(code, frozenset(by_code))
-        if nearest is not None:
-            def rank(o: dict[str, Any]) -> tuple[bool, bool]:
-                return (o["_id"] != preferred, o.get("kind") != "authority")
-
-            best = min(rank(o) for o in by_code[nearest])
-            tied = [o for o in by_code[nearest] if rank(o) == best]
-            if len(tied) > 1:  # several authorities of one division: the applicant picks one of them
-                chosen = [o for o in tied if o["_id"] == requested]
-                choices = ", ".join(sorted(o["_id"] for o in tied))
-                if requested and not chosen:  # a named authority without jurisdiction is wrong, not ambiguous
-                    raise Unprocessable(f"this application goes to one of the authorities of division {nearest} "
-                                        f"({choices}), not to {requested}", field="authority_org_id",
-                                        slug="wrong-authority")
-                if not chosen:
-                    raise Unprocessable(
-                        f"{len(tied)} authorities have jurisdiction over division {nearest}: choose one of "
-                        f"{choices} (authority_org_id)",
-                        field="authority_org_id", slug="authority-ambiguous")
-                return chosen[0]
-            return _accept_requested(tied[0], requested)
-        raise Unprocessable(f"no authority of this province has jurisdiction over division {code}",
-                            field="authority_org_id", slug="no-authority-for-division")
+            return divisions.accept_requested(office[0], requested)
+        return divisions.authority_for(code, candidates, requested=requested, preferred=preferred)
     if not requested:
         raise Unprocessable("the division of the applicant (or of the project's station) is not known: "
                             "choose the authority (authority_org_id)", field="authority_org_id")
@@ -198,14 +176,6 @@ async def authority_for(mongo: UnitOfWorkFactory, p: Principal, kind: Kind, requ
 
 
 _NO_DIVISION = divisions.Division("", "", "county")
-
-
-def _accept_requested(org: dict[str, Any], requested: str | None) -> dict[str, Any]:
-    if requested and requested != org["_id"]:
-        raise Unprocessable(f"this application goes to {org.get('name') or org['_id']} (the authority of its "
-                            f"jurisdiction), not to {requested}", field="authority_org_id",
-                            slug="wrong-authority")
-    return org
 
 
 def authority_code(org: dict[str, Any]) -> str:
@@ -299,13 +269,31 @@ async def create_application(*, mongo: UnitOfWorkFactory, principal: Principal, 
 async def _check_links(mongo: UnitOfWorkFactory, p: Principal, kind: Kind, form: Any, today: date) -> None:
     """The project named exists in this province (projects' read model: 409
     ``project-not-yet-known`` until it arrives) and every operator named holds a valid
-    certificate of the right category (personnel's read model, HEB-07/11)."""
+    certificate of the right category (personnel's read model, HEB-07/11); every installation
+    worker is a person of the applicant installer holding a valid 安装拆卸工 certificate (HEB-14)."""
     if isinstance(form, (InstallationForm, UseRegistrationForm)):
         await _project(mongo, p.tenant, form.project_id)
+    people = mongo.repo(store.PEOPLE, p.tenant)
     if isinstance(form, UseRegistrationForm):
-        people = mongo.repo(store.PEOPLE, p.tenant)
         for i, op in enumerate(form.operators):
             check_operator(i, op, await people.get(op.person_id), today)
+    if isinstance(form, InstallationForm):
+        await _check_workers(people, form, p.org_id, today)
+
+
+async def _check_workers(people: Any, form: InstallationForm, installer_org_id: str, today: date) -> None:
+    """HEB-14 each worker of an installation/dismantling notification (``check_worker``, the one
+    helper operators use too), against personnel's read model ``people``."""
+    for i, worker in enumerate(form.workers):
+        check_worker(i, worker, await people.get(worker.person_id), today, installer_org_id=installer_org_id)
+
+
+def installation_form(doc: dict[str, Any]) -> tuple[InstallationForm, list[str]]:
+    """HEB-14 the stored form of an installation/dismantling notification and the user ids of a
+    draft saved before workers were named by person id (``legacy_worker_user_ids``, or still in
+    the form when the startup migration has not run)."""
+    form, legacy = split_legacy_workers(doc["form"])
+    return InstallationForm.model_validate(form), legacy or list(doc.get("legacy_worker_user_ids") or [])
 
 
 def _links(kind: Kind, form: Any) -> dict[str, Any]:
@@ -328,7 +316,8 @@ async def update_application(*, mongo: UnitOfWorkFactory, principal: Principal, 
         app = Application.from_doc(doc).edit(actor(principal), parsed.model_dump(mode="json"), utcnow())
         if kind in (Kind.FILING, Kind.SUPPLEMENTARY) and doc.get("machine_id"):
             raise Conflict("the machine of a submitted filing is fixed", slug="application-not-draft")
-        return await _save(uow, doc, app, **_links(kind, parsed))
+        extra = {"legacy_worker_user_ids": []} if doc.get("legacy_worker_user_ids") else {}
+        return await _save(uow, doc, app, **_links(kind, parsed), **extra)
 
     return await with_transaction(mongo, principal.tenant, run, aggregate=f"application:{app_id}")
 
@@ -441,14 +430,14 @@ async def submit_application(*, mongo: UnitOfWorkFactory, principal: Principal, 
             extra = await _submit_filing(uow, current, kind, slots, policy, today)
         elif kind is Kind.INSTALLATION:
             await _ensure_installer_entry(uow, mongo, principal, today)
-            await _submit_installation(uow, current, principal)
+            await _submit_installation(uow, current, principal, today)
         elif kind is Kind.USE_REGISTRATION:
             await _submit_use_registration(uow, current, principal, today)
         elif kind is Kind.INSTALLER_ENTRY:
             check_installer_entry(InstallerEntryForm.model_validate(current["form"]), today)
         else:
             await _ensure_installer_entry(uow, mongo, principal, today)
-            await _machine_on_project(uow, InstallationForm.model_validate(current["form"]))
+            await _machine_on_project(uow, await _installation_checked(uow, current, today))
         saved = await _save(uow, current, app, **extra)
         _emit_stage(uow, saved, app, principal)
         return saved
@@ -509,8 +498,18 @@ async def _ensure_installer_entry(uow: UnitOfWork, mongo: UnitOfWorkFactory, p: 
                        slug="installer-entry-required", field="applicant")
 
 
-async def _submit_installation(uow: UnitOfWork, doc: dict[str, Any], p: Principal) -> None:
-    form = InstallationForm.model_validate(doc["form"])
+async def _installation_checked(uow: UnitOfWork, doc: dict[str, Any], today: date) -> InstallationForm:
+    """HEB-14 at 上报 of an installation/dismantling: a draft still naming workers by user id is
+    422 ``workers-by-person-id``; every worker is checked again (certificates expire, people
+    are removed) against the installer's personnel."""
+    form, legacy = installation_form(doc)
+    check_legacy_workers(form, legacy)
+    await _check_workers(uow.repo(store.PEOPLE), form, doc["applicant"]["org_id"], today)
+    return form
+
+
+async def _submit_installation(uow: UnitOfWork, doc: dict[str, Any], p: Principal, today: date) -> None:
+    form = await _installation_checked(uow, doc, today)
     machine = await _filed_machine(uow, form.machine_id)
     held = await uow.repo(store.MACHINE_LOCKS).find_one({"machine_id": form.machine_id})
     if held is not None and held.get("application_id") == doc["_id"]:

@@ -8,5 +8,7 @@ from ..adapters import store
 
 
 async def ensure_indexes(mongo: UnitOfWorkFactory) -> None:
-    """The unique indexes the locks and the registry rest on (idempotent)."""
+    """The unique indexes the locks and the registry rest on, and the HEB-14 migration of
+    stored ``worker_user_ids`` (both idempotent)."""
     await store.ensure_indexes(mongo)
+    await store.migrate_legacy_workers(mongo)

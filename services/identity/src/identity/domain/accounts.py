@@ -25,9 +25,10 @@ USERNAME_UNAVAILABLE = "this user name can't be used; choose another one"
 ADMIN_ROLES = (Role.PROVINCE_ADMIN.value,)
 """The roles a province can't be left without (nothing but another one can manage its users)."""
 
-TOKEN_ENDING_FIELDS = ("enabled", "roles", "org_id")
+TOKEN_ENDING_FIELDS = ("enabled", "roles", "org_id", "granted_permissions", "revoked_permissions")
 """A change to any of these ends the user's access tokens at once (``tokens_valid_after``):
-the tokens carry the roles and organisation, and a disabled user has none."""
+the tokens carry the roles, organisation and permission grants (HUN-21), and a disabled user
+has none."""
 
 _TRAILING = re.compile(r"[\d\W_]+$")
 

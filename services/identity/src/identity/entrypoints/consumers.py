@@ -17,3 +17,9 @@ from ..service_layer.platform_accounts import open_accounts
 platform = Subscription("platform")
 read_model(platform, collection="projects", events=PROJECTS)
 platform.on("projects.platform_project.synced.v1")(open_accounts)
+
+# HUN-20: the Hunan agencies' staff records (newest snapshot wins): a user application proposes one
+read_model(platform, collection="staff", events={"personnel.staff.saved.v1": (
+    lambda p: p.staff_id,
+    lambda p: {"agency_org_id": p.agency_org_id, "name": p.name, "mobile": p.mobile, "post": p.post,
+               "deleted": p.deleted})})

@@ -15,7 +15,7 @@ from typing import Any
 import jwt
 from pymongo.errors import DuplicateKeyError
 
-from anjian_shared import audit, credit_code, divisions
+from anjian_shared import audit, credit_code, divisions, permissions
 from anjian_shared.auth import BIND_MOBILE_CLAIM, Principal, Role
 from anjian_shared.events.identity_v1 import OrganizationCreated, UserCreated, UserUpdated
 from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
@@ -121,6 +121,10 @@ async def _issue_tokens(*, mongo: Mongo, settings: Settings, user: dict[str, Any
         "name": user["display_name"], "typ": "access", "iat": issued_at,
         "exp": now + timedelta(seconds=settings.access_token_ttl_seconds), "jti": new_id(),
     }
+    if user.get("granted_permissions"):  # HUN-21: the grants, as the difference from the role bundles
+        claims[permissions.ADD_CLAIM] = list(user["granted_permissions"])
+    if user.get("revoked_permissions"):
+        claims[permissions.DEL_CLAIM] = list(user["revoked_permissions"])
     policy = await tenant_policy(mongo, user["tenant_id"], settings, collection=POLICIES)
     if accounts.must_bind_mobile(user, required=policy.enabled(accounts.VERIFIED_MOBILE_FEATURE)):
         claims[BIND_MOBILE_CLAIM] = "mobile"  # HN-01: this token only binds the number
@@ -378,7 +382,8 @@ async def _store_user_change(*, mongo: Mongo, actor: Principal, user_id: str, ch
 
     async def fn(uow: UnitOfWork) -> dict[str, Any]:
         users = uow.repo("users")
-        if {"roles", "enabled"} & set(changes):  # issue 16: permission changes named in the audit trail
+        # issue 16: permission changes named in the audit trail
+        if {"roles", "enabled", "granted_permissions", "revoked_permissions"} & set(changes):
             uow.audit_action = "identity.user.permissions_changed"
         if guard_admins:
             await uow.repo("tenants").update({"_id": actor.tenant}, {"$inc": {"admin_changes": 1}})
@@ -559,3 +564,27 @@ async def get_user(*, mongo: Mongo, actor: Principal, user_id: str) -> dict[str,
     if doc is None:
         raise NotFound("user not found", slug="user-not-found")
     return doc
+
+
+def permissions_view(user: dict[str, Any]) -> dict[str, Any]:
+    """HUN-19 the shape of a user's permissions: ``roles`` with each role's ``bundle``,
+    ``granted`` (beyond the bundles), ``revoked`` (taken from the bundles) and ``effective``
+    (bundles + granted − revoked), each permission with its Chinese ``label``."""
+    def named(names: Any) -> list[dict[str, str]]:
+        return [{"name": n, "label": permissions.PERMISSIONS.get(n, n)} for n in sorted(names)]
+
+    granted, revoked = user.get("granted_permissions", []), user.get("revoked_permissions", [])
+    return {"user_id": user["_id"], "enabled": user.get("enabled", True),
+            "roles": [{"role": r, "bundle": named(permissions.ROLE_BUNDLES.get(r, ()))} for r in user["roles"]],
+            "granted": named(granted), "revoked": named(revoked),
+            "effective": named(permissions.effective(user["roles"], granted, revoked))}
+
+
+async def user_permissions(*, mongo: Mongo, actor: Principal, user_id: str) -> dict[str, Any]:
+    """HUN-19 查看权限: a user's role bundles, grants and effective permissions
+    (``permissions_view``). Anyone sees their own; others need ``permissions.read`` (403
+    ``permission-missing``) and must see the user (404 ``user-not-found``, also for other tenants)."""
+    if user_id != actor.user_id:
+        permissions.check(actor, "permissions.read")
+    doc = await get_user(mongo=mongo, actor=actor, user_id=user_id)
+    return permissions_view(doc)

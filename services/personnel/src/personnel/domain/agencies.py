@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from anjian_shared import divisions
+from anjian_shared import divisions, permissions
 from anjian_shared.errors import Forbidden, NotFound, Unprocessable
 from anjian_shared.principal import Principal, Role
 
@@ -48,12 +48,16 @@ BASIC_REQUIRED = ("name", "credit_code", "kind", "approved_headcount", "address"
 QUALIFICATION_STATES = ("not_filed", "pending", "verified", "rejected", "expired")
 
 
-def may_manage(actor: Principal, agency_org_id: str) -> None:
-    """The agency's own leader (``station_leader`` of an ``agency`` organisation) writes its
-    records; anyone else: 404 when they may not even read it is decided by ``may_read``
-    first, 403 ``not-agency-leader`` here (HUN-02, HUN-05)."""
-    if actor.org_id != agency_org_id or actor.org_kind != "agency" or not actor.has(Role.STATION_LEADER):
+def may_manage(actor: Principal, agency_org_id: str, permission: str = "agencies.write") -> None:
+    """The agency's own staff holding ``permission`` (``anjian_shared.permissions``; the agency's
+    leader, ``station_leader``, bundles ``agencies.write``, ``certificates.apply``,
+    ``training.register``, ``assessments.write``; a grant may give it to another of its staff)
+    write its records: 403 ``not-agency-leader`` for anyone outside the agency (whether they may
+    even read it is decided by ``may_read`` first: 404), 403 ``permission-missing`` for the
+    agency's own staff without the permission (HUN-02, HUN-05, HUN-21)."""
+    if actor.org_id != agency_org_id or actor.org_kind != "agency":
         raise Forbidden("only the agency's own leader (机构负责人) changes its records", slug="not-agency-leader")
+    permissions.check(actor, permission)
 
 
 def may_read(actor: Principal, agency: Mapping[str, Any], actor_org: Mapping[str, Any] | None) -> bool:

@@ -22,7 +22,7 @@ from anjian_shared.errors import (
     NotYetAvailable,
     Unprocessable,
 )
-from anjian_shared.events.personnel_v1 import AgencySaved, StaffingReturnFrozen
+from anjian_shared.events.personnel_v1 import AgencySaved, StaffingReturnFrozen, StaffSaved
 from anjian_shared.mongo import UnitOfWork, with_transaction
 from anjian_shared.pagination import DocPage, paginate
 from anjian_shared.principal import Principal
@@ -62,9 +62,10 @@ async def readable_agency(mongo: Any, actor: Principal, agency_org_id: str) -> d
     return dict(agency)
 
 
-async def _writable(mongo: Any, actor: Principal, agency_org_id: str) -> dict[str, Any]:
+async def _writable(mongo: Any, actor: Principal, agency_org_id: str, permission: str = "agencies.write"
+                    ) -> dict[str, Any]:
     agency = await readable_agency(mongo, actor, agency_org_id)
-    rules.may_manage(actor, agency_org_id)
+    rules.may_manage(actor, agency_org_id, permission)
     return agency
 
 
@@ -193,6 +194,11 @@ async def _revision(uow: UnitOfWork, doc: dict[str, Any], *, deleted: bool = Fal
     seq = await next_staff_seq(uow, doc["agency_org_id"])
     await uow.repo(REVISIONS).insert({"_id": new_id(), "agency_org_id": doc["agency_org_id"], "staff_id": doc["_id"],
                                       "seq": seq, "at": utcnow(), "state": None if deleted else _staff_state(doc)})
+    # every staff change passes here: identity's staff snapshots (HUN-20 user applications)
+    uow.emit("personnel.staff.saved.v1", subject=doc["_id"], data=StaffSaved(
+        staff_id=doc["_id"], agency_org_id=doc["agency_org_id"], name=doc.get("name") or "",
+        mobile=doc.get("mobile"), post=doc.get("post"), deleted=deleted or bool(doc.get("deleted")),
+        version=doc.get("version", 1)))
 
 
 def _staff_doc(data: dict[str, Any]) -> dict[str, Any]:

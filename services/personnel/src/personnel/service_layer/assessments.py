@@ -109,7 +109,7 @@ async def start_assessment(*, mongo: Any, actor: Principal, kind: str, assessed_
     (HUN-17): the province office or a city-level authority/agency assesses an agency below it
     (403 ``not-above-assessed``; 404 for an agency it does not see)."""
     if kind == "group":
-        agency_rules.may_manage(actor, actor.org_id)
+        agency_rules.may_manage(actor, actor.org_id, "assessments.write")
         if not assessed_staff_ids:
             raise Unprocessable("pick at least one assessed staff member", field="assessed_staff_ids")
         staff = mongo.repo(STAFF, actor.tenant)
@@ -268,7 +268,7 @@ async def _own_score(repo: Any, actor: Principal, score_id: str) -> dict[str, An
 async def approve_score(*, mongo: Any, actor: Principal, score_id: str) -> dict[str, Any]:
     """HUN-18 the agency leader approves an entry (403 ``not-agency-leader``; 409
     ``score-already-approved``). Approved entries count in the person's yearly total."""
-    agency_rules.may_manage(actor, actor.org_id)
+    agency_rules.may_manage(actor, actor.org_id, "scores.approve")
     await _own_score(mongo.repo(SCORES, actor.tenant), actor, score_id)
 
     async def fn(uow: UnitOfWork) -> dict[str, Any]:

@@ -173,7 +173,7 @@ async def create_application(*, mongo: Any, storage: Any, actor: Principal, agen
     409 ``certificate-cancelled`` for a cancelled certificate, ``certificate-application-pending``
     while another application for it is not finished; 404 for another agency's staff. Returns
     the stored application (stage ``draft``)."""
-    await agencies_service._writable(mongo, actor, agency_org_id)
+    await agencies_service._writable(mongo, actor, agency_org_id, "certificates.apply")
     today = _today()
     staff = await agencies_service._own_staff(mongo.repo(STAFF, actor.tenant), agency_org_id, form["staff_id"])
     cert = rules.find_certificate(staff, form["certificate_id"])
@@ -207,7 +207,7 @@ async def submit_application(*, mongo: Any, actor: Principal, app_id: str, comme
     ``not-applicant`` / ``not-agency-leader``; 409 ``application-not-draft``; 409
     ``province-office-unknown`` (retryable) while the directory lacks the province office."""
     doc = await _load(mongo, actor, app_id)
-    agency_rules.may_manage(actor, doc["agency_org_id"])
+    agency_rules.may_manage(actor, doc["agency_org_id"], "certificates.apply")
     authority = await _province_office(mongo, actor.tenant, authority_org_id)
 
     async def fn(uow: UnitOfWork) -> dict[str, Any]:
@@ -292,7 +292,7 @@ async def delete_application(*, mongo: Any, storage: Any, actor: Principal, app_
             raise NotFound("no such certificate application", slug="application-not-found")
         Application.from_doc(current).ensure_deletable(_actor(actor))
         if actor.org_id == current["agency_org_id"]:
-            agency_rules.may_manage(actor, current["agency_org_id"])
+            agency_rules.may_manage(actor, current["agency_org_id"], "certificates.apply")
         await uow.repo(APPLICATIONS).delete({"_id": app_id, "version": current["version"]})
         tasks.task(uow, "certificate_application_to_decide", app_id, open=False)
         return current

@@ -246,7 +246,7 @@ async def register(*, mongo: Any, actor: Principal, kind: str, staff_id: str, pe
     ``training-session-full`` (beyond capacity), ``session-started``, ``already-registered``
     (a live registration of the staff member for the same training). Nothing is written
     when refused."""
-    agency_rules.may_manage(actor, actor.org_id)
+    agency_rules.may_manage(actor, actor.org_id, "training.register")
     agency = actor.org_id
     if kind not in rules.KINDS:
         raise Unprocessable(f"kind must be one of {', '.join(rules.KINDS)}", field="kind")
@@ -355,7 +355,7 @@ async def delete_registration(*, mongo: Any, actor: Principal, registration_id: 
         if doc is None:
             raise NotFound("no such training registration", slug="training-registration-not-found")
         rules.may_delete(doc, actor.org_id)
-        agency_rules.may_manage(actor, actor.org_id)
+        agency_rules.may_manage(actor, actor.org_id, "training.register")
         if await regs.delete({"_id": registration_id, "status": "submitted"}) != 1:
             raise Conflict("a reviewed registration is kept", field="status", slug="registration-reviewed")
         await _give_back(uow, doc)
@@ -469,7 +469,7 @@ async def add_photos(*, mongo: Any, storage: Any, actor: Principal, registration
     naming ``photos``; 409 ``registration-reviewed``; 403 ``not-own-registration``."""
     doc = await _visible(mongo, actor, registration_id)
     rules.may_delete(doc, actor.org_id)  # the same rule: own and unreviewed
-    agency_rules.may_manage(actor, actor.org_id)
+    agency_rules.may_manage(actor, actor.org_id, "training.register")
     if not photos or len(doc.get("photos") or []) + len(photos) > MAX_PHOTOS:
         raise Unprocessable(f"1..{MAX_PHOTOS} photos in all", field="photos")
     if max_bytes is None:  # the tenant's limit, read only once the caller may add photos

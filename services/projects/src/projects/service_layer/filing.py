@@ -40,9 +40,12 @@ async def _validated_form(uow: UnitOfWork, principal: Principal, data: dict[str,
     return form
 
 
-async def _load(uow: UnitOfWork, principal: Principal, filing_id: str) -> Application:
+async def load(uow: UnitOfWork, principal: Principal, filing_id: str, kind: str = rules.FILING_KIND
+                ) -> Application:
+    """The application ``filing_id`` of ``kind`` the caller sees (404 otherwise): HN-01's and
+    Hebei's filings and applications (HEB-04/05/08) share this store and these rules."""
     doc = await uow.repo(FILINGS).get(filing_id)
-    if doc is None or doc.get("kind") != rules.FILING_KIND:
+    if doc is None or doc.get("kind") != kind:
         raise NotFound("filing not found")
     app = Application.from_doc(doc)
     if not rules.can_see(app, principal):
@@ -50,7 +53,8 @@ async def _load(uow: UnitOfWork, principal: Principal, filing_id: str) -> Applic
     return app
 
 
-async def _save(uow: UnitOfWork, before: Application, after: Application, **extra: Any) -> dict[str, Any]:
+async def save(uow: UnitOfWork, before: Application, after: Application, **extra: Any) -> dict[str, Any]:
+    """Write ``after`` under ``before``'s version (409 ``filing-changed`` when it moved meanwhile)."""
     doc = after.to_doc()
     doc.pop("_id")
     saved = await uow.repo(FILINGS).update({"_id": before.id, "version": before.version}, {"$set": {**doc, **extra}})
@@ -83,9 +87,9 @@ async def edit_filing(*, mongo: Mongo, settings: Any, principal: Principal, fili
     await require_feature(mongo, principal.tenant, settings, FEATURE)
 
     async def fn(uow: UnitOfWork) -> dict[str, Any]:
-        app = await _load(uow, principal, filing_id)
+        app = await load(uow, principal, filing_id)
         form = await _validated_form(uow, principal, data)
-        return await _save(uow, app, app.edit(rules.actor_of(principal), form, utcnow()))
+        return await save(uow, app, app.edit(rules.actor_of(principal), form, utcnow()))
 
     return await with_transaction(mongo, principal.tenant, fn)
 
@@ -96,8 +100,8 @@ async def submit_filing(*, mongo: Mongo, settings: Any, principal: Principal, fi
     await require_feature(mongo, principal.tenant, settings, FEATURE)
 
     async def fn(uow: UnitOfWork) -> dict[str, Any]:
-        app = await _load(uow, principal, filing_id)
-        return await _save(uow, app, app.submit(rules.actor_of(principal), app.form["station_org_id"], utcnow()))
+        app = await load(uow, principal, filing_id)
+        return await save(uow, app, app.submit(rules.actor_of(principal), app.form["station_org_id"], utcnow()))
 
     return await with_transaction(mongo, principal.tenant, fn)
 
@@ -120,7 +124,7 @@ async def decide_filing(*, mongo: Mongo, settings: Any, principal: Principal, fi
     supervisors = rules.decision(action, supervisor_user_ids)
 
     async def fn(uow: UnitOfWork) -> dict[str, Any]:
-        app = await _load(uow, principal, filing_id)
+        app = await load(uow, principal, filing_id)
         now = utcnow()
         after = app.apply(action, rules.actor_of(principal), now, (comment or "").strip())
         extra: dict[str, Any] = {}
@@ -131,7 +135,7 @@ async def decide_filing(*, mongo: Mongo, settings: Any, principal: Principal, fi
                 data={**app.form, "supervisor_user_ids": supervisors}, participants=app.form["participants"],
                 by=principal.user_id, action="registered_from_filing", extra={"filing_id": app.id})
             extra = {"project_id": project["_id"], "supervisor_user_ids": supervisors}
-        return await _save(uow, app, after, **extra)
+        return await save(uow, app, after, **extra)
 
     return await with_transaction(mongo, principal.tenant, fn)
 

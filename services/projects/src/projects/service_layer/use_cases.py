@@ -38,6 +38,8 @@ def snapshot(doc: dict[str, Any]) -> dict[str, Any]:
                          for p in doc["participants"]],
         "status": doc.get("status", "active"), "version": doc.get("version"),
         "platform_code": doc.get("platform_code"), "assessable": doc.get("assessable"),
+        **{k: doc.get(k) for k in ("division_code", "filing_id", "civilized_site_standard",
+                                   "evaluation_application_id", "civilized_site_level")},
     }
 
 

@@ -32,6 +32,9 @@ ORGANIZATIONS = "organizations"
 STATION_ITEMS = "station_items"
 """HN-10 search read model: one document per supervision record (``record:<id>``) and per
 enforcement document (``document:<id>``), from inspections.record.*.v1 and notices.document.*.v1."""
+ANNOUNCEMENTS = "announcements"
+"""HEB-02 the home page's announcements (通知公告) and downloads (下载专区): title, body, files
+(S3 references), publisher, status published | withdrawn, version."""
 SHARE_LINKS = "share_links"
 """Share links: SHA-256 of the token, what it opens, until when (HB-09)."""
 
@@ -71,3 +74,5 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
         [("tenant_id", ASCENDING), ("station_org_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)])
     await db[STATION_ITEMS].create_index([("tenant_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)])
     await db[SHARE_LINKS].create_index("expires_at", expireAfterSeconds=7 * 24 * 3600)
+    await db[ANNOUNCEMENTS].create_index(
+        [("tenant_id", ASCENDING), ("status", ASCENDING), ("published_at", DESCENDING), ("_id", DESCENDING)])

@@ -12,6 +12,7 @@ from anjian_shared.bus import Subscription
 from anjian_shared.events import CloudEvent
 from anjian_shared.mongo import UnitOfWork
 from anjian_shared.read_models import ORGANIZATIONS, read_model
+from anjian_shared.tenant_policy import policy_subscription
 
 from ..adapters.repositories import ORGANIZATIONS as ORGANIZATIONS_COLLECTION
 from ..service_layer import read_models as rm
@@ -148,7 +149,8 @@ async def on_hunan_task_changed(uow: UnitOfWork, event: CloudEvent, payload: Any
     await rm.record_hunan_task(uow, payload=payload)
 
 
-SUBSCRIPTIONS = [read_models]
+SUBSCRIPTIONS = [read_models, policy_subscription()]
+"""+ queue ``reporting.tenant-policy``: the province's limits (HEB-02 ``announcement_file_max_bytes``)."""
 
 
 def _application_handler(stage: str) -> Any:

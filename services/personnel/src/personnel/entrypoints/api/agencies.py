@@ -10,15 +10,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from anjian_shared.auth import CurrentPrincipal
+from anjian_shared.auth import CurrentPrincipal, Principal, require_permission
 from anjian_shared.errors import Unprocessable
 from anjian_shared.pagination import Cursor, Limit, Page
 from anjian_shared.types import ShortStr
 
 from ...service_layer import agencies as service
+
+AgencyWriter = Annotated[Principal, Depends(require_permission("agencies.write"))]
+"""The caller of an agency's record writes: needs ``agencies.write`` (403 ``permission-missing``;
+the agency's leader bundles it, HUN-21 grants may give it to its other staff); the use case
+then checks it is the agency's own (``domain.agencies.may_manage``)."""
 
 router = APIRouter(prefix="/agencies", tags=["agencies (Hunan)"])
 AgencyId = Annotated[str, Path(max_length=64)]
@@ -260,7 +265,7 @@ async def agency_detail(agency_id: AgencyId, principal: CurrentPrincipal, reques
 
 
 @router.put("/{agency_id}/basic-info", response_model=AgencyDetail)
-async def save_basic_info(agency_id: AgencyId, body: BasicInfo, principal: CurrentPrincipal,
+async def save_basic_info(agency_id: AgencyId, body: BasicInfo, principal: AgencyWriter,
                           request: Request) -> AgencyDetail:
     """HUN-02 监督机构基本信息填报 (the agency's leader): required fields per the schema; 422
     naming the field (``credit-code-check-character`` for a wrong GB 32100 code); 403
@@ -281,7 +286,7 @@ async def list_staff(agency_id: AgencyId, principal: CurrentPrincipal, request: 
 
 
 @router.post("/{agency_id}/staff", response_model=StaffRead, status_code=201)
-async def add_staff(agency_id: AgencyId, body: StaffCreate, principal: CurrentPrincipal,
+async def add_staff(agency_id: AgencyId, body: StaffCreate, principal: AgencyWriter,
                     request: Request) -> StaffRead:
     """HUN-05 新增非持证人员 (the agency's leader). 422 naming the field
     (``birth-date-implausible``, ``date-in-future``); 403 ``not-agency-leader``; 404."""
@@ -290,7 +295,7 @@ async def add_staff(agency_id: AgencyId, body: StaffCreate, principal: CurrentPr
 
 
 @router.patch("/{agency_id}/staff/{staff_id}", response_model=StaffRead)
-async def change_staff(agency_id: AgencyId, staff_id: StaffId, body: StaffChange, principal: CurrentPrincipal,
+async def change_staff(agency_id: AgencyId, staff_id: StaffId, body: StaffChange, principal: AgencyWriter,
                        request: Request) -> StaffRead:
     """HUN-05 修改: the given fields change (409 ``version-mismatch`` when ``version`` is stale;
     404 ``staff-not-found`` for another agency's record)."""
@@ -300,7 +305,7 @@ async def change_staff(agency_id: AgencyId, staff_id: StaffId, body: StaffChange
 
 
 @router.delete("/{agency_id}/staff/{staff_id}", status_code=204)
-async def delete_staff(agency_id: AgencyId, staff_id: StaffId, principal: CurrentPrincipal,
+async def delete_staff(agency_id: AgencyId, staff_id: StaffId, principal: AgencyWriter,
                        request: Request) -> Response:
     """HUN-05 删除 (kept in the history that past years' returns were frozen from)."""
     await service.delete_staff(mongo=_mongo(request), actor=principal, agency_org_id=agency_id, staff_id=staff_id)
@@ -317,7 +322,7 @@ async def staffing_structure(agency_id: AgencyId, principal: CurrentPrincipal, r
 
 
 @router.post("/{agency_id}/project-figures", response_model=FiguresRead, status_code=201)
-async def add_project_figures(agency_id: AgencyId, body: ProjectFigures, principal: CurrentPrincipal,
+async def add_project_figures(agency_id: AgencyId, body: ProjectFigures, principal: AgencyWriter,
                               request: Request) -> FiguresRead:
     """HUN-06 监督工程情况填报 新增: one per year (409 ``figures-exist-for-year``)."""
     return _figures(await service.add_figures(mongo=_mongo(request), actor=principal, agency_org_id=agency_id,
@@ -327,7 +332,7 @@ async def add_project_figures(agency_id: AgencyId, body: ProjectFigures, princip
 
 @router.put("/{agency_id}/project-figures/{year}", response_model=FiguresRead)
 async def change_project_figures(agency_id: AgencyId, year: Year, body: ProjectFigures,
-                                 principal: CurrentPrincipal, request: Request) -> FiguresRead:
+                                 principal: AgencyWriter, request: Request) -> FiguresRead:
     """HUN-06 修改 (the body's ``year`` must be the path's: 422 naming ``year``)."""
     _same_year(body.year, year)
     return _figures(await service.change_figures(mongo=_mongo(request), actor=principal, agency_org_id=agency_id,
@@ -352,7 +357,7 @@ async def get_project_figures(agency_id: AgencyId, year: Year, principal: Curren
 
 
 @router.post("/{agency_id}/funding-figures", response_model=FiguresRead, status_code=201)
-async def add_funding_figures(agency_id: AgencyId, body: FundingFigures, principal: CurrentPrincipal,
+async def add_funding_figures(agency_id: AgencyId, body: FundingFigures, principal: AgencyWriter,
                               request: Request) -> FiguresRead:
     """HUN-07 监督经费情况填报 新增 (万元; income and expenditure totals computed): one per year."""
     return _figures(await service.add_figures(mongo=_mongo(request), actor=principal, agency_org_id=agency_id,
@@ -361,7 +366,7 @@ async def add_funding_figures(agency_id: AgencyId, body: FundingFigures, princip
 
 @router.put("/{agency_id}/funding-figures/{year}", response_model=FiguresRead)
 async def change_funding_figures(agency_id: AgencyId, year: Year, body: FundingFigures,
-                                 principal: CurrentPrincipal, request: Request) -> FiguresRead:
+                                 principal: AgencyWriter, request: Request) -> FiguresRead:
     """HUN-07 修改."""
     _same_year(body.year, year)
     return _figures(await service.change_figures(mongo=_mongo(request), actor=principal, agency_org_id=agency_id,
@@ -385,7 +390,7 @@ async def get_funding_figures(agency_id: AgencyId, year: Year, principal: Curren
 
 
 @router.put("/{agency_id}/qualification", response_model=QualificationRead)
-async def file_qualification(agency_id: AgencyId, body: QualificationFiling, principal: CurrentPrincipal,
+async def file_qualification(agency_id: AgencyId, body: QualificationFiling, principal: AgencyWriter,
                              request: Request) -> QualificationRead:
     """HUN-08 监督资格验证情况填报 (the leader): status ``pending`` until the province office
     decides; 422 ``valid-until-before-issue``; 409 ``qualification-already-verified``."""
