@@ -68,7 +68,7 @@ READER = {"/api/reporting/v1/notifications/{notification_id}/read": "li",
               "", "/basic-info", "/staff", "/staff/{staff_id}", "/staffing-structure", "/project-figures",
               "/project-figures/{year}", "/funding-figures", "/funding-figures/{year}", "/qualification",
               "/annual-record/{year}", "/staff/{staff_id}/dynamic-score", "/staff/{staff_id}/record",
-              "/staff/{staff_id}/certificates")},
+              "/staff/{staff_id}/certificates", "/annual-record/{year}/export", "/staff/{staff_id}/record/export")},
           "/api/personnel/v1/assessments/{assessment_id}": "peng",
           # HUN-13..15: the agency reads sessions and its registration; the province office (the
           # province administrator) changes a session's capacity and gives seats

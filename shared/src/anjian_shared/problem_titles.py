@@ -363,6 +363,10 @@ TITLES_ZH: dict[str, str] = {
     "civilized-site-not-chosen": "安全监督备案时未选择文明工地标准",
     "civilized-level-above-standard": "申报级别高于备案时确定的文明工地标准",
     "project-not-found": "工程不存在或无权访问",
+    # --- Hunan exports (HUN-03) -----------------------------------------------------------------
+    "export-format-unknown": "导出格式只能是 PDF 或 XLSX",
+    "division-not-a-city": "请选择市（州）级行政区划",
+    "summary-outside-jurisdiction": "该市（州）不在本单位管辖范围内，不能导出其汇总表",
 }
 """code → Chinese title, for every code a service can answer with."""
 

@@ -2,7 +2,9 @@
 then a JGJ 59-2011 safety check evaluation of the same project (``demo_jgj59``), the
 Hainan mobile-supervision flow (``demo_hainan``, HN-03..HN-11), then Fujian's projects
 from the province's platform, code sign-in and staff roles (``demo_fujian``, FJ-01..FJ-03),
-then Hebei's crane registry and its locks (``demo_hebei``, HEB-01/06/07/11/14/15).
+then Hebei's crane registry and its locks (``demo_hebei``, HEB-01/06/07/11/14/15), then Hunan's
+supervision agencies (``demo_hunan``, HUN-01..HUN-18: record, certificate change, training quota,
+assessment, dynamic score, annual record PDF and province summary XLSX).
 
 Two supervisors of a Wuhan station (张伟, responsible; 李娜) and the contractor's
 project manager (刘洋): plan → confirm → on-site results with JPEG photos →
@@ -288,12 +290,13 @@ async def run_demo(api: ApiFactory, *, admin_password: str, out_dir: Path, say: 
     WebSocket channel is reached — the gateway, or the conversations service's port), then Fujian's
     projects, code sign-in and staff roles (``demo_fujian.play_fujian``) and a self-inspection on
     them (``demo_fujian_inspection.play_fujian_inspection``), then Hebei's crane registry and its
-    locks (``demo_hebei.play_hebei``)."""
+    locks (``demo_hebei.play_hebei``), then Hunan's agencies (``demo_hunan.play_hunan``)."""
     from .demo_conversations import play_conversation
     from .demo_fujian import play_fujian  # imports this module's helpers
     from .demo_fujian_inspection import play_fujian_inspection
     from .demo_hainan import play_hainan
     from .demo_hebei import play_hebei
+    from .demo_hunan import play_hunan
     from .demo_jgj59 import play_jgj59
 
     async with partner_stream(api, admin_password=admin_password, say=say) as stream:
@@ -306,8 +309,9 @@ async def run_demo(api: ApiFactory, *, admin_password: str, out_dir: Path, say: 
     fujian = await play_fujian(api, admin_password=admin_password, say=say)
     fujian["inspection"] = await play_fujian_inspection(api, admin_password=admin_password, fujian=fujian, say=say)
     hebei = await play_hebei(api, admin_password=admin_password, out_dir=out_dir, say=say)
+    hunan = await play_hunan(api, admin_password=admin_password, out_dir=out_dir, say=say, with_todos=True)
     return {**result, "partner_events_verified": stream.verified, "partner_events_expected": len(stream.expected),
-            "hainan": hainan, "jgj59": jgj59, "fujian": fujian, "hebei": hebei}
+            "hainan": hainan, "jgj59": jgj59, "fujian": fujian, "hebei": hebei, "hunan": hunan}
 
 
 def _api_factory(base: str | None) -> ApiFactory:
@@ -352,7 +356,12 @@ def main() -> None:
                       "hebei": {"filing": result["hebei"]["filing_number"],
                                 "registration": result["hebei"]["registration_number"],
                                 "sign_pdf": str(result["hebei"]["sign_path"]),
-                                "registry_xlsx": str(result["hebei"]["xlsx_path"])}}, ensure_ascii=False))
+                                "registry_xlsx": str(result["hebei"]["xlsx_path"])},
+                      "hunan": {"certificate_change": result["hunan"]["certificate_application"]["stage"],
+                                "refused": list(result["hunan"]["refusals"]),
+                                "annual_record_pdf": str(result["hunan"]["record_pdf_path"]),
+                                "province_summary_xlsx": str(result["hunan"]["summary_xlsx_path"])}},
+                     ensure_ascii=False))
 
 
 if __name__ == "__main__":

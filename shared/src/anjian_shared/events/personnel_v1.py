@@ -175,6 +175,49 @@ class StaffSaved(BaseModel):
     version: int = Field(ge=1, description="the record's version (+1 per change); keep the highest")
 
 
+HunanTaskKind = Literal["certificate_application_to_decide", "assessment_to_finish", "dynamic_score_to_approve",
+                        "training_registration_to_review"]
+
+
+class HunanTaskChanged(BaseModel):
+    """``personnel.hunan_task.changed.v1``: a task of Hunan's home page (HUN-01 待办) opened or
+    closed. Personnel says what is to do, for whom and what opens it; reporting keeps the to-dos.
+    Opened: a certificate application submitted to the province office (HUN-10..12), a draft
+    assessment (HUN-16/17), a dynamic-scoring entry awaiting the agency leader (HUN-18), a
+    training registration awaiting review (HUN-13/14). Closed (``open`` false) once decided,
+    returned, submitted, approved or deleted. Apply the one with the latest ``at`` per ``task_id``."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "task_id": "certificate_application:0b6f5c2e9d8a4f1b8c7d6e5f4a3b2c1d",
+        "kind": "certificate_application_to_decide", "object_kind": "certificate_application",
+        "object_id": "0b6f5c2e9d8a4f1b8c7d6e5f4a3b2c1d",
+        "api_path": "/api/personnel/v1/certificate-applications/0b6f5c2e9d8a4f1b8c7d6e5f4a3b2c1d",
+        "open": True, "assignee_org_id": "6f1c0a9e3b2d4e5f8a7b6c5d4e3f2a1b",
+        "assignee_roles": ["supervisor", "station_leader", "province_admin"], "assignee_user_id": None,
+        "agency_org_id": "a1b2c3d4e5f60718293a4b5c6d7e8f90", "title": "审核证书变更申请",
+        "body": "证书变更申请已上报，待省级主管部门审核。", "at": "2026-12-02T03:00:00Z"}]})
+
+    task_id: str = Field(description="stable id of the task: <object_kind>:<object_id>")
+    kind: HunanTaskKind = Field(description=(
+        "certificate_application_to_decide 证书申请待审核 (province office), assessment_to_finish 考核待完成 "
+        "(the assessor), dynamic_score_to_approve 记分待审批 (agency leader), training_registration_to_review "
+        "培训报名待审核 (province training office)"))
+    object_kind: Literal["certificate_application", "assessment", "dynamic_score", "training_registration"] = Field(
+        description="the kind of object the task opens")
+    object_id: str = Field(description="the id of the object the task opens")
+    api_path: str = Field(description="the personnel API path that opens the object (GET)")
+    open: bool = Field(description="true: the task is to do; false: it is done (decided, submitted or deleted)")
+    assignee_org_id: str | None = Field(default=None, description=(
+        "the organisation whose users (with one of assignee_roles) do it; None with assignee_user_id"))
+    assignee_roles: list[str] = Field(default_factory=list, description=(
+        "roles of the assignee organisation's users who do it (any of them)"))
+    assignee_user_id: str | None = Field(default=None, description="one user who does it (the assessor of a draft)")
+    agency_org_id: str | None = Field(default=None, description="the agency the object belongs to or assesses")
+    title: str = Field(description="what to do, in Chinese (the to-do's title)")
+    body: str = Field(description="one sentence about the object, in Chinese; names no person (the object does)")
+    at: datetime = Field(description="when it opened or closed (UTC); a later at wins")
+
+
 EVENTS: dict[str, type[BaseModel]] = {
     "personnel.staff.saved.v1": StaffSaved,
     "personnel.training.passed.v1": TrainingPassed,
@@ -183,4 +226,5 @@ EVENTS: dict[str, type[BaseModel]] = {
     "personnel.agency.saved.v1": AgencySaved,
     "personnel.staffing_return.frozen.v1": StaffingReturnFrozen,
     "personnel.supervisor_certificate.changed.v1": SupervisorCertificateChanged,
+    "personnel.hunan_task.changed.v1": HunanTaskChanged,
 }

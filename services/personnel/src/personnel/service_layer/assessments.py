@@ -27,6 +27,7 @@ from anjian_shared.types import TENANTS, new_id, utcnow
 from ..adapters.store import ORGANIZATIONS, STAFF
 from ..domain import agencies as agency_rules
 from ..domain import assessments as rules
+from . import tasks
 from .agencies import readable_agency
 
 CATALOG = "assessment_catalog"
@@ -128,7 +129,16 @@ async def start_assessment(*, mongo: Any, actor: Principal, kind: str, assessed_
     doc = {"_id": new_id(), "kind": kind, "title": title, "assessor_org_id": actor.org_id,
            "assessor_user_id": actor.user_id, **subject, "projects": [], "status": "draft", "score": None,
            "created_at": utcnow(), "submitted_at": None, "version": 1}
-    return await mongo.repo(ASSESSMENTS, actor.tenant).insert(doc)
+
+    async def fn(uow: UnitOfWork) -> dict[str, Any]:
+        stored = await uow.repo(ASSESSMENTS).insert(doc)
+        tasks.task(uow, "assessment_to_finish", doc["_id"], open=True, title="完成考核",
+                   body=f"{'监督组考核' if kind == 'group' else '层级考核'}{'「' + title + '」' if title else ''}"
+                        "尚未提交：补充项目扣分后提交。",
+                   assignee_user_id=actor.user_id, agency_org_id=doc["agency_org_id"], at=doc["created_at"])
+        return stored
+
+    return await with_transaction(mongo, actor.tenant, fn)
 
 
 async def _own_sheet(repo: Any, actor: Principal, assessment_id: str) -> dict[str, Any]:
@@ -184,6 +194,8 @@ async def submit_assessment(*, mongo: Any, actor: Principal, assessment_id: str)
             assessment_id=assessment_id, kind=new["kind"], assessor_org_id=new["assessor_org_id"],
             agency_org_id=new["agency_org_id"], staff_ids=new["staff_ids"], projects=len(new["projects"]),
             score=float(score), submitted_at=new["submitted_at"]))
+        tasks.task(uow, "assessment_to_finish", assessment_id, open=False, assignee_user_id=new["assessor_user_id"],
+                   at=new["submitted_at"])
         return new
 
     return await with_transaction(mongo, actor.tenant, fn, aggregate=f"assessment:{assessment_id}")
@@ -234,7 +246,16 @@ async def record_score(*, mongo: Any, actor: Principal, staff_id: str, on: date,
            "date": on.isoformat(), "year": on.year, "reasons": priced, "points": sum(r["points"] for r in priced),
            "note": note, "status": "pending", "recorded_by": actor.user_id, "created_at": utcnow(),
            "approved_by": None, "approved_at": None}
-    return await mongo.repo(SCORES, actor.tenant).insert(doc)
+
+    async def fn(uow: UnitOfWork) -> dict[str, Any]:
+        stored = await uow.repo(SCORES).insert(doc)
+        tasks.task(uow, "dynamic_score_to_approve", doc["_id"], open=True, title="审批动态考核记分",
+                   body=f"{doc['date']} 的动态考核记分（{doc['points']}分）待机构负责人审批。",
+                   assignee_org_id=actor.org_id, assignee_roles=["station_leader"], agency_org_id=actor.org_id,
+                   at=doc["created_at"])
+        return stored
+
+    return await with_transaction(mongo, actor.tenant, fn)
 
 
 async def _own_score(repo: Any, actor: Principal, score_id: str) -> dict[str, Any]:
@@ -248,23 +269,32 @@ async def approve_score(*, mongo: Any, actor: Principal, score_id: str) -> dict[
     """HUN-18 the agency leader approves an entry (403 ``not-agency-leader``; 409
     ``score-already-approved``). Approved entries count in the person's yearly total."""
     agency_rules.may_manage(actor, actor.org_id, "scores.approve")
-    repo = mongo.repo(SCORES, actor.tenant)
-    await _own_score(repo, actor, score_id)
-    new = await repo.update({"_id": score_id, "status": "pending"}, {"$set": {
-        "status": "approved", "approved_by": actor.user_id, "approved_at": utcnow()}})
-    if new is None:
-        raise Conflict("the entry is approved already", field="status", slug="score-already-approved")
-    return new
+    await _own_score(mongo.repo(SCORES, actor.tenant), actor, score_id)
+
+    async def fn(uow: UnitOfWork) -> dict[str, Any]:
+        new = await uow.repo(SCORES).update({"_id": score_id, "status": "pending"}, {"$set": {
+            "status": "approved", "approved_by": actor.user_id, "approved_at": utcnow()}})
+        if new is None:
+            raise Conflict("the entry is approved already", field="status", slug="score-already-approved")
+        tasks.task(uow, "dynamic_score_to_approve", score_id, open=False, assignee_org_id=actor.org_id,
+                   at=new["approved_at"])
+        return new
+
+    return await with_transaction(mongo, actor.tenant, fn, aggregate=f"dynamic-score:{score_id}")
 
 
 async def delete_score(*, mongo: Any, actor: Principal, score_id: str) -> None:
     """HUN-18 only an unapproved entry is deleted (409 ``score-already-approved`` naming why)."""
     _in_agency(actor)
-    repo = mongo.repo(SCORES, actor.tenant)
-    await _own_score(repo, actor, score_id)
-    if await repo.delete({"_id": score_id, "status": "pending"}) == 0:
-        raise Conflict("an approved entry is part of the record and is never deleted", field="status",
-                       slug="score-already-approved")
+    await _own_score(mongo.repo(SCORES, actor.tenant), actor, score_id)
+
+    async def fn(uow: UnitOfWork) -> None:
+        if await uow.repo(SCORES).delete({"_id": score_id, "status": "pending"}) == 0:
+            raise Conflict("an approved entry is part of the record and is never deleted", field="status",
+                           slug="score-already-approved")
+        tasks.task(uow, "dynamic_score_to_approve", score_id, open=False, assignee_org_id=actor.org_id)
+
+    await with_transaction(mongo, actor.tenant, fn, aggregate=f"dynamic-score:{score_id}")
 
 
 async def list_scores(*, mongo: Any, actor: Principal, year: int | None, status: str | None, limit: int,

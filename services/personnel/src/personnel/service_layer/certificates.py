@@ -34,6 +34,7 @@ from ..adapters.store import ORGANIZATIONS, STAFF
 from ..domain import agencies as agency_rules
 from ..domain import certificates as rules
 from . import agencies as agencies_service
+from . import tasks
 
 APPLICATIONS = "certificate_applications"
 """One document per application (``Application.to_doc()`` plus ``agency_org_id``)."""
@@ -212,7 +213,9 @@ async def submit_application(*, mongo: Any, actor: Principal, app_id: str, comme
     async def fn(uow: UnitOfWork) -> dict[str, Any]:
         current = Application.from_doc(await uow.repo(APPLICATIONS).get(app_id))  # type: ignore[arg-type]
         new = current.submit(_actor(actor), authority, utcnow(), comment)
-        return await _save(uow, new, current.version, doc["agency_org_id"])
+        stored = await _save(uow, new, current.version, doc["agency_org_id"])
+        _task(uow, stored)
+        return stored
 
     return await with_transaction(mongo, actor.tenant, fn, aggregate=f"certificate-application:{app_id}")
 
@@ -244,9 +247,21 @@ async def decide_application(*, mongo: Any, actor: Principal, app_id: str, actio
         stored = await _save(uow, new, current.version, doc["agency_org_id"])
         if action == "approve":
             await _apply_to_certificate(uow, agency, new, now)
+        _task(uow, stored)
         return stored
 
     return await with_transaction(mongo, actor.tenant, fn, aggregate=f"certificate-application:{app_id}")
+
+
+def _task(uow: UnitOfWork, stored: dict[str, Any]) -> None:
+    """HUN-01: the province office's to-do opens on 上报 and stays through 受理; any other stage
+    closes it."""
+    stage = stored.get("stage")
+    tasks.task(uow, "certificate_application_to_decide", stored["_id"], open=stage in ("submitted", "accepted"),
+               title=f"审核{stored.get('kind_label', '证书申请')}",
+               body=f"{stored.get('kind_label', '证书')}申请已上报，待省级主管部门审核。",
+               assignee_org_id=stored.get("authority_org_id"), assignee_roles=list(tasks.DECIDERS),
+               agency_org_id=stored.get("agency_org_id"))
 
 
 async def _apply_to_certificate(uow: UnitOfWork, agency: dict[str, Any], app: Application, at: Any) -> None:
@@ -279,6 +294,7 @@ async def delete_application(*, mongo: Any, storage: Any, actor: Principal, app_
         if actor.org_id == current["agency_org_id"]:
             agency_rules.may_manage(actor, current["agency_org_id"], "certificates.apply")
         await uow.repo(APPLICATIONS).delete({"_id": app_id, "version": current["version"]})
+        tasks.task(uow, "certificate_application_to_decide", app_id, open=False)
         return current
 
     deleted = await with_transaction(mongo, actor.tenant, fn, aggregate=f"certificate-application:{app_id}")

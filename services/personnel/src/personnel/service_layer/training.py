@@ -25,6 +25,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from anjian_shared import divisions
 from anjian_shared.china_time import china_day
 from anjian_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from anjian_shared.events.personnel_v1 import TrainingPassed
@@ -38,6 +39,7 @@ from anjian_shared.types import new_id, utcnow
 from ..adapters.store import ORGANIZATIONS, STAFF
 from ..domain import agencies as agency_rules
 from ..domain import training as rules
+from . import tasks
 from .agencies import readable_agency
 
 SESSIONS = "training_sessions"
@@ -273,11 +275,25 @@ async def register(*, mongo: Any, actor: Principal, kind: str, staff_id: str, pe
             rules.check_session_open(await _session(uow.repo(SESSIONS), session_id), kind, today)
             await _take_seat(uow, session_id, agency)
         try:
-            return await uow.repo(REGISTRATIONS).insert(doc)
+            stored = await uow.repo(REGISTRATIONS).insert(doc)
         except DuplicateKeyError:
             raise _already() from None
+        tasks.task(uow, "training_registration_to_review", rid, open=True, title="审核培训报名",
+                   body=f"一份{'继续教育' if kind == 'continuing' else '新进人员培训'}报名待审核。",
+                   assignee_org_id=office, assignee_roles=list(tasks.DECIDERS) if office else ["province_admin"],
+                   agency_org_id=agency, at=doc["created_at"])
+        return stored
 
+    office = await _office_org(mongo, actor.tenant)
     return await with_transaction(mongo, actor.tenant, fn)
+
+
+async def _office_org(mongo: Any, tenant: str) -> str | None:
+    """The province training office's org id (HUN-01 to-dos): the tenant's province-level
+    authority when there is exactly one, else None (the to-do goes to province administrators)."""
+    offices = [o["org_id"] for o in await mongo.repo(ORGANIZATIONS, tenant).find({"kind": "authority"}, limit=0)
+               if (d := divisions.get(o.get("division_code") or "")) is not None and d.level == "province"]
+    return offices[0] if len(offices) == 1 else None
 
 
 def _already() -> Conflict:
@@ -343,6 +359,7 @@ async def delete_registration(*, mongo: Any, actor: Principal, registration_id: 
         if await regs.delete({"_id": registration_id, "status": "submitted"}) != 1:
             raise Conflict("a reviewed registration is kept", field="status", slug="registration-reviewed")
         await _give_back(uow, doc)
+        tasks.task(uow, "training_registration_to_review", registration_id, open=False)
 
     await with_transaction(mongo, actor.tenant, fn, aggregate=f"training-registration:{registration_id}")
 
@@ -401,6 +418,8 @@ async def review(*, mongo: Any, actor: Principal, registration_id: str, decision
             await _give_back(uow, doc)
         new = await regs.update({"_id": registration_id, "version": doc["version"]}, {"$set": changes})
         assert new is not None
+        tasks.task(uow, "training_registration_to_review", registration_id, open=False,
+                   at=changes["review"]["at"])
         return new
 
     return await with_transaction(mongo, actor.tenant, fn, aggregate=f"training-registration:{registration_id}")

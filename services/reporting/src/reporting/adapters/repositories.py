@@ -64,6 +64,8 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     await db[TODOS].create_index(
         [("tenant_id", ASCENDING), ("user_id", ASCENDING), ("done_at", ASCENDING), ("created_at", DESCENDING)])
     await db[TODOS].create_index([("tenant_id", ASCENDING), ("notice_id", ASCENDING)])
+    await db[TODOS].create_index(  # HUN-01: to-dos addressed to an organisation's roles
+        [("tenant_id", ASCENDING), ("org_id", ASCENDING), ("done_at", ASCENDING), ("created_at", DESCENDING)])
     await db[REPLIES].create_index([("tenant_id", ASCENDING), ("notice_id", ASCENDING)])
     await db[SHARE_LINKS].create_index([("tenant_id", ASCENDING), ("token_sha256", ASCENDING)], unique=True)
     await db[SHARE_LINKS].create_index([("tenant_id", ASCENDING), ("target_id", ASCENDING), ("created_at", DESCENDING),

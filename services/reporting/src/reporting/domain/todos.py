@@ -13,8 +13,9 @@ before the reply it reviews, a reply before the notice):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from .formatting import cn_date
 
@@ -99,3 +100,58 @@ def open_todos(notice: NoticeState, replies: list[ReplyState]) -> list[TodoSpec]
             title="提交整改回复", body=f"{project}告知书{notice.number}待提交第{next_round}次整改回复{due}。",
             notice_id=notice.notice_id, round=next_round, plan_id=notice.plan_id))
     return todos
+
+
+# ---- HUN-01: Hunan's home-page to-dos ------------------------------------------------------------
+#
+# Personnel says when a task opens or closes (``personnel.hunan_task.changed.v1``); one to-do per
+# task, addressed to an organisation's users with given roles (the province office, an agency's
+# leader) or to one user (the assessor of a draft), so a user who joins the office later sees
+# the open ones too. The event with the latest ``at`` wins: a close that overtook its open
+# leaves a done to-do that the late open does not reopen.
+
+HUNAN_KINDS = ("certificate_application_to_decide", "assessment_to_finish", "dynamic_score_to_approve",
+               "training_registration_to_review")
+
+
+@dataclass(frozen=True)
+class HunanTodo:
+    """The stored fields of one Hunan to-do (``key`` is the task id, stable across events)."""
+
+    key: str
+    kind: str
+    title: str
+    body: str
+    object_kind: str
+    object_id: str
+    api_path: str
+    user_id: str | None
+    org_id: str | None
+    roles: tuple[str, ...]
+    agency_org_id: str | None
+    open: bool
+
+
+def hunan_todo(task: Any) -> HunanTodo:
+    """The to-do of a ``HunanTaskChanged`` payload (HUN-01): what opens it (``object_kind``,
+    ``object_id``, ``api_path``), for whom (``user_id``, or ``org_id`` + ``roles``), open or done."""
+    return HunanTodo(key=f"hunan:{task.task_id}", kind=task.kind, title=task.title, body=task.body,
+                     object_kind=task.object_kind, object_id=task.object_id, api_path=task.api_path,
+                     user_id=task.assignee_user_id, org_id=task.assignee_org_id,
+                     roles=tuple(task.assignee_roles), agency_org_id=task.agency_org_id, open=task.open)
+
+
+def newer_task(stored_at: datetime | None, at: datetime) -> bool:
+    """True when an event at ``at`` may change a to-do last changed by an event at ``stored_at``
+    (never older over newer; the same instant applies, so a redelivered close stays a close)."""
+    return stored_at is None or at >= stored_at
+
+
+def visible_to(user_id: str, org_id: str | None, roles: list[str]) -> dict[str, Any]:
+    """The to-dos of a user: addressed to them, or to their organisation and one of their roles,
+    or (no organisation) to one of their roles tenant-wide (the province administrators)."""
+    alternatives: list[dict[str, Any]] = [{"user_id": user_id}, {"org_id": None, "user_id": None,
+                                                                 "roles": {"$in": list(roles)}}]
+    if org_id:
+        alternatives.insert(1, {"org_id": org_id, "user_id": None, "roles": {"$in": list(roles)}})
+    return {"$or": alternatives}

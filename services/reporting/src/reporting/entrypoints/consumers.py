@@ -142,6 +142,13 @@ async def on_self_inspection_escalated(uow: UnitOfWork, event: CloudEvent, paylo
     await rm.record_self_inspection_escalated(uow, event_id=event.id, payload=payload)
 
 
+@read_models.on("personnel.hunan_task.changed.v1")
+async def on_hunan_task_changed(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+    """HUN-01: open or close the Hunan to-do of a certificate application, assessment, dynamic
+    score or training registration (the latest event wins)."""
+    await rm.record_hunan_task(uow, payload=payload)
+
+
 SUBSCRIPTIONS = [read_models, policy_subscription()]
 """+ queue ``reporting.tenant-policy``: the province's limits (HEB-02 ``announcement_file_max_bytes``)."""
 

@@ -15,6 +15,7 @@ from anjian_shared.problems import NotFound
 from anjian_shared.types import utcnow
 
 from ..adapters.repositories import NOTIFICATIONS, TODOS
+from ..domain.todos import visible_to
 
 
 async def list_notifications(*, mongo: Mongo, principal: Principal, unread: bool | None, limit: int,
@@ -58,8 +59,10 @@ async def mark_all_read(*, mongo: Mongo, principal: Principal) -> int:
 
 async def list_todos(*, mongo: Mongo, principal: Principal, include_done: bool, limit: int,
                      cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """HB-08: the caller's to-dos (reply due / review due), newest first; open ones unless ``include_done``."""
-    flt: dict[str, Any] = {"user_id": principal.user_id}
+    """HB-08: the caller's to-dos (reply due / review due), newest first; open ones unless ``include_done``.
+    HUN-01: also Hunan's to-dos addressed to the caller's organisation and one of their roles
+    (``domain.todos.visible_to``)."""
+    flt: dict[str, Any] = visible_to(principal.user_id, principal.org_id, [str(r) for r in principal.roles])
     if not include_done:
         flt["done_at"] = None
     return await paginate(mongo.repo(TODOS, principal.tenant), flt, limit=limit, cursor=cursor)

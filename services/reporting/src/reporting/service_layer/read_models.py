@@ -49,7 +49,7 @@ from ..adapters.repositories import (
 from ..domain import notifications as rules
 from ..domain.notifications import NotificationDraft
 from ..domain.station_search import Kind, merge_status
-from ..domain.todos import NoticeState, ReplyState, open_todos
+from ..domain.todos import NoticeState, ReplyState, hunan_todo, newer_task, open_todos
 
 _TODO_NS = uuid.UUID("8a0f7f52-3c1e-4a57-9e7a-2f4a1d6c9b31")
 
@@ -416,3 +416,24 @@ async def record_self_inspection_escalated(uow: UnitOfWork, *, event_id: str, pa
          "roles": {"$in": ["supervisor", "station_leader"]}}, sort=[("_id", 1)], limit=500)]
     return await _notify(uow, event_id=event_id, drafts=rules.self_inspection_escalated(payload,
                                                                                         station_user_ids=users))
+
+
+async def record_hunan_task(uow: UnitOfWork, *, payload: Any) -> None:
+    """HUN-01 ``personnel.hunan_task.changed.v1``: open or close the task's to-do. One to-do per
+    task (id from the tenant and ``task_id``); the event with the latest ``at`` wins, so a close
+    that arrives before its open leaves the to-do done (stored as done) and the late open is
+    dropped; a redelivered event changes nothing (the inbox, and the same ``at``)."""
+    todo = hunan_todo(payload)
+    todos = uow.repo(TODOS)
+    todo_id = uuid.uuid5(_TODO_NS, f"{uow.tenant_id}:{todo.key}").hex
+    held = await todos.get(todo_id)
+    if held is not None and not newer_task(held.get("task_at"), payload.at):
+        return
+    now = utcnow()
+    fields: dict[str, Any] = {"task_at": payload.at, "updated_at": now}
+    if todo.open or held is None:  # an open task, or a close that overtook its open (stored done)
+        fields.update({"kind": todo.kind, "object_kind": todo.object_kind, "object_id": todo.object_id,
+                       "api_path": todo.api_path, "agency_org_id": todo.agency_org_id, "title": todo.title,
+                       "body": todo.body, "user_id": todo.user_id, "org_id": todo.org_id, "roles": list(todo.roles)})
+    fields["done_at"] = None if todo.open else (held or {}).get("done_at") or now
+    await upsert(todos, todo_id, set=fields, set_on_insert={"created_at": now})

@@ -63,7 +63,10 @@ async def list_todos(principal: CurrentPrincipal, mongo: MongoDep,
                      limit: Limit = 20, cursor: Cursor = None) -> TodoPage:
     """HB-08: the caller's to-dos, newest first: ``reply_due`` (the project department owes a
     rectification reply, round n) and ``review_due`` (a reply awaits the caller's review). A to-do
-    is done once the reply is submitted / reviewed or the notice is closed."""
+    is done once the reply is submitted / reviewed or the notice is closed. HUN-01 (Hunan):
+    ``certificate_application_to_decide``, ``assessment_to_finish``, ``dynamic_score_to_approve``,
+    ``training_registration_to_review`` — addressed to the caller, or to their organisation and one
+    of their roles; ``api_path`` opens the task; done once decided, submitted or deleted."""
     docs, nxt = await svc.list_todos(mongo=mongo, principal=principal, include_done=include_done, limit=limit,
                                      cursor=cursor)
     return TodoPage(items=[TodoRead.from_doc(d) for d in docs], next_cursor=nxt)

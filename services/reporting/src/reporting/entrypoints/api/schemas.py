@@ -69,26 +69,36 @@ class MarkedRead(BaseModel):
 
 
 class TodoRead(BaseModel):
-    """A to-do (待办) of the rectification loop (HB-08): ``reply_due`` for the project department,
-    ``review_due`` for the reviewing supervisor. ``done_at`` is set once it no longer applies."""
+    """A to-do (待办). HB-08 the rectification loop: ``reply_due`` for the project department,
+    ``review_due`` for the reviewing supervisor (``notice_id``, ``number``, ``round``). HUN-01
+    Hunan: ``certificate_application_to_decide`` (province office), ``assessment_to_finish`` (the
+    assessor), ``dynamic_score_to_approve`` (agency leader), ``training_registration_to_review``
+    (province training office) — each opens its task with ``object_kind``, ``object_id`` and
+    ``api_path`` (GET it). ``done_at`` is set once it no longer applies."""
 
     id: str
-    kind: Literal["reply_due", "review_due"]
+    kind: Literal["reply_due", "review_due", "certificate_application_to_decide", "assessment_to_finish",
+                  "dynamic_score_to_approve", "training_registration_to_review"]
     title: str
     body: str
-    notice_id: str
-    number: str
+    notice_id: str | None = Field(default=None, description="HB-08: the notice (告知书)")
+    number: str | None = Field(default=None, description="HB-08: the notice's number")
     plan_id: str | None = None
     reply_id: str | None = None
-    round: int
+    round: int | None = Field(default=None, description="HB-08: the reply round")
+    object_kind: Literal["certificate_application", "assessment", "dynamic_score",
+                         "training_registration"] | None = Field(default=None, description="HUN-01: what it opens")
+    object_id: str | None = Field(default=None, description="HUN-01: the id of the object it opens")
+    api_path: str | None = Field(default=None, description="HUN-01: the personnel API path that opens it")
+    agency_org_id: str | None = Field(default=None, description="HUN-01: the agency concerned")
     created_at: datetime
     done_at: datetime | None = None
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> TodoRead:
         return cls(id=doc["_id"], **{k: doc.get(k) for k in (
-            "kind", "title", "body", "notice_id", "number", "plan_id", "reply_id", "round", "created_at",
-            "done_at")})
+            "kind", "title", "body", "notice_id", "number", "plan_id", "reply_id", "round", "object_kind",
+            "object_id", "api_path", "agency_org_id", "created_at", "done_at")})
 
 
 class TodoPage(Page[TodoRead]):
