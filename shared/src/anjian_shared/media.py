@@ -313,6 +313,9 @@ class MediaPolicy:
     field: str
     max_bytes: int
     max_pixels: int = MAX_IMAGE_PIXELS
+    split_hint: bool = False
+    """HEB-17: a file over the limit is 413 ``attachment-too-large`` telling the user to split
+    it (拆分后分别上传), instead of the bare ``payload-too-large``."""
 
     @classmethod
     def photo(
@@ -330,9 +333,10 @@ class MediaPolicy:
 
     @classmethod
     def attachment(
-        cls, *, max_bytes: int, field: str = "attachments", max_pixels: int = MAX_IMAGE_PIXELS
+        cls, *, max_bytes: int, field: str = "attachments", max_pixels: int = MAX_IMAGE_PIXELS,
+        split_hint: bool = False,
     ) -> MediaPolicy:
-        return cls(MediaKind.ATTACHMENT, field, max_bytes, max_pixels)
+        return cls(MediaKind.ATTACHMENT, field, max_bytes, max_pixels, split_hint)
 
     @classmethod
     def mark(cls, kind: MediaKind | str, *, max_bytes: int, field: str = "file") -> MediaPolicy:
@@ -350,7 +354,18 @@ class MediaPolicy:
     def check_declared_size(self, size: int | None) -> None:
         """413 naming the field when an upload's known size is over ``max_bytes``."""
         if size is not None and size > self.max_bytes:
-            raise PayloadTooLarge(f"{self.field} exceeds {self.max_bytes} bytes", field=self.field)
+            raise self.too_large()
+
+    def too_large(self) -> PayloadTooLarge:
+        """The 413 for a file over ``max_bytes``, naming the field (with ``split_hint``:
+        ``attachment-too-large`` giving the limit in KB and asking to split the file, HEB-17)."""
+        if self.split_hint:
+            limit = self.max_bytes
+            return PayloadTooLarge(
+                f"each attachment may be at most {limit // 1024} KB ({limit} bytes) in this province: "
+                "split the file into several attachments (拆分后分别上传)", field=self.field,
+                slug="attachment-too-large")
+        return PayloadTooLarge(f"{self.field} exceeds {self.max_bytes} bytes", field=self.field)
 
     def check(self, data: bytes) -> Sniffed:
         """Size, emptiness and real type of the whole file: 413 / 422 / 415 naming the field."""
@@ -510,7 +525,10 @@ class MediaIntake:
             inspect = rest[0] if rest else None
             refs = []
             for index, upload in enumerate(uploads):
-                data = await read_limited(upload, max_bytes=policy.max_bytes, field=policy.field)
+                try:
+                    data = await read_limited(upload, max_bytes=policy.max_bytes, field=policy.field)
+                except PayloadTooLarge:
+                    raise policy.too_large() from None
                 found = policy.check(data)
                 if inspect is not None:
                     inspect(index, found)

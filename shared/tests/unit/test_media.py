@@ -249,6 +249,23 @@ async def test_oversize_is_refused_before_anything_is_stored():
     assert exc.value.field == "video" and storage.puts == 0
 
 
+@pytest.mark.parametrize("declared", [True, False])
+async def test_heb17_an_attachment_over_the_limit_asks_to_split_it(declared):
+    """HEB-17 (larger ones split): with ``split_hint`` the 413 is ``attachment-too-large``
+    naming the field and the limit in KB, whether the size was declared or found reading."""
+    storage = FakeStorage()
+    big = b"%PDF-1.4\n" + b"0" * (600 * 1024)
+    upload = FakeUpload(big, size=len(big)) if declared else FakeUpload(big)
+    with pytest.raises(PayloadTooLarge) as exc:
+        async with MediaIntake(storage, tenant="hebei", folder="f") as intake:
+            await intake.take([upload], MediaPolicy.attachment(max_bytes=600 * 1024, field="file", split_hint=True))
+    assert exc.value.slug == "attachment-too-large" and exc.value.field == "file"
+    assert "600 KB" in str(exc.value) and "拆分" in str(exc.value) and storage.puts == 0
+    with pytest.raises(PayloadTooLarge) as plain:
+        MediaPolicy.attachment(max_bytes=600 * 1024, field="file").check(big)
+    assert plain.value.slug == "payload-too-large"
+
+
 async def test_wrong_type_refused_and_what_was_stored_before_is_removed():
     storage = FakeStorage()
     uploads = [

@@ -34,7 +34,6 @@ from anjian_shared.errors import (
     Forbidden,
     NotFound,
     NotYetAvailable,
-    PayloadTooLarge,
     Unprocessable,
 )
 from anjian_shared.events.common import MediaRef, PersonRef
@@ -346,16 +345,8 @@ async def add_attachment(*, mongo: UnitOfWorkFactory, storage: Any, settings: An
                             "1024×768 or more is needed to read it reliably")
 
     async with MediaIntake(storage, tenant=principal.tenant, folder=f"applications/{app_id}") as intake:
-        try:
-            [ref] = await intake.take([upload], MediaPolicy.attachment(max_bytes=limit, field="file"),
-                                      inspect=inspect)
-        except PayloadTooLarge as exc:
-            if exc.slug != "payload-too-large":
-                raise
-            raise PayloadTooLarge(
-                f"each attachment may be at most {limit // 1024} KB ({limit} bytes) in this province: "
-                "split the file into several attachments (拆分后分别上传)", field="file",
-                slug="attachment-too-large") from exc
+        [ref] = await intake.take([upload], MediaPolicy.attachment(max_bytes=limit, field="file", split_hint=True),
+                                  inspect=inspect)
 
         async def run(uow: UnitOfWork) -> dict[str, Any]:
             current = await _load(uow, None, app_id)

@@ -19,7 +19,7 @@ from typing import Any
 from anjian_shared import divisions
 from anjian_shared.applications import Application, Stage, new_application
 from anjian_shared.china_time import china_day
-from anjian_shared.errors import Forbidden, NotFound, PayloadTooLarge, Unprocessable
+from anjian_shared.errors import Forbidden, NotFound, Unprocessable
 from anjian_shared.events.common import PersonRef
 from anjian_shared.events.projects_v1 import ProjectApplicationStageChanged, ProjectUpdated
 from anjian_shared.media import MediaIntake, MediaPolicy, Upload
@@ -137,15 +137,7 @@ async def add_attachment(*, mongo: UnitOfWorkFactory, storage: Any, settings: An
 
     await with_transaction(mongo, principal.tenant, check)
     async with MediaIntake(storage, tenant=principal.tenant, folder=f"filings/{filing_id}") as intake:
-        try:
-            [ref] = await intake.take([upload], MediaPolicy.attachment(max_bytes=limit, field="file"))
-        except PayloadTooLarge as exc:
-            if exc.slug != "payload-too-large":
-                raise
-            raise PayloadTooLarge(
-                f"each attachment may be at most {limit // 1024} KB ({limit} bytes) in this province: "
-                "split the file into several attachments (拆分后分别上传)", field="file",
-                slug="attachment-too-large") from exc
+        [ref] = await intake.take([upload], MediaPolicy.attachment(max_bytes=limit, field="file", split_hint=True))
 
         async def fn(uow: UnitOfWork) -> dict[str, Any]:
             app = await load(uow, principal, filing_id, rules.SUPERVISION_FILING)
