@@ -43,6 +43,20 @@ DEAD_LETTER_EXCHANGE = "anjian.dead-letter"
 Handler = Callable[[UnitOfWork, CloudEvent, BaseModel], Awaitable[None]]
 
 
+def connection_alive(connection: Any) -> bool:
+    """Whether an aio-pika connection is still usable.
+
+    aio-pika 10 sets ``is_closed`` only when this client closes the connection; one the broker
+    dropped (restarted, killed) keeps ``is_closed`` False and clears ``connected`` instead (its
+    close callbacks ran). Both mean gone: a loop that waited on ``is_closed`` alone never
+    reconnected after a broker restart (found by the fault tests: HN-12 live delivery stayed
+    dead after RabbitMQ was killed and restarted)."""
+    if connection is None or connection.is_closed:
+        return False
+    connected = getattr(connection, "connected", None)
+    return connected is None or connected.is_set()
+
+
 @dataclass
 class Subscription:
     """A consumer group: queue ``<service>.<purpose>`` bound to ``event_types``; ``handlers``
@@ -107,7 +121,7 @@ class Bus:
 
     @property
     def connected(self) -> bool:
-        return (self.connection is not None and not self.connection.is_closed
+        return (connection_alive(self.connection)
                 and self._publish_channel is not None and not self._publish_channel.is_closed)
 
     def add_subscription(self, subscription: Subscription, mongo: UnitOfWorkFactory) -> None:

@@ -184,3 +184,19 @@ async def test_unavailable_database_with_the_channel_gone_is_nacked(
     message = Message(event_body(), channel=channel)
     await handle_message(message, subscription(store_org), mongo, consumer)  # type: ignore[arg-type]
     assert message.outcome == ("nack", True) and DELIVERY_STATS[consumer]["waited_for_dependency"] == 0
+
+
+def test_plat04_a_connection_the_broker_dropped_is_not_alive():
+    """PLAT-04: aio-pika 10 keeps ``is_closed`` False on a connection the broker dropped and
+    clears ``connected``; ``connection_alive`` says gone for both, so reconnect loops run."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from anjian_shared.bus import connection_alive
+
+    up = asyncio.Event()
+    up.set()
+    assert connection_alive(SimpleNamespace(is_closed=False, connected=up))
+    assert not connection_alive(SimpleNamespace(is_closed=False, connected=asyncio.Event()))  # dropped
+    assert not connection_alive(SimpleNamespace(is_closed=True, connected=up))  # closed by us
+    assert not connection_alive(None)

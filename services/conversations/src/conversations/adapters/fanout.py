@@ -18,6 +18,7 @@ worth a redelivery: the database is the record).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from collections.abc import Awaitable, Callable
 
@@ -25,6 +26,7 @@ import aio_pika
 import structlog
 from aio_pika.abc import AbstractIncomingMessage
 
+from anjian_shared.bus import connection_alive
 from anjian_shared.events import EVENT_TYPES, CloudEvent
 from anjian_shared.retry import RECONNECT
 
@@ -82,10 +84,13 @@ class LiveFanout:
                 await RECONNECT.call(self._connect, what="live fan-out connect")
                 if self.on_connected is not None:
                     await self.on_connected()
-                while self.connection is not None and not self.connection.is_closed:
+                while connection_alive(self.connection):
                     await asyncio.sleep(1.0)
                 self.ready.clear()
                 log.warning("live fan-out connection lost, reconnecting")
+                if self.connection is not None and not self.connection.is_closed:
+                    with contextlib.suppress(Exception):  # the broker dropped it: release what is left
+                        await self.connection.close()
         finally:
-            if self.connection is not None and not self.connection.is_closed:
+            if self.connection is not None and not self.connection.is_closed:  # also a dropped one: free it
                 await self.connection.close()

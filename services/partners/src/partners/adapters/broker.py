@@ -31,7 +31,7 @@ import httpx
 import structlog
 from aio_pika.abc import AbstractChannel, AbstractConnection
 
-from anjian_shared.bus import Bus
+from anjian_shared.bus import Bus, connection_alive
 
 CONTENT_TYPE = "application/cloudevents+json"
 CONTENT_ENCODING = "utf-8"
@@ -167,12 +167,12 @@ class PartnerQueues:
             if ch is not None and not ch.is_closed:
                 return ch
             if vhost is None:
-                if self.bus.connection is None or self.bus.connection.is_closed:
+                if not connection_alive(self.bus.connection):
                     raise ConnectionError("bus not connected")
                 connection: AbstractConnection = self.bus.connection
             else:
                 connection = self._connections.get(vhost)  # type: ignore[assignment]
-                if connection is None or connection.is_closed:
+                if not connection_alive(connection):  # never used, or dropped by a broker restart
                     connection = await aio_pika.connect(self._url(vhost), timeout=10)
                     self._connections[vhost] = connection
             ch = await connection.channel(publisher_confirms=True, on_return_raises=True)
