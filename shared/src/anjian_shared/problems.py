@@ -405,3 +405,11 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     for code in (400, 401, 403, 404, 409, 413, 415, 422, 503)
 }
 """Use as ``responses=PROBLEM_RESPONSES`` on routers so the OpenAPI document names them."""
+
+
+def problem_doc(description: str) -> dict[str, Any]:
+    """One more problem status of a route for its ``responses={status: problem_doc("…")}``:
+    the Problem model as ``application/problem+json`` (a bare ``{"description": …}`` or
+    ``{"model": Problem}`` documents ``application/json`` and replaces the router's entry of that
+    status, so the problem answer broke its own document: schemathesis ST105)."""
+    return {"model": Problem, "content": {"application/problem+json": {}}, "description": description}

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request, Response
 from anjian_shared.auth import CurrentPrincipal
 from anjian_shared.mongo import Mongo
 from anjian_shared.pagination import Cursor, Limit
+from anjian_shared.problems import problem_doc
 
 from ...service_layer import clients
 from .schemas import ClientCreate, ClientCreated, ClientPage, ClientRead, ClientToken
@@ -90,7 +91,7 @@ def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
                                     "client_id": {"type": "string"}, "client_secret": {"type": "string"},
                                     "scope": {"type": "string"}}}},
                  "application/json": {"schema": {"type": "object"}}}}},
-             responses={429: {"description": "too many failed attempts"}})
+             responses={429: problem_doc("too many failed attempts")})
 async def token(request: Request, response: Response) -> ClientToken:
     """OAuth 2.0 client credentials grant (RFC 6749 §4.4) for partner systems (PLAT-03).
 

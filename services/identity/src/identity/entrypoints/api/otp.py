@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from anjian_shared.auth import CurrentPrincipal
 from anjian_shared.deps import request_client_address
+from anjian_shared.problems import problem_doc
 from anjian_shared.types import TenantCode
 
 from ...service_layer import otp
@@ -59,7 +60,7 @@ class DevMessage(BaseModel):
 
 
 @router.post("/otp", response_model=CodeSent, status_code=202,
-             responses={429: {"description": "too many codes for the number, or failures from the address"}})
+             responses={429: problem_doc("too many codes for the number, or failures from the address")})
 async def request_code(body: CodeRequest, request: Request) -> CodeSent:
     """Send a 6-digit sign-in code by SMS to a mobile number tied to an account (FJ-01, HN-01).
     No sign-in needed. 202 ``{expires_in: 300}``. 422 ``mobile-not-registered`` (no account
@@ -74,7 +75,7 @@ async def request_code(body: CodeRequest, request: Request) -> CodeSent:
 
 
 @router.post("/sessions/otp", response_model=TokenPair,
-             responses={429: {"description": "too many wrong codes for the number or from the address"}})
+             responses={429: problem_doc("too many wrong codes for the number or from the address")})
 async def create_session_with_code(body: CodeSession, request: Request) -> dict[str, Any]:
     """Sign in with the code sent to the mobile number (FJ-01, HN-01): the usual token pair.
     Single use: of two uses of one code (even at the same moment) one succeeds. 401
@@ -87,7 +88,7 @@ async def create_session_with_code(body: CodeSession, request: Request) -> dict[
 
 
 @router.post("/me/mobile/otp", response_model=CodeSent, status_code=202, tags=["users"],
-             responses={429: {"description": "too many codes for the number"}})
+             responses={429: problem_doc("too many codes for the number")})
 async def request_bind_code(body: BindCodeRequest, principal: CurrentPrincipal, request: Request) -> CodeSent:
     """HN-01: send a code to the number the signed-in user wants to tie to their account
     (409 ``mobile-taken`` when another account holds it verified; 429 ``too-many-codes``)."""
@@ -97,7 +98,7 @@ async def request_bind_code(body: BindCodeRequest, principal: CurrentPrincipal, 
 
 
 @router.post("/me/mobile", response_model=UserRead, tags=["users"],
-             responses={429: {"description": "too many wrong codes for the number or from the address"}})
+             responses={429: problem_doc("too many wrong codes for the number or from the address")})
 async def bind_mobile(body: BindMobile, principal: CurrentPrincipal, request: Request) -> UserRead:
     """HN-01: tie the mobile number to the signed-in account with the code sent to it; the
     number is then verified and signs in by code. 401 ``otp-invalid`` / ``otp-expired``; 409

@@ -12,6 +12,7 @@ from anjian_shared.auth import CurrentPrincipal
 from anjian_shared.deps import StorageDep, request_client_address
 from anjian_shared.mongo import Mongo
 from anjian_shared.pagination import Cursor, Limit
+from anjian_shared.problems import problem_doc
 from anjian_shared.types import ShortStr, TenantCode
 
 from ...service_layer import account_applications as service
@@ -130,7 +131,7 @@ async def apply_permissions(
 
 
 @router.post("/account-filings", status_code=201,
-             responses={429: {"description": "too many sign-in failures or filings from this address"}})
+             responses={429: problem_doc("too many sign-in failures or filings from this address")})
 async def file_bureau_account(body: BureauFiling, request: Request) -> dict[str, Any]:
     """HN-01 住建局人员账号备案, without signing in: the filing goes to the province office; no
     account exists (no sign-in) until it approves. Returns the filing and ``status_key`` (shown

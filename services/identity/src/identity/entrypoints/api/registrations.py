@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from anjian_shared.auth import CurrentPrincipal
 from anjian_shared.deps import request_client_address
 from anjian_shared.pagination import Cursor, Limit, Page
+from anjian_shared.problems import problem_doc
 from anjian_shared.types import ShortStr, TenantCode, utcnow
 
 from ...domain.registration import is_overdue
@@ -110,9 +111,9 @@ _address = request_client_address  # behind the gateway: the forwarded address o
 
 
 @router.post("/company-registrations", response_model=CompanyRegistrationSubmitted, status_code=201,
-             responses={409: {"description": "credit code or user name taken"},
-                        422: {"description": "bad credit code, unknown division, weak password (field named)"},
-                        429: {"description": "too many registrations from this address"}})
+             responses={409: problem_doc("credit code or user name taken"),
+                        422: problem_doc("bad credit code, unknown division, weak password (field named)"),
+                        429: problem_doc("too many registrations from this address")})
 async def submit(body: CompanyRegistrationCreate, request: Request) -> CompanyRegistrationSubmitted:
     """HEB-01: a company registers itself, without signing in. Waits for review by the
     authority of its division (out-of-province companies: the province office). Returns the

@@ -10,6 +10,7 @@ from anjian_shared.auth import CurrentPrincipal
 from anjian_shared.deps import request_client_address
 from anjian_shared.mongo import Mongo
 from anjian_shared.pagination import Cursor, Limit
+from anjian_shared.problems import problem_doc
 from anjian_shared.types import TENANTS
 
 from ...service_layer import use_cases
@@ -66,7 +67,7 @@ _client_address = request_client_address
 
 
 @router.post("/sessions", response_model=TokenPair, tags=["tokens"],
-             responses={429: {"description": "too many failed attempts for the user or from the address"}})
+             responses={429: problem_doc("too many failed attempts for the user or from the address")})
 async def create_session(body: SessionCreate, request: Request) -> dict[str, Any]:
     """Sign in with user name and password (HB-01).
 
@@ -132,7 +133,7 @@ async def get_organization(org_id: str, principal: CurrentPrincipal, request: Re
 
 
 @router.post("/users", response_model=UserRead, status_code=201, tags=["users"],
-             responses={429: {"description": "too many unavailable user names (not for a province administrator)"}})
+             responses={429: problem_doc("too many unavailable user names (not for a province administrator)")})
 async def create_user(body: UserCreate, principal: CurrentPrincipal, request: Request) -> UserRead:
     """Create a user (province admin: anyone; station leader: own station; company admin:
     own company). 422 names ``org_id``/``roles``; 422 ``password`` when the province's password
@@ -182,7 +183,7 @@ async def update_user(user_id: str, body: UserUpdate, principal: CurrentPrincipa
 
 
 @router.post("/me/password", status_code=204, tags=["users"],
-             responses={429: {"description": "too many wrong current passwords"}})
+             responses={429: problem_doc("too many wrong current passwords")})
 async def change_my_password(body: PasswordChange, principal: CurrentPrincipal, request: Request) -> Response:
     """The signed-in user changes their password (PLAT-01). 204; 422 ``current-password-wrong``
     (``current_password``; 429 ``too-many-password-attempts`` after 5 in 15 minutes, counted apart

@@ -17,7 +17,6 @@ from pydantic import BaseModel, Field
 from anjian_shared.auth import CurrentPrincipal
 from anjian_shared.deps import MongoDep
 from anjian_shared.pagination import Cursor, Limit
-from anjian_shared.problems import Problem
 
 from ...service_layer import discretion as cases
 from .documents_schemas import EscalationRead, escalation_read
@@ -80,7 +79,7 @@ async def list_entries(principal: CurrentPrincipal, mongo: MongoDep, limit: Limi
 
 
 @router.put("/discretion-table/{violation_code}", response_model=EntryRead, summary="Create or replace an entry",
-            responses={201: {"model": EntryRead}, 403: {"model": Problem}, 422: {"model": Problem}})
+            responses={201: {"model": EntryRead}})
 async def put_entry(violation_code: ViolationCode, body: EntryWrite, principal: CurrentPrincipal, mongo: MongoDep,
                     response: Response) -> EntryRead:
     """HEB-18: the province administrator creates (201) or replaces (200) the entry of a
@@ -95,7 +94,7 @@ async def put_entry(violation_code: ViolationCode, body: EntryWrite, principal: 
 
 
 @router.delete("/discretion-table/{violation_code}", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Delete an entry", responses={403: {"model": Problem}, 404: {"model": Problem}})
+               summary="Delete an entry")
 async def delete_entry(violation_code: ViolationCode, principal: CurrentPrincipal, mongo: MongoDep) -> None:
     """HEB-18: the province administrator removes an entry (citations made keep their copy).
     403 ``role-required``; 404 no such entry."""
@@ -103,8 +102,7 @@ async def delete_entry(violation_code: ViolationCode, principal: CurrentPrincipa
 
 
 @router.put("/documents/{document_id}/escalation/penalty", response_model=EscalationRead,
-            summary="Set the penalty of a 处罚建议书", responses={403: {"model": Problem}, 404: {"model": Problem},
-                                                           409: {"model": Problem}, 422: {"model": Problem}})
+            summary="Set the penalty of a 处罚建议书")
 async def set_penalty(document_id: DocumentId, body: PenaltyWrite, principal: CurrentPrincipal,
                       mongo: MongoDep) -> EscalationRead:
     """HEB-18: the issuing station (issuer, report recipients, station leaders) sets the

@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 from anjian_shared.auth import CurrentPrincipal
 from anjian_shared.deps import MongoDep
 from anjian_shared.pagination import Cursor, Limit, Page
-from anjian_shared.problems import Problem
 from anjian_shared.types import utcnow
 
 from ...domain import major_hazards as rules
@@ -70,8 +69,7 @@ def entry_read(doc: dict[str, Any], now: datetime) -> MajorHazardRead:
         closed_at=doc.get("closed_at"))
 
 
-@router.get("/major-hazards", response_model=MajorHazardPage, summary="Open major hazards (重大事故隐患挂牌督办)",
-            responses={403: {"model": Problem}, 422: {"model": Problem}})
+@router.get("/major-hazards", response_model=MajorHazardPage, summary="Open major hazards (重大事故隐患挂牌督办)")
 async def list_major_hazards(
     principal: CurrentPrincipal, mongo: MongoDep,
     status: Annotated[EntryStatus | None, Query(
