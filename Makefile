@@ -70,7 +70,7 @@ test: install
 # Unit tests on in-memory fakes: no RabbitMQ, no database, no S3 (ANJIAN_TEST_INFRA=none
 # makes any test that asks for the real infrastructure fail instead of starting it).
 test-unit: $(VENV)/.uv-synced
-	ANJIAN_TEST_INFRA=none $(BIN)/python -m pytest -q $(UNIT_TESTS) $(PYTEST_ARGS)
+	ANJIAN_TEST_INFRA=none $(BIN)/python -m pytest -q -n auto $(UNIT_TESTS) $(PYTEST_ARGS)
 
 # The cheap gates CI runs before the tests: style/bugs (ruff) and layering (import-linter).
 lint: $(VENV)/.uv-synced
