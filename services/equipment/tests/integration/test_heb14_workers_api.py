@@ -80,9 +80,14 @@ async def test_heb14_workers_from_the_installers_personnel_over_http(platform: P
         assert dismantling.status_code == 201, dismantling.text
         expect(await c.delete(f"/api/personnel/v1/people/{worker['id']}"), 200)
 
-        async def refused() -> Any:
-            r = await submit(c, dismantling.json()["id"])
+        dismantling_id = dismantling.json()["id"]
+
+        async def known_removed() -> Any:  # saving the same form again is refused once the removal arrived
+            r = await c.put(f"{EQ}/applications/{dismantling_id}/form", json={"form": form(worker["id"])})
             assert _problem(r) == (422, "person-removed", "form.workers.0.person_id"), r.text
             return r
 
-        await eventually(refused, timeout=30)  # once personnel's removal reached equipment
+        # wait by re-saving, never by submitting: a 上报 that raced ahead of the event would succeed
+        await eventually(known_removed, timeout=30)
+        r = await submit(c, dismantling_id)
+        assert _problem(r) == (422, "person-removed", "form.workers.0.person_id"), r.text
