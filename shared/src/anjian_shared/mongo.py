@@ -40,8 +40,20 @@ COMMITS = "commits"
 was lost did happen."""
 
 
+HEARTBEAT_TIMEOUT_MS = 20_000
+"""``connectTimeoutMS``, which PyMongo's monitor also uses as the heartbeat's socket timeout (SDAM
+spec). A heartbeat that times out marks the server Unknown AND cancels every operation in
+flight on it (``_OperationCancelled`` → 503). At 5 s, a database pausing under load for a few
+seconds (or a busy event loop) cancelled healthy requests for a minute at a time: the full
+suite's late world builders got 503 from identity in three runs out of three. 20 s is PyMongo's
+own default; a dead server is still found at once (connection refused) and a request still
+waits at most ``timeout_ms`` to select a server before its 503."""
+
+
 def connect(url: str, *, timeout_ms: int = 5000) -> AsyncMongoClient:
-    """An AsyncMongoClient (lazy: connects on first use) with short, explicit timeouts.
+    """An AsyncMongoClient (lazy: connects on first use) with short, explicit timeouts:
+    ``timeout_ms`` to select a server (then 503 + Retry-After), :data:`HEARTBEAT_TIMEOUT_MS`
+    to connect and for heartbeats.
 
     Writes are acknowledged only once they are journaled on a majority (``w="majority"``,
     ``j=True``): inspection findings and notices are legal records, and a write the
@@ -59,7 +71,7 @@ def connect(url: str, *, timeout_ms: int = 5000) -> AsyncMongoClient:
         url,
         tz_aware=True,
         serverSelectionTimeoutMS=timeout_ms,
-        connectTimeoutMS=timeout_ms,
+        connectTimeoutMS=max(timeout_ms, HEARTBEAT_TIMEOUT_MS),
         uuidRepresentation="standard",
         **durability,
     )
