@@ -21,7 +21,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from anjian_shared.errors import Conflict, NotYetAvailable, Unprocessable
+from anjian_shared.company_people import check_company_person
+from anjian_shared.errors import Conflict, Unprocessable
 
 
 class Kind(StrEnum):
@@ -365,40 +366,6 @@ OPERATOR_CATEGORIES: dict[OperatorRole, frozenset[str]] = {
 
 WORKER_CATEGORIES: frozenset[str] = frozenset({"crane_installer"})
 """建质〔2008〕75号: installation/dismantling workers hold 建筑起重机械安装拆卸工 certificates."""
-
-
-def check_company_person(field: str, person_id: str, person: dict[str, Any] | None, *, categories: frozenset[str],
-                         needs: str, today: date, company_org_id: str | None = None) -> None:
-    """HEB-07/11/14 THE check of a person an application names (an operator, an installation
-    worker), against personnel's snapshot (``personnel.company_person.saved.v1``) of that
-    person, each refusal naming ``field`` (``form.operators.<i>.person_id``,
-    ``form.workers.<i>.person_id``):
-
-    - unknown here → ``NotYetAvailable`` (409 + Retry-After ``person-not-yet-known``: the
-      person was entered just now, or does not exist);
-    - of another company than ``company_org_id`` (when given) → 422 ``person-of-another-company``;
-    - removed by the company → 422 ``person-removed``;
-    - certificate of a category not in ``categories`` → 422 ``certificate-category-mismatch``
-      (``needs`` says who needs it, e.g. "a 司机");
-    - certificate expired (``expires_on`` before ``today``) → 422 ``certificate-expired``."""
-    if person is None:
-        raise NotYetAvailable(f"{field}: person {person_id} has not reached the equipment service yet "
-                              "(or does not exist); retry shortly", field=field, slug="person-not-yet-known",
-                              retry_after=2)
-    if company_org_id is not None and person.get("company_org_id") != company_org_id:
-        raise Unprocessable(f"{person.get('name')} is not in your company's personnel (单位人员录入)", field=field,
-                            slug="person-of-another-company")
-    if person.get("removed"):
-        raise Unprocessable(f"{person.get('name')} was removed from the company's personnel", field=field,
-                            slug="person-removed")
-    if person.get("category") not in categories:
-        raise Unprocessable(f"{person.get('name')} holds a {person.get('category')} certificate; {needs} needs "
-                            f"{' or '.join(sorted(categories))} (建质〔2008〕75号)", field=field,
-                            slug="certificate-category-mismatch")
-    expires = person.get("expires_on")
-    if expires is not None and date.fromisoformat(str(expires)) < today:
-        raise Unprocessable(f"the certificate of {person.get('name')} expired on {expires} (建质〔2008〕75号: "
-                            "renewed every 2 years)", field=field, slug="certificate-expired")
 
 
 def check_operator(index: int, op: Operator, person: dict[str, Any] | None, today: date) -> None:

@@ -20,7 +20,8 @@ from datetime import date
 from typing import Any
 
 from anjian_shared import divisions
-from anjian_shared.errors import Conflict, Forbidden, NotYetAvailable, Unprocessable
+from anjian_shared.company_people import check_company_person
+from anjian_shared.errors import Conflict, Forbidden, Unprocessable
 from anjian_shared.principal import Principal
 
 SUPERVISION_FILING = "supervision_filing"
@@ -54,23 +55,8 @@ def check_contractor_person(field: str, person_id: str, person: Mapping[str, Any
     - of another category (B for the leader, C1/C2/C3 for a safety officer) → 422
       ``certificate-category-mismatch``;
     - certificate expired before ``today`` → 422 ``certificate-expired``."""
-    if person is None:
-        raise NotYetAvailable(f"{field}: person {person_id} has not reached the projects service yet (or does "
-                              "not exist); retry shortly", field=field, slug="person-not-yet-known", retry_after=2)
-    if person.get("company_org_id") != contractor_org_id:
-        raise Unprocessable(f"{person.get('name')} is not personnel of the contractor (施工单位): the contractor "
-                            "enters its people first (单位人员录入)", field=field, slug="person-not-of-contractor")
-    if person.get("removed"):
-        raise Unprocessable(f"{person.get('name')} was removed from the contractor's personnel", field=field,
-                            slug="person-removed")
-    if person.get("category") not in categories:
-        raise Unprocessable(f"{person.get('name')} holds a {person.get('category')} certificate; this needs "
-                            f"{' or '.join(sorted(categories))} (三类人员)", field=field,
-                            slug="certificate-category-mismatch")
-    expires = person.get("expires_on")
-    if expires is not None and date.fromisoformat(str(expires)) < today:
-        raise Unprocessable(f"the certificate of {person.get('name')} expired on {expires}", field=field,
-                            slug="certificate-expired")
+    check_company_person(field, person_id, person, categories=categories, needs="the safety-supervision filing",
+                         today=today, company_org_id=contractor_org_id, of_contractor=True)
 
 
 def named_people(form: Mapping[str, Any]) -> list[tuple[str, str, frozenset[str]]]:
