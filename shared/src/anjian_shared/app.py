@@ -140,7 +140,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                                 media_url=settings.media_base_url,
                                 signing_host=settings.media_signing_host)
     app.state.bus = Bus(settings.amqp_url, settings.amqp_exchange, spec.name, prefetch=settings.amqp_prefetch,
-                        delivery_limit=settings.amqp_delivery_limit)
+                        delivery_limit=settings.amqp_delivery_limit, lanes=settings.amqp_consumer_lanes,
+                        batch_max=settings.amqp_batch_max)
     subscriptions = list(spec.subscriptions)
     if spec.accounts_collection is None:
         subscriptions.append(accounts_subscription())

@@ -10,6 +10,17 @@ Topology (architecture.md "Events"):
   into the ``inbox`` collection (unique ``_id``), so a redelivered event has no
   second effect; a failing handler is nacked with back-off and retried until the
   delivery limit parks it in the dead-letter queue. Nothing is acked on error.
+
+Consumer batching (issue 16): a consumer group's drain is bound by the database's commit rate
+(one journaled majority commit per event: ``make bench``'s raw consume-and-commit loop). So the
+messages of a queue are spread over ``lanes`` by aggregate (tenant and event ``subject``), and
+each lane applies what has arrived — up to ``batch_max`` events of one tenant, in delivery
+order — in ONE transaction: every event's inbox record and effects commit together, then each
+message is acked. Events of one aggregate always take the same lane, so they are applied in
+the order they were delivered. When the lane is idle an event is applied alone at once (no
+waiting to fill a batch). If anything in a batch fails (a handler error, a redelivered event
+already in the inbox, the database away), nothing of it is kept and its events are applied one
+by one as before, so a poison event is retried and dead-lettered alone.
 """
 
 from __future__ import annotations
@@ -17,8 +28,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import zlib
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +81,9 @@ class Subscription:
     """Messages in flight at once in one process (default: the service's ``amqp_prefetch``).
     1 runs the handlers one after the other: for handlers that all write one document (a
     number counter), where concurrency only produces transaction conflicts and retries."""
+    batch_max: int | None = None
+    """Events applied in one transaction at most (default: the service's ``amqp_batch_max``);
+    1 applies each event in its own transaction."""
 
     def on(self, event_type: str) -> Callable[[Handler], Handler]:
         if event_type not in EVENT_TYPES:
@@ -106,8 +122,12 @@ class Bus:
     """
 
     def __init__(self, url: str, exchange: str, service: str, *, prefetch: int = 32,
-                 delivery_limit: int = 5, publish_timeout: float = 10.0) -> None:
+                 delivery_limit: int = 5, publish_timeout: float = 10.0, lanes: int = 4,
+                 batch_max: int = 32) -> None:
         self.url = url
+        self.lanes = lanes
+        self.batch_max = batch_max
+        self._lane_tasks: list[asyncio.Task[None]] = []
         self.publish_timeout = publish_timeout
         self.exchange_name = exchange
         self.service = service
@@ -191,12 +211,18 @@ class Bus:
         await channel.set_qos(prefetch_count=subscription.prefetch or self.prefetch)
         queue = await channel.get_queue(name, ensure=False)
 
-        async def on_message(message: AbstractIncomingMessage) -> None:
-            await handle_message(message, subscription, mongo, name, delivery_limit=self.delivery_limit)
-
-        await queue.consume(on_message)
+        prefetch = subscription.prefetch or self.prefetch
+        batch_max = subscription.batch_max or self.batch_max
+        lanes = Lanes(subscription, mongo, name, lanes=min(self.lanes, prefetch), batch_max=batch_max,
+                      delivery_limit=self.delivery_limit)
+        self._lane_tasks.extend(lanes.start())
+        await queue.consume(lanes.deliver)
 
     async def _drop(self) -> None:
+        # the lanes' unacked messages go back to the queue with the connection
+        for task in self._lane_tasks:
+            task.cancel()
+        self._lane_tasks.clear()
         if self.connection is not None:
             try:
                 await self.connection.close()
@@ -223,6 +249,59 @@ def _channel_open(message: AbstractIncomingMessage) -> bool:
     return channel is None or not getattr(channel, "is_closed", False)
 
 
+@dataclass
+class Delivery:
+    """A decoded message: the event, its validated payload and the handler that applies it."""
+
+    message: AbstractIncomingMessage
+    event: CloudEvent
+    payload: BaseModel
+    handler: Handler
+    started: float
+
+    @property
+    def key(self) -> str:
+        """The aggregate the event is about (its lane): tenant and ``subject``."""
+        return f"{self.event.tenant}:{self.event.subject or self.event.id}"
+
+
+async def decode(message: AbstractIncomingMessage, subscription: Subscription, consumer_name: str,
+                 stats: Counter[str]) -> Delivery | None:
+    """Count the delivery and decode it; an undecodable message is rejected without requeue
+    (straight to the dead-letter queue) and None returned."""
+    stats["delivered"] += 1
+    started = time.perf_counter()
+    if getattr(message, "redelivered", False):
+        metrics.EVENTS_REDELIVERED.labels(metrics.service(), consumer_name).inc()
+    try:
+        event = CloudEvent.model_validate_json(message.body)
+        model = EVENT_TYPES[event.type]
+        payload = model.model_validate(event.data)
+        handler = subscription.handlers[event.type]
+    except (ValidationError, KeyError, ValueError) as exc:
+        log.error("undecodable event, dead-lettering", consumer=consumer_name, error=str(exc)[:500])
+        stats["undecodable"] += 1
+        metrics.event_outcome(consumer_name, "dead_lettered")
+        await message.reject(requeue=False)
+        return None
+    return Delivery(message, event, payload, handler, started)
+
+
+@contextmanager
+def _event_context(consumer_name: str, event: CloudEvent) -> Iterator[None]:
+    """The consumer span of ``event`` and the log and audit context of its handler."""
+    with tracing.consume_span(consumer_name, event_id=event.id, event_type=event.type,
+                              traceparent=event.traceparent, service=metrics.service()) as span:
+        # events the handler emits continue the trace from this consumer span
+        traceparent = (tracing.traceparent_of(span) if span is not None else None) or event.traceparent
+        structlog.contextvars.clear_contextvars()
+        bind_context(event_id=event.id, event_type=event.type, tenant=event.tenant,
+                     traceparent=traceparent, trace_id=trace_id_of(traceparent), consumer=consumer_name)
+        audit.set_system_actor(consumer_name, event_id=event.id, event_type=event.type,
+                               trace_id=trace_id_of(traceparent))
+        yield
+
+
 async def handle_message(message: AbstractIncomingMessage, subscription: Subscription, mongo: UnitOfWorkFactory,
                          consumer_name: str, *, delivery_limit: int | None = None) -> None:
     """Decode, dedupe through the inbox, run the handler in a transaction, then ack.
@@ -239,32 +318,114 @@ async def handle_message(message: AbstractIncomingMessage, subscription: Subscri
     last delivery ``delivery_limit`` allows counts as ``dead_lettered``).
     """
     stats = DELIVERY_STATS[consumer_name]
-    stats["delivered"] += 1
-    started = time.perf_counter()
-    if getattr(message, "redelivered", False):
-        metrics.EVENTS_REDELIVERED.labels(metrics.service(), consumer_name).inc()
-    try:
-        event = CloudEvent.model_validate_json(message.body)
-        model = EVENT_TYPES[event.type]
-        payload = model.model_validate(event.data)
-        handler = subscription.handlers[event.type]
-    except (ValidationError, KeyError, ValueError) as exc:
-        log.error("undecodable event, dead-lettering", consumer=consumer_name, error=str(exc)[:500])
-        stats["undecodable"] += 1
-        metrics.event_outcome(consumer_name, "dead_lettered")
-        await message.reject(requeue=False)
+    delivery = await decode(message, subscription, consumer_name, stats)
+    if delivery is not None:
+        await apply_one(delivery, subscription, mongo, consumer_name, delivery_limit=delivery_limit)
+
+
+async def apply_one(d: Delivery, subscription: Subscription, mongo: UnitOfWorkFactory, consumer_name: str, *,
+                    delivery_limit: int | None = None) -> None:
+    """Apply one decoded event in its own transaction, then ack or nack (``handle_message``)."""
+    with _event_context(consumer_name, d.event):
+        await _apply_and_ack(d.message, subscription, mongo, consumer_name, d.event, d.payload, d.handler,
+                             DELIVERY_STATS[consumer_name], d.started, delivery_limit)
+
+
+async def handle_batch(deliveries: list[Delivery], subscription: Subscription, mongo: UnitOfWorkFactory,
+                       consumer_name: str, *, delivery_limit: int | None = None) -> None:
+    """Apply decoded events of ONE tenant in one transaction, in order, then ack each (issue 16).
+
+    Every event's inbox record is written with its effects, so a redelivered event still has no
+    second effect. If anything fails — a handler, an event already in the inbox (a redelivery),
+    the database — the transaction keeps nothing and the events are applied one by one
+    (``apply_one``: the failing one is nacked with back-off and dead-lettered alone, a
+    duplicate acked, an outage waited out). ``BATCH_SIZE`` observes each batch's size.
+    """
+    if len(deliveries) == 1:
+        await apply_one(deliveries[0], subscription, mongo, consumer_name, delivery_limit=delivery_limit)
         return
-    with tracing.consume_span(consumer_name, event_id=event.id, event_type=event.type,
-                              traceparent=event.traceparent, service=metrics.service()) as span:
-        # events the handler emits continue the trace from this consumer span
-        traceparent = (tracing.traceparent_of(span) if span is not None else None) or event.traceparent
-        structlog.contextvars.clear_contextvars()
-        bind_context(event_id=event.id, event_type=event.type, tenant=event.tenant,
-                     traceparent=traceparent, trace_id=trace_id_of(traceparent), consumer=consumer_name)
-        audit.set_system_actor(consumer_name, event_id=event.id, event_type=event.type,
-                               trace_id=trace_id_of(traceparent))
-        await _apply_and_ack(message, subscription, mongo, consumer_name, event, payload, handler, stats,
-                             started, delivery_limit)
+    tenant = deliveries[0].event.tenant
+    if any(d.event.tenant != tenant for d in deliveries):
+        raise ValueError("a batch holds the events of one tenant")
+    stats = DELIVERY_STATS[consumer_name]
+
+    async def apply(uow: UnitOfWork) -> None:
+        for d in deliveries:
+            with _event_context(consumer_name, d.event):
+                await uow.db[INBOX].insert_one(
+                    {"_id": f"{consumer_name}:{d.event.id}", "tenant_id": d.event.tenant, "type": d.event.type,
+                     "received_at": utcnow()}, session=uow.session)
+                failpoints.hit(f"bus.handler.{consumer_name}")
+                failpoints.hit(f"bus.handler.{consumer_name}.{d.event.subject}")
+                await d.handler(uow, d.event, d.payload)
+
+    try:
+        await with_transaction(mongo, tenant, apply)
+    except Exception as exc:  # noqa: BLE001 - nothing was kept: one by one decides each event's outcome
+        log.info("batch not applied, applying its events one by one", consumer=consumer_name,
+                 events=len(deliveries), error=repr(exc)[:300])
+        stats["batch_split"] += 1
+        for d in deliveries:
+            await apply_one(d, subscription, mongo, consumer_name, delivery_limit=delivery_limit)
+        return
+    metrics.BATCH_SIZE.labels(metrics.service(), consumer_name).observe(len(deliveries))
+    failpoints.hit("bus.before_ack")
+    for d in deliveries:
+        stats["handled"] += 1
+        metrics.event_outcome(consumer_name, "handled")
+        metrics.EVENT_SECONDS.labels(metrics.service(), consumer_name).observe(time.perf_counter() - d.started)
+        await d.message.ack()
+    log.info("events handled", consumer=consumer_name, events=len(deliveries))
+
+
+class Lanes:
+    """The consumer of one queue: each message is decoded and put on the lane of its aggregate
+    (``Delivery.key``); each lane applies what has arrived in batches (``handle_batch``), so
+    one aggregate's events are applied in delivery order and a lane's commits carry up to
+    ``batch_max`` events. ``lanes`` is at most the prefetch (prefetch 1: one event at a time)."""
+
+    def __init__(self, subscription: Subscription, mongo: UnitOfWorkFactory, consumer_name: str, *,
+                 lanes: int, batch_max: int, delivery_limit: int | None) -> None:
+        self.subscription = subscription
+        self.mongo = mongo
+        self.consumer_name = consumer_name
+        self.batch_max = max(1, batch_max)
+        self.delivery_limit = delivery_limit
+        self.queues: list[asyncio.Queue[Delivery]] = [asyncio.Queue() for _ in range(max(1, lanes))]
+
+    def start(self) -> list[asyncio.Task[None]]:
+        """One task per lane, running until cancelled."""
+        return [asyncio.create_task(self._run(q), name=f"{self.consumer_name}:lane{i}")
+                for i, q in enumerate(self.queues)]
+
+    async def deliver(self, message: AbstractIncomingMessage) -> None:
+        """aio-pika's consumer callback: decode, then queue on the aggregate's lane."""
+        delivery = await decode(message, self.subscription, self.consumer_name, DELIVERY_STATS[self.consumer_name])
+        if delivery is not None:
+            self.queues[zlib.crc32(delivery.key.encode()) % len(self.queues)].put_nowait(delivery)
+
+    def take(self, queue: asyncio.Queue[Delivery], first: Delivery) -> list[list[Delivery]]:
+        """``first`` and what else waits on the lane (up to ``batch_max``), grouped by tenant in
+        delivery order."""
+        taken = [first]
+        while len(taken) < self.batch_max and not queue.empty():
+            taken.append(queue.get_nowait())
+        groups: dict[str, list[Delivery]] = {}
+        for d in taken:
+            groups.setdefault(d.event.tenant, []).append(d)
+        return list(groups.values())
+
+    async def _run(self, queue: asyncio.Queue[Delivery]) -> None:
+        while True:
+            first = await queue.get()
+            for batch in self.take(queue, first):
+                try:
+                    await handle_batch(batch, self.subscription, self.mongo, self.consumer_name,
+                                       delivery_limit=self.delivery_limit)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - e.g. an ack on a channel gone: the broker redelivers
+                    log.warning("lane could not finish a batch", consumer=self.consumer_name, error=repr(exc)[:300])
 
 
 async def _apply_and_ack(message: AbstractIncomingMessage, subscription: Subscription, mongo: UnitOfWorkFactory,

@@ -75,6 +75,9 @@ EVENTS_REDELIVERED = Counter("anjian_events_redelivered", "Deliveries the broker
                              ["service", "queue"])
 EVENT_SECONDS = Histogram("anjian_event_handling_seconds", "Time to apply one event (transaction included, seconds).",
                           ["service", "queue"], buckets=_BUCKETS)
+BATCH_SIZE = Histogram("anjian_event_batch_size",
+                       "Events applied together in one transaction by a consumer lane (issue 16's batching).",
+                       ["service", "queue"], buckets=(1, 2, 4, 8, 16, 32, 64, 128))
 ESCALATION_SWEEPS = Counter("anjian_escalation_sweeps", "Escalation sweeps run (HN-07), by outcome (ok, failed).",
                             ["service", "outcome"])
 ESCALATIONS = Counter("anjian_escalations", "Overdue documents escalated by the sweeps (HN-07).", ["service"])

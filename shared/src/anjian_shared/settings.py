@@ -62,6 +62,12 @@ class ServiceSettings(BaseSettings):
     amqp_url: str = DEV_AMQP_URL
     amqp_exchange: str = "anjian.events"
     amqp_prefetch: int = 32
+    amqp_consumer_lanes: int = Field(default=4, ge=1, description=(
+        "per consumer queue, lanes applying events at once; an aggregate's events always take the same "
+        "lane, so they are applied in delivery order (issue 16)"))
+    amqp_batch_max: int = Field(default=32, ge=1, description=(
+        "events a lane applies in one transaction at most: under load one commit carries several events "
+        "(the drain is bound by the commit rate); 1 commits each event alone (issue 16)"))
     amqp_delivery_limit: int = Field(
         default=5, ge=1, description="retries (x-delivery-limit: returns to the queue) before a message is "
                                      "dead-lettered: it is tried at most delivery_limit + 1 times")

@@ -200,3 +200,118 @@ def test_plat04_a_connection_the_broker_dropped_is_not_alive():
     assert not connection_alive(SimpleNamespace(is_closed=False, connected=asyncio.Event()))  # dropped
     assert not connection_alive(SimpleNamespace(is_closed=True, connected=up))  # closed by us
     assert not connection_alive(None)
+
+
+# --------------------------------------------------------------------------- batching (issue 16)
+
+
+class Recorder:
+    """A handler effect that notes the order in which events were applied, per organisation."""
+
+    def __init__(self, fail_on: str | None = None) -> None:
+        self.applied: list[tuple[str, int]] = []
+        self.fail_on = fail_on
+
+    async def __call__(self, uow: Any, payload: OrganizationCreated) -> None:
+        await store_org(uow, payload)
+        if payload.name == self.fail_on:
+            raise RuntimeError("handler bug")
+        self.applied.append((payload.org_id, int(payload.name)))
+
+
+def numbered_body(org_id: str, n: int, tenant: str = TENANT) -> bytes:
+    event = make_event(type=TYPE, tenant=tenant, service="identity", subject=org_id,
+                       data=OrganizationCreated(org_id=org_id, name=str(n), kind="station"))
+    return json.dumps(event.model_dump(mode="json")).encode()
+
+
+async def decoded(messages: list[Message], sub: Subscription, consumer: str) -> list[bus.Delivery]:
+    out = [await bus.decode(m, sub, consumer, DELIVERY_STATS[consumer]) for m in messages]  # type: ignore[arg-type]
+    assert all(d is not None for d in out)
+    return out  # type: ignore[return-value]
+
+
+async def test_issue16_a_batch_commits_once_applies_in_order_and_acks_each(
+        mongo: FakeDatabase, consumer: str) -> None:
+    """Issue 16: several events, one transaction (one commit), each recorded in the inbox."""
+    recorder = Recorder()
+    sub = subscription(recorder)
+    messages = [Message(numbered_body("o1", n)) for n in range(5)]
+    await bus.handle_batch(await decoded(messages, sub, consumer), sub, mongo, consumer)  # type: ignore[arg-type]
+    assert mongo.commits == 1
+    assert recorder.applied == [("o1", n) for n in range(5)]
+    assert all(m.outcome == ("ack", False) for m in messages)
+    assert len(mongo.documents("inbox")) == 5 and mongo.documents("organizations")[0]["applied"] == 5
+    assert DELIVERY_STATS[consumer]["handled"] == 5
+
+
+async def test_issue16_one_failing_event_in_a_batch_is_retried_alone_the_others_apply(
+        mongo: FakeDatabase, consumer: str, waits: list[float]) -> None:
+    """The batch keeps nothing when a handler fails; its events are applied one by one: the good
+    ones committed and acked, the failing one nacked for a retry with nothing of it kept."""
+    recorder = Recorder(fail_on="2")
+    sub = subscription(recorder)
+    messages = [Message(numbered_body(f"o{n}", n)) for n in range(4)]
+    await bus.handle_batch(await decoded(messages, sub, consumer), sub, mongo, consumer)  # type: ignore[arg-type]
+    assert [m.outcome for m in messages] == [("ack", False), ("ack", False), ("nack", True), ("ack", False)]
+    assert sorted(d["_id"] for d in mongo.documents("organizations")) == ["o0", "o1", "o3"]
+    assert all(d["applied"] == 1 for d in mongo.documents("organizations"))  # the aborted batch left nothing
+    assert len(mongo.documents("inbox")) == 3 and len(waits) == 1
+    assert DELIVERY_STATS[consumer]["failed"] == 1 and DELIVERY_STATS[consumer]["batch_split"] == 1
+
+
+async def test_issue16_a_redelivered_event_in_a_batch_has_no_second_effect(mongo: FakeDatabase, consumer: str) -> None:
+    recorder = Recorder()
+    sub = subscription(recorder)
+    first = numbered_body("o1", 1)
+    await handle_message(Message(first), sub, mongo, consumer)  # type: ignore[arg-type]
+    messages = [Message(numbered_body("o0", 0)), Message(first, delivery_count=1), Message(numbered_body("o2", 2))]
+    await bus.handle_batch(await decoded(messages, sub, consumer), sub, mongo, consumer)  # type: ignore[arg-type]
+    assert all(m.outcome == ("ack", False) for m in messages)
+    assert {d["_id"]: d["applied"] for d in mongo.documents("organizations")} == {"o0": 1, "o1": 1, "o2": 1}
+    assert DELIVERY_STATS[consumer]["duplicate"] == 1
+
+
+async def test_issue16_lanes_keep_each_aggregates_order_and_batch_what_waits(
+        mongo: FakeDatabase, consumer: str) -> None:
+    """Issue 16: 60 events of 6 organisations (two provinces) delivered at once through 3 lanes:
+    every organisation's events are applied in the order they were delivered, fewer commits
+    than events, and every message is acked."""
+    import asyncio
+
+    recorder = Recorder()
+    sub = subscription(recorder)
+    lanes = bus.Lanes(sub, mongo, consumer, lanes=3, batch_max=8, delivery_limit=5)  # type: ignore[arg-type]
+    messages = [Message(numbered_body(f"o{n % 6}", n, tenant="hubei" if n % 2 else "hainan")) for n in range(60)]
+    for m in messages:
+        await lanes.deliver(m)  # type: ignore[arg-type]
+    tasks = lanes.start()
+    try:
+        for _ in range(200):
+            if all(m.outcome is not None for m in messages):
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        for t in tasks:
+            t.cancel()
+    assert all(m.outcome == ("ack", False) for m in messages)
+    for org in range(6):
+        seen = [n for o, n in recorder.applied if o == f"o{org}"]
+        assert seen == list(range(org, 60, 6)), (org, seen)
+    assert mongo.commits < 60 and len(mongo.documents("inbox")) == 60
+
+
+def test_issue16_a_batch_is_cut_by_tenant_keeping_the_order() -> None:
+    lanes = bus.Lanes(Subscription("x"), None, "c", lanes=1, batch_max=3, delivery_limit=None)  # type: ignore[arg-type]
+
+    def d(tenant: str, n: int) -> Any:
+        from types import SimpleNamespace
+        return SimpleNamespace(event=SimpleNamespace(tenant=tenant), n=n)
+
+    import asyncio
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    for item in [d("hainan", 1), d("hubei", 2), d("hainan", 3), d("hubei", 4)]:
+        queue.put_nowait(item)
+    groups = lanes.take(queue, d("hubei", 0))
+    assert [[x.n for x in g] for g in groups] == [[0, 2], [1]]  # batch_max 3: 4th and 5th wait
+    assert queue.qsize() == 2
