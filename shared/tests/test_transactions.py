@@ -50,3 +50,49 @@ async def test_units_of_one_aggregate_run_once_each_in_arrival_order(infra):
     finally:
         await mongo.client.drop_database(mongo.db.name)
         await mongo.close()
+
+
+async def test_repository_update_in_a_transaction_returns_the_post_image_of_its_tenants_document(infra):
+    """``TenantRepository.update`` by ``_id`` inside a unit (update_one + find_one, issue 16):
+    the same answers as findAndModify — the post-image when the filter matches, None when its
+    condition fails, another tenant's document with the same id untouched — and a unit that
+    fails after it keeps nothing."""
+    mongo = Mongo(infra.mongo_url, f"anjian_tx_{new_id()[:8]}", "tests")
+    try:
+        plan_id = new_id()
+        await mongo.db["plans"].insert_many([
+            {"_id": plan_id, "tenant_id": "hubei", "status": "confirmed", "result_count": 0},
+        ])
+        await mongo.db["plans"].insert_one({"_id": f"{plan_id}-x", "tenant_id": "hainan", "status": "confirmed"})
+
+        async def add(uow: UnitOfWork) -> dict | None:
+            return await uow.repo("plans").update({"_id": plan_id, "status": {"$ne": "submitted"}},
+                                                  {"$inc": {"result_count": 1}})
+
+        after = await with_transaction(mongo, "hubei", add)
+        assert after is not None and after["result_count"] == 1 and after["tenant_id"] == "hubei"
+
+        async def other_tenant(uow: UnitOfWork) -> dict | None:
+            return await uow.repo("plans").update({"_id": plan_id}, {"$set": {"status": "submitted"}})
+
+        assert await with_transaction(mongo, "hainan", other_tenant) is None  # not hainan's document
+
+        async def submit_then_fail(uow: UnitOfWork) -> None:
+            await uow.repo("plans").update({"_id": plan_id}, {"$set": {"status": "submitted"}})
+            raise RuntimeError("a later step failed")
+
+        try:
+            await with_transaction(mongo, "hubei", submit_then_fail)
+        except RuntimeError:
+            pass
+        assert (await mongo.db["plans"].find_one({"_id": plan_id}))["status"] == "confirmed"  # rolled back
+
+        async def submit(uow: UnitOfWork) -> dict | None:
+            return await uow.repo("plans").update({"_id": plan_id, "status": "confirmed"},
+                                                  {"$set": {"status": "submitted"}})
+
+        assert (await with_transaction(mongo, "hubei", submit))["status"] == "submitted"
+        assert await with_transaction(mongo, "hubei", add) is None  # the condition no longer holds
+    finally:
+        await mongo.client.drop_database(mongo.db.name)
+        await mongo.close()

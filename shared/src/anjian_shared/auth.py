@@ -80,6 +80,8 @@ class TokenVerifier:
         self._lock = asyncio.Lock()
 
     async def _refresh(self, force: bool) -> None:
+        if self._keys and not force and time.monotonic() - self._fetched_at < self.ttl:
+            return  # the common case: fresh keys, no lock taken
         async with self._lock:
             age = time.monotonic() - self._fetched_at
             if self._keys and ((not force and age < self.ttl) or (force and age < 30)):
