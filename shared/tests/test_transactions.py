@@ -91,8 +91,15 @@ async def test_repository_update_in_a_transaction_returns_the_post_image_of_its_
             return await uow.repo("plans").update({"_id": plan_id, "status": "confirmed"},
                                                   {"$set": {"status": "submitted"}})
 
+        async def touch(uow: UnitOfWork) -> dict | None:  # a caller that only asks whether it matched
+            return await uow.repo("plans").update({"_id": plan_id, "status": "confirmed"},
+                                                  {"$inc": {"result_count": 1}}, returning=False)
+
+        assert await with_transaction(mongo, "hubei", touch) == {"_id": plan_id}
+        assert (await mongo.db["plans"].find_one({"_id": plan_id}))["result_count"] == 2
         assert (await with_transaction(mongo, "hubei", submit))["status"] == "submitted"
         assert await with_transaction(mongo, "hubei", add) is None  # the condition no longer holds
+        assert await with_transaction(mongo, "hubei", touch) is None
     finally:
         await mongo.client.drop_database(mongo.db.name)
         await mongo.close()

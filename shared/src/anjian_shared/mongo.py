@@ -131,8 +131,11 @@ class TenantRepository:
         self._note("insert", stored.get("_id"), {k: v for k, v in stored.items() if k != "tenant_id"})
         return stored
 
-    async def update(self, flt: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any] | None:
+    async def update(self, flt: Mapping[str, Any], update: Mapping[str, Any], *,
+                     returning: bool = True) -> dict[str, Any] | None:
         """Atomically update one matching document; returns it after the update, or None.
+        ``returning=False`` (a caller that only asks whether it matched): in a transaction,
+        by ``_id``, the document is not read back and ``{"_id": …}`` stands for it.
 
         In a transaction, a filter naming one ``_id`` (nearly every use) is an ``update_one``
         followed by a ``find_one`` of that id: the transaction reads its own write, so the result
@@ -149,7 +152,8 @@ class TenantRepository:
             res = await self.collection.update_one(scoped, update, session=self.session)
             if not res.matched_count:
                 return None
-            doc = await self.collection.find_one({"_id": id_, "tenant_id": self.tenant_id}, session=self.session)
+            doc = (await self.collection.find_one({"_id": id_, "tenant_id": self.tenant_id}, session=self.session)
+                   if returning else {"_id": id_})
         else:
             doc = await self.collection.find_one_and_update(
                 self._scope(flt), update, session=self.session, return_document=ReturnDocument.AFTER

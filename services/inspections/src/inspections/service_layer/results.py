@@ -41,9 +41,12 @@ async def _hazards(uow: UnitOfWork, codes: list[str], settings: Settings) -> lis
     return rules.hazards_from_catalog(codes, found)
 
 
-async def _precheck_hazards(mongo: Mongo, tenant: str, codes: list[str], settings: Settings) -> None:
+async def _precheck_hazards(mongo: Mongo, tenant: str, codes: list[str], settings: Settings) -> list[dict[str, Any]]:
+    """The cited catalog items, checked before anything is uploaded (422 ``hazard_codes``). The
+    catalog is reference data (JGJ 59, the 2024 standard): the transaction uses these, it does
+    not read them again."""
     codes = rules.normalize_hazard_codes(codes, settings.max_hazards_per_result)
-    rules.hazards_from_catalog(codes, await by_ids(mongo.repo(CATALOG, tenant), codes, key="code"))
+    return rules.hazards_from_catalog(codes, await by_ids(mongo.repo(CATALOG, tenant), codes, key="code"))
 
 
 async def _load_result(repo: TenantRepository, plan_id: str, result_id: str) -> dict[str, Any]:
@@ -71,7 +74,7 @@ async def record_result(*, mongo: Mongo, storage: Storage, settings: Settings, p
     if project_id not in doc["project_ids"]:
         raise Unprocessable("the project is not part of this plan", field="project_id")
     rules.ensure_photo_count(0, len(photos), settings.max_photos_per_result)
-    await _precheck_hazards(mongo, tenant, hazard_codes, settings)
+    hazards = await _precheck_hazards(mongo, tenant, hazard_codes, settings)
 
     refs: list[MediaRef] = []
 
@@ -79,7 +82,6 @@ async def record_result(*, mongo: Mongo, storage: Storage, settings: Settings, p
         plans = uow.repo(PLANS)
         _, current = await load_plan(plans, plan_id, principal)
         rules.ensure_can_record_result(current, principal.user_id)
-        hazards = await _hazards(uow, hazard_codes, settings)
         now = utcnow()
         result_id = new_id()
         result = {
@@ -94,7 +96,8 @@ async def record_result(*, mongo: Mongo, storage: Storage, settings: Settings, p
             {"$inc": {"result_count": 1}, "$set": {"updated_at": now},
              "$push": {"history": rules.history_entry("result.added", principal, now, result_id=result_id,
                                                       hazard_codes=[h["code"] for h in hazards],
-                                                      major_hazard=result["major_hazard"])}})
+                                                      major_hazard=result["major_hazard"])}},
+            returning=False)
         if touched is None:
             raise Conflict("the plan changed meanwhile; reload and try again")
         return await uow.repo(RESULTS).insert(result)
@@ -217,6 +220,7 @@ async def _touch_plan(plans: TenantRepository, facts: PlanFacts, principal: Prin
                               "$push": {"history": rules.history_entry(action, principal, now, **detail)}}
     if inc:
         update["$inc"] = {"result_count": inc}
-    touched = await plans.update({"_id": facts.plan_id, "status": {"$ne": PlanStatus.SUBMITTED.value}}, update)
+    touched = await plans.update({"_id": facts.plan_id, "status": {"$ne": PlanStatus.SUBMITTED.value}}, update,
+                                 returning=False)
     if touched is None:
         raise Conflict("the plan is submitted; nothing can change any more", slug="plan-submitted")
