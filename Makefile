@@ -24,7 +24,7 @@ help:
 	@echo "make lint   ruff and the import-linter layering contracts (what CI checks before the tests)"
 	@echo "make lock   re-resolve uv.lock after a pyproject.toml change"
 	@echo "make bench  measure this machine and the platform under load; writes bench/results.json"
-	@echo "           BENCH=bulk: only the bulk figures (bulk:sync,xlsx,freeze,backlog); sizes ANJIAN_BENCH_BULK_*"
+	@echo "           BENCH=hot: only the hot paths; BENCH=bulk: only the bulk figures (bulk:sync,xlsx,freeze,backlog); sizes ANJIAN_BENCH_BULK_*"
 	@echo "make asyncapi  regenerate docs/asyncapi.yaml and the event schema snapshots from the models"
 
 install: $(VENV)/.uv-synced

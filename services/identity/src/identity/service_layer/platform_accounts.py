@@ -57,8 +57,12 @@ async def _company(uow: UnitOfWork, event: PlatformProjectSynced) -> str:
 async def _account(uow: UnitOfWork, person: PlatformPerson, *, org_id: str, kind: str, role: str) -> None:
     users = uow.repo("users")
     held = await users.get(person.user_id)
-    other = await users.find_one({"mobile": person.mobile, "mobile_verified_at": {"$ne": None},
-                                  "_id": {"$ne": person.user_id}, "enabled": {"$ne": False}})
+    # by the (tenant_id, mobile) index, the rest checked here: the embedded database (SecantusDB
+    # 0.7) serves no filter holding a null comparison from an index — one account per synced
+    # project scanned every user of the province (issue 16's bulk sync and backlog)
+    other = next((u for u in await users.find({"mobile": person.mobile}, limit=50)
+                  if u.get("mobile_verified_at") is not None and u["_id"] != person.user_id
+                  and u.get("enabled") is not False), None)
     if other is not None:
         log.warning("platform mobile held by another account", user_id=person.user_id, holder=other["_id"])
     mobile = None if other is not None else person.mobile
