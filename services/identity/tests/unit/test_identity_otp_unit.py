@@ -230,3 +230,17 @@ async def test_fj03_the_chief_adds_company_staff_but_nothing_more():
     with pytest.raises(Forbidden):
         await use_cases.create_user(mongo=mongo, settings=SETTINGS, actor=plain,
                                     data=body(["company_staff"], "staff.three"))
+
+
+async def test_fj01_a_mobile_verified_on_another_account_is_not_given_twice():
+    """FJ-01/HN-01: a chief synced with a number another enabled account already holds verified
+    gets the account without the number (one verified number, one person); once that holder is
+    disabled, the next chief with the number gets it."""
+    mongo, _ = await _world()
+    await with_transaction(mongo, T, lambda uow: open_accounts(uow, None, synced(chief=("chief2", CHIEF_MOBILE))))
+    second = await mongo.repo("users", T).get("chief2")
+    assert second["mobile"] is None and second["mobile_verified_at"] is None
+    await mongo.repo("users", T).update({"_id": "chief1"}, {"$set": {"enabled": False}})
+    await with_transaction(mongo, T, lambda uow: open_accounts(uow, None, synced(chief=("chief3", CHIEF_MOBILE))))
+    third = await mongo.repo("users", T).get("chief3")
+    assert third["mobile"] == CHIEF_MOBILE and third["mobile_verified_at"] is not None
