@@ -445,6 +445,7 @@ async def relay_throughput(p: Platform, mongo: Any, events: int = 1000) -> dict[
                      "status": "pending", "created_at": now, "attempts": 0})
     ids = [r["_id"] for r in rows]
     p.procs["reporting"].stop()
+    baseline = await bulk.inbox_counts(mongo, ["reporting.read-models"])
     try:
         await db["outbox"].insert_many(rows)
         deadline = time.monotonic() + 120
@@ -458,8 +459,8 @@ async def relay_throughput(p: Platform, mongo: Any, events: int = 1000) -> dict[
     first_batch = await db["outbox"].count_documents({"_id": {"$in": ids}, "sent_at": stamps[0]}) if stamps else 0
     window = (stamps[-1] - stamps[0]).total_seconds() if len(stamps) > 1 else 0
     started = time.monotonic()
-    done, held = await bulk.applied_by(mongo, p.infra.cfg.amqp_url, ["reporting.read-models"], ids, limit_s=180,
-                                       started=started)
+    done, held = await bulk.applied_by(mongo, p.infra.cfg.amqp_url, ["reporting.read-models"], ids,
+                                       baseline=baseline, limit_s=180, started=started)
     applied = events if done else held["reporting.read-models"]
     elapsed = done.get("reporting.read-models", time.monotonic() - started)
     return {"events": events, "sent": sent, "batches": len(stamps),
