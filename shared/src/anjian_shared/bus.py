@@ -358,6 +358,7 @@ async def handle_batch(deliveries: list[Delivery], subscription: Subscription, m
                 failpoints.hit(f"bus.handler.{consumer_name}")
                 failpoints.hit(f"bus.handler.{consumer_name}.{d.event.subject}")
                 await d.handler(uow, d.event, d.payload)
+                await uow.stage_audit()  # this event's own audit entry, under its own actor and trace
 
     try:
         await with_transaction(mongo, tenant, apply)

@@ -201,6 +201,7 @@ class UnitOfWork:
         self.commit_id = uuid.uuid4().hex
         self.journal = audit.Journal()
         """What this unit changed through its repositories: one audit entry at ``commit()``."""
+        self._audited_events = 0
 
     @property
     def audit_action(self) -> str | None:
@@ -246,13 +247,8 @@ class UnitOfWork:
                 for e in self._events
             ]
             await self.db[OUTBOX].insert_many(rows, session=self.session)
+        await self.stage_audit()
         now = utcnow()
-        if (self.journal.changes or self.journal.forced) and self.journal.enabled:
-            # the audit entry, staged in this transaction (anjian_shared.audit: chained by the sealer)
-            entry = audit.build_entry(tenant=self.tenant_id, service=self.service, journal=self.journal,
-                                      events=self._events, at=now,
-                                      retention_days=await audit_retention_days(self.db, self.tenant_id))
-            await audit.stage(self.db, self.session, entry)
         await self.db[COMMITS].insert_one({"_id": self.commit_id, "tenant_id": self.tenant_id, "at": now,
                                            "expires_at": now + timedelta(days=1)}, session=self.session)
         await self._commit_resolving_unknown_result()
@@ -260,6 +256,23 @@ class UnitOfWork:
         if self._events and self._on_commit:
             self._on_commit()
 
+
+    async def stage_audit(self) -> None:
+        """Stage the audit entry of what this unit changed since the last one — under the audit
+        context of NOW (actor, origin, trace) — and start a new journal. ``commit()`` calls it
+        for the rest; a consumer applying several events in one transaction
+        (``bus.handle_batch``) calls it after each, so every event keeps an entry of its own,
+        naming its own event and trace, and one handler switching its journal off (a read-model
+        copy) does not silence the others'."""
+        assert self.session is not None
+        if (self.journal.changes or self.journal.forced) and self.journal.enabled:
+            # staged in this transaction (anjian_shared.audit: chained by the sealer)
+            entry = audit.build_entry(tenant=self.tenant_id, service=self.service, journal=self.journal,
+                                      events=self._events[self._audited_events:], at=utcnow(),
+                                      retention_days=await audit_retention_days(self.db, self.tenant_id))
+            await audit.stage(self.db, self.session, entry)
+        self._audited_events = len(self._events)
+        self.journal = audit.Journal()
 
     async def _commit_resolving_unknown_result(self, patience: float = COMMIT_PATIENCE_SECONDS) -> None:
         """``commitTransaction``; when its outcome is unknown, find out instead of guessing.

@@ -315,3 +315,24 @@ def test_issue16_a_batch_is_cut_by_tenant_keeping_the_order() -> None:
     groups = lanes.take(queue, d("hubei", 0))
     assert [[x.n for x in g] for g in groups] == [[0, 2], [1]]  # batch_max 3: 4th and 5th wait
     assert queue.qsize() == 2
+
+
+async def test_issue16_each_event_of_a_batch_keeps_its_own_audit_entry(mongo: FakeDatabase, consumer: str) -> None:
+    """Issue 16's audit trail under batching: three events applied in one transaction leave three
+    entries, each naming its own event as the actor; a read-model copy switching its journal
+    off in the middle silences only its own event."""
+    sub = Subscription("orgs")
+
+    @sub.on(TYPE)
+    async def handle(uow: Any, event: Any, payload: OrganizationCreated) -> None:
+        if payload.name == "1":
+            uow.journal.enabled = False  # as read_models does for a copy of another service's record
+        await uow.repo("organizations").insert({"_id": payload.org_id, "name": payload.name})
+
+    messages = [Message(numbered_body(f"o{n}", n)) for n in range(3)]
+    batch = await decoded(messages, sub, consumer)
+    await bus.handle_batch(batch, sub, mongo, consumer)  # type: ignore[arg-type]
+    assert mongo.commits == 1 and len(mongo.documents("organizations")) == 3
+    entries = mongo.documents("audit_pending")
+    assert [e["actor"]["event_id"] for e in entries] == [batch[0].event.id, batch[2].event.id]
+    assert [[o["id"] for o in e["objects"]] for e in entries] == [["o0"], ["o2"]]
