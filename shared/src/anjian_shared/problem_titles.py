@@ -153,6 +153,7 @@ TITLES_ZH: dict[str, str] = {
     "mobile-not-verified": "请先绑定并验证手机号",
     "scope-missing": "客户端未被授予此操作所需的权限范围",
     "not-a-platform-project": "仅一体化平台同步的项目可设置监理人员角色",
+    "platform-code-taken": "该项目编号已被本省登记的其他项目使用",
     "chief-from-platform": "总监理工程师来自一体化平台，不可在此修改",
     "not-project-staff-manager": "仅监理单位管理员或项目总监可设置项目人员",
     "not-company-staff": "该人员不是本监理单位的在用人员",

@@ -93,6 +93,23 @@ async def test_fj01_a_new_chief_or_state_takes_effect_and_nothing_done_here_is_l
     assert mongo.outbox[-2]["data"]["assessable"] is False
 
 
+async def test_fj01_a_platform_code_held_by_a_provincial_project_is_refused_not_overwritten(mongo):
+    """FJ-01: the sync finds its project by ``code`` (a synced project's code is its platform
+    code); a project registered in the province under that same code is neither taken over
+    nor duplicated: 409 ``platform-code-taken`` naming ``platform_code``, nothing written."""
+    await mongo.repo("projects", T).insert({"_id": "p-local", "code": "202600001", "name": "本省登记项目",
+                                            "version": 1, "participants": []})
+    with pytest.raises(Conflict) as refused:
+        await platform_sync.sync_batch(mongo=mongo, actor=PUSHER, items=[item("202600001")])
+    assert (refused.value.code, refused.value.field) == ("platform-code-taken", "platform_code")
+    local = await mongo.repo("projects", T).get("p-local")
+    assert local["name"] == "本省登记项目" and "platform_code" not in local and local["version"] == 1
+    assert mongo.outbox == []
+    [r] = await platform_sync.sync_batch(mongo=mongo, actor=PUSHER, items=[item("FJ-002")])
+    [again] = await platform_sync.sync_batch(mongo=mongo, actor=PUSHER, items=[item("FJ-002", assessable=False)])
+    assert (r.outcome, again.outcome, again.project_id, again.version) == ("created", "updated", r.project_id, 2)
+
+
 async def test_fj01_only_the_platform_client_pushes_and_bad_codes_name_the_field(mongo):
     """FJ-01: without scope projects:sync 403 ``scope-missing``; a wrong credit code is 422
     naming the item's field and nothing of the batch is written."""

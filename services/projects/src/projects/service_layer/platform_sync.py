@@ -34,7 +34,7 @@ from anjian_shared.events.projects_v1 import (
     ProjectUpdated,
 )
 from anjian_shared.mongo import Mongo, UnitOfWork, with_transaction
-from anjian_shared.problems import Forbidden, Unprocessable
+from anjian_shared.problems import Conflict, Forbidden, Unprocessable
 from anjian_shared.retry import DEPENDENCY_WAIT
 from anjian_shared.scopes import SYNC_PROJECTS
 from anjian_shared.types import new_id, utcnow
@@ -114,7 +114,14 @@ async def _sync_one(uow: UnitOfWork, item: PlatformProjectIn, by: str) -> SyncRe
     fields = {"name": item.name, "address": item.address, "assessable": item.assessable,
               "supervision_org_id": org_id, "station_org_id": station_id}
     projects = uow.repo("projects")
-    held = await projects.find_one({"platform_code": item.platform_code})
+    # A synced project's ``code`` IS its platform code (set at registration, never changed), so
+    # it is read by the (tenant, code) index: SecantusDB 0.7 serves no query from the partial
+    # platform-code index and scanned every project of the province per item (313 ms at 6,000).
+    found = await projects.find_one({"code": item.platform_code})
+    if found is not None and found.get("platform_code") != item.platform_code:
+        raise Conflict(f"the code {item.platform_code} is held by a project registered in this province, not "
+                       "from the platform", field="platform_code", slug="platform-code-taken")
+    held = found
     now = utcnow()
     if held is None:
         doc = await projects.insert({
