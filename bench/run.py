@@ -16,7 +16,9 @@ from this runner:
   record is frozen and ``inspections.plan.submitted.v1`` goes out; each prepared plan
   once, ``ANJIAN_BENCH_SUBMIT_PLANS`` (600) of them in ``ANJIAN_BENCH_SUBMIT_SECONDS`` (4)),
   submitting a Hainan supervision record (HN-04: multipart, one JPEG, a standard term and
-  a violation cited, issued to the project manager); events/s through the
+  a violation cited, issued to the project manager) — each write alone (its consumers,
+  ``DOWNSTREAM``, paused: the figure its same-shape limit is about) and again with its
+  consumers running; events/s through the
   outbox relay; commit-to-consumer latency at a fixed request rate; seconds to render a
   notice PDF; each figure as a ratio to its limit; the scaling factor of the results
   listing from one to two worker processes.
@@ -38,10 +40,12 @@ services, print ``holding`` and wait for a signal (the test of that cleanup uses
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import platform as pyplatform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -75,6 +79,10 @@ CONNECTIONS = int(os.environ.get("ANJIAN_BENCH_CONNECTIONS", "16"))
 SUBMIT_PLANS = int(os.environ.get("ANJIAN_BENCH_SUBMIT_PLANS", "600"))
 SUBMIT_SECONDS = int(os.environ.get("ANJIAN_BENCH_SUBMIT_SECONDS", "4"))
 SERVICES = ["identity", "projects", "inspections", "notices", "reporting"]
+DOWNSTREAM = ("notices", "reporting")
+"""The services consuming the events of the measured writes (a result added, a plan or a record
+submitted): each write path is measured with them paused (its own work, the figure compared with
+its same-shape limit) and again with them consuming (what a user sees while they catch up)."""
 BENCH = os.environ.get("ANJIAN_BENCH", "")
 """What to run: empty or ``all`` (the hot paths, then the bulk figures), ``hot`` (only the hot
 paths and their limits), ``bulk`` (only the
@@ -668,8 +676,9 @@ async def measure_list_results(p: Platform, prep: Prepared, workdir: Path,
         "note": "2 cores carry the workers, wrk, SecantusDB, RabbitMQ and S3 at the same time"}
 
 
-async def measure_add_result(p: Platform, prep: Prepared, workdir: Path, figures: dict[str, Any]) -> None:
-    say("adding inspection results (multipart, one JPEG photo; 16 plans in turn) …")
+async def measure_add_result(p: Platform, prep: Prepared, workdir: Path, figures: dict[str, Any],
+                             name: str = "add_result") -> None:
+    say(f"adding inspection results (multipart, one JPEG photo; 16 plans in turn) [{name}] …")
     body, ctype = multipart([("project_id", prep.world.project_id), ("building_name", "5#楼"),
                              ("hazard_codes", "JGJ59-A.0.6-01"), ("finding", "五层临边防护缺失")],
                             [("photos", "site.jpg", site_photo(9), "image/jpeg")])
@@ -682,14 +691,16 @@ async def measure_add_result(p: Platform, prep: Prepared, workdir: Path, figures
                "request = function()\n  n = n + 1\n  local id = ids[((n - 1) % #ids) + 1]\n"
                '  return wrk.format("POST", "/api/inspections/v1/plans/" .. id .. "/results", nil, body)\n'
                "end\n")
-    await measured("add_result", figures,
-                   asyncio.to_thread(wrk, p.url("inspections"), add_lua, workdir=workdir))
+    await measured(name, figures, asyncio.to_thread(wrk, p.url("inspections"), add_lua, workdir=workdir))
 
 
-async def measure_submit_plan(p: Platform, prep: Prepared, workdir: Path, figures: dict[str, Any]) -> None:
-    say(f"submitting plans (each once; {len(prep.to_submit)} prepared) …")
+async def measure_submit_plan(p: Platform, prep: Prepared, workdir: Path, figures: dict[str, Any],
+                              name: str = "submit_plan", plans: list[str] | None = None) -> None:
+    """Submit each of ``plans`` (default: all prepared) once, for ``SUBMIT_SECONDS``."""
+    plans = prep.to_submit if plans is None else plans
+    say(f"submitting plans (each once; {len(plans)} prepared) [{name}] …")
     (workdir / "submit.json").write_text(json.dumps(submit_body(), ensure_ascii=False))
-    submit_lua = (f'local ids = {{{",".join(json.dumps(i) for i in prep.to_submit)}}}\nlocal n = 0\n'
+    submit_lua = (f'local ids = {{{",".join(json.dumps(i) for i in plans)}}}\nlocal n = 0\n'
                   f'local f = io.open({lua_string(str(workdir / "submit.json"))}, "rb"); '
                   f'local body = f:read("*all"); f:close()\n'
                   f'wrk.headers["Authorization"] = "Bearer {prep.zhang.token}"\n'
@@ -697,12 +708,12 @@ async def measure_submit_plan(p: Platform, prep: Prepared, workdir: Path, figure
                   "request = function()\n  n = n + 1\n  local id = ids[((n - 1) % #ids) + 1]\n"
                   '  return wrk.format("POST", "/api/inspections/v1/plans/" .. id .. "/submit", nil, body)\n'
                   "end\n")
-    await measured("submit_plan", figures, asyncio.to_thread(
+    await measured(name, figures, asyncio.to_thread(
         wrk, p.url("inspections"), submit_lua, seconds=SUBMIT_SECONDS, workdir=workdir))
-    if figures["submit_plan"].get("requests", 0) > len(prep.to_submit):
-        figures["submit_plan"]["exhausted"] = True
-        figures["submit_plan"]["note"] = (
-            f"all {len(prep.to_submit)} prepared plans were submitted before the run ended: requests after "
+    if figures[name].get("requests", 0) > len(plans):
+        figures[name]["exhausted"] = True
+        figures[name]["note"] = (
+            f"all {len(plans)} prepared plans were submitted before the run ended: requests after "
             "those answered 409 (fast) and the figures understate the rate; raise "
             "ANJIAN_BENCH_SUBMIT_PLANS or lower ANJIAN_BENCH_SUBMIT_SECONDS")
 
@@ -715,21 +726,23 @@ async def count_submissions_to_notices(mongo: Any, prep: Prepared, figures: dict
     submitted = await mongo["bench_inspections"]["plans"].count_documents(
         {"_id": {"$in": prep.to_submit}, "status": "submitted"})
     figures["submissions_to_notices"] = {
-        "plans_submitted": submitted, "answered_200_within_the_run": figures["submit_plan"].get(
-            "statuses", {}).get("200", 0), "notices_issued": len(notices),
+        "plans_submitted": submitted, "answered_200_within_the_runs": sum(
+            figures.get(k, {}).get("statuses", {}).get("200", 0)
+            for k in ("submit_plan", "submit_plan_with_consumers")),
+        "notices_issued": len(notices),
         "plans_with_a_notice": len({n["plan_id"] for n in notices}),
         "distinct_numbers": len({n["number"] for n in notices}),
         "seconds_until_all_events_consumed": round(time.monotonic() - since, 1)}
 
 
-async def measure_submit_record(p: Platform, prep: Prepared, workdir: Path, figures: dict[str, Any]) -> None:
-    say("submitting supervision records (HN-04: multipart, one JPEG, issued to the project manager) …")
+async def measure_submit_record(p: Platform, prep: Prepared, workdir: Path, figures: dict[str, Any],
+                                name: str = "submit_record") -> None:
+    say(f"submitting supervision records (HN-04: multipart, one JPEG, issued to the project manager) [{name}] …")
     body, ctype = multipart(prep.record_form, [("photos", "edge.jpg", site_photo(22), "image/jpeg")])
     (workdir / "record.bin").write_bytes(body)
     record_lua = lua_request("POST", "/api/inspections/v1/records", token=prep.hainan_zhang.token,
                              body_file=workdir / "record.bin", content_type=ctype)
-    await measured("submit_record", figures,
-                   asyncio.to_thread(wrk, p.url("inspections"), record_lua, workdir=workdir))
+    await measured(name, figures, asyncio.to_thread(wrk, p.url("inspections"), record_lua, workdir=workdir))
 
 
 async def measure_notice_pdf(p: Platform, prep: Prepared, mongo: Any, figures: dict[str, Any]) -> None:
@@ -754,7 +767,7 @@ def ratios(limits: dict[str, Any], figures: dict[str, Any]) -> dict[str, float |
     argon = limits["argon2_verify"]["verifies_per_s"]
 
     def rps(name: str) -> float | None:
-        return figures[name].get("requests_per_s")
+        return figures.get(name, {}).get("requests_per_s")
 
     same = limits.get("same_shape", {})
 
@@ -779,6 +792,11 @@ def ratios(limits: dict[str, Any], figures: dict[str, Any]) -> dict[str, float |
         "SAME-SHAPE submit_plan / raw txn": _ratio(rps("submit_plan"), submit_txn),
         "SAME-SHAPE submit_record / min(raw txn, raw S3 put)": _ratio(
             rps("submit_record"), min(add_txn, put_s) if add_txn and put_s else None),
+        "  with notices and reporting consuming: add_result": _ratio(
+            rps("add_result_with_consumers"), min(x for x in (add_txn, put_s) if x) if add_txn and put_s else None),
+        "  with notices and reporting consuming: submit_plan": _ratio(rps("submit_plan_with_consumers"), submit_txn),
+        "  with notices and reporting consuming: submit_record": _ratio(
+            rps("submit_record_with_consumers"), min(add_txn, put_s) if add_txn and put_s else None),
         "SAME-SHAPE reporting drain / raw consume-and-commit": _ratio(
             figures["outbox_relay"].get("applied_by_consumer_per_s"), per_s("consume_and_commit", "applied_per_s")),
         "audit trail: txn with audit / without (add_result)": _ratio(
@@ -810,23 +828,49 @@ def keep_logs(workdir: Path) -> None:
         shutil.copy(f, logs / f.name)
 
 
+@contextlib.asynccontextmanager
+async def downstream_paused(p: Platform, mongo: Any, amqp: str, waits: dict[str, float], label: str) -> Any:
+    """``DOWNSTREAM``'s processes stopped (SIGSTOP to each process group) while the block runs,
+    then continued and their backlog drained (the wait recorded under ``label``). They are
+    idle when stopped (the caller quiesced first), so no transaction is held open; their
+    queues keep the events; a pause of seconds is far inside the AMQP heartbeat."""
+    stopped = [p.procs[n].proc for n in DOWNSTREAM if n in p.procs and p.procs[n].running]
+    for proc in stopped:
+        os.killpg(proc.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for proc in stopped:
+            os.killpg(proc.pid, signal.SIGCONT)
+    waits[label] = await quiesce(mongo, amqp)
+
+
 async def measure_platform(p: Platform, prep: Prepared, mongo: Any, amqp: str, workdir: Path,
                            results: dict[str, Any], waits: dict[str, float]) -> dict[str, Any]:
-    """Phase 3: every platform figure, each after the previous one's backlog drained."""
+    """Phase 3: every platform figure, each after the previous one's backlog drained. Each
+    write path twice: alone (``DOWNSTREAM`` paused: the figure its same-shape limit is about),
+    then with its consumers running (``…_with_consumers``)."""
     figures: dict[str, Any] = {}
     waits["before sign in"] = await quiesce(mongo, amqp)
     await measure_sign_in(p, prep, workdir, figures)
     results["scaling_one_to_two_workers"] = await measure_list_results(p, prep, workdir, figures)
     waits["before add result"] = await quiesce(mongo, amqp)
-    await measure_add_result(p, prep, workdir, figures)
+    async with downstream_paused(p, mongo, amqp, waits, "results consumed"):
+        await measure_add_result(p, prep, workdir, figures)
+    await measure_add_result(p, prep, workdir, figures, name="add_result_with_consumers")
     waits["before submit"] = await quiesce(mongo, amqp)
-    await measure_submit_plan(p, prep, workdir, figures)
+    half = len(prep.to_submit) // 2
     t = time.monotonic()
-    waits["notices and notifications for the submitted plans"] = await quiesce(mongo, amqp)
+    async with downstream_paused(p, mongo, amqp, waits, "notices and notifications for the submitted plans"):
+        await measure_submit_plan(p, prep, workdir, figures, plans=prep.to_submit[:half])
+    await measure_submit_plan(p, prep, workdir, figures, name="submit_plan_with_consumers",
+                              plans=prep.to_submit[half:])
+    waits["after submit with consumers"] = await quiesce(mongo, amqp)
     await count_submissions_to_notices(mongo, prep, figures, since=t)
-    waits["before submit record"] = await quiesce(mongo, amqp)
-    await measure_submit_record(p, prep, workdir, figures)
-    waits["records consumed"] = await quiesce(mongo, amqp)
+    async with downstream_paused(p, mongo, amqp, waits, "records consumed"):
+        await measure_submit_record(p, prep, workdir, figures)
+    await measure_submit_record(p, prep, workdir, figures, name="submit_record_with_consumers")
+    waits["records consumed with consumers"] = await quiesce(mongo, amqp)
     say("events through the outbox relay …")
     await measured("outbox_relay", figures, relay_throughput(p, mongo))
     waits["before latency"] = await quiesce(mongo, amqp)
@@ -934,8 +978,12 @@ def table(results: dict[str, Any]) -> str:
                      + (f"  ERROR {f['error'][:60]}" if "error" in f else ""))
     plat = results.get("platform", {})
     names = {"sign_in": "sign in (Argon2id)", "list_results": "list a plan's results (10, presigned)",
-             "add_result": "add an inspection result (1 JPEG)", "submit_plan": "submit a plan (HB-06)",
-             "submit_record": "submit a supervision record (HN-04, 1 JPEG)"}
+             "add_result": "add an inspection result (1 JPEG)",
+             "add_result_with_consumers": "  … with notices and reporting consuming",
+             "submit_plan": "submit a plan (HB-06)",
+             "submit_plan_with_consumers": "  … with notices and reporting consuming",
+             "submit_record": "submit a supervision record (HN-04, 1 JPEG)",
+             "submit_record_with_consumers": "  … with notices and reporting consuming"}
     for key, label in names.items():
         f = plat.get(key, {})
         lines.append(f"{label:<46} {g(f, 'requests_per_s'):>11} {g(f, 'p50_ms'):>8} {g(f, 'p95_ms'):>8} "
