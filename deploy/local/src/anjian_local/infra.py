@@ -85,7 +85,16 @@ class InfraConfig:
 
     @property
     def mongo_url(self) -> str:
-        return f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
+        """The embedded SecantusDB, with ``retryWrites=false``: SecantusDB 0.7 keeps a record of
+        every retryable write for 30 minutes (at most 10,000) and, on each one, scans them all to
+        prune — and once at the cap sorts them all — under the lock every statement takes. Past
+        10,000 writes each write cost ~15 ms instead of ~1 ms and stalled every other statement
+        (``make bench``: a Fujian sync fell from 5.5 to 1.8 projects/s as it ran). Transactions
+        are unaffected (their commit is retried by the driver either way), and a write that meets
+        a restarting database fails to its caller, which waits and retries it as it does against
+        any outage (``retry.DEPENDENCY_WAIT``, 503 with Retry-After). MongoDB (compose, Kubernetes,
+        testcontainers) keeps the driver's default retryable writes."""
+        return f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true&retryWrites=false"
 
     @property
     def amqp_url(self) -> str:
