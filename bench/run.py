@@ -51,7 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -61,11 +61,13 @@ import bulk  # bench/bulk.py: the bulk figures (issue 16)
 import httpx
 import shapes  # bench/shapes.py, next to this file (the script's folder is on sys.path)
 
+from anjian_local.demo_fujian import play_fujian
+from anjian_local.demo_hebei import CERTIFICATES, SHIJIAZHUANG, draft, settled, tower_crane
 from anjian_local.gatewayclient import RoutingTransport
 from anjian_local.infra import EmbeddedInfra, InfraConfig, free_port
 from anjian_local.media import signature_png, site_photo
 from anjian_local.processes import Stopped, reap_descendants, stop_on_signals
-from anjian_local.scenario import HAIKOU, PASSWORD, build_world, expect
+from anjian_local.scenario import HAIKOU, PASSWORD, build_world, expect, sign_in
 from anjian_local.subprocess_service import ServiceProcess
 from anjian_shared.events import make_event
 from anjian_shared.events.notices_v1 import NoticeClosed
@@ -78,7 +80,9 @@ SECONDS = int(os.environ.get("ANJIAN_BENCH_SECONDS", "8"))
 CONNECTIONS = int(os.environ.get("ANJIAN_BENCH_CONNECTIONS", "16"))
 SUBMIT_PLANS = int(os.environ.get("ANJIAN_BENCH_SUBMIT_PLANS", "600"))
 SUBMIT_SECONDS = int(os.environ.get("ANJIAN_BENCH_SUBMIT_SECONDS", "4"))
-SERVICES = ["identity", "projects", "inspections", "notices", "reporting"]
+FILINGS = int(os.environ.get("ANJIAN_BENCH_FILINGS", "300"))
+"""Hebei crane filings (HEB-06) prepared as drafts with their certificates, each submitted once."""
+SERVICES = ["identity", "projects", "inspections", "notices", "reporting", "equipment"]
 DOWNSTREAM = ("notices", "reporting")
 """The services consuming the events of the measured writes (a result added, a plan or a record
 submitted): each write path is measured with them paused (its own work, the figure compared with
@@ -543,7 +547,8 @@ async def quiesce(mongo: Any, amqp_url: str, timeout: float = 180, *, services: 
     queues = queues or ["projects.directory", "inspections.project-directory", "inspections.user-directory",
               "inspections.plan-notices",
               "notices.plan-submissions", "notices.document-projects", "notices.document-users",
-              "notices.document-records", "reporting.read-models"]
+              "notices.document-records", "reporting.read-models", "equipment.project-directory",
+              "equipment.org-directory", "equipment.people-directory"]
     connection = await aio_pika.connect(amqp_url)
     try:
         channel = await connection.channel()
@@ -577,7 +582,7 @@ async def measure_limits(infra: EmbeddedInfra, workdir: Path) -> dict[str, Any]:
         "consume-and-commit …")
     cfg = infra.cfg
     shaped: dict[str, Any] = {}
-    for shape in ("add_result", "submit_plan"):
+    for shape in shapes.SHAPES:
         for audit_on in (True, False):
             await measured(f"txn_{shape}{'' if audit_on else '_no_audit'}", shaped,
                            shapes.transaction(cfg.mongo_url, shape=shape, audit_on=audit_on))
@@ -604,6 +609,15 @@ class Prepared:
     zhang: Any
     record_form: list[tuple[str, str]]
     hainan_zhang: Any
+    fj_chief: str = ""
+    """the Fujian chief supervising engineer's token (FJ-01 code sign-in)"""
+    fj_points: list[tuple[str, str]] = field(default_factory=list)
+    """(self-inspection id, check point code): 16 checked-in inspections × their checklist"""
+    heb_lease: str = ""
+    """the Hebei leasing company administrator's token"""
+    heb_station: str = ""
+    heb_drafts: list[str] = field(default_factory=list)
+    """crane filing drafts (HEB-06) with their three certificates, each to be submitted once"""
 
 
 async def prepare(p: Platform) -> Prepared:
@@ -635,9 +649,64 @@ async def prepare(p: Platform) -> Prepared:
     say("building the Hainan world for supervision records (HN-04) …")
     hainan = await build_world(p.api, admin_password=DEV_ADMIN_PASSWORD, tenant="hainan", place=HAIKOU)
     record_form, hainan_zhang = await record_fields(p, hainan)
-    return Prepared(world=world, users=users, listed_plan=listed_plan, targets=targets, notice_plan=notice_plan,
+    prep = Prepared(world=world, users=users, listed_plan=listed_plan, targets=targets, notice_plan=notice_plan,
                     to_submit=to_submit, zhang=world.people["zhang"], record_form=record_form,
                     hainan_zhang=hainan_zhang)
+    say("building the Fujian world (FJ-01 sync, code sign-in, staff roles) and 16 self-inspections …")
+    await prepare_fujian(p, prep)
+    say(f"building the Hebei world and {FILINGS} crane filing drafts with their certificates (HEB-06) …")
+    await prepare_hebei(p, prep)
+    return prep
+
+
+async def prepare_fujian(p: Platform, prep: Prepared) -> None:
+    """FJ-01..03 as ``make demo`` plays them, then 16 self-inspections of the chief, checked in
+    (FJ-04): one per wrk connection, so that answers to one inspection do not race each other."""
+    fujian = await play_fujian(p.api, admin_password=DEV_ADMIN_PASSWORD, say=lambda *_: None)
+    prep.fj_chief, project_id = fujian["tokens"]["chief"], fujian["project_ids"][0]
+    site = {"longitude": 119.5231, "latitude": 25.9614}
+    async with p.api(prep.fj_chief) as c:
+        async def one() -> str:
+            r = await settled(lambda: c.post("/api/inspections/v1/self-inspections", json={"project_id": project_id}))
+            for _ in range(150):  # the project and the chief's role reach inspections by event
+                if r.status_code == 201:
+                    break
+                await asyncio.sleep(0.2)
+                r = await c.post("/api/inspections/v1/self-inspections", json={"project_id": project_id})
+            iid = expect(r, 201)["id"]
+            expect(await c.post(f"/api/inspections/v1/self-inspections/{iid}/check-in",
+                                json={**site, "captured_at": utcnow().isoformat()}), 200)
+            return str(iid)
+
+        first = await one()
+        inspections = [first, *await gather_limited([one() for _ in range(15)], limit=4)]
+        codes = [x["code"] for x in expect(await c.get(f"/api/inspections/v1/self-inspections/{first}/points"),
+                                           200)["items"]]
+    prep.fj_points = [(i, code) for code in codes for i in inspections]
+
+
+async def prepare_hebei(p: Platform, prep: Prepared) -> None:
+    """The Shijiazhuang world (station of 130102), a leasing company and its administrator, and
+    ``FILINGS`` tower-crane filing drafts, each with its three certificates; one more is
+    submitted first, to be sure equipment knows the company and the station (events)."""
+    sfx = new_id()[:6]
+    world = await build_world(p.api, admin_password=DEV_ADMIN_PASSWORD, tenant="hebei", suffix=sfx,
+                              place=SHIJIAZHUANG)
+    admin = await sign_in(p.api, "hebei", "admin", DEV_ADMIN_PASSWORD)
+    async with p.api(admin) as c:
+        org = expect(await c.post("/api/identity/v1/organizations", json={
+            "name": f"河北华建机械租赁有限公司{sfx}", "kind": "company", "company_roles": ["leasing"],
+            "division_code": "130102"}), 201)
+        expect(await c.post("/api/identity/v1/users", json={
+            "org_id": org["id"], "username": f"lease.{sfx}", "display_name": "租赁公司管理员",
+            "password": PASSWORD, "roles": ["company_admin"]}), 201)
+    prep.heb_lease, prep.heb_station = await sign_in(p.api, "hebei", f"lease.{sfx}", PASSWORD), world.station_id
+    async with p.api(prep.heb_lease) as c:
+        probe = await draft(c, "filing", tower_crane(f"ZL{sfx}P"), CERTIFICATES)
+        expect(await settled(lambda: c.post(f"/api/equipment/v1/applications/{probe}/submission",
+                                            json={"authority_org_id": prep.heb_station})), 200)
+        prep.heb_drafts = await gather_limited([draft(c, "filing", tower_crane(f"ZL{sfx}{i:04d}"), CERTIFICATES)
+                                                for i in range(FILINGS)], limit=6)
 
 
 async def measure_sign_in(p: Platform, prep: Prepared, workdir: Path, figures: dict[str, Any]) -> None:
@@ -745,6 +814,41 @@ async def measure_submit_record(p: Platform, prep: Prepared, workdir: Path, figu
     await measured(name, figures, asyncio.to_thread(wrk, p.url("inspections"), record_lua, workdir=workdir))
 
 
+async def measure_fj_answer(p: Platform, prep: Prepared, workdir: Path, figures: dict[str, Any]) -> None:
+    """FJ-06: the chief answers "是" to one check point after the other, each wrk connection
+    on its own inspection (no event: nothing downstream)."""
+    say("answering Fujian checklist points (FJ-06: 是, 16 self-inspections in turn) …")
+    pairs = ",".join(f"{{{json.dumps(i)},{json.dumps(c)}}}" for i, c in prep.fj_points)
+    lua = (f"local pairs = {{{pairs}}}\nlocal n = 0\n"
+           f'wrk.headers["Authorization"] = "Bearer {prep.fj_chief}"\n'
+           'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+           "request = function()\n  n = n + 1\n  local pt = pairs[((n - 1) % #pairs) + 1]\n"
+           '  return wrk.format("PUT", "/api/inspections/v1/self-inspections/" .. pt[1] .. "/points/" .. pt[2], '
+           'nil, "value=yes")\nend\n')
+    await measured("fj_answer", figures, asyncio.to_thread(wrk, p.url("inspections"), lua, workdir=workdir))
+
+
+async def measure_heb_filing(p: Platform, prep: Prepared, workdir: Path, figures: dict[str, Any],
+                             name: str = "heb_filing", drafts: list[str] | None = None) -> None:
+    """HEB-06 上报: each prepared crane filing submitted once to the station (the machine enters
+    the registry as pending; ``equipment.application.submitted.v1``), for ``SUBMIT_SECONDS``."""
+    drafts = prep.heb_drafts if drafts is None else drafts
+    say(f"submitting Hebei crane filings (HEB-06, each once; {len(drafts)} prepared) [{name}] …")
+    body = json.dumps({"authority_org_id": prep.heb_station})
+    lua = (f'local ids = {{{",".join(json.dumps(i) for i in drafts)}}}\nlocal n = 0\n'
+           f'wrk.headers["Authorization"] = "Bearer {prep.heb_lease}"\n'
+           'wrk.headers["Content-Type"] = "application/json"\n'
+           "request = function()\n  n = n + 1\n  local id = ids[((n - 1) % #ids) + 1]\n"
+           f'  return wrk.format("POST", "/api/equipment/v1/applications/" .. id .. "/submission", nil, '
+           f"{lua_string(body)})\nend\n")
+    await measured(name, figures, asyncio.to_thread(wrk, p.url("equipment"), lua, seconds=SUBMIT_SECONDS,
+                                                    workdir=workdir))
+    if figures[name].get("requests", 0) > len(drafts):
+        figures[name]["exhausted"] = True
+        figures[name]["note"] = (f"all {len(drafts)} prepared filings were submitted before the run ended: "
+                                 "requests after those answered 409 (fast); raise ANJIAN_BENCH_FILINGS")
+
+
 async def measure_notice_pdf(p: Platform, prep: Prepared, mongo: Any, figures: dict[str, Any]) -> None:
     say("rendering the notice PDF …")
     async with p.api(prep.zhang.token) as c:
@@ -797,6 +901,11 @@ def ratios(limits: dict[str, Any], figures: dict[str, Any]) -> dict[str, float |
         "  with notices and reporting consuming: submit_plan": _ratio(rps("submit_plan_with_consumers"), submit_txn),
         "  with notices and reporting consuming: submit_record": _ratio(
             rps("submit_record_with_consumers"), min(add_txn, put_s) if add_txn and put_s else None),
+        "SAME-SHAPE heb_filing / raw txn": _ratio(rps("heb_filing"), per_s("txn_submit_filing",
+                                                                            "transactions_per_s")),
+        "  with reporting consuming: heb_filing": _ratio(rps("heb_filing_with_consumers"),
+                                                         per_s("txn_submit_filing", "transactions_per_s")),
+        "SAME-SHAPE fj_answer / raw txn": _ratio(rps("fj_answer"), per_s("txn_answer_point", "transactions_per_s")),
         "SAME-SHAPE reporting drain / raw consume-and-commit": _ratio(
             figures["outbox_relay"].get("applied_by_consumer_per_s"), per_s("consume_and_commit", "applied_per_s")),
         "audit trail: txn with audit / without (add_result)": _ratio(
@@ -871,6 +980,14 @@ async def measure_platform(p: Platform, prep: Prepared, mongo: Any, amqp: str, w
         await measure_submit_record(p, prep, workdir, figures)
     await measure_submit_record(p, prep, workdir, figures, name="submit_record_with_consumers")
     waits["records consumed with consumers"] = await quiesce(mongo, amqp)
+    await measure_fj_answer(p, prep, workdir, figures)
+    waits["before filings"] = await quiesce(mongo, amqp)
+    half = len(prep.heb_drafts) // 2
+    async with downstream_paused(p, mongo, amqp, waits, "filings consumed"):
+        await measure_heb_filing(p, prep, workdir, figures, drafts=prep.heb_drafts[:half])
+    await measure_heb_filing(p, prep, workdir, figures, name="heb_filing_with_consumers",
+                             drafts=prep.heb_drafts[half:])
+    waits["filings consumed with consumers"] = await quiesce(mongo, amqp)
     say("events through the outbox relay …")
     await measured("outbox_relay", figures, relay_throughput(p, mongo))
     waits["before latency"] = await quiesce(mongo, amqp)
@@ -969,6 +1086,9 @@ def table(results: dict[str, Any]) -> str:
                              ("txn_submit_plan", "SAME-SHAPE raw txn submit_plan (+audit)", "transactions_per_s"),
                              ("txn_submit_plan_no_audit", "SAME-SHAPE raw txn submit_plan (no audit)",
                               "transactions_per_s"),
+                             ("txn_submit_filing", "SAME-SHAPE raw txn submit_filing (+audit)",
+                              "transactions_per_s"),
+                             ("txn_answer_point", "SAME-SHAPE raw txn answer_point (+audit)", "transactions_per_s"),
                              ("s3_put_jpeg", "SAME-SHAPE raw S3 put (the JPEG)", "puts_per_s"),
                              ("presign", "SAME-SHAPE presigned GET URL", "presigns_per_s"),
                              ("jwt_verify", "SAME-SHAPE RS256 JWT verify", "verifies_per_s"),
@@ -983,7 +1103,10 @@ def table(results: dict[str, Any]) -> str:
              "submit_plan": "submit a plan (HB-06)",
              "submit_plan_with_consumers": "  … with notices and reporting consuming",
              "submit_record": "submit a supervision record (HN-04, 1 JPEG)",
-             "submit_record_with_consumers": "  … with notices and reporting consuming"}
+             "submit_record_with_consumers": "  … with notices and reporting consuming",
+             "fj_answer": "answer a Fujian check point (FJ-06, 是)",
+             "heb_filing": "submit a Hebei crane filing (HEB-06)",
+             "heb_filing_with_consumers": "  … with reporting consuming"}
     for key, label in names.items():
         f = plat.get(key, {})
         lines.append(f"{label:<46} {g(f, 'requests_per_s'):>11} {g(f, 'p50_ms'):>8} {g(f, 'p95_ms'):>8} "

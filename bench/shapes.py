@@ -2,10 +2,13 @@
 run, so that every platform figure is a ratio to ITS OWN limit rather than to a bare endpoint.
 
 - ``transaction``: the database transaction a request commits, without the service: the same
-  documents (a result inserted and its plan updated; or a plan's status set), an outbox row,
-  the commit marker, and — since the audit trail (``anjian_shared.audit``) — the staged audit
-  entry, with the services' write concern; ``audit=False`` measures it without the audit
-  part: the ratio of the two is the audit trail's cost (the sealing happens outside).
+  documents (``add_result``: a result inserted and its plan updated; ``submit_plan``: a plan's
+  status set; ``submit_filing``, HEB-06: the machine entered in the registry as pending and its
+  application set submitted; ``answer_point``, FJ-06: one checklist point's answer set in the
+  self-inspection, no event), an outbox row where the request emits an event, the commit marker,
+  and — since the audit trail (``anjian_shared.audit``) — the staged audit entry, with the
+  services' write concern; ``audit=False`` measures it without the audit part: the ratio of the
+  two is the audit trail's cost (the sealing happens outside).
 - ``s3_put``: the same JPEG put into the same bucket with the minio SDK.
 - ``presign``: presigned GET URLs (a listing of 10 results presigns 10 photos).
 - ``jwt_verify``: RS256 access-token verification with PyJWT (every request does one).
@@ -51,16 +54,69 @@ def _p50(latencies: list[float]) -> float | None:
     return round(sorted(latencies)[len(latencies) // 2] * 1000, 1) if latencies else None
 
 
+SHAPES = ("add_result", "submit_plan", "submit_filing", "answer_point")
+
+
 async def transaction(mongo_url: str, *, shape: str, audit_on: bool, seconds: float = 5,
                       concurrency: int = 16) -> dict[str, Any]:
-    """Raw transactions of ``shape`` (``add_result`` or ``submit_plan``) per second."""
+    """Raw transactions of ``shape`` (one of ``SHAPES``) per second."""
     client = connect(mongo_url)
     db = client[f"bench_raw_txn_{shape}_{int(audit_on)}"]
-    plans = [new_id() for _ in range(concurrency)]
-    await db["plans"].insert_many([{"_id": p, "tenant_id": "hubei", "status": "confirmed", "results_count": 0,
-                                    "version": 1} for p in plans])
+    targets = [new_id() for _ in range(concurrency)]
+    if shape == "answer_point":
+        await db["self_inspections"].insert_many([{
+            "_id": t, "tenant_id": "fujian", "status": "in_progress", "version": 1,
+            "points": [{"code": f"JGJ59-A.0.{k // 10}-{k % 10:02d}", "text": "检查要点", "answer": None}
+                       for k in range(40)]} for t in targets])
+    elif shape == "submit_filing":
+        await db["applications"].insert_many([{"_id": t, "tenant_id": "hebei", "kind": "filing", "stage": "draft",
+                                               "version": 1, "history": []} for t in targets])
+    else:
+        await db["plans"].insert_many([{"_id": t, "tenant_id": "hubei", "status": "confirmed", "results_count": 0,
+                                        "version": 1} for t in targets])
     await audit.ensure_indexes(db)
     conflicts = 0
+    turn = 0
+
+    async def statements(i: int, session: Any, journal: audit.Journal, now: Any) -> str | None:
+        """The shape's own writes; returns the event type it emits (None: no event)."""
+        nonlocal turn
+        if shape == "answer_point":
+            turn += 1
+            update = {"$set": {f"points.{turn % 40}.answer": {
+                "value": "yes", "description": None, "photos": [], "answered_at": now,
+                "answered_by": {"user_id": "u1", "name": "林志强"}}, "updated_at": now}, "$inc": {"version": 1}}
+            await db["self_inspections"].find_one_and_update(
+                {"_id": targets[i], "tenant_id": "fujian", "status": "in_progress"}, update, session=session)
+            journal.note("update", "self_inspections", targets[i], update)
+            return None
+        if shape == "submit_filing":
+            machine = {"_id": new_id(), "tenant_id": "hebei", "machine_kind": "tower_crane", "model": "QTZ80(TC5610)",
+                       "maker": "中联重科股份有限公司", "factory_number": new_id()[:12], "status": "pending",
+                       "maker_key": "中联重科股份有限公司", "factory_number_key": new_id()[:12],
+                       "owner_org_id": "o1", "filing_application_id": targets[i], "created_at": now}
+            await db["machines"].insert_one(machine, session=session)
+            journal.note("insert", "machines", machine["_id"], machine)
+            update = {"$set": {"stage": "submitted", "authority_org_id": "station", "updated_at": now,
+                               "machine_id": machine["_id"]},
+                      "$push": {"history": {"at": now, "action": "submitted", "by": "u1"}}, "$inc": {"version": 1}}
+            await db["applications"].find_one_and_update({"_id": targets[i], "tenant_id": "hebei"}, update,
+                                                         session=session)
+            journal.note("update", "applications", targets[i], update)
+            return "equipment.application.submitted.v1"
+        if shape == "add_result":
+            result = {"_id": new_id(), "tenant_id": "hubei", "plan_id": targets[i], "finding": "五层临边防护缺失",
+                      "hazard_codes": ["JGJ59-A.0.6-01"], "building_name": "5#楼", "created_at": now,
+                      "photos": [{"bucket": "bench", "key": f"hubei/results/{new_id()}.jpg",
+                                  "content_type": "image/jpeg", "size": 40_000, "sha256": "0" * 64}]}
+            await db["results"].insert_one(result, session=session)
+            update = {"$inc": {"results_count": 1, "version": 1}, "$set": {"updated_at": now}}
+            journal.note("insert", "results", result["_id"], result)
+        else:
+            update = {"$set": {"status": "submitted", "submitted_at": now}, "$inc": {"version": 1}}
+        await db["plans"].find_one_and_update({"_id": targets[i], "tenant_id": "hubei"}, update, session=session)
+        journal.note("update", "plans", targets[i], update)
+        return f"inspections.{shape}.v1"
 
     async def once(i: int) -> None:
         nonlocal conflicts
@@ -72,26 +128,16 @@ async def transaction(mongo_url: str, *, shape: str, audit_on: bool, seconds: fl
                 await session.start_transaction()
                 now = utcnow()
                 journal = audit.Journal()
-                if shape == "add_result":
-                    result = {"_id": new_id(), "tenant_id": "hubei", "plan_id": plans[i], "finding": "五层临边防护缺失",
-                              "hazard_codes": ["JGJ59-A.0.6-01"], "building_name": "5#楼", "created_at": now,
-                              "photos": [{"bucket": "bench", "key": f"hubei/results/{new_id()}.jpg",
-                                          "content_type": "image/jpeg", "size": 40_000, "sha256": "0" * 64}]}
-                    await db["results"].insert_one(result, session=session)
-                    update = {"$inc": {"results_count": 1, "version": 1}, "$set": {"updated_at": now}}
-                    journal.note("insert", "results", result["_id"], result)
-                else:
-                    update = {"$set": {"status": "submitted", "submitted_at": now}, "$inc": {"version": 1}}
-                await db["plans"].find_one_and_update({"_id": plans[i], "tenant_id": "hubei"}, update,
-                                                      session=session)
-                journal.note("update", "plans", plans[i], update)
-                event = {"id": new_id(), "type": f"inspections.{shape}.v1", "tenant": "hubei", "data": {}}
-                await db["outbox"].insert_one({"_id": event["id"], "tenant_id": "hubei", "type": event["type"],
-                                               "event": event, "status": "pending", "created_at": now,
-                                               "attempts": 0, "claimed_until": None}, session=session)
+                emitted = await statements(i, session, journal, now)
+                events = []
+                if emitted:
+                    event = {"id": new_id(), "type": emitted, "tenant": "hubei", "data": {}}
+                    events.append(event)
+                    await db["outbox"].insert_one({"_id": event["id"], "tenant_id": "hubei", "type": event["type"],
+                                                   "event": event, "status": "pending", "created_at": now,
+                                                   "attempts": 0, "claimed_until": None}, session=session)
                 if audit_on:
-                    entry = audit.build_entry(tenant="hubei", service="inspections", journal=journal,
-                                              events=[event], at=now)
+                    entry = audit.build_entry(tenant="hubei", service="bench", journal=journal, events=events, at=now)
                     await audit.stage(db, session, entry)
                 await db["commits"].insert_one({"_id": new_id(), "tenant_id": "hubei", "at": now,
                                                 "expires_at": now + timedelta(days=1)}, session=session)
