@@ -80,7 +80,7 @@ SECONDS = int(os.environ.get("ANJIAN_BENCH_SECONDS", "8"))
 CONNECTIONS = int(os.environ.get("ANJIAN_BENCH_CONNECTIONS", "16"))
 SUBMIT_PLANS = int(os.environ.get("ANJIAN_BENCH_SUBMIT_PLANS", "600"))
 SUBMIT_SECONDS = int(os.environ.get("ANJIAN_BENCH_SUBMIT_SECONDS", "4"))
-FILINGS = int(os.environ.get("ANJIAN_BENCH_FILINGS", "300"))
+FILINGS = int(os.environ.get("ANJIAN_BENCH_FILINGS", "600"))
 """Hebei crane filings (HEB-06) prepared as drafts with their certificates, each submitted once."""
 SERVICES = ["identity", "projects", "inspections", "notices", "reporting", "equipment"]
 DOWNSTREAM = ("notices", "reporting")
@@ -818,11 +818,11 @@ async def measure_fj_answer(p: Platform, prep: Prepared, workdir: Path, figures:
     """FJ-06: the chief answers "是" to one check point after the other, each wrk connection
     on its own inspection (no event: nothing downstream)."""
     say("answering Fujian checklist points (FJ-06: 是, 16 self-inspections in turn) …")
-    pairs = ",".join(f"{{{json.dumps(i)},{json.dumps(c)}}}" for i, c in prep.fj_points)
-    lua = (f"local pairs = {{{pairs}}}\nlocal n = 0\n"
+    points = ",".join(f"{{{json.dumps(i)},{json.dumps(c)}}}" for i, c in prep.fj_points)
+    lua = (f"local points = {{{points}}}\nlocal n = 0\n"
            f'wrk.headers["Authorization"] = "Bearer {prep.fj_chief}"\n'
            'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
-           "request = function()\n  n = n + 1\n  local pt = pairs[((n - 1) % #pairs) + 1]\n"
+           "request = function()\n  n = n + 1\n  local pt = points[((n - 1) % #points) + 1]\n"
            '  return wrk.format("PUT", "/api/inspections/v1/self-inspections/" .. pt[1] .. "/points/" .. pt[2], '
            'nil, "value=yes")\nend\n')
     await measured("fj_answer", figures, asyncio.to_thread(wrk, p.url("inspections"), lua, workdir=workdir))
