@@ -63,11 +63,17 @@ async def transaction(mongo_url: str, *, shape: str, audit_on: bool, seconds: fl
     client = connect(mongo_url)
     db = client[f"bench_raw_txn_{shape}_{int(audit_on)}"]
     targets = [new_id() for _ in range(concurrency)]
-    if shape == "answer_point":
+    points = 1
+    if shape == "answer_point":  # the very checklist a self-inspection copies (188 JGJ 59 points, 38 KB)
+        from inspections.adapters.seed import seed_catalog
+        from inspections.domain import libraries
+        from inspections.domain.self_inspections import checklist
+
+        catalog = checklist(libraries.check_points(seed_catalog()))
+        points = len(catalog)
         await db["self_inspections"].insert_many([{
-            "_id": t, "tenant_id": "fujian", "status": "in_progress", "version": 1,
-            "points": [{"code": f"JGJ59-A.0.{k // 10}-{k % 10:02d}", "text": "检查要点", "answer": None}
-                       for k in range(40)]} for t in targets])
+            "_id": t, "tenant_id": "fujian", "status": "in_progress", "version": 1, "points": catalog,
+            "inspector": {"user_id": "u1", "name": "林志强"}, "companion_ids": []} for t in targets])
     elif shape == "submit_filing":
         await db["applications"].insert_many([{"_id": t, "tenant_id": "hebei", "kind": "filing", "stage": "draft",
                                                "version": 1, "history": []} for t in targets])
@@ -83,7 +89,7 @@ async def transaction(mongo_url: str, *, shape: str, audit_on: bool, seconds: fl
         nonlocal turn
         if shape == "answer_point":
             turn += 1
-            update = {"$set": {f"points.{turn % 40}.answer": {
+            update = {"$set": {f"points.{turn % points}.answer": {
                 "value": "yes", "description": None, "photos": [], "answered_at": now,
                 "answered_by": {"user_id": "u1", "name": "林志强"}}, "updated_at": now}, "$inc": {"version": 1}}
             await db["self_inspections"].find_one_and_update(

@@ -75,10 +75,16 @@ def _base(doc: dict[str, Any], at: datetime) -> dict[str, Any]:
             "inspector": PersonRef(**doc["inspector"]), "status": doc["status"], "at": at}
 
 
-async def _load(mongo: Mongo | UnitOfWork, principal: Principal, inspection_id: str) -> dict[str, Any]:
+async def _load(mongo: Mongo | UnitOfWork, principal: Principal, inspection_id: str, *,
+                without_points: bool = False) -> dict[str, Any]:
+    """The inspection ``principal`` may see (404 otherwise); ``without_points``: all but its
+    checklist (``points``, hundreds of entries: most of the document), for a check that needs
+    only its state and people."""
     repo = mongo.repo(SELF_INSPECTIONS) if isinstance(mongo, UnitOfWork) else \
         mongo.repo(SELF_INSPECTIONS, principal.tenant)
-    return dict(rules.visible(await repo.get(inspection_id), principal))
+    doc = await (repo.find_one({"_id": inspection_id}, projection={"points": 0}) if without_points
+                 else repo.get(inspection_id))
+    return dict(rules.visible(doc, principal))
 
 
 async def _write(uow: UnitOfWork, doc: dict[str, Any], changes: dict[str, Any], *, entry: dict[str, Any] | None,
@@ -269,17 +275,20 @@ async def answer_point(*, mongo: Mongo, storage: Storage, settings: Settings, pr
         replaced = [p for p in old.get("photos", []) if p not in stored]
 
         async def apply(uow: UnitOfWork) -> dict[str, Any]:
-            current = await _load(uow, principal, inspection_id)
-            _may_fill(current, principal)
+            # who may fill and the state, again in the transaction; the checklist is neither read
+            # nor read back (most of the document: make bench, issue 16) — the update's filter
+            # holds the point's place, and the point's other fields never change
+            _may_fill(await _load(uow, principal, inspection_id, without_points=True), principal)
             now = utcnow()
             record = {"value": answer.value, "description": text, "photos": stored,
                       "answered_by": _me(principal), "answered_at": now}
-            after = await uow.repo(SELF_INSPECTIONS).update(
+            touched = await uow.repo(SELF_INSPECTIONS).update(
                 {"_id": inspection_id, "status": Status.IN_PROGRESS.value, f"points.{index}.code": code},
-                {"$set": {f"points.{index}.answer": record, "updated_at": now}, "$inc": {"version": 1}})
-            if after is None:
+                {"$set": {f"points.{index}.answer": record, "updated_at": now}, "$inc": {"version": 1}},
+                returning=False)
+            if touched is None:
                 raise Conflict("the inspection changed meanwhile; reload it", slug="inspection-changed")
-            return after["points"][index]
+            return {**doc["points"][index], "answer": record}
 
         point = await with_transaction(mongo, tenant, apply)
         intake.replaced(*replaced)
