@@ -4,6 +4,8 @@ here lost), who sees a platform project (FJ-02), and the supervision staff's pro
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from anjian_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -108,6 +110,52 @@ async def test_fj01_a_platform_code_held_by_a_provincial_project_is_refused_not_
     [r] = await platform_sync.sync_batch(mongo=mongo, actor=PUSHER, items=[item("FJ-002")])
     [again] = await platform_sync.sync_batch(mongo=mongo, actor=PUSHER, items=[item("FJ-002", assessable=False)])
     assert (r.outcome, again.outcome, again.project_id, again.version) == ("created", "updated", r.project_id, 2)
+
+
+async def test_fj01_a_batch_is_written_concurrently_yet_one_code_in_its_order(mongo, monkeypatch):
+    """FJ-01: the items of a batch are written at the same time (up to ``SYNC_CONCURRENCY``),
+    the answer keeps the batch's order, and two items of one platform code are applied one
+    after the other in the batch's order (the last wins, as sequentially)."""
+    in_flight, peak = 0, 0
+    real = platform_sync._sync_one
+
+    async def counted(uow, item, by):
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        try:
+            await asyncio.sleep(0.01)
+            return await real(uow, item, by)
+        finally:
+            in_flight -= 1
+
+    monkeypatch.setattr(platform_sync, "_sync_one", counted)
+    batch = [item(f"FJ-1{i:02d}") for i in range(12)]
+    batch.insert(3, item("FJ-100", assessable=False))   # the same code again: applied after the first
+    results = await platform_sync.sync_batch(mongo=mongo, actor=PUSHER, items=batch)
+    assert [r.platform_code for r in results] == [b.platform_code for b in batch]
+    assert 1 < peak <= platform_sync.SYNC_CONCURRENCY
+    first, again = results[0], results[3]
+    assert (first.outcome, again.outcome, again.version, again.project_id) == ("created", "updated", 2,
+                                                                                first.project_id)
+    assert (await mongo.repo("projects", T).get(first.project_id))["assessable"] is False
+
+
+async def test_fj01_a_refused_item_does_not_stop_the_others_and_is_raised(mongo):
+    """FJ-01: an item refused (409 ``platform-code-taken``) is raised once every other item of
+    the batch is written; replaying the batch then changes nothing of those."""
+    await mongo.repo("projects", T).insert({"_id": "p-local", "code": "FJ-201", "name": "本省登记项目",
+                                            "version": 1, "participants": []})
+    batch = [item("FJ-200"), item("FJ-201"), item("FJ-202")]
+    with pytest.raises(Conflict) as refused:
+        await platform_sync.sync_batch(mongo=mongo, actor=PUSHER, items=batch)
+    assert refused.value.code == "platform-code-taken"
+    held = {d["platform_code"] for d in await mongo.repo("projects", T).find({"platform_code": {"$exists": True}})}
+    assert held == {"FJ-200", "FJ-202"}
+    written = len(mongo.outbox)
+    with pytest.raises(Conflict):
+        await platform_sync.sync_batch(mongo=mongo, actor=PUSHER, items=batch)
+    assert len(mongo.outbox) == written
 
 
 async def test_fj01_only_the_platform_client_pushes_and_bad_codes_name_the_field(mongo):
