@@ -166,9 +166,16 @@ async def fujian_sync(p: Any, quiesce: Callable[[], Awaitable[float]], n: int = 
     async with p.api(admin) as c:
         client = expect(await c.post("/api/identity/v1/clients", json={
             "name": f"一体化平台压测{sfx}", "scopes": ["projects:sync"]}), 201)
-        token = expect(await c.post("/api/identity/v1/oauth/token", data={
-            "grant_type": "client_credentials", "client_id": client["client_id"],
-            "client_secret": client["client_secret"]}), 200)["access_token"]
+
+    async def client_token() -> str:
+        """A fresh client-credentials token: it lives 15 minutes, the sync longer (the platform's
+        client takes a new one before it expires, as this does every 10 minutes)."""
+        async with p.api() as c:
+            return str(expect(await c.post("/api/identity/v1/oauth/token", data={
+                "grant_type": "client_credentials", "client_id": client["client_id"],
+                "client_secret": client["client_secret"]}), 200)["access_token"])
+
+    token, token_at = await client_token(), time.monotonic()
     base = secrets.randbelow(9 * 10 ** 6) * 10  # 139 + 8 digits: base + 1000 + n stays below 10**8
     companies = [{"credit_code": _credit(base + k), "name": f"福建压测监理有限公司{sfx}-{k}",
                   "administrator": {"name": "陈明", "mobile": _mobile(base + k)}} for k in range(50)]
@@ -185,6 +192,9 @@ async def fujian_sync(p: Any, quiesce: Callable[[], Awaitable[float]], n: int = 
         for k in range(0, n, BATCH):
             if time.monotonic() - started > SYNC_LIMIT_S:
                 break
+            if time.monotonic() - token_at > 600:
+                token, token_at = await client_token(), time.monotonic()
+                c.headers["Authorization"] = f"Bearer {token}"
             t = time.perf_counter()
             r = await c.post("/api/projects/v1/platform/projects", json={"projects": items[k:k + BATCH]})
             latencies.append(time.perf_counter() - t)
