@@ -458,11 +458,13 @@ def bulk_table(bulk: dict[str, Any]) -> str:
         return ", ".join(f"{k} {v}" for k, v in sorted(d.get("peak_rss_mib", {}).items()))
 
     s = bulk.get("sync", {})
-    if s:
+    if s and "error" in s:
+        lines.append(f"  Fujian sync: FAILED {s['error'][:300]}")
+    elif s:
         lines.append(f"  Fujian sync: {s.get('synced')} of {s.get('projects')} projects in {s.get('seconds')} s"
                      f"{'' if s.get('complete') else ' (INCOMPLETE: the time limit)'}; by quarter of the run "
                      f"{s.get('projects_per_s_by_quarter')} projects/s")
-        lines.append(f"  Fujian sync: {s.get('projects_per_s', s.get('error'))} projects/s, batch of 200 p50 "
+        lines.append(f"  Fujian sync: {s.get('projects_per_s')} projects/s, batch of 200 p50 "
                      f"{s.get('p50_ms')} ms p95 {s.get('p95_ms')} ms; events consumed after "
                      f"{s.get('then_events_consumed_s')} s | RSS {rss(s)}")
     x = bulk.get("xlsx", {})
