@@ -50,10 +50,23 @@ own default; a dead server is still found at once (connection refused) and a req
 waits at most ``timeout_ms`` to select a server before its 503."""
 
 
-def connect(url: str, *, timeout_ms: int = 5000) -> AsyncMongoClient:
+MAX_IDLE_MS = 120_000
+"""``maxIdleTimeMS``: a pooled connection unused this long is closed and replaced at its next
+checkout instead of being used. Servers and the network in between drop idle connections:
+the embedded SecantusDB closes any connection idle for 300 s, and so do NAT gateways and
+load balancers (often after 350 s or less). PyMongo's async pool does not notice such a
+close while the connection sits in the pool (its transport is not reading), so the next
+write on it failed: ``AutoReconnect('connection closed')`` → 503. ``make test`` met it after
+15 minutes: two of five concurrent one-time-code sign-ins got connections their identity
+pool had left idle for over five minutes. 120 s stays under every such limit and costs one
+reconnect per two idle minutes."""
+
+
+def connect(url: str, *, timeout_ms: int = 5000, max_idle_ms: int = MAX_IDLE_MS) -> AsyncMongoClient:
     """An AsyncMongoClient (lazy: connects on first use) with short, explicit timeouts:
     ``timeout_ms`` to select a server (then 503 + Retry-After), :data:`HEARTBEAT_TIMEOUT_MS`
-    to connect and for heartbeats.
+    to connect and for heartbeats; pooled connections idle ``max_idle_ms`` are retired
+    (:data:`MAX_IDLE_MS`).
 
     Writes are acknowledged only once they are journaled on a majority (``w="majority"``,
     ``j=True``): inspection findings and notices are legal records, and a write the
@@ -72,6 +85,7 @@ def connect(url: str, *, timeout_ms: int = 5000) -> AsyncMongoClient:
         tz_aware=True,
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=max(timeout_ms, HEARTBEAT_TIMEOUT_MS),
+        maxIdleTimeMS=max_idle_ms,
         uuidRepresentation="standard",
         **durability,
     )
