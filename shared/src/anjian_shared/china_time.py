@@ -7,7 +7,7 @@ single place that answers it, so a tenant in another zone would change only here
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,6 +42,13 @@ def china_day(moment: datetime, tenant: str | None = None) -> date:
     if moment.tzinfo is None:
         raise ValueError("moment must be timezone-aware")
     return moment.astimezone(tenant_zone(tenant)).date()
+
+
+def china_today(tenant: str | None = None) -> date:
+    """The tenant's calendar day now. Ask it when the day matters, never once at import: China's
+    day turns at 16:00 UTC, and a value kept from before is then "yesterday" (a test suite
+    that started at 15:57 UTC refused its own deadlines twenty minutes later)."""
+    return china_day(datetime.now(UTC), tenant)
 
 
 def day_start(day: date, tenant: str | None = None) -> datetime:

@@ -14,9 +14,16 @@ from PIL import Image
 
 from anjian_local.scenario import World, expect
 from anjian_local.testing.fixtures import eventually
+from anjian_shared.china_time import china_today
 
 API = "/api/inspections/v1"
-PLANNED = date.today() + timedelta(days=1)
+
+
+def planned() -> date:
+    """A plan's date: tomorrow in China, asked when the plan is made (never kept from import)."""
+    return china_today() + timedelta(days=1)
+
+
 FIRE_CODES = ["JGJ59-A.0.2-06"]           # 现场防火 (ordinary)
 MAJOR_CODES = ["JGJ59-A.0.3-03", "ZD2024-7.2"]  # 架体与建筑结构拉结 + 未设置连墙件 (major)
 
@@ -36,7 +43,7 @@ def photos(n: int = 1, fmt: str = "JPEG") -> list[tuple[str, tuple[str, bytes, s
 
 
 def plan_body(world: World, **over: Any) -> dict[str, Any]:
-    body = {"title": "光谷科技园二期日常抽查", "project_ids": [world.project_id], "planned_date": PLANNED.isoformat(),
+    body = {"title": "光谷科技园二期日常抽查", "project_ids": [world.project_id], "planned_date": planned().isoformat(),
             "supervisor_user_ids": [world.people["zhang"].user_id, world.people["li"].user_id],
             "responsible_supervisor_id": world.people["zhang"].user_id}
     body.update(over)
@@ -93,7 +100,7 @@ async def sign(api: Callable[..., httpx.AsyncClient], world: World, plan_id: str
 def submit_body(disposition: str = "限期整改", days: int = 7, seal_required: bool = False) -> dict[str, Any]:
     return {"disposition": disposition,
             "notice": {"title": "安全隐患整改告知书", "construction_stage": "主体结构施工",
-                       "rectification_date": (PLANNED + timedelta(days=days)).isoformat()},
+                       "rectification_date": (planned() + timedelta(days=days)).isoformat()},
             "seal_required": seal_required}
 
 

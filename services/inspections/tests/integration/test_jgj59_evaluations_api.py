@@ -8,16 +8,15 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest_asyncio
 from inspections_testkit import API, EventCapture, photos, wait_project_known
 
 from anjian_local.demo_jgj59 import play_jgj59
 from anjian_local.scenario import build_world, expect
-from anjian_shared.china_time import china_day
+from anjian_shared.china_time import china_today
 
-TODAY = china_day(datetime.now(UTC))
 EVENT = "inspections.evaluation.submitted.v1"
 # A.0.1 item 1 (保证项目) −10 → table 0; A.0.3 = 90 and A.0.8 = 70 → 脚手架 80 (A1 8);
 # A.0.14 (points unverified) 100 (A1 10): ΣA1 = 0 + 8 + 10 = 18 of ΣB = 30 → 60 → 不合格
@@ -53,7 +52,7 @@ async def hainan(platform):
 async def draft(platform, world, tables=FAILING, who: str = "zhang") -> dict:
     async with platform.api(world.token(who)) as c:
         r = await c.post(f"{API}/evaluations", json={"project_id": world.project_id,
-                                                     "check_date": TODAY.isoformat(), "tables": tables})
+                                                     "check_date": china_today().isoformat(), "tables": tables})
     return expect(r, 201)
 
 
@@ -89,9 +88,9 @@ async def test_jgj59_evaluation_scored_submitted_published_and_printed(platform,
         assert r.status_code == 422 and r.json()["code"] == "rectification-deadline-required"
         assert r.json()["errors"][0]["field"] == "rectification_deadline"
         r = await c.post(f"{API}/evaluations/{ev['id']}/submit",
-                         json={"rectification_deadline": (TODAY - timedelta(days=1)).isoformat()})
+                         json={"rectification_deadline": (china_today() - timedelta(days=1)).isoformat()})
         assert r.status_code == 422 and r.json()["code"] == "deadline-past"
-    deadline = (TODAY + timedelta(days=14)).isoformat()
+    deadline = (china_today() + timedelta(days=14)).isoformat()
     async with EventCapture(platform.infra.amqp_url, [EVENT]) as events:
         async with platform.api(ready.token("zhang")) as c:
             tries = await asyncio.gather(*(c.post(f"{API}/evaluations/{ev['id']}/submit",
@@ -119,7 +118,7 @@ async def test_jgj59_refused_for_wrong_role_other_station_other_tenant_other_aut
     ev = await draft(platform, ready, tables=[{"code": "A.0.2"}])
     async with platform.api(ready.token("liu")) as c:
         r = await c.post(f"{API}/evaluations", json={"project_id": ready.project_id,
-                                                     "check_date": TODAY.isoformat(), "tables": []})
+                                                     "check_date": china_today().isoformat(), "tables": []})
         assert r.status_code == 403
         assert (await c.get(f"{API}/evaluations/{ev['id']}")).status_code == 403
     for w in (other_station, hainan):
@@ -132,7 +131,7 @@ async def test_jgj59_refused_for_wrong_role_other_station_other_tenant_other_aut
             assert ev["id"] not in [e["id"] for e in listed]
     async with platform.api(other_station.token("zhang")) as c:
         r = await c.post(f"{API}/evaluations", json={"project_id": ready.project_id,
-                                                     "check_date": TODAY.isoformat(), "tables": []})
+                                                     "check_date": china_today().isoformat(), "tables": []})
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "project_id"
     async with platform.api(ready.token("li")) as c:
         r = await c.patch(f"{API}/evaluations/{ev['id']}", json={"tables": []})
@@ -155,11 +154,11 @@ async def test_jgj59_bad_entries_name_the_field_and_store_nothing(platform, read
                                                                     "limit": 100}), 200)["items"]
         for tables, field, code in cases:
             r = await c.post(f"{API}/evaluations", json={"project_id": ready.project_id,
-                                                         "check_date": TODAY.isoformat(), "tables": tables})
+                                                         "check_date": china_today().isoformat(), "tables": tables})
             assert r.status_code == 422 and r.json()["code"] == code, r.text
             assert r.json()["errors"][0]["field"] == field
         r = await c.post(f"{API}/evaluations", json={"project_id": ready.project_id,
-                                                     "check_date": (TODAY + timedelta(days=1)).isoformat()})
+                                                     "check_date": (china_today() + timedelta(days=1)).isoformat()})
         assert r.status_code == 422
         after = expect(await c.get(f"{API}/evaluations", params={"project_id": ready.project_id,
                                                                    "limit": 100}), 200)["items"]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from anjian_shared.china_time import china_day
+from anjian_shared.china_time import china_today
 from anjian_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from anjian_shared.principal import Principal
 from anjian_shared.testing.fakes import FakeDatabase
@@ -45,10 +45,6 @@ async def mongo() -> FakeDatabase:
         "photos": [], "major_hazard": False, "recorded_by": {"user_id": SUP, "name": "张监督"},
         "recorded_at": datetime(2026, 3, 1, 2, tzinfo=UTC), "created_at": datetime(2026, 3, 1, 2, tzinfo=UTC)})
     return db
-
-
-def china_today() -> date:
-    return china_day(datetime.now(UTC))
 
 
 DEADLINE = china_today() + timedelta(days=20)

@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from anjian_shared.china_time import china_day
+from anjian_shared.china_time import china_today
 from anjian_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from anjian_shared.principal import Principal
 from anjian_shared.testing.fakes import FakeDatabase, FakeStorage
@@ -25,7 +25,6 @@ from inspections.settings import Settings
 
 TENANT, STATION = "hubei", "org-station"
 SUP, OTHER = "u-sup", "u-other"
-TODAY = china_day(datetime.now(UTC))
 
 
 def person(user_id: str = SUP, *, org: str = STATION, roles: tuple[str, ...] = ("supervisor",),
@@ -55,7 +54,7 @@ GOOD = [{"code": "A.0.1", "items": [{"no": 7, "deduction": 10, "finding": "分�
 
 async def create(mongo: FakeDatabase, tables: list[dict[str, Any]] = FAILING, **kw: Any) -> dict[str, Any]:
     return await cases.create_evaluation(mongo=mongo, principal=kw.pop("principal", person()),
-                                         project_id=kw.pop("project_id", "p1"), check_date=TODAY, tables=tables)
+                                         project_id=kw.pop("project_id", "p1"), check_date=china_today(), tables=tables)
 
 
 async def photos(mongo: FakeDatabase, storage: FakeStorage, ev: dict[str, Any], code: str, no: int,
@@ -112,7 +111,7 @@ async def test_jgj59_other_station_and_other_tenant_get_404(mongo) -> None:
             await cases.get_evaluation(mongo=mongo, principal=who, evaluation_id=ev["_id"])
         with pytest.raises(NotFound):
             await cases.submit_evaluation(mongo=mongo, principal=who, evaluation_id=ev["_id"],
-                                          rectification_deadline=TODAY + timedelta(days=7))
+                                          rectification_deadline=china_today() + timedelta(days=7))
     leader = person("u-leader", roles=("station_leader",))
     assert (await cases.get_evaluation(mongo=mongo, principal=leader, evaluation_id=ev["_id"]))["_id"] == ev["_id"]
 
@@ -143,22 +142,23 @@ async def test_jgj59_fail_grade_requires_a_rectification_deadline_not_in_the_pas
     ev = await create(mongo)
     with pytest.raises(Unprocessable) as err:
         await cases.submit_evaluation(mongo=mongo, principal=person(), evaluation_id=ev["_id"],
-                                      rectification_deadline=TODAY + timedelta(days=7))
+                                      rectification_deadline=china_today() + timedelta(days=7))
     assert err.value.field == "tables[0].items[0].photos"
     await photos(mongo, storage, ev, "A.0.1", 1)
-    for deadline, slug in ((None, "rectification-deadline-required"), (TODAY - timedelta(days=1), "deadline-past")):
+    yesterday = china_today() - timedelta(days=1)
+    for deadline, slug in ((None, "rectification-deadline-required"), (yesterday, "deadline-past")):
         with pytest.raises(Unprocessable) as err:
             await cases.submit_evaluation(mongo=mongo, principal=person(), evaluation_id=ev["_id"],
                                           rectification_deadline=deadline)
         assert err.value.field == "rectification_deadline" and err.value.slug == slug
     assert mongo.outbox == []
     done = await cases.submit_evaluation(mongo=mongo, principal=person(), evaluation_id=ev["_id"],
-                                         rectification_deadline=TODAY)
-    assert done["status"] == "submitted" and done["rectification_deadline"] == TODAY.isoformat()
+                                         rectification_deadline=china_today())
+    assert done["status"] == "submitted" and done["rectification_deadline"] == china_today().isoformat()
     [event] = mongo.events(cases.EVALUATION_SUBMITTED, tenant=TENANT)
     data = event["data"]
     assert data["grade"] == "fail" and data["grade_label"] == "不合格" and data["total"] == 50.0
-    assert data["zero_tables"] == ["A.0.1"] and data["rectification_deadline"] == TODAY.isoformat()
+    assert data["zero_tables"] == ["A.0.1"] and data["rectification_deadline"] == china_today().isoformat()
     assert [t["verified"] for t in data["tables"]] == [True, False]
 
 
@@ -224,7 +224,7 @@ async def test_jgj59_pdf_shows_summary_grade_scores_and_the_unverified_mark(mong
     ev = await create(mongo)
     await photos(mongo, storage, ev, "A.0.1", 1)
     await cases.submit_evaluation(mongo=mongo, principal=person(), evaluation_id=ev["_id"],
-                                  rectification_deadline=TODAY + timedelta(days=10))
+                                  rectification_deadline=china_today() + timedelta(days=10))
     doc, pdf = await cases.evaluation_pdf(mongo=mongo, settings=Settings(), principal=person(),
                                           evaluation_id=ev["_id"])
     assert pdf.startswith(b"%PDF")
@@ -235,7 +235,7 @@ async def test_jgj59_pdf_shows_summary_grade_scores_and_the_unverified_mark(mong
     assert "表A.0.1安全管理检查评分表" in text and "无安全生产责任制（照片1张）" in text
     assert "保证项目有一项得分为零，本表得零分" in text
     assert "表A.0.14施工用电检查评分表" in text and "【分值未核验】" in text
-    assert f"整改期限：{(TODAY + timedelta(days=10)).isoformat()}" in text
+    assert f"整改期限：{(china_today() + timedelta(days=10)).isoformat()}" in text
     assert "草稿" not in text
     with pytest.raises(NotFound):
         await cases.evaluation_pdf(mongo=mongo, settings=Settings(), principal=person("u-x", org="org-x"),
