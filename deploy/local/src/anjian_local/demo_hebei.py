@@ -19,11 +19,13 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from anjian_shared.china_time import china_today
 
 from .demo import Say
 from .scenario import PASSWORD, ApiFactory, Place, World, build_world, expect, sign_in
@@ -70,7 +72,7 @@ def credit_code_for(prefix: str = "91130102") -> str:
 
 def tower_crane(factory: str) -> dict[str, Any]:
     return {"machine_kind": "tower_crane", "model": "QTZ80(TC5610)", "maker": "中联重科股份有限公司",
-            "factory_number": factory, "manufacture_date": (date.today() - timedelta(days=3 * 365)).isoformat(),
+            "factory_number": factory, "manufacture_date": (china_today() - timedelta(days=3 * 365)).isoformat(),
             "rated_moment_knm": 800}
 
 
@@ -116,7 +118,7 @@ async def build_hebei(api: ApiFactory, *, admin_password: str, suffix: str | Non
         for name in ("王某", "李某"):
             extra["drivers"][name] = expect(await c.post("/api/personnel/v1/people", json={
                 "name": name, "category": "crane_driver", "certificate_number": f"冀A04{secrets.token_hex(4)}",
-                "issued_on": (date.today() - timedelta(days=200)).isoformat()}), 201)
+                "issued_on": (china_today() - timedelta(days=200)).isoformat()}), 201)
     return world, extra
 
 
@@ -189,7 +191,7 @@ async def play_hebei(api: ApiFactory, *, admin_password: str, out_dir: Path, say
             lc, "filing", tower_crane(f"ZL{w['suffix']}02"), CERTIFICATES), station), 200))["id"])
 
         def installation(machine_id: str, project: str) -> dict[str, Any]:
-            today = date.today()
+            today = china_today()
             return {"machine_id": machine_id, "project_id": project, "start_date": today.isoformat(),
                     "end_date": (today + timedelta(days=2)).isoformat()}
 
@@ -208,7 +210,7 @@ async def play_hebei(api: ApiFactory, *, admin_password: str, out_dir: Path, say
         wang = w["drivers"]["王某"]
         operator = {"person_id": wang["id"], "name": wang["name"], "role": "driver",
                     "certificate_number": wang["certificate_number"]}
-        accepted = (date.today() - timedelta(days=1)).isoformat()
+        accepted = (china_today() - timedelta(days=1)).isoformat()
         use = await draft(liu, "use_registration", {"machine_id": machine, "project_id": project_a,
                                                     "acceptance_date": accepted, "operators": [operator]},
                           ("acceptance_record",))

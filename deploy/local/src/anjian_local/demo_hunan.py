@@ -19,11 +19,13 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from anjian_shared.china_time import china_today
 
 from .demo import Say
 from .media import site_photo
@@ -89,7 +91,7 @@ async def play_hunan(api: ApiFactory, *, admin_password: str, out_dir: Path, say
     w = await build_hunan(api, admin_password=admin_password)
     agency = w["agency"]
     base = f"{P}/agencies/{agency}"
-    year = date.today().year
+    year = china_today().year
     out: dict[str, Any] = {"refusals": {}, "agency": agency, "year": year, "tokens": w}
     async with api(w["leader"]) as c, api(w["office"]) as office, api(w["city"]) as city:
         say("㉑ 监督机构信息完善：基本信息 → 人员 → 监督工程 → 监督经费 → 资格验证 (HUN-02..08)")
@@ -136,7 +138,7 @@ async def play_hunan(api: ApiFactory, *, admin_password: str, out_dir: Path, say
         say(f"   {approved['stage_label']}：{' → '.join(s['label'] for s in approved['history'])}")
 
         say("㉓ 继续教育 (HUN-14/15)：档期 5 个名额，给芙蓉区 2 个；两人报名成功，第三人被拒绝")
-        start = date.today() + timedelta(days=30)
+        start = china_today() + timedelta(days=30)
         session = expect(await arrived(lambda: office.post(f"{P}/training-sessions", json={
             "kind": "continuing", "title": f"{year + 1} 年第一期继续教育", "starts_on": start.isoformat(),
             "ends_on": (start + timedelta(days=2)).isoformat(), "capacity": 5})), 201)
@@ -166,7 +168,7 @@ async def play_hunan(api: ApiFactory, *, admin_password: str, out_dir: Path, say
 
         say("㉕ 动态考核记分 (HUN-18)：记分待机构负责人审批（首页待办，HUN-01），负责人审批")
         entry = expect(await c.post(f"{P}/dynamic-scores", json={
-            "staff_id": staff[1]["id"], "date": date.today().isoformat(), "reason_codes": ["R02"]}), 201)
+            "staff_id": staff[1]["id"], "date": china_today().isoformat(), "reason_codes": ["R02"]}), 201)
         if with_todos:
             async def todo() -> dict[str, Any] | None:
                 r = expect(await c.get("/api/reporting/v1/todos", params={"limit": 100}), 200)
