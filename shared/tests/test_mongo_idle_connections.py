@@ -132,3 +132,17 @@ def test_hn01_idle_connections_are_retired_before_the_embedded_database_drops_th
     from secantus.server import DEFAULT_CLIENT_IDLE_TIMEOUT_S
 
     assert MAX_IDLE_MS < DEFAULT_CLIENT_IDLE_TIMEOUT_S * 1000
+
+
+async def test_hn01_an_operator_sets_another_idle_limit_in_the_url():
+    """A network that drops idle connections sooner: ``maxIdleTimeMS`` in the URL wins;
+    without it every client retires connections after ``MAX_IDLE_MS``."""
+    default = connect("mongodb://127.0.0.1:1/?directConnection=true")
+    tuned = connect("mongodb://127.0.0.1:1/?directConnection=true&maxIdleTimeMS=30000")
+    try:
+        assert default.options.pool_options.max_idle_time_seconds == MAX_IDLE_MS / 1000
+        assert tuned.options.pool_options.max_idle_time_seconds == 30
+    finally:
+        await default.close()
+        await tuned.close()
+
